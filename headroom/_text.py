@@ -1,0 +1,68 @@
+"""Small text utilities shared by compressors: word tokenizing and BM25 scoring."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?")
+_STOPWORDS = frozenset(
+    "a an and are as at be but by do does for from has have how i in is it its of on or "
+    "that the their there this to was what when where which who why will with you your".split()
+)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word and number tokens; identifiers also split on ``_`` and camelCase."""
+    out: list[str] = []
+    for match in _WORD.finditer(text):
+        token = match.group(0)
+        lower = token.lower()
+        out.append(lower)
+        parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", token)
+        if len(parts) > 1:
+            out.extend(p.lower() for p in parts)
+    return out
+
+
+def query_terms(query: str | None) -> list[str]:
+    """Distinct content words of a query, stopwords removed."""
+    if not query:
+        return []
+    seen: dict[str, None] = {}
+    for word in words(query):
+        if word not in _STOPWORDS and len(word) > 1:
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+class BM25:
+    """Okapi BM25 over a fixed list of documents."""
+
+    def __init__(self, documents: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
+        self._docs = [Counter(words(doc)) for doc in documents]
+        self._lengths = [sum(doc.values()) for doc in self._docs]
+        self._avg = (sum(self._lengths) / len(self._lengths)) if self._lengths else 0.0
+        df: Counter[str] = Counter()
+        for doc in self._docs:
+            df.update(doc.keys())
+        n = len(self._docs)
+        self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self._k1 = k1
+        self._b = b
+
+    def scores(self, query: str | None) -> list[float]:
+        """One score per document; all zero when the query has no content words."""
+        terms = query_terms(query)
+        result = []
+        for doc, length in zip(self._docs, self._lengths, strict=True):
+            score = 0.0
+            norm = self._k1 * (1 - self._b + self._b * length / self._avg) if self._avg else self._k1
+            for term in terms:
+                freq = doc.get(term, 0)
+                if freq:
+                    score += self._idf[term] * freq * (self._k1 + 1) / (freq + norm)
+            result.append(score)
+        return result

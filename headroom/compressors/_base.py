@@ -1,0 +1,117 @@
+"""The compressor protocol and the typed results every compressor returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from headroom.ccr import Store, format_marker
+from headroom.tokens import DEFAULT_ENCODING, count_tokens
+
+if TYPE_CHECKING:
+    from headroom.policy import Policy
+
+
+@dataclass(frozen=True)
+class Elision:
+    """One run of removed content: ``count`` units of ``kind`` (a plural noun), restorable by ``key``."""
+
+    kind: str
+    count: int
+    key: str
+
+
+@dataclass(frozen=True)
+class Compressed:
+    """What a compressor produced: numbers and text, never formatted summaries."""
+
+    text: str
+    content_type: str
+    compressor: str
+    tokens_in: int
+    tokens_out: int
+    elisions: tuple[Elision, ...] = ()
+    reason: str | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Distinct store keys referenced by markers, in first-seen order."""
+        return tuple(dict.fromkeys(e.key for e in self.elisions))
+
+    @property
+    def tokens_saved(self) -> int:
+        """Tokens removed (never negative after the token gate)."""
+        return self.tokens_in - self.tokens_out
+
+
+@dataclass
+class CompressContext:
+    """Per-call inputs beside the text: the store, the query and hints.
+
+    Mutable only in its memo of stored originals, so one original is stored once per call.
+    """
+
+    store: Store
+    query: str | None = None
+    encoding: str = DEFAULT_ENCODING
+    filename: str | None = None
+    recent_text: str = ""
+    _stored: dict[int, str] = field(default_factory=dict, repr=False)
+
+    def tokens(self, text: str) -> int:
+        """Token count under this context's encoding."""
+        return count_tokens(text, self.encoding)
+
+    def remember(self, original: str, kind: str = "text") -> str:
+        """Store ``original`` (once) and return its key."""
+        memo_key = id(original)
+        key = self._stored.get(memo_key)
+        if key is None:
+            key = self.store.put(original, kind=kind)
+            self._stored[memo_key] = key
+        return key
+
+    def marker(self, original: str, count: int, kind: str, detail: str = "") -> tuple[str, Elision]:
+        """Store ``original`` and return ``(marker text, Elision)`` for ``count`` removed ``kind``."""
+        key = self.remember(original)
+        return format_marker(count, kind, key, detail), Elision(kind=kind, count=count, key=key)
+
+
+@runtime_checkable
+class Compressor(Protocol):
+    """A content-aware compressor. Implementations are stateless and deterministic."""
+
+    name: str
+    content_type: str
+
+    def detect(self, sample: str) -> float:
+        """Confidence in [0, 1] that ``sample`` is this compressor's content."""
+        ...
+
+    def compress(self, text: str, policy: Policy, ctx: CompressContext) -> Compressed:
+        """Compress ``text``; every elision leaves a marker whose key restores ``text``."""
+        ...
+
+
+def passthrough(text: str, ctx: CompressContext, compressor: str, content_type: str, reason: str) -> Compressed:
+    """An unchanged result with the reason it was not compressed."""
+    tokens = ctx.tokens(text)
+    return Compressed(
+        text=text, content_type=content_type, compressor=compressor,
+        tokens_in=tokens, tokens_out=tokens, reason=reason,
+    )
+
+
+def result(
+    original: str, text: str, ctx: CompressContext, compressor: Compressor,
+    elisions: list[Elision] | tuple[Elision, ...], content_type: str | None = None,
+) -> Compressed:
+    """Build a :class:`Compressed` for ``compressor`` with token counts filled in."""
+    return Compressed(
+        text=text,
+        content_type=content_type or compressor.content_type,
+        compressor=compressor.name,
+        tokens_in=ctx.tokens(original),
+        tokens_out=ctx.tokens(text),
+        elisions=tuple(elisions),
+    )

@@ -1,0 +1,79 @@
+"""One exception tree for everything Headroom raises.
+
+::
+
+    HeadroomError
+    ├── ConfigError              bad policy, settings or arguments
+    ├── MessageFormatError       malformed provider message structure
+    ├── UnknownCompressor        a name not in the compressor registry
+    ├── CompressionError         a compressor broke its contract
+    ├── StoreError               reversible store (CCR) failures
+    │   ├── EntryNotFound
+    │   └── EntryExpired
+    ├── UpstreamError            provider / upstream HTTP failures
+    │   ├── UpstreamTimeout
+    │   └── UpstreamStatusError
+    └── MissingDependency        an optional extra or data file is absent
+
+Third-party errors are translated at the boundary with ``raise ... from``.
+"""
+
+from __future__ import annotations
+
+
+class HeadroomError(Exception):
+    """Root of every error Headroom raises on purpose."""
+
+
+class ConfigError(HeadroomError):
+    """A policy, setting or argument is invalid."""
+
+
+class MessageFormatError(HeadroomError):
+    """Provider messages do not have the structure their format requires."""
+
+
+class UnknownCompressor(HeadroomError):
+    """No compressor is registered under the requested name."""
+
+
+class CompressionError(HeadroomError):
+    """A compressor failed in a way that could not be passed through safely."""
+
+
+class StoreError(HeadroomError):
+    """The reversible store could not complete an operation."""
+
+
+class EntryNotFound(StoreError):
+    """No entry exists for the key."""
+
+
+class EntryExpired(StoreError):
+    """The entry existed but its time-to-live has passed."""
+
+
+class UpstreamError(HeadroomError):
+    """An upstream provider call failed."""
+
+
+class UpstreamTimeout(UpstreamError):
+    """An upstream provider call timed out."""
+
+
+class UpstreamStatusError(UpstreamError):
+    """An upstream provider answered with an error status."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class MissingDependency(HeadroomError):
+    """An optional dependency or bundled data file is not installed."""
+
+    def __init__(self, what: str, extra: str | None = None) -> None:
+        hint = f" Install it with: pip install 'headroom[{extra}]'" if extra else ""
+        super().__init__(f"{what} is not available.{hint}")
+        self.what = what
+        self.extra = extra

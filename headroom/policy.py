@@ -1,0 +1,247 @@
+"""The policy schema: one frozen model per compressor, composed into :class:`Policy`.
+
+Every tunable field declares its search range through :func:`tunable`, so the tuner
+derives its search space from this schema and can never write a key the runtime ignores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from headroom.errors import ConfigError
+
+SCHEMA_VERSION = 1
+POLICY_ENV_VAR = "HEADROOM_POLICY"
+
+
+def tunable(
+    default: Any,
+    description: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    choices: Sequence[Any] | None = None,
+    log: bool = False,
+) -> Any:
+    """A field with a declared search range (numeric ``low``/``high`` or ``choices``)."""
+    search: dict[str, Any] = {"log": log}
+    if choices is not None:
+        search["choices"] = list(choices)
+    else:
+        search.update(low=low, high=high)
+    bounds: dict[str, Any] = {}
+    if low is not None and high is not None:
+        bounds = {"ge": low, "le": high}
+    return Field(
+        default=default, description=description, json_schema_extra={"tunable": search}, **bounds
+    )
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class JsonPolicy(_Frozen):
+    """SmartCrusher: lossless tables first, then budgeted item selection."""
+
+    enabled: bool = Field(True, description="Compress JSON content at all.")
+    max_items: int = tunable(
+        15, "Items kept per array once selection starts (the budget).", low=3, high=200, log=True
+    )
+    min_items_to_select: int = tunable(
+        8, "Arrays at or below this length are never subsampled.", low=3, high=100
+    )
+    keep_first: int = tunable(3, "Leading items always kept.", low=0, high=10)
+    keep_last: int = tunable(2, "Trailing items always kept.", low=0, high=10)
+    outlier_z: float = tunable(
+        3.0, "Robust z-score above which a numeric value marks its item as an outlier.", low=1.5, high=6.0
+    )
+    tabulate: bool = Field(True, description="Render uniform arrays of objects as compact tables.")
+    max_string_chars: int = tunable(
+        0, "Truncate strings longer than this (0 = never truncate).", low=0, high=4000
+    )
+
+
+class LogPolicy(_Frozen):
+    """Template mining and repeat collapsing for logs and command output."""
+
+    enabled: bool = Field(True, description="Compress log content at all.")
+    head_lines: int = tunable(10, "Leading lines always kept verbatim.", low=0, high=100)
+    tail_lines: int = tunable(15, "Trailing lines always kept verbatim.", low=0, high=200)
+    max_examples_per_template: int = tunable(
+        1, "Verbatim examples kept per non-critical template.", low=1, high=10
+    )
+    max_critical_examples: int = tunable(
+        3, "Verbatim examples kept per critical (error/warn) template.", low=1, high=20
+    )
+    query_matches: int = tunable(20, "Lines matching the query kept verbatim.", low=0, high=200)
+    min_repeat: int = tunable(3, "Runs of a template at least this long are collapsed.", low=2, high=20)
+
+
+class SearchPolicy(_Frozen):
+    """Grep-style and search-API results."""
+
+    enabled: bool = Field(True, description="Compress search results at all.")
+    max_matches_per_file: int = tunable(3, "Best matches kept per file.", low=1, high=50)
+    max_files: int = tunable(25, "Files kept (ranked by relevance to the query).", low=1, high=500, log=True)
+
+
+class DiffPolicy(_Frozen):
+    """Unified diffs and patches."""
+
+    enabled: bool = Field(True, description="Compress diffs at all.")
+    context_lines: int = tunable(1, "Unchanged context lines kept around each change.", low=0, high=10)
+
+
+class HtmlPolicy(_Frozen):
+    """HTML pages: main-content extraction to markdown."""
+
+    enabled: bool = Field(True, description="Compress HTML at all.")
+    include_links: bool = tunable(False, "Keep hyperlink targets in the markdown.", choices=[False, True])
+    include_tables: bool = tunable(True, "Keep tables from the main content.", choices=[False, True])
+
+
+class ProsePolicy(_Frozen):
+    """Prose and markdown: extractive sentence selection (Kompress plugs in later)."""
+
+    enabled: bool = Field(True, description="Compress prose at all.")
+    keep_rate: float = tunable(0.45, "Share of tokens to keep.", low=0.1, high=1.0)
+    min_tokens: int = tunable(150, "Texts shorter than this are passed through.", low=0, high=2000)
+
+
+class CodePolicy(_Frozen):
+    """Source code."""
+
+    enabled: bool = Field(True, description="Compress code at all.")
+    mode: Literal["skeleton", "query", "lines"] = tunable(
+        "skeleton", "How code is reduced.", choices=["skeleton", "query", "lines"]
+    )
+
+
+class HistoryPolicy(_Frozen):
+    """Observation masking of old tool outputs."""
+
+    enabled: bool = Field(False, description="Replace old tool outputs with a stub and store key.")
+    keep_last_turns: int = tunable(
+        4, "Tool outputs from this many most recent user turns are never masked.", low=1, high=50
+    )
+    min_tokens: int = tunable(200, "Tool outputs shorter than this are never masked.", low=0, high=5000)
+
+
+class LiveZonePolicy(_Frozen):
+    """What may be compressed, and what is frozen for provider prompt caches."""
+
+    min_block_tokens: int = tunable(
+        120, "Blocks shorter than this are passed through untouched.", low=0, high=2000
+    )
+    compress_user_text_over: int = tunable(
+        1500, "User text blocks at or above this many tokens count as pasted content.", low=200, high=20000
+    )
+    frozen_messages: int = Field(
+        0, ge=0, description="Leading messages always frozen (besides system and cache breakpoints)."
+    )
+    max_block_chars: int = Field(
+        4_000_000, ge=1000, description="Blocks longer than this are passed through (with a reason)."
+    )
+
+
+class Provenance(_Frozen):
+    """Where a tuned policy came from."""
+
+    study: str | None = Field(None, description="Optuna study name.")
+    trial: int | None = Field(None, description="Trial number within the study.")
+    mlflow_run_id: str | None = Field(None, description="mlflow run that recorded the trial.")
+    suite_hash: str | None = Field(None, description="Hash of the suite or corpus tuned on.")
+    metrics: dict[str, Any] = Field(
+        default_factory=dict, description="Metrics with intervals, e.g. {'savings': [0.5, 0.47, 0.53]}."
+    )
+
+
+class Policy(_Frozen):
+    """The whole runtime policy. Load with :func:`load_policy`."""
+
+    schema_version: int = Field(SCHEMA_VERSION, description="Policy schema version.")
+    name: str = Field("default", description="Human name of the policy.")
+    encoding: Literal["o200k_base", "cl100k_base"] = Field(
+        "o200k_base", description="Tokenizer used to count tokens."
+    )
+    live_zone: LiveZonePolicy = Field(default_factory=LiveZonePolicy, description="Live-zone rules.")
+    json_: JsonPolicy = Field(default_factory=JsonPolicy, alias="json", description="JSON rules.")
+    log: LogPolicy = Field(default_factory=LogPolicy, description="Log rules.")
+    search: SearchPolicy = Field(default_factory=SearchPolicy, description="Search-result rules.")
+    diff: DiffPolicy = Field(default_factory=DiffPolicy, description="Diff rules.")
+    html: HtmlPolicy = Field(default_factory=HtmlPolicy, description="HTML rules.")
+    prose: ProsePolicy = Field(default_factory=ProsePolicy, description="Prose/markdown rules.")
+    code: CodePolicy = Field(default_factory=CodePolicy, description="Code rules.")
+    history: HistoryPolicy = Field(default_factory=HistoryPolicy, description="History rules.")
+    provenance: Provenance | None = Field(None, description="Where a tuned policy came from.")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @property
+    def policy_hash(self) -> str:
+        """Stable hash of everything that changes runtime behaviour (not name or provenance)."""
+        body = self.model_dump(mode="json", by_alias=True, exclude={"name", "provenance"})
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    def to_yaml(self) -> str:
+        """Serialise with aliases, in a stable key order."""
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return yaml.safe_dump(data, sort_keys=False)
+
+
+def policy_from_mapping(data: Any, source: str = "<mapping>") -> Policy:
+    """Validate a mapping into a :class:`Policy`, naming the source on error."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: a policy must be a mapping, got {type(data).__name__}")
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise ConfigError(f"{source}: schema_version {version} is not supported (expected {SCHEMA_VERSION})")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{source}: invalid policy: {problems}") from exc
+
+
+def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
+    """Load a policy from ``path``, else ``$HEADROOM_POLICY``, else the built-in default."""
+    chosen = path if path is not None else os.environ.get(POLICY_ENV_VAR)
+    if not chosen:
+        return Policy()
+    file = Path(chosen)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read policy file {file}: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"policy file {file} is not valid YAML: {exc}") from exc
+    return policy_from_mapping(data if data is not None else {}, source=str(file))
+
+
+def search_space(model: type[BaseModel] = Policy, prefix: str = "") -> dict[str, dict[str, Any]]:
+    """Flatten every tunable field into ``{"json.max_items": {"low":..,"high":..}, ...}``."""
+    space: dict[str, dict[str, Any]] = {}
+    for name, field in model.model_fields.items():
+        key = f"{prefix}{field.alias or name}"
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            space.update(search_space(annotation, prefix=f"{key}."))
+            continue
+        extra = field.json_schema_extra
+        if isinstance(extra, dict) and "tunable" in extra:
+            spec = dict(extra["tunable"])  # type: ignore[arg-type]
+            spec["default"] = field.default
+            space[key] = spec
+    return space
