@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -48,6 +49,8 @@ class Compressed:
 class CompressContext:
     """Per-call inputs beside the text: the store, the query and hints.
 
+    ``recent_text`` is the latest conversation turns (for protecting content being edited);
+    ``nested`` is set by the pipeline so a compressor can route embedded content.
     Mutable only in its memo of stored originals, so one original is stored once per call.
     """
 
@@ -56,6 +59,7 @@ class CompressContext:
     encoding: str = DEFAULT_ENCODING
     filename: str | None = None
     recent_text: str = ""
+    nested: Callable[[str, CompressContext], Compressed] | None = None
     _stored: dict[int, str] = field(default_factory=dict, repr=False)
 
     def tokens(self, text: str) -> int:
@@ -70,6 +74,13 @@ class CompressContext:
             key = self.store.put(original, kind=kind)
             self._stored[memo_key] = key
         return key
+
+    def compress_nested(self, text: str) -> Compressed | None:
+        """Route an embedded text (a long JSON string, a fenced block) through the router.
+
+        ``None`` when no router is attached (a compressor used on its own).
+        """
+        return None if self.nested is None else self.nested(text, self)
 
     def marker(self, original: str, count: int, kind: str, detail: str = "") -> tuple[str, Elision]:
         """Store ``original`` and return ``(marker text, Elision)`` for ``count`` removed ``kind``."""
