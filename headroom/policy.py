@@ -40,9 +40,7 @@ def tunable(
     bounds: dict[str, Any] = {}
     if low is not None and high is not None:
         bounds = {"ge": low, "le": high}
-    return Field(
-        default=default, description=description, json_schema_extra={"tunable": search}, **bounds
-    )
+    return Field(default=default, description=description, json_schema_extra={"tunable": search}, **bounds)
 
 
 class _Frozen(BaseModel):
@@ -83,7 +81,9 @@ class LogPolicy(_Frozen):
         3, "Verbatim examples kept per critical (error/warn) template.", low=1, high=20
     )
     query_matches: int = tunable(20, "Lines matching the query kept verbatim.", low=0, high=200)
-    min_repeat: int = tunable(3, "Runs of a template at least this long are collapsed.", low=2, high=20)
+    min_repeat: int = tunable(
+        3, "Templates seen at least this often are collapsed; rarer ones keep every line.", low=2, high=20
+    )
 
 
 class SearchPolicy(_Frozen):
@@ -92,6 +92,9 @@ class SearchPolicy(_Frozen):
     enabled: bool = Field(True, description="Compress search results at all.")
     max_matches_per_file: int = tunable(3, "Best matches kept per file.", low=1, high=50)
     max_files: int = tunable(25, "Files kept (ranked by relevance to the query).", low=1, high=500, log=True)
+    context_lines: int = tunable(
+        1, "Context lines (from grep -C) kept on each side of a kept match.", low=0, high=10
+    )
 
 
 class DiffPolicy(_Frozen):
@@ -99,6 +102,19 @@ class DiffPolicy(_Frozen):
 
     enabled: bool = Field(True, description="Compress diffs at all.")
     context_lines: int = tunable(1, "Unchanged context lines kept around each change.", low=0, high=10)
+    collapse_diffstat: bool = tunable(
+        True, "Replace a patch's per-file diffstat lines with a marker.", choices=[True, False]
+    )
+    generated_run_lines: int = tunable(
+        60,
+        "Changed-line runs in generated or golden files longer than this are cut.",
+        low=10,
+        high=1000,
+        log=True,
+    )
+    generated_keep_lines: int = tunable(
+        6, "Lines kept at the head and at the tail of a cut run.", low=0, high=50
+    )
 
 
 class HtmlPolicy(_Frozen):
@@ -107,6 +123,9 @@ class HtmlPolicy(_Frozen):
     enabled: bool = Field(True, description="Compress HTML at all.")
     include_links: bool = tunable(False, "Keep hyperlink targets in the markdown.", choices=[False, True])
     include_tables: bool = tunable(True, "Keep tables from the main content.", choices=[False, True])
+    favor_recall: bool = tunable(
+        True, "Ask the extractor to keep more borderline text rather than less.", choices=[True, False]
+    )
 
 
 class ProsePolicy(_Frozen):
@@ -147,6 +166,14 @@ class LiveZonePolicy(_Frozen):
     )
     frozen_messages: int = Field(
         0, ge=0, description="Leading messages always frozen (besides system and cache breakpoints)."
+    )
+    freeze_cache_breakpoints: bool = Field(
+        False,
+        description=(
+            "Also freeze every message up to the last cache_control breakpoint before the final "
+            "message. Use it when the provider cached those messages uncompressed (Headroom was "
+            "put in front mid-conversation); otherwise deterministic compression keeps caches hot."
+        ),
     )
     max_block_chars: int = Field(
         4_000_000, ge=1000, description="Blocks longer than this are passed through (with a reason)."
@@ -209,9 +236,7 @@ def policy_from_mapping(data: Any, source: str = "<mapping>") -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"{source}: invalid policy: {problems}") from exc
 
 

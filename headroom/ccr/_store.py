@@ -79,7 +79,9 @@ class MemoryStore:
     """A process-local LRU store: for tests, and for one-shot CLI runs when asked."""
 
     def __init__(
-        self, ttl_seconds: float | None = 7 * 24 * 3600, max_bytes: int = 256 * 1024 * 1024,
+        self,
+        ttl_seconds: float | None = 7 * 24 * 3600,
+        max_bytes: int = 256 * 1024 * 1024,
         clock: Clock = time.time,
     ) -> None:
         if max_bytes <= 0:

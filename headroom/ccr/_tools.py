@@ -32,7 +32,12 @@ def openai_chat_tool() -> dict[str, Any]:
 
 def openai_responses_tool() -> dict[str, Any]:
     """Tool definition for the OpenAI Responses API ``tools``."""
-    return {"type": "function", "name": RETRIEVE_TOOL_NAME, "description": _DESCRIPTION, "parameters": _PARAMETERS}
+    return {
+        "type": "function",
+        "name": RETRIEVE_TOOL_NAME,
+        "description": _DESCRIPTION,
+        "parameters": _PARAMETERS,
+    }
 
 
 def anthropic_tool() -> dict[str, Any]:

@@ -60,7 +60,7 @@ class CompressContext:
     filename: str | None = None
     recent_text: str = ""
     nested: Callable[[str, CompressContext], Compressed] | None = None
-    _stored: dict[int, str] = field(default_factory=dict, repr=False)
+    _stored: dict[str, str] = field(default_factory=dict, repr=False)
 
     def tokens(self, text: str) -> int:
         """Token count under this context's encoding."""
@@ -68,11 +68,10 @@ class CompressContext:
 
     def remember(self, original: str, kind: str = "text") -> str:
         """Store ``original`` (once) and return its key."""
-        memo_key = id(original)
-        key = self._stored.get(memo_key)
+        key = self._stored.get(original)
         if key is None:
             key = self.store.put(original, kind=kind)
-            self._stored[memo_key] = key
+            self._stored[original] = key
         return key
 
     def compress_nested(self, text: str) -> Compressed | None:
@@ -104,18 +103,28 @@ class Compressor(Protocol):
         ...
 
 
-def passthrough(text: str, ctx: CompressContext, compressor: str, content_type: str, reason: str) -> Compressed:
+def passthrough(
+    text: str, ctx: CompressContext, compressor: str, content_type: str, reason: str
+) -> Compressed:
     """An unchanged result with the reason it was not compressed."""
     tokens = ctx.tokens(text)
     return Compressed(
-        text=text, content_type=content_type, compressor=compressor,
-        tokens_in=tokens, tokens_out=tokens, reason=reason,
+        text=text,
+        content_type=content_type,
+        compressor=compressor,
+        tokens_in=tokens,
+        tokens_out=tokens,
+        reason=reason,
     )
 
 
 def result(
-    original: str, text: str, ctx: CompressContext, compressor: Compressor,
-    elisions: list[Elision] | tuple[Elision, ...], content_type: str | None = None,
+    original: str,
+    text: str,
+    ctx: CompressContext,
+    compressor: Compressor,
+    elisions: list[Elision] | tuple[Elision, ...],
+    content_type: str | None = None,
 ) -> Compressed:
     """Build a :class:`Compressed` for ``compressor`` with token counts filled in."""
     return Compressed(

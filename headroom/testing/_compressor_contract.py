@@ -123,7 +123,7 @@ class CompressorContract:
             assert first == second
 
     def test_empty_input(self) -> None:
-        out, ctx = self._run("")
+        out, _ctx = self._run("")
         assert out.text == ""
         assert out.tokens_in == out.tokens_out == 0
 
@@ -139,9 +139,12 @@ class CompressorContract:
                 assert line in out.text, f"critical line lost: {line!r}"
 
     @settings(
-        max_examples=40, deadline=None,
+        max_examples=40,
+        deadline=None,
         suppress_health_check=[
-            HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.differing_executors,
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.differing_executors,
         ],
     )
     @given(st.text(max_size=3000))

@@ -22,7 +22,9 @@ class FakeClock:
 class StoreContract:
     """Shared expectations for store backends."""
 
-    def make_store(self, clock: FakeClock, ttl_seconds: float | None = 60.0, max_bytes: int = 10_000) -> Store:
+    def make_store(
+        self, clock: FakeClock, ttl_seconds: float | None = 60.0, max_bytes: int = 10_000
+    ) -> Store:
         raise NotImplementedError
 
     def _store(self, **kwargs: object) -> tuple[Store, FakeClock]:
@@ -91,7 +93,9 @@ class StoreContract:
         assert issubclass(EntryNotFound, StoreError) and issubclass(EntryExpired, StoreError)
 
     @settings(
-        max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors],
+        max_examples=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors],
     )
     @given(st.text(max_size=500))
     def test_any_text_round_trips(self, text: str) -> None:

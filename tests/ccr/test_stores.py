@@ -10,7 +10,9 @@ from headroom.testing._store_contract import FakeClock
 
 
 class TestMemoryStore(StoreContract):
-    def make_store(self, clock: FakeClock, ttl_seconds: float | None = 60.0, max_bytes: int = 10_000) -> Store:
+    def make_store(
+        self, clock: FakeClock, ttl_seconds: float | None = 60.0, max_bytes: int = 10_000
+    ) -> Store:
         return MemoryStore(ttl_seconds=ttl_seconds, max_bytes=max_bytes, clock=clock)
 
 
@@ -20,9 +22,13 @@ class TestSqliteStore(StoreContract):
         self._dir = tmp_path
         self._n = 0
 
-    def make_store(self, clock: FakeClock, ttl_seconds: float | None = 60.0, max_bytes: int = 10_000) -> Store:
+    def make_store(
+        self, clock: FakeClock, ttl_seconds: float | None = 60.0, max_bytes: int = 10_000
+    ) -> Store:
         self._n += 1
-        return SqliteStore(self._dir / f"s{self._n}.db", ttl_seconds=ttl_seconds, max_bytes=max_bytes, clock=clock)
+        return SqliteStore(
+            self._dir / f"s{self._n}.db", ttl_seconds=ttl_seconds, max_bytes=max_bytes, clock=clock
+        )
 
     def test_persists_across_instances(self) -> None:
         path = self._dir / "persist.db"

@@ -1,0 +1,43 @@
+# The two commands a newcomer needs (see README):
+#   make demo   set up and run the main job on embedded defaults (offline, no keys, no servers)
+#   make test   set up and run lint, type checks and the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test setup lint typecheck unit bench bench-peer clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/headroom demo
+
+lint: setup
+	$(BIN)/ruff check headroom tests benchmarks
+	$(BIN)/ruff format --check headroom tests benchmarks
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+bench-peer:
+	bash benchmarks/setup_peer.sh
+
+bench: setup
+	$(BIN)/python benchmarks/compress_corpus.py --corpus ../shared/corpus
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

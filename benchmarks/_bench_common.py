@@ -1,0 +1,317 @@
+"""Shared measurement helpers for the benchmarks: corpus listing, machine, critical lines, markers.
+
+Everything here is a number or a list of findings; formatting lives in the scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from headroom.ccr import MARKER_PATTERN, Store, to_text
+
+CRITICAL_RE = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.IGNORECASE)
+KEEP_SHARE = 0.75
+EXCLUDED_KINDS = frozenset({"qa"})
+_WORD_RE = re.compile(r"\w+")
+_QUOTED_RE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`")
+_HEX_RE = re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b")
+_NUM_RE = re.compile(r"\d+")
+_SPACE_RE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """One corpus file: its path, path relative to the corpus root, and kind."""
+
+    path: Path
+    rel: str
+    kind: str
+
+
+def list_corpus(root: Path, kinds: Sequence[str] = ()) -> list[CorpusFile]:
+    """Every file in the corpus's subdirectories except the excluded kinds, in path order.
+
+    The kind comes from ``MANIFEST.jsonl`` where the file is listed, else from its subdirectory.
+    """
+    manifest = _manifest_kinds(root / "MANIFEST.jsonl")
+    files = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if "/" not in rel:
+            continue
+        kind = manifest.get(rel, rel.split("/", 1)[0])
+        if kind in EXCLUDED_KINDS or (kinds and kind not in kinds):
+            continue
+        files.append(CorpusFile(path, rel, kind))
+    return files
+
+
+def _manifest_kinds(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    kinds: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            kinds[str(entry["file"])] = str(entry["kind"])
+    return kinds
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, core count, Python and OS, so every published number names its machine."""
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count() or 0,
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
+
+
+def _cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def words(line: str) -> frozenset[str]:
+    """The set of lowercase ``\\w+`` words of a line."""
+    return frozenset(_WORD_RE.findall(line.lower()))
+
+
+def template(line: str) -> str:
+    """A critical line with numbers, hex ids and quoted names masked, for counting distinct ones."""
+    # A quoted name that carries the critical word is what the line is about, so it stays.
+    masked = _QUOTED_RE.sub(lambda m: m[0] if CRITICAL_RE.search(m[0]) else "<q>", line.lower())
+    masked = _NUM_RE.sub("<n>", _HEX_RE.sub("<h>", masked))
+    return _SPACE_RE.sub(" ", masked).strip()
+
+
+class OutputIndex:
+    """Inverted index over an output text's lines, to ask whether some line holds a word set."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = set(text.splitlines())
+        self._sets: list[frozenset[str]] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for line in self._lines:
+            found = words(line)
+            for word in found:
+                self._postings[word].append(len(self._sets))
+            self._sets.append(found)
+        self._memo: dict[frozenset[str], bool] = {}
+
+    def holds(self, line: str) -> bool:
+        """True when some output line holds at least ``KEEP_SHARE`` of ``line``'s words."""
+        if line in self._lines:
+            return True
+        wanted = words(line)
+        cached = self._memo.get(wanted)
+        if cached is None:
+            cached = self._memo[wanted] = self._search(wanted)
+        return cached
+
+    def _search(self, wanted: frozenset[str]) -> bool:
+        if not wanted:
+            return True
+        need = math.ceil(KEEP_SHARE * len(wanted))
+        # Prefix filter: a line with `need` of the words holds one of the rarest len-need+1.
+        rarest = sorted(wanted, key=lambda w: len(self._postings.get(w, ())))
+        candidates: set[int] = set()
+        for word in rarest[: len(wanted) - need + 1]:
+            candidates.update(self._postings.get(word, ()))
+        return any(len(wanted & self._sets[i]) >= need for i in candidates)
+
+
+def critical_lines(text: str) -> list[str]:
+    """Lines of ``text`` matching the critical pattern."""
+    return [line for line in text.splitlines() if CRITICAL_RE.search(line)]
+
+
+@dataclass
+class Retention:
+    """Critical lines and distinct critical templates kept in an output, with examples of misses."""
+
+    lines_kept: int = 0
+    lines_total: int = 0
+    templates_kept: int = 0
+    templates_total: int = 0
+    missed: list[str] = field(default_factory=list)
+
+    def add(self, other: Retention) -> None:
+        """Accumulate another file's counts (examples are not merged)."""
+        self.lines_kept += other.lines_kept
+        self.lines_total += other.lines_total
+        self.templates_kept += other.templates_kept
+        self.templates_total += other.templates_total
+
+
+def retention(criticals: Sequence[str], output: str, max_examples: int = 5) -> Retention:
+    """How many critical lines (and distinct templates) some output line still holds."""
+    if not criticals:
+        return Retention()
+    index = OutputIndex(output)
+    kept_by_template: dict[str, bool] = {}
+    example: dict[str, str] = {}
+    result = Retention(lines_total=len(criticals))
+    for line in criticals:
+        kept = index.holds(line)
+        result.lines_kept += kept
+        key = template(line)
+        kept_by_template[key] = kept_by_template.get(key, False) or kept
+        example.setdefault(key, line)
+    result.templates_total = len(kept_by_template)
+    result.templates_kept = sum(kept_by_template.values())
+    missed = [example[key] for key, kept in kept_by_template.items() if not kept]
+    result.missed = [m.strip()[:200] for m in missed[:max_examples]]
+    return result
+
+
+def is_lines_kind(kind: str) -> bool:
+    """Marker kinds that count lines ("lines", "similar lines", "context lines", ...)."""
+    return kind == "lines" or kind.endswith(" lines")
+
+
+ESCAPE_LEVELS = 3
+
+
+def _variants(part: str) -> set[str]:
+    """``part`` as it may appear inside the whole: raw, or JSON-escaped up to ``ESCAPE_LEVELS`` deep.
+
+    Nested levels occur for real: a recorded HTTP body is a JSON string holding JSON.
+    """
+    found, level = {part}, {part}
+    for _ in range(ESCAPE_LEVELS):
+        level = {json.dumps(v, ensure_ascii=a)[1:-1] for v in level for a in (True, False)}
+        found |= level
+    return found
+
+
+def occurrences(part: str, whole: str) -> int:
+    """How many times ``part`` appears in ``whole``, raw or JSON-escaped (0: not embedded)."""
+    if part == whole:
+        return 1
+    return sum(whole.count(v) for v in _variants(part)) if part else 0
+
+
+@dataclass(frozen=True)
+class MarkerFailure:
+    """One marker that failed a check: the marker text and what is wrong."""
+
+    marker: str
+    problem: str
+
+
+@dataclass
+class MarkerReport:
+    """Markers checked in one output and the failures found."""
+
+    checked: int = 0
+    failures: list[MarkerFailure] = field(default_factory=list)
+
+
+def check_markers(
+    original: str, output: str, store: Store, elisions: Iterable[tuple[str, int, str]] | None = None
+) -> MarkerReport:
+    """Parse every marker in ``output``; check its key, its stored original and its count.
+
+    ``elisions`` (kind, count, key) from the per-block stats, when given, must match the markers.
+    """
+    report = MarkerReport()
+    matches = list(MARKER_PATTERN.finditer(output))
+    report.checked = len(matches)
+    unparsed = output.count("retrieve: hr_") - original.count("retrieve: hr_") - len(matches)
+    if unparsed > 0:
+        report.failures.append(MarkerFailure("", f"{unparsed} marker-like text(s) do not parse"))
+    originals: dict[str, str | None] = {}
+    line_sums: Counter[str] = Counter()
+    for match in matches:
+        key, kind, count = match["key"], match["kind"], int(match["count"])
+        part = originals[key] if key in originals else originals.setdefault(key, _restore(store, key))
+        problem = _marker_problem(part, original, kind, count)
+        if problem:
+            report.failures.append(MarkerFailure(match[0], problem))
+        elif part is not None and is_lines_kind(kind):
+            line_sums[key] += count
+    report.failures.extend(_line_sum_failures(line_sums, originals, original, output))
+    if elisions is not None:
+        report.failures.extend(_elision_failures(matches, elisions))
+    return report
+
+
+def _restore(store: Store, key: str) -> str | None:
+    try:
+        return to_text(store.get(key))
+    except Exception:  # any store failure is a finding about the marker, reported by the caller
+        return None
+
+
+def _marker_problem(part: str | None, original: str, kind: str, count: int) -> str | None:
+    if part is None:
+        return "key not found in the store"
+    if not part:
+        return "the stored original is empty"
+    if not occurrences(part, original):
+        return "the stored original is neither the tool result nor a (JSON-escaped) part of it"
+    if count < 1:
+        return "the marker omits nothing (count < 1)"
+    lines = len(part.splitlines())
+    if is_lines_kind(kind) and count > lines:
+        return f"count {count} exceeds the {lines} lines of the stored original"
+    return None
+
+
+def _line_sum_failures(
+    sums: Counter[str], originals: dict[str, str | None], original: str, output: str
+) -> list[MarkerFailure]:
+    failures = []
+    for key, total in sums.items():
+        part = originals[key] or ""
+        lines = len(part.splitlines())
+        # An original embedded several times may be elided at each place it occurs.
+        bound = lines * occurrences(part, original)
+        if total > bound:
+            problem = f"line markers for this key sum to {total} > {lines} lines x occurrences = {bound}"
+            failures.append(MarkerFailure(key, problem))
+        if part == original:
+            kept = _kept_lines(original, output)
+            if total + kept > lines:
+                problem = f"line-marker counts {total} + {kept} kept lines exceed the {lines} input lines"
+                failures.append(MarkerFailure(key, problem))
+    return failures
+
+
+def _kept_lines(original: str, output: str) -> int:
+    """Non-blank output lines (outside markers) that are verbatim lines of the original.
+
+    A line counts at most as often as the original holds it, so added separators never inflate it.
+    """
+    source = Counter(line for line in original.splitlines() if line.strip())
+    shown = Counter(
+        line for line in output.splitlines() if line in source and not MARKER_PATTERN.search(line)
+    )
+    return sum(min(n, source[line]) for line, n in shown.items())
+
+
+def _elision_failures(
+    matches: Sequence[re.Match[str]], elisions: Iterable[tuple[str, int, str]]
+) -> list[MarkerFailure]:
+    in_text = Counter((m["kind"], int(m["count"]), m["key"]) for m in matches)
+    in_stats = Counter(elisions)
+    failures = []
+    for kind, count, key in (in_stats - in_text).elements():
+        failures.append(MarkerFailure(key, f"block stats list an elision of {count} {kind} with no marker"))
+    for kind, count, key in (in_text - in_stats).elements():
+        failures.append(MarkerFailure(key, f"marker {count} {kind} is missing from the block stats"))
+    return failures

@@ -1,0 +1,202 @@
+"""``compress()``: provider messages in, compressed messages and typed stats out."""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from headroom import cache
+from headroom._history import mask, turns_after
+from headroom._pipeline import compress_block
+from headroom.ccr import SqliteStore, Store, anthropic_tool, openai_chat_tool, openai_responses_tool
+from headroom.ccr._markers import RETRIEVE_TOOL_NAME
+from headroom.compressors import CompressContext, Compressed, Elision
+from headroom.errors import MessageFormatError
+from headroom.messages import Location, MessageFormat, read_blocks, sniff_format, validate, write_blocks
+from headroom.policy import Policy, load_policy
+from headroom.settings import Settings
+
+
+@dataclass(frozen=True)
+class BlockStats:
+    """What happened to one live block."""
+
+    message_index: int
+    part_index: int | None
+    role: str
+    kind: str
+    content_type: str
+    compressor: str
+    tokens_in: int
+    tokens_out: int
+    elisions: tuple[Elision, ...]
+    reason: str | None
+    seconds: float
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Store keys referenced by this block's markers."""
+        return tuple(dict.fromkeys(e.key for e in self.elisions))
+
+
+@dataclass(frozen=True)
+class CompressResult:
+    """Compressed messages (same shape as given) with per-block stats."""
+
+    messages: Any
+    format: MessageFormat
+    blocks: tuple[BlockStats, ...]
+    tools_added: tuple[dict[str, Any], ...]
+    policy_hash: str
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def tokens_in(self) -> int:
+        """Tokens of the live blocks before compression."""
+        return sum(b.tokens_in for b in self.blocks)
+
+    @property
+    def tokens_out(self) -> int:
+        """Tokens of the live blocks after compression."""
+        return sum(b.tokens_out for b in self.blocks)
+
+    @property
+    def tokens_saved(self) -> int:
+        """Tokens removed from the live blocks."""
+        return self.tokens_in - self.tokens_out
+
+
+@functools.cache
+def default_store() -> Store:
+    """The embedded default store, configured from ``HEADROOM_*`` settings."""
+    settings = Settings()
+    return SqliteStore(settings.store_path, settings.store_ttl_seconds, settings.store_max_bytes)
+
+
+def compress(
+    messages: Any, policy: Policy | None = None, query: str | None = None, *,
+    store: Store | None = None, format: MessageFormat | str | None = None,
+) -> CompressResult:
+    """Compress the live zone of a conversation (a message list or a whole request dict)."""
+    active = policy if policy is not None else load_policy()
+    request, items, fmt = _unwrap(messages, format)
+    blocks = cache.align(read_blocks(items, fmt), items, fmt, active)
+    ctx = CompressContext(store=store or default_store(), encoding=active.encoding)
+    tokens = {i: ctx.tokens(b.text) for i, b in enumerate(blocks)}
+    ctx.recent_text = _recent_text(blocks)
+    later = turns_after(blocks)
+    position = {id(b): i for i, b in enumerate(blocks)}
+    replacements: dict[Location, str] = {}
+    stats: list[BlockStats] = []
+    for live in cache.live_blocks(blocks, active, query, tokens):
+        started = time.perf_counter()
+        ctx.query = live.query
+        out = mask(live, later[position[id(live.block)]], active, ctx) or compress_block(
+            live.block.text, active, ctx
+        )
+        stats.append(_stats(live, out, time.perf_counter() - started))
+        if out.text != live.block.text:
+            replacements[live.block.location] = out.text
+    tools = _retrieval_tools(fmt, request) if any(s.elisions for s in stats) else ()
+    if tools and sum(s.tokens_in - s.tokens_out for s in stats) <= _tool_tokens(tools, ctx):
+        replacements, tools = {}, ()
+        stats = [_reverted(s) for s in stats]
+    new_items = write_blocks(items, replacements)
+    return CompressResult(
+        messages=_rewrap(request, new_items, fmt, tools), format=fmt, blocks=tuple(stats),
+        tools_added=tools, policy_hash=active.policy_hash, warnings=tuple(cache.volatile_content(blocks)),
+    )
+
+
+def _unwrap(messages: Any, fmt: MessageFormat | str | None) -> tuple[dict[str, Any] | None, Any, MessageFormat]:
+    request: dict[str, Any] | None = None
+    items = messages
+    if isinstance(messages, Mapping):
+        request = dict(messages)
+        if "input" in request:
+            items = request["input"]
+            if isinstance(items, str):
+                items = []
+            fmt = fmt or MessageFormat.OPENAI_RESPONSES
+        elif "messages" in request:
+            items = request["messages"]
+            if "system" in request and fmt is None:
+                fmt = MessageFormat.ANTHROPIC
+        else:
+            raise MessageFormatError("a request must hold 'messages' (chat, Anthropic) or 'input' (Responses)")
+    try:
+        chosen = MessageFormat(fmt) if fmt is not None else None
+    except ValueError as exc:
+        raise MessageFormatError(f"unknown message format {fmt!r}") from exc
+    checked = validate(items, chosen or MessageFormat.OPENAI_CHAT)
+    return request, checked, chosen or sniff_format(checked)
+
+
+def _rewrap(
+    request: dict[str, Any] | None, items: Any, fmt: MessageFormat, tools: tuple[dict[str, Any], ...]
+) -> Any:
+    if request is None:
+        return items
+    out = dict(request)
+    if isinstance(request.get("input"), str):
+        return out
+    out["input" if fmt is MessageFormat.OPENAI_RESPONSES and "input" in request else "messages"] = items
+    if tools:
+        out["tools"] = [*request.get("tools", []), *tools]
+    return out
+
+
+def _retrieval_tools(fmt: MessageFormat, request: dict[str, Any] | None) -> tuple[dict[str, Any], ...]:
+    existing = (request or {}).get("tools") or []
+    if any(RETRIEVE_TOOL_NAME in json.dumps(tool) for tool in existing):
+        return ()
+    maker = {
+        MessageFormat.OPENAI_CHAT: openai_chat_tool,
+        MessageFormat.OPENAI_RESPONSES: openai_responses_tool,
+        MessageFormat.ANTHROPIC: anthropic_tool,
+    }[fmt]
+    return (maker(),)
+
+
+def _tool_tokens(tools: tuple[dict[str, Any], ...], ctx: CompressContext) -> int:
+    return sum(ctx.tokens(json.dumps(tool)) for tool in tools)
+
+
+def _recent_text(blocks: list[Any]) -> str:
+    tail = [b.text for b in blocks[-6:] if b.kind != "tool_result"]
+    return "\n".join(tail)[-8000:]
+
+
+def _stats(live: cache.LiveBlock, out: Compressed, seconds: float) -> BlockStats:
+    location = live.block.location
+    return BlockStats(
+        message_index=location.message, part_index=location.part, role=live.block.role,
+        kind=live.block.kind, content_type=out.content_type, compressor=out.compressor,
+        tokens_in=out.tokens_in, tokens_out=out.tokens_out, elisions=out.elisions,
+        reason=out.reason, seconds=seconds,
+    )
+
+
+def _reverted(stats: BlockStats) -> BlockStats:
+    return BlockStats(
+        message_index=stats.message_index, part_index=stats.part_index, role=stats.role,
+        kind=stats.kind, content_type=stats.content_type, compressor=stats.compressor,
+        tokens_in=stats.tokens_in, tokens_out=stats.tokens_in, elisions=(),
+        reason="token gate: savings did not pay for the retrieval tool", seconds=stats.seconds,
+    )
+
+
+def compress_text(
+    text: str, policy: Policy | None = None, query: str | None = None, *,
+    store: Store | None = None, filename: str | None = None,
+) -> Compressed:
+    """Compress one text as a tool result would be (auto-detected content type)."""
+    active = policy if policy is not None else load_policy()
+    ctx = CompressContext(
+        store=store or default_store(), query=query, encoding=active.encoding, filename=filename
+    )
+    return compress_block(text, active, ctx)

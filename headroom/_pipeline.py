@@ -1,0 +1,123 @@
+"""Compress one text block: guards, routing, mixed sections, fallbacks and the token gate."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from headroom import router
+from headroom.compressors import CompressContext, Compressed, Elision, get_compressor, passthrough
+from headroom.errors import HeadroomError
+from headroom.policy import Policy
+
+logger = logging.getLogger("headroom")
+
+MAX_NESTING = 3
+_CONFIDENT = 0.8
+_PROSE_TYPES = frozenset({"prose", "markdown"})
+_POLICY_SECTION = {"json": "json_", "table": "json_"}
+
+
+def compress_block(text: str, policy: Policy, ctx: CompressContext, depth: int = 0) -> Compressed:
+    """Compress ``text`` with whatever compressor claims it; never raises for odd content."""
+    reason = _skip_reason(text, policy, ctx)
+    if reason is not None:
+        return passthrough(text, ctx, "none", "unknown", reason)
+    ctx.nested = _nested_hook(policy, depth)
+    detection = router.detect(text)
+    if detection.confidence < _CONFIDENT or detection.content_type in _PROSE_TYPES:
+        sections = router.split_mixed(text)
+        if sections is not None:
+            return _token_gate(text, _compress_sections(text, sections, policy, ctx, depth), ctx)
+    return _token_gate(text, _run(detection, text, policy, ctx), ctx)
+
+
+def _skip_reason(text: str, policy: Policy, ctx: CompressContext) -> str | None:
+    if not text.strip():
+        return "empty"
+    if len(text) > policy.live_zone.max_block_chars:
+        return f"longer than live_zone.max_block_chars ({policy.live_zone.max_block_chars})"
+    if _looks_binary(text):
+        return "binary content"
+    if ctx.tokens(text) < policy.live_zone.min_block_tokens:
+        return f"shorter than live_zone.min_block_tokens ({policy.live_zone.min_block_tokens})"
+    return None
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\x1b\x0c")
+    return "\x00" in sample or controls > len(sample) * 0.1
+
+
+def _nested_hook(policy: Policy, depth: int):  # type: ignore[no-untyped-def]
+    def nested(inner: str, parent: CompressContext) -> Compressed:
+        if depth + 1 >= MAX_NESTING:
+            return passthrough(inner, parent, "none", "unknown", "nesting too deep")
+        child = replace(parent, nested=None)
+        child._stored = parent._stored
+        return compress_block(inner, policy, child, depth + 1)
+
+    return nested
+
+
+def _run(detection: router.Detection, text: str, policy: Policy, ctx: CompressContext) -> Compressed:
+    compressor = get_compressor(detection.compressor)
+    section = getattr(policy, _POLICY_SECTION.get(compressor.name, compressor.name), None)
+    if section is not None and not getattr(section, "enabled", True):
+        return passthrough(text, ctx, compressor.name, detection.content_type, "disabled by policy")
+    try:
+        out = compressor.compress(text, policy, ctx)
+    except HeadroomError as exc:
+        out = passthrough(text, ctx, compressor.name, detection.content_type, f"{compressor.name}: {exc}")
+    except Exception as exc:  # a compressor bug must never lose the user's data
+        logger.exception("compressor %s failed; passing the block through", compressor.name)
+        reason = f"{compressor.name} failed: {type(exc).__name__}: {exc}"
+        out = passthrough(text, ctx, compressor.name, detection.content_type, reason)
+    if out.reason and out.tokens_out >= out.tokens_in and compressor.name != router.FALLBACK_COMPRESSOR:
+        return _fallback(text, policy, ctx, out)
+    return out
+
+
+def _fallback(text: str, policy: Policy, ctx: CompressContext, failed: Compressed) -> Compressed:
+    """Code that does not parse, JSON that does not load: try the prose path, keep the reason."""
+    if not failed.content_type.startswith("code") or not policy.prose.enabled:
+        return failed
+    prose = get_compressor(router.FALLBACK_COMPRESSOR).compress(text, policy, ctx)
+    if prose.tokens_out >= prose.tokens_in:
+        return failed
+    return replace(prose, reason=f"fallback after {failed.compressor}: {failed.reason}")
+
+
+def _compress_sections(
+    text: str, sections: list[router.Section], policy: Policy, ctx: CompressContext, depth: int
+) -> Compressed:
+    parts: list[str] = []
+    elisions: list[Elision] = []
+    for section in sections:
+        if not section.routable:
+            parts.append(section.text)
+            continue
+        out = compress_block(section.text, policy, ctx, depth)
+        text_out = out.text
+        if section.text.endswith("\n") and not text_out.endswith("\n"):
+            text_out += "\n"
+        parts.append(text_out)
+        elisions.extend(out.elisions)
+    joined = "".join(parts)
+    return Compressed(
+        text=joined, content_type="mixed", compressor="mixed",
+        tokens_in=ctx.tokens(text), tokens_out=ctx.tokens(joined), elisions=tuple(elisions),
+    )
+
+
+def _token_gate(original: str, out: Compressed, ctx: CompressContext) -> Compressed:
+    """Revert a stage that does not save tokens."""
+    if out.tokens_out < out.tokens_in:
+        return out
+    reason = out.reason or "token gate: output not smaller than input"
+    tokens = ctx.tokens(original)
+    return Compressed(
+        text=original, content_type=out.content_type, compressor=out.compressor,
+        tokens_in=tokens, tokens_out=tokens, reason=reason,
+    )

@@ -1,0 +1,29 @@
+"""The ``headroom`` command: one click group, one module per command."""
+
+from __future__ import annotations
+
+import click
+
+from headroom.cli._compress import compress_command
+from headroom.cli._demo import demo_command
+from headroom.cli._policy import policy_group
+from headroom.cli._retrieve import retrieve_command
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="headroom")
+def cli() -> None:
+    """Headroom: cut the tokens AI agents send, reversibly, and prove it."""
+
+
+cli.add_command(compress_command)
+cli.add_command(retrieve_command)
+cli.add_command(policy_group)
+cli.add_command(demo_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="headroom")

@@ -1,0 +1,50 @@
+"""Shared CLI plumbing: settings, policy and store resolution, error reporting."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from headroom.ccr import SqliteStore, Store
+from headroom.errors import HeadroomError
+from headroom.policy import Policy, load_policy
+from headroom.settings import Settings
+
+stderr = Console(stderr=True, highlight=False)
+
+
+def resolve_policy(path: Path | None) -> Policy:
+    """The ``--policy`` file, else ``HEADROOM_POLICY``, else the default."""
+    return load_policy(path if path is not None else Settings().policy)
+
+
+def open_store() -> Store:
+    """The configured SQLite store."""
+    settings = Settings()
+    return SqliteStore(settings.store_path, settings.store_ttl_seconds, settings.store_max_bytes)
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Turn HeadroomError into a one-line message and exit code 2."""
+    try:
+        yield
+    except HeadroomError as exc:
+        stderr.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
+
+
+policy_option: Callable[..., object] = click.option(
+    "--policy", "policy_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    help="Policy YAML (default: $HEADROOM_POLICY or the built-in default).",
+)
+
+
+def format_pct(saved: int, total: int) -> str:
+    """``"61.2%"``; an em dash when there is nothing to compare."""
+    return f"{100 * saved / total:.1f}%" if total else "—"

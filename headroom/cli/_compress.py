@@ -1,0 +1,72 @@
+"""``headroom compress FILE|-``: compressed text to stdout, stats to stderr (or ``--json``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from headroom._pipeline import compress_block
+from headroom.cli._common import format_pct, friendly_errors, open_store, policy_option, resolve_policy, stderr
+from headroom.compressors import CompressContext, Compressed
+
+
+@click.command("compress")
+@click.argument("source", type=click.Path(allow_dash=True, dir_okay=False, path_type=Path))
+@click.option("--query", "-q", default=None, help="The question the content should answer.")
+@policy_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object for scripts.")
+def compress_command(source: Path, query: str | None, policy_path: Path | None, as_json: bool) -> None:
+    """Compress a file (or stdin with -) as a tool result would be."""
+    with friendly_errors():
+        raw = sys.stdin.buffer.read() if str(source) == "-" else _read(source)
+        policy = resolve_policy(policy_path)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            sys.stdout.buffer.write(raw)
+            stderr.print("passed through unchanged: input is not UTF-8 text")
+            return
+        filename = None if str(source) == "-" else source.name
+        ctx = CompressContext(store=open_store(), query=query, encoding=policy.encoding, filename=filename)
+        out = compress_block(text, policy, ctx)
+        if as_json:
+            click.echo(json.dumps(_as_json(out, policy.policy_hash), ensure_ascii=False))
+            return
+        sys.stdout.write(out.text)
+        sys.stdout.flush()
+        stderr.print(_table(out, policy.policy_hash))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise click.FileError(str(path), hint=str(exc)) from exc
+
+
+def _as_json(out: Compressed, policy_hash: str) -> dict[str, object]:
+    return {
+        "text": out.text,
+        "content_type": out.content_type,
+        "tokens_in": out.tokens_in,
+        "tokens_out": out.tokens_out,
+        "markers": [{"key": e.key, "kind": e.kind, "count": e.count} for e in out.elisions],
+        "compressor": out.compressor,
+        "policy_hash": policy_hash,
+        "reason": out.reason,
+    }
+
+
+def _table(out: Compressed, policy_hash: str) -> Table:
+    table = Table(title=f"headroom · policy {policy_hash}", title_justify="left")
+    for column in ("content", "compressor", "tokens in", "tokens out", "saved", "markers", "note"):
+        table.add_column(column, justify="right" if column.startswith(("tokens", "saved", "markers")) else "left")
+    table.add_row(
+        out.content_type, out.compressor, str(out.tokens_in), str(out.tokens_out),
+        format_pct(out.tokens_saved, out.tokens_in), str(len(out.elisions)), out.reason or "",
+    )
+    return table

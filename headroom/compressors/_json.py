@@ -1,0 +1,69 @@
+"""SmartCrusher: the JSON compressor.
+
+Lossless re-encoding first (compact lines, tables for uniform arrays with constant and derived
+columns in the header), then budgeted selection of array items (first/last, error signals,
+query matches, outliers, change points). Handles JSON Lines, JSONC, objects keyed by id, JSON
+embedded in strings (plain or base64, as in HTTP cassettes) and long strings routed through
+the pipeline's nested hook.
+"""
+
+from __future__ import annotations
+
+from headroom.compressors._base import CompressContext, Compressed, passthrough
+from headroom.compressors._json_parse import detect_json, parse_document
+from headroom.compressors._json_render import Renderer
+from headroom.compressors._registry import register
+from headroom.policy import Policy
+
+_DETECT_CHARS = 4000
+
+
+class JsonCompressor:
+    """Compresses JSON, JSON Lines and JSONC documents."""
+
+    name = "json"
+    content_type = "json"
+
+    def detect(self, sample: str) -> float:
+        """Confidence that ``sample`` is JSON (only a prefix is examined)."""
+        return detect_json(sample[:_DETECT_CHARS])
+
+    def compress(self, text: str, policy: Policy, ctx: CompressContext) -> Compressed:
+        """Compress ``text``; invalid JSON and output that would not be smaller pass through."""
+        if not text.strip():
+            return self._pass(text, ctx, "empty")
+        if not policy.json_.enabled:
+            return self._pass(text, ctx, "disabled by policy")
+        parsed = parse_document(text)
+        if parsed is None:
+            return self._pass(text, ctx, "invalid json")
+        if not isinstance(parsed.value, dict | list) or not parsed.value:
+            return self._pass(text, ctx, "scalar json")
+        renderer = Renderer(text, policy.json_, ctx)
+        try:
+            lines = renderer.block(parsed.value, "", "", renderer.budget())
+        except RecursionError:
+            return self._pass(text, ctx, "too deeply nested")
+        if parsed.comment_lines:
+            lines.insert(0, f"# JSONC {renderer.marker(parsed.comment_lines, 'comment lines')}")
+        return self._finish(text, "\n".join(lines), ctx, renderer)
+
+    def _finish(self, text: str, out: str, ctx: CompressContext, renderer: Renderer) -> Compressed:
+        tokens_in = ctx.tokens(text)
+        tokens_out = ctx.tokens(out)
+        if tokens_out >= tokens_in:
+            return self._pass(text, ctx, "not smaller")
+        return Compressed(
+            text=out,
+            content_type=self.content_type,
+            compressor=self.name,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            elisions=tuple(renderer.elisions),
+        )
+
+    def _pass(self, text: str, ctx: CompressContext, reason: str) -> Compressed:
+        return passthrough(text, ctx, self.name, self.content_type, reason)
+
+
+register(JsonCompressor())

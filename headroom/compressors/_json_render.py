@@ -1,0 +1,221 @@
+"""Rendering a parsed JSON value as compact, readable text with tables and elision markers.
+
+Objects become ``key: value`` lines indented one space per level; small containers stay on one
+line as compact JSON; uniform arrays become tables; long arrays keep a budgeted selection and a
+marker for every dropped run. The result is meant for a model to read, not for a JSON parser.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from headroom.compressors._base import CompressContext, Elision
+from headroom.compressors._json_parse import decode_embedded
+from headroom.compressors._json_select import Budget, dropped_runs, select
+from headroom.compressors._json_table import (
+    Table,
+    bare_string,
+    build_table,
+    header,
+    key_text,
+    keyed_rows,
+    tabular,
+)
+from headroom.policy import JsonPolicy
+
+_WIDTH = 160
+_NESTED_CHARS = 1600
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Renderer:
+    """Renders one document; collects the elisions its markers stand for."""
+
+    def __init__(self, original: str, policy: JsonPolicy, ctx: CompressContext) -> None:
+        self.original = original
+        self.policy = policy
+        self.ctx = ctx
+        self.elisions: list[Elision] = []
+
+    def budget(self) -> Budget:
+        """The top-level selection budget from the policy."""
+        p = self.policy
+        return Budget(p.max_items, p.min_items_to_select, p.keep_first, p.keep_last, p.outlier_z)
+
+    def marker(self, count: int, kind: str) -> str:
+        """A marker for ``count`` dropped ``kind``; the key restores the whole document."""
+        text, elision = self.ctx.marker(self.original, count, kind)
+        self.elisions.append(elision)
+        return text
+
+    # -- block form ----------------------------------------------------------------------
+    def block(self, value: Any, prefix: str, indent: str, budget: Budget) -> list[str]:
+        """Lines for ``value``; the first starts with ``indent + prefix``."""
+        if isinstance(value, str):
+            return self._string_block(value, prefix, indent, budget)
+        if not isinstance(value, dict | list) or not value:
+            return [indent + prefix + self.scalar(value)]
+        if isinstance(value, list) and tabular(value):
+            return self._table_block(value, None, prefix, indent, budget)
+        if isinstance(value, dict) and keyed_rows(value):
+            return self._table_block(list(value.values()), list(value), prefix, indent, budget)
+        if len(_compact(value)) <= 2 * _WIDTH:
+            line = self.inline(value, budget.nested())
+            if len(indent) + len(prefix) + len(line) <= _WIDTH:
+                return [indent + prefix + line]
+        return self._container_block(value, prefix, indent, budget)
+
+    def _head(self, prefix: str, indent: str) -> tuple[list[str], str]:
+        if not prefix:
+            return [], indent
+        return [indent + prefix.rstrip()], indent + " "
+
+    def _container_block(self, value: dict[str, Any] | list[Any], prefix: str, indent: str, budget: Budget) -> list[str]:
+        lines, inner = self._head(prefix, indent)
+        if isinstance(value, dict):
+            keys = list(value)
+            kept = self._select_entries(value, budget)
+            for index, gap in self._walk(len(keys), kept, "items"):
+                if gap is not None:
+                    lines.append(inner + gap)
+                else:
+                    lines += self.block(value[keys[index]], key_text(keys[index]) + ": ", inner, budget.nested())
+            return lines
+        kept = self._select(value, budget)
+        for index, gap in self._walk(len(value), kept, "items"):
+            lines += [inner + gap] if gap is not None else self._item_block(value[index], inner, budget.nested())
+        return lines
+
+    def _item_block(self, item: Any, indent: str, budget: Budget) -> list[str]:
+        lines = self.block(item, "", indent + "  ", budget)
+        if not lines:
+            return [indent + "-"]
+        lines[0] = indent + "- " + lines[0][len(indent) + 2 :]
+        return lines
+
+    def _string_block(self, value: str, prefix: str, indent: str, budget: Budget) -> list[str]:
+        embedded = decode_embedded(value)
+        if embedded is not None:
+            parsed, how = embedded
+            head = [f"{indent}{prefix}({how} string)"]
+            return head + self.block(parsed, "", indent + " ", budget)
+        nested = self._nested(value)
+        if nested is not None:
+            return [f"{indent}{prefix}|", *(indent + " " + line for line in nested.splitlines())]
+        return [indent + prefix + self._plain_string(value, "")]
+
+    def _nested(self, value: str) -> str | None:
+        if len(value) < _NESTED_CHARS:
+            return None
+        out = self.ctx.compress_nested(value)
+        if out is None or out.tokens_out >= out.tokens_in:
+            return None
+        self.elisions.extend(out.elisions)
+        return out.text
+
+    def _plain_string(self, value: str, extra: str) -> str:
+        limit = self.policy.max_string_chars
+        if limit and len(value) > limit:
+            cut = len(value) - limit
+            return f"{json.dumps(value[:limit], ensure_ascii=False)} {self.marker(cut, 'chars')}"
+        return bare_string(value, extra)
+
+    # -- tables --------------------------------------------------------------------------
+    def _table_block(
+        self, items: list[Any], keys: list[str] | None, prefix: str, indent: str, budget: Budget
+    ) -> list[str]:
+        lines, inner = self._head(prefix, indent)
+        table = build_table(items, keys)
+        lines.append(inner + header(table, len(items)))
+        lines.append(inner + "|".join(key_text(c) for c in table.columns))
+        kept = self._select(items, budget)
+        cell_budget = budget.nested()
+        for index, gap in self._walk(len(items), kept, "rows"):
+            lines.append(inner + (gap if gap is not None else self._row(table, index, cell_budget)))
+        return lines
+
+    def _row(self, table: Table, index: int, budget: Budget) -> str:
+        row = table.rows[index]
+        return "|".join(self._cell(row[c], budget) if c in row else "" for c in table.columns)
+
+    def _cell(self, value: Any, budget: Budget) -> str:
+        if isinstance(value, str):
+            nested = self._nested(value)
+            if nested is not None:
+                return json.dumps(nested, ensure_ascii=False)
+            return self._plain_string(value, "|")
+        if isinstance(value, dict | list):
+            return self.inline(value, budget)
+        return self.scalar(value)
+
+    # -- inline form ---------------------------------------------------------------------
+    def inline(self, value: Any, budget: Budget) -> str:
+        """Compact JSON-like text on one line; long arrays keep a selection with markers."""
+        if isinstance(value, str):
+            return self._inline_string(value, budget)
+        if isinstance(value, list):
+            kept = self._select(value, budget)
+            parts = [
+                gap if gap is not None else self.inline(value[i], budget.nested())
+                for i, gap in self._walk(len(value), kept, "items")
+            ]
+            return "[" + ",".join(parts) + "]"
+        if isinstance(value, dict):
+            keys = list(value)
+            kept = self._select_entries(value, budget)
+            parts = [
+                gap if gap is not None else f"{_compact(keys[i])}:{self.inline(value[keys[i]], budget.nested())}"
+                for i, gap in self._walk(len(keys), kept, "items")
+            ]
+            return "{" + ",".join(parts) + "}"
+        return self.scalar(value)
+
+    def _inline_string(self, value: str, budget: Budget) -> str:
+        embedded = decode_embedded(value)
+        if embedded is not None:
+            parsed, how = embedded
+            return f"({how} string){self.inline(parsed, budget)}"
+        nested = self._nested(value)
+        if nested is not None:
+            return json.dumps(nested, ensure_ascii=False)
+        limit = self.policy.max_string_chars
+        if limit and len(value) > limit:
+            return self._plain_string(value, "")
+        return json.dumps(value, ensure_ascii=False)
+
+    @staticmethod
+    def scalar(value: Any) -> str:
+        """A non-string scalar (or empty container) as JSON."""
+        return _compact(value)
+
+    # -- selection -----------------------------------------------------------------------
+    def _select(self, items: list[Any], budget: Budget) -> list[int] | None:
+        if len(items) <= max(budget.min_items, budget.max_items):
+            return None
+        texts = [_compact(item) for item in items]
+        return select(items, texts, budget, self.ctx.query)
+
+    def _select_entries(self, value: dict[str, Any], budget: Budget) -> list[int] | None:
+        # Only collections keyed by id lose entries; a record's fields are never dropped.
+        values = list(value.values())
+        if all(isinstance(v, dict) and v for v in values):
+            return self._select(values, budget)
+        return None
+
+    def _walk(self, n: int, kept: list[int] | None, kind: str) -> list[tuple[int, str | None]]:
+        """``(index, None)`` for each kept item and ``(-1, marker)`` where a dropped run was."""
+        if kept is None:
+            return [(i, None) for i in range(n)]
+        gaps = {start: stop - start for start, stop in dropped_runs(kept, n)}
+        keep = set(kept)
+        out: list[tuple[int, str | None]] = []
+        for index in range(n):
+            if index in gaps:
+                out.append((-1, self.marker(gaps[index], kind)))
+            if index in keep:
+                out.append((index, None))
+        return out

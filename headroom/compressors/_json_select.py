@@ -1,0 +1,176 @@
+"""Budgeted item selection shared by the JSON and table compressors.
+
+An array keeps its first and last items, every distinct item carrying an error signal, the
+items that best match the query, numeric and structural outliers, change points, and then an
+even spread, until the budget is used.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from headroom._text import BM25, query_terms
+
+CRITICAL = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.I)
+_VOLATILE = re.compile(r"[0-9a-f]{7,}|\d+", re.I)
+_MAX_CATEGORIES = 6
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How many items an array keeps once selection starts, and which ones are fixed."""
+
+    max_items: int
+    min_items: int
+    keep_first: int
+    keep_last: int
+    outlier_z: float
+
+    def nested(self) -> Budget:
+        """A smaller budget for arrays inside kept items, so nesting does not multiply the output."""
+        smaller = max(self.keep_first + self.keep_last + 1, self.max_items // 2)
+        return Budget(smaller, self.min_items, self.keep_first, self.keep_last, self.outlier_z)
+
+
+def _walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _walk(child, f"{path}.{key}")
+    elif isinstance(value, list):
+        for child in value:
+            yield from _walk(child, path)
+    else:
+        yield path, value
+
+
+def critical_signature(item: Any) -> str | None:
+    """A name- and number-free signature of the item's error signals; ``None`` when it has none."""
+    hits: list[str] = []
+    for path, value in _walk(item):
+        if isinstance(value, str) and "://" not in value and CRITICAL.search(value):
+            hits.append(f"{path}={_VOLATILE.sub('#', value[:120])}")
+        elif value not in (None, False, 0, "") and CRITICAL.search(path.rsplit(".", 1)[-1]):
+            hits.append(f"{path}={_VOLATILE.sub('#', str(value)[:40])}")
+    return "\n".join(hits) if hits else None
+
+
+def _numeric_columns(items: Sequence[Any]) -> dict[str, list[tuple[int, float]]]:
+    columns: dict[str, list[tuple[int, float]]] = {}
+    for index, item in enumerate(items):
+        fields = item.items() if isinstance(item, dict) else [("", item)]
+        for key, value in fields:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                columns.setdefault(key, []).append((index, float(value)))
+    return columns
+
+
+def _outliers(items: Sequence[Any], z_limit: float) -> list[int]:
+    scored: dict[int, float] = {}
+    for values in _numeric_columns(items).values():
+        if len(values) < 5:
+            continue
+        numbers = [v for _, v in values]
+        median = statistics.median(numbers)
+        mad = statistics.median(abs(v - median) for v in numbers)
+        if mad == 0:
+            continue
+        for index, value in values:
+            z = 0.6745 * abs(value - median) / mad
+            if z > z_limit:
+                scored[index] = max(scored.get(index, 0.0), z)
+    return sorted(scored, key=lambda i: (-scored[i], i))
+
+
+def _change_points(items: Sequence[Any], limit: int) -> list[int]:
+    points: set[int] = set()
+    dicts = [item for item in items if isinstance(item, dict)]
+    if len(dicts) != len(items) or not dicts:
+        return []
+    for key in dicts[0]:
+        series = [item.get(key) for item in dicts]
+        if not all(isinstance(v, str | bool) or v is None for v in series):
+            continue
+        if not 2 <= len(set(series)) <= _MAX_CATEGORIES:
+            continue
+        changes = [i for i in range(1, len(series)) if series[i] != series[i - 1]]
+        if len(changes) <= limit:
+            points.update(changes)
+    return sorted(points)
+
+
+def _rare_shapes(items: Sequence[Any]) -> list[int]:
+    shapes = [tuple(item) if isinstance(item, dict) else type(item).__name__ for item in items]
+    counts = Counter(shapes)
+    if len(counts) < 2:
+        return []
+    rare = {shape for shape, n in counts.items() if n * 10 < len(items)}
+    seen: set[Any] = set()
+    picked = []
+    for index, shape in enumerate(shapes):
+        if shape in rare and shape not in seen:
+            seen.add(shape)
+            picked.append(index)
+    return picked
+
+
+def _critical(items: Sequence[Any]) -> list[int]:
+    seen: set[str] = set()
+    picked = []
+    for index, item in enumerate(items):
+        signature = critical_signature(item)
+        if signature is not None and signature not in seen:
+            seen.add(signature)
+            picked.append(index)
+    return picked
+
+
+def _query_matches(texts: Sequence[str], query: str | None) -> list[int]:
+    if not query_terms(query):
+        return []
+    scores = BM25(texts).scores(query)
+    return sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))
+
+
+def _spread(n: int, kept: set[int], room: int) -> list[int]:
+    if room <= 0:
+        return []
+    step = n / (room + 1)
+    return [int(step * (k + 1)) for k in range(room) if int(step * (k + 1)) not in kept]
+
+
+def select(items: Sequence[Any], texts: Sequence[str], budget: Budget, query: str | None) -> list[int] | None:
+    """Sorted indices of the items to keep, or ``None`` when the array is kept whole."""
+    n = len(items)
+    if n <= max(budget.min_items, budget.max_items):
+        return None
+    kept = set(range(min(budget.keep_first, n))) | set(range(max(0, n - budget.keep_last), n))
+    kept.update(_critical(items))
+    ranked_groups = [
+        _query_matches(texts, query),
+        _outliers(items, budget.outlier_z),
+        _change_points(items, max(1, budget.max_items // 3)),
+        _rare_shapes(items),
+    ]
+    for group in ranked_groups:
+        for index in group:
+            if len(kept) >= budget.max_items:
+                break
+            kept.add(index)
+    kept.update(_spread(n, kept, budget.max_items - len(kept)))
+    return sorted(kept)
+
+
+def dropped_runs(kept: Sequence[int], n: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` ranges of the indices in ``range(n)`` that ``kept`` leaves out."""
+    runs = []
+    previous = -1
+    for index in [*kept, n]:
+        if index - previous > 1:
+            runs.append((previous + 1, index))
+        previous = index
+    return runs

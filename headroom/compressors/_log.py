@@ -1,0 +1,139 @@
+"""The log compressor: template mining, repeat collapsing, errors and traces kept verbatim.
+
+Every line is either kept (de-coloured when the log carries ANSI codes) or stands inside a
+marker whose count is exactly the number of consecutive lines it replaces, so kept lines
+plus marker counts always equal the input's line count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
+from headroom.compressors._log_detect import detect_log
+from headroom.compressors._log_mine import first_timestamp, mine, strip_ansi
+from headroom.compressors._log_select import Lines, is_critical, select
+from headroom.compressors._registry import register
+from headroom.policy import Policy
+
+# A marker costs about this many characters; shorter runs are cheaper kept verbatim.
+_MARKER_CHARS = 90
+_MIN_LINES = 4
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A run of consecutive elided lines, ``start`` inclusive to ``stop`` exclusive."""
+
+    start: int
+    stop: int
+
+
+class LogCompressor:
+    """Logs and command output: build/test runs, server, access and trace logs."""
+
+    name = "log"
+    content_type = "log"
+
+    def detect(self, sample: str) -> float:
+        """Confidence that ``sample`` is a log."""
+        return detect_log(sample)
+
+    def compress(self, text: str, policy: Policy, ctx: CompressContext) -> Compressed:
+        """Keep what matters verbatim; every other run of lines becomes one marker."""
+        reason = self._skip_reason(text, policy)
+        if reason:
+            return passthrough(text, ctx, self.name, self.content_type, reason)
+        body, newline = (text[:-1], "\n") if text.endswith("\n") else (text, "")
+        raw = body.split("\n")
+        lines = _analyse(raw)
+        keep = select(lines, policy.log, ctx.query)
+        runs = _runs(lines, keep)
+        if not runs:
+            return passthrough(text, ctx, self.name, self.content_type, "nothing worth eliding")
+        out, elisions = _render(text, raw, lines, runs, ctx)
+        compressed = "\n".join(out) + newline
+        if ctx.tokens(compressed) >= ctx.tokens(text):
+            return passthrough(text, ctx, self.name, self.content_type, "compressed form was not smaller")
+        return result(text, compressed, ctx, self, elisions)
+
+    def _skip_reason(self, text: str, policy: Policy) -> str | None:
+        if not policy.log.enabled:
+            return "log compression disabled by policy"
+        if text.count("\n") + 1 < _MIN_LINES:
+            return "too few lines to compress"
+        if "\x00" in text:
+            return "binary content"
+        return None
+
+
+def _analyse(raw: list[str]) -> Lines:
+    clean = [strip_ansi(line) for line in raw]
+    return Lines(
+        clean=clean,
+        templates=mine(clean),
+        critical=[is_critical(line) for line in clean],
+    )
+
+
+def _runs(lines: Lines, keep: list[bool]) -> list[_Run]:
+    """Elided runs worth a marker; shorter runs are flipped back to kept."""
+    runs: list[_Run] = []
+    i, n = 0, len(keep)
+    while i < n:
+        if keep[i]:
+            i += 1
+            continue
+        stop = i
+        while stop < n and not keep[stop]:
+            stop += 1
+        if sum(len(lines.clean[j]) + 1 for j in range(i, stop)) > _MARKER_CHARS:
+            runs.append(_Run(i, stop))
+        i = stop
+    return runs
+
+
+def _detail(lines: Lines, run: _Run, note: str) -> str:
+    parts = [f"lines {run.start + 1}-{run.stop}"]
+    first = first_timestamp(lines.clean[run.start])
+    last = first_timestamp(lines.clean[run.stop - 1])
+    if first and last and first != last:
+        parts.append(f"{first} to {last}")
+    elif first and first == last:
+        parts.append(first)
+    critical = sum(1 for i in range(run.start, run.stop) if lines.critical[i])
+    if critical:
+        parts.append(f"{critical} with error words")
+    if note:
+        parts.append(note)
+    return "(" + ", ".join(p.replace(";", ",").replace("]", ")") for p in parts) + ")"
+
+
+def _kind(lines: Lines, run: _Run, previous: int) -> str:
+    """``similar lines`` when the whole run repeats the template of the line just kept."""
+    if previous >= 0 and all(lines.templates[i] == lines.templates[previous] for i in range(run.start, run.stop)):
+        return "similar lines"
+    return "lines"
+
+
+def _render(
+    text: str, raw: list[str], lines: Lines, runs: list[_Run], ctx: CompressContext
+) -> tuple[list[str], list[Elision]]:
+    coloured = any("\x1b" in line for line in raw)
+    shown = lines.clean if coloured else raw
+    out: list[str] = []
+    elisions: list[Elision] = []
+    cursor = 0
+    note = "ANSI colours stripped from kept lines" if coloured else ""
+    for run in runs:
+        out.extend(shown[cursor : run.start])
+        kind = _kind(lines, run, run.start - 1)
+        marker, elision = ctx.marker(text, run.stop - run.start, kind, _detail(lines, run, note))
+        out.append(marker)
+        elisions.append(elision)
+        cursor, note = run.stop, ""
+    out.extend(shown[cursor:])
+    return out, elisions
+
+
+register(LogCompressor())

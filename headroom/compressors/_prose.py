@@ -1,0 +1,84 @@
+"""The prose compressor: extractive, query-aware sentence selection for prose and markdown.
+
+Text is split into units (sentences; list items, table rows, lines and code blocks in
+markdown), each unit is scored (BM25 against the query, else a content prior), and the best
+units are kept under a token budget of ``keep_rate`` of the input. Headings, table headers,
+front matter and lines with critical terms are always kept. Each dropped run leaves one
+marker with the exact count of what it removed. Kompress reuses the same splitter and
+:func:`~headroom.compressors._prose_select.select_spans` with model scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+from typing import TYPE_CHECKING
+
+from headroom.ccr import format_marker
+from headroom.compressors._base import CompressContext, Compressed, passthrough, result
+from headroom.compressors._prose_detect import detect_prose, is_markdown
+from headroom.compressors._prose_score import contents, query_scores
+from headroom.compressors._prose_select import assemble, select_spans
+from headroom.compressors._prose_units import SENTENCES, Unit, build_units
+from headroom.compressors._registry import register
+from headroom.tokens import count_tokens
+
+if TYPE_CHECKING:
+    from headroom.policy import Policy, ProsePolicy
+
+MIN_UNITS = 3
+_SAMPLE_KEY = "hr_" + "0" * 16
+
+
+@cache
+def marker_cost(encoding: str) -> float:
+    """Tokens of a typical marker, the price of every dropped run."""
+    return float(count_tokens(format_marker(12, SENTENCES, _SAMPLE_KEY), encoding))
+
+
+def with_token_estimates(units: list[Unit], tokens: int, length: int) -> list[Unit]:
+    """Give each unit its share of ``tokens`` by length (exact counting happens once, at the end)."""
+    ratio = tokens / length if length else 0.0
+    return [replace(u, tokens=(u.end - u.start) * ratio) for u in units]
+
+
+class ProseCompressor:
+    """Keeps the sentences that matter for the query (or the lead and dense ones without one)."""
+
+    name = "prose"
+    content_type = "prose"
+
+    def detect(self, sample: str) -> float:
+        """Moderate confidence for ordinary prose and markdown, low for structured content."""
+        return detect_prose(sample)
+
+    def compress(self, text: str, policy: Policy, ctx: CompressContext) -> Compressed:
+        """Select units under the budget; pass through when too short or when nothing is saved."""
+        kind = "markdown" if is_markdown(text) else self.content_type
+        settings = policy.prose
+        if not settings.enabled:
+            return passthrough(text, ctx, self.name, kind, "prose compression disabled")
+        tokens = ctx.tokens(text)
+        if tokens < max(settings.min_tokens, 1):
+            return passthrough(text, ctx, self.name, kind, "below min_tokens")
+        units = build_units(text)
+        if len(units) < MIN_UNITS:
+            return passthrough(text, ctx, self.name, kind, "too few sentences to select from")
+        return self._select(text, with_token_estimates(units, tokens, len(text)), settings, ctx, kind)
+
+    def _select(
+        self, text: str, units: list[Unit], settings: ProsePolicy, ctx: CompressContext, kind: str
+    ) -> Compressed:
+        scores = query_scores(contents(text, units), units, ctx.query)
+        budget = settings.keep_rate * sum(u.tokens for u in units)
+        keep = select_spans(units, scores, budget, marker_cost(ctx.encoding))
+        if all(keep):
+            return passthrough(text, ctx, self.name, kind, "nothing worth a marker to drop")
+        out_text, elisions = assemble(text, units, keep, ctx)
+        out = result(text, out_text, ctx, self, elisions, content_type=kind)
+        if out.tokens_out >= out.tokens_in:
+            return passthrough(text, ctx, self.name, kind, "selection did not save tokens")
+        return out
+
+
+register(ProseCompressor())

@@ -1,0 +1,274 @@
+"""Split prose and markdown into selectable units: sentences, list items, table rows, lines, code blocks.
+
+Units partition the text: each covers its content plus the whitespace after it, so kept units
+concatenated in order reproduce the original layout. The splitter knows nothing about scoring
+or budgets, so the extractive scorer and the Kompress model can share it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, replace
+
+SENTENCES = "sentences"
+LIST_ITEMS = "list items"
+TABLE_ROWS = "table rows"
+LINES = "lines"
+CODE_BLOCKS = "code blocks"
+
+CRITICAL = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.IGNORECASE)
+
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+_ATX = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
+_UNDERLINE = re.compile(r"^([=\-^~*#+\"'`:.])\1{2,}\s*$")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_LIST = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\S")
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_CODEISH = re.compile(r"[{}();=<>\[\]$\\|]")
+_BOUNDARY = re.compile(r"[.!?…][\"')\]»”’]*\s+(?=[\"'(\[«“‘*_`]?[A-Z0-9\u00C0-\u024F])")
+_ABBREV = frozenset(
+    "al approx ca cf dr e.g eg etc fig figs i.e ie inc jr ltd mr mrs ms no nos prof sr st vol vs".split()
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One selectable span of the text.
+
+    ``start``/``end`` cover the unit and its trailing whitespace; ``content_end`` ends the
+    content itself (the rest is the separator a marker inherits when the unit is dropped).
+    """
+
+    start: int
+    end: int
+    content_end: int
+    kind: str
+    must_keep: bool = False
+    block: int = 0
+    index_in_block: int = 0
+    section: int = 0
+    section_lead: bool = False
+    tokens: float = 0.0
+
+
+@dataclass
+class _Builder:
+    """Accumulates units while walking the lines of one text."""
+
+    text: str
+    units: list[Unit]
+    block: int = 0
+    section: int = 0
+    section_lead: bool = True
+
+    def add(self, start: int, end: int, kind: str, must_keep: bool = False, index: int = 0) -> None:
+        content_end = len(self.text[start:end].rstrip()) + start
+        self.units.append(
+            Unit(start, end, content_end, kind, must_keep, self.block, index, self.section, self.section_lead)
+        )
+
+    def close_block(self, heading: bool = False) -> None:
+        self.block += 1
+        if heading:
+            self.section += 1
+        self.section_lead = heading
+
+
+def split_lines(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every line, line breaks included; only ``\\n`` breaks lines."""
+    return [(m.start(), m.end()) for m in _LINE.finditer(text)]
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[start:end]``, each running to the start of the next one."""
+    stop = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    begin = start
+    for match in _BOUNDARY.finditer(text, start, stop):
+        if _is_abbreviation(text, begin, match.start()):
+            continue
+        spans.append((begin, match.end()))
+        begin = match.end()
+    if begin < stop:
+        spans.append((begin, stop))
+    return spans
+
+
+def _is_abbreviation(text: str, begin: int, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    word = text[max(begin, dot - 12) : dot].rsplit(None, 1)[-1:] or [""]
+    token = word[0].lstrip("([\"'").lower()
+    return token in _ABBREV or (len(token) == 1 and token.isalpha())
+
+
+def build_units(text: str) -> list[Unit]:
+    """Partition ``text`` into units in document order (leading blank lines belong to no unit)."""
+    lines = split_lines(text)
+    builder = _Builder(text, [])
+    i = _front_matter(text, lines, builder)
+    while i < len(lines):
+        i = _parse_block(text, lines, i, builder)
+    units = _absorb_gaps(builder.units, len(text))
+    return _mark_critical(text, lines, units)
+
+
+def _line(text: str, span: tuple[int, int]) -> str:
+    return text[span[0] : span[1]].rstrip("\n")
+
+
+def _blank(text: str, span: tuple[int, int]) -> bool:
+    return not text[span[0] : span[1]].strip()
+
+
+def _front_matter(text: str, lines: list[tuple[int, int]], builder: _Builder) -> int:
+    if not lines or _line(text, lines[0]).strip() != "---":
+        return 0
+    for j in range(1, min(len(lines), 200)):
+        if _line(text, lines[j]).strip() in ("---", "..."):
+            builder.add(lines[0][0], lines[j][1], LINES, must_keep=True)
+            builder.close_block()
+            return j + 1
+    return 0
+
+
+def _parse_block(text: str, lines: list[tuple[int, int]], i: int, builder: _Builder) -> int:
+    """Consume the block starting at line ``i``; return the index of the next line to parse."""
+    if _blank(text, lines[i]):
+        return i + 1
+    heading_end = _heading_end(text, lines, i)
+    if heading_end > i:
+        builder.add(lines[i][0], lines[heading_end - 1][1], LINES, must_keep=True)
+        builder.close_block(heading=True)
+        return heading_end
+    line = _line(text, lines[i])
+    if _FENCE.match(line):
+        return _parse_fence(text, lines, i, builder)
+    if line.lstrip().startswith("|"):
+        return _parse_table(text, lines, i, builder)
+    if _LIST.match(line):
+        return _parse_list(text, lines, i, builder)
+    return _parse_paragraph(text, lines, i, builder)
+
+
+def _heading_end(text: str, lines: list[tuple[int, int]], i: int) -> int:
+    line = _line(text, lines[i])
+    if _ATX.match(line):
+        return i + 1
+    nxt = _line(text, lines[i + 1]) if i + 1 < len(lines) else ""
+    if _UNDERLINE.match(line) and i + 2 < len(lines) and _UNDERLINE.match(_line(text, lines[i + 2])):
+        if nxt.strip() and not _UNDERLINE.match(nxt):
+            return i + 3
+    if line.strip() and not _UNDERLINE.match(line) and _UNDERLINE.match(nxt) and len(line) < 120:
+        if not _LIST.match(line) and len(nxt.strip()) >= min(3, len(line.strip())):
+            return i + 2
+    return i
+
+
+def _parse_fence(text: str, lines: list[tuple[int, int]], i: int, builder: _Builder) -> int:
+    opener = _FENCE.match(_line(text, lines[i]))
+    assert opener is not None
+    fence = opener.group(1)
+    j = i + 1
+    while j < len(lines):
+        if _line(text, lines[j]).strip().startswith(fence):
+            break
+        j += 1
+    last = min(j, len(lines) - 1)
+    builder.add(lines[i][0], lines[last][1], CODE_BLOCKS)
+    builder.close_block()
+    return last + 1
+
+
+def _parse_table(text: str, lines: list[tuple[int, int]], i: int, builder: _Builder) -> int:
+    j = i
+    while j < len(lines) and _line(text, lines[j]).lstrip().startswith("|"):
+        j += 1
+    has_header = j - i >= 2 and _TABLE_SEP.match(_line(text, lines[i + 1])) is not None
+    header_end = i + 2 if has_header else i
+    if has_header:
+        builder.add(lines[i][0], lines[i + 1][1], LINES, must_keep=True)
+    for k in range(header_end, j):
+        builder.add(lines[k][0], lines[k][1], TABLE_ROWS, index=k - header_end)
+    builder.close_block()
+    return j
+
+
+def _parse_list(text: str, lines: list[tuple[int, int]], i: int, builder: _Builder) -> int:
+    index = 0
+    while i < len(lines) and _LIST.match(_line(text, lines[i])):
+        j = i + 1
+        while j < len(lines) and _continues_item(text, lines[j]):
+            j += 1
+        builder.add(lines[i][0], lines[j - 1][1], LIST_ITEMS, index=index)
+        index += 1
+        i = j
+    builder.close_block()
+    return i
+
+
+def _continues_item(text: str, span: tuple[int, int]) -> bool:
+    line = _line(text, span)
+    if not line.strip() or _LIST.match(line) or _FENCE.match(line) or _ATX.match(line):
+        return False
+    return not line.lstrip().startswith(("|", ">"))
+
+
+def _parse_paragraph(text: str, lines: list[tuple[int, int]], i: int, builder: _Builder) -> int:
+    j = i + 1
+    quoted = _line(text, lines[i]).lstrip().startswith(">")
+    while j < len(lines) and _continues_paragraph(text, lines, j, quoted):
+        j += 1
+    start, end = lines[i][0], lines[j - 1][1]
+    if quoted or _line_oriented(text, lines[i:j]):
+        for index, span in enumerate(lines[i:j]):
+            builder.add(span[0], span[1], LINES, index=index)
+    else:
+        for index, (s, e) in enumerate(split_sentences(text, start, end)):
+            builder.add(s, e, SENTENCES, index=index)
+    builder.close_block()
+    return j
+
+
+def _continues_paragraph(text: str, lines: list[tuple[int, int]], j: int, quoted: bool) -> bool:
+    line = _line(text, lines[j])
+    if not line.strip() or _heading_end(text, lines, j) > j or _FENCE.match(line) or _LIST.match(line):
+        return False
+    if line.lstrip().startswith("|"):
+        return False
+    return line.lstrip().startswith(">") == quoted
+
+
+def _line_oriented(text: str, lines: list[tuple[int, int]]) -> bool:
+    """Code, logs and output pasted without a fence read better dropped by the line."""
+    if len(lines) < 2:
+        return False
+    codeish = 0
+    for span in lines:
+        line = _line(text, span)
+        letters = sum(ch.isalpha() or ch == " " for ch in line)
+        if line[:1] in " \t" or len(_CODEISH.findall(line)) >= 3 or letters < 0.7 * len(line):
+            codeish += 1
+    return codeish * 2 >= len(lines)
+
+
+def _absorb_gaps(units: list[Unit], length: int) -> list[Unit]:
+    """Stretch each unit to the next one's start so the units tile the text."""
+    out: list[Unit] = []
+    for k, unit in enumerate(units):
+        end = units[k + 1].start if k + 1 < len(units) else length
+        out.append(replace(unit, end=end))
+    return out
+
+
+def _mark_critical(text: str, lines: list[tuple[int, int]], units: list[Unit]) -> list[Unit]:
+    """Every unit touching a critical line is kept, so the whole line survives."""
+    starts = [u.start for u in units]
+    protect: set[int] = set()
+    for start, end in lines:
+        if CRITICAL.search(text, start, end):
+            first = max(0, bisect.bisect_right(starts, start) - 1)
+            last = max(first, bisect.bisect_left(starts, end) - 1)
+            protect.update(range(first, last + 1))
+    return [replace(u, must_keep=True) if k in protect else u for k, u in enumerate(units)]
