@@ -22,6 +22,8 @@ CRITICAL_RE = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|ref
 KEEP_SHARE = 0.75
 EXCLUDED_KINDS = frozenset({"qa"})
 _WORD_RE = re.compile(r"\w+")
+# ANSI colour/control sequences are not words: "\x1b[31mFAILED" must count as "failed".
+_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _QUOTED_RE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`")
 _HEX_RE = re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b")
 _NUM_RE = re.compile(r"\d+")
@@ -86,14 +88,15 @@ def _cpu_model() -> str:
 
 
 def words(line: str) -> frozenset[str]:
-    """The set of lowercase ``\\w+`` words of a line."""
-    return frozenset(_WORD_RE.findall(line.lower()))
+    """The set of lowercase ``\\w+`` words of a line, ANSI escape sequences removed."""
+    return frozenset(_WORD_RE.findall(_ANSI_RE.sub("", line).lower()))
 
 
 def template(line: str) -> str:
     """A critical line with numbers, hex ids and quoted names masked, for counting distinct ones."""
     # A quoted name that carries the critical word is what the line is about, so it stays.
-    masked = _QUOTED_RE.sub(lambda m: m[0] if CRITICAL_RE.search(m[0]) else "<q>", line.lower())
+    plain = _ANSI_RE.sub("", line).lower()
+    masked = _QUOTED_RE.sub(lambda m: m[0] if CRITICAL_RE.search(m[0]) else "<q>", plain)
     masked = _NUM_RE.sub("<n>", _HEX_RE.sub("<h>", masked))
     return _SPACE_RE.sub(" ", masked).strip()
 

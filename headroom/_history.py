@@ -33,6 +33,10 @@ def mask(live: LiveBlock, turns_later: int, policy: Policy, ctx: CompressContext
     what = f"(old {block.tool_name} output)" if block.tool_name else "(old tool output)"
     stub, elision = ctx.marker(block.text, lines, "lines", what)
     return Compressed(
-        text=stub, content_type="history", compressor="history",
-        tokens_in=tokens, tokens_out=ctx.tokens(stub), elisions=(elision,),
+        text=stub,
+        content_type="history",
+        compressor="history",
+        tokens_in=tokens,
+        tokens_out=ctx.tokens(stub),
+        elisions=(elision,),
     )

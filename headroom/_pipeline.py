@@ -106,8 +106,12 @@ def _compress_sections(
         elisions.extend(out.elisions)
     joined = "".join(parts)
     return Compressed(
-        text=joined, content_type="mixed", compressor="mixed",
-        tokens_in=ctx.tokens(text), tokens_out=ctx.tokens(joined), elisions=tuple(elisions),
+        text=joined,
+        content_type="mixed",
+        compressor="mixed",
+        tokens_in=ctx.tokens(text),
+        tokens_out=ctx.tokens(joined),
+        elisions=tuple(elisions),
     )
 
 
@@ -118,6 +122,10 @@ def _token_gate(original: str, out: Compressed, ctx: CompressContext) -> Compres
     reason = out.reason or "token gate: output not smaller than input"
     tokens = ctx.tokens(original)
     return Compressed(
-        text=original, content_type=out.content_type, compressor=out.compressor,
-        tokens_in=tokens, tokens_out=tokens, reason=reason,
+        text=original,
+        content_type=out.content_type,
+        compressor=out.compressor,
+        tokens_in=tokens,
+        tokens_out=tokens,
+        reason=reason,
     )

@@ -36,9 +36,7 @@ class LiveBlock:
 def align(blocks: list[Block], messages: Messages, fmt: MessageFormat, policy: Policy) -> list[Block]:
     """Mark frozen blocks."""
     boundary = _frozen_boundary(messages, fmt, policy)
-    return [
-        replace(b, frozen=b.location.message < boundary or b.role in _SYSTEM_ROLES) for b in blocks
-    ]
+    return [replace(b, frozen=b.location.message < boundary or b.role in _SYSTEM_ROLES) for b in blocks]
 
 
 def _frozen_boundary(messages: Messages, fmt: MessageFormat, policy: Policy) -> int:
@@ -60,7 +58,9 @@ def _has_cache_control(message: dict[str, object]) -> bool:
     )
 
 
-def live_blocks(blocks: list[Block], policy: Policy, query: str | None, tokens: dict[int, int]) -> list[LiveBlock]:
+def live_blocks(
+    blocks: list[Block], policy: Policy, query: str | None, tokens: dict[int, int]
+) -> list[LiveBlock]:
     """Blocks eligible for compression, each with the query of its turn.
 
     ``tokens`` maps a block's position in ``blocks`` to its token count.

@@ -68,6 +68,21 @@ class JsonPolicy(_Frozen):
     )
 
 
+class TablePolicy(_Frozen):
+    """CSV/TSV tables: constant columns into the header, then budgeted row selection."""
+
+    enabled: bool = Field(True, description="Compress CSV/TSV tables at all.")
+    max_rows: int = tunable(25, "Rows kept once selection starts (the budget).", low=3, high=500, log=True)
+    min_rows_to_select: int = tunable(
+        12, "Tables at or below this many rows are never subsampled.", low=3, high=200
+    )
+    keep_first: int = tunable(5, "Leading rows always kept.", low=0, high=20)
+    keep_last: int = tunable(3, "Trailing rows always kept.", low=0, high=20)
+    outlier_z: float = tunable(
+        3.0, "Robust z-score above which a numeric cell marks its row as an outlier.", low=1.5, high=6.0
+    )
+
+
 class LogPolicy(_Frozen):
     """Template mining and repeat collapsing for logs and command output."""
 
@@ -106,7 +121,7 @@ class DiffPolicy(_Frozen):
         True, "Replace a patch's per-file diffstat lines with a marker.", choices=[True, False]
     )
     generated_run_lines: int = tunable(
-        60,
+        40,
         "Changed-line runs in generated or golden files longer than this are cut.",
         low=10,
         high=1000,
@@ -134,6 +149,12 @@ class ProsePolicy(_Frozen):
     enabled: bool = Field(True, description="Compress prose at all.")
     keep_rate: float = tunable(0.45, "Share of tokens to keep.", low=0.1, high=1.0)
     min_tokens: int = tunable(150, "Texts shorter than this are passed through.", low=0, high=2000)
+    query_weight: float = tunable(
+        3.0, "Weight of query relevance (BM25) against the query-free prior.", low=0.5, high=10.0, log=True
+    )
+    short_code_tokens: int = tunable(
+        60, "Fenced code blocks at or below this many tokens are preferred for keeping.", low=0, high=400
+    )
 
 
 class CodePolicy(_Frozen):
@@ -141,7 +162,37 @@ class CodePolicy(_Frozen):
 
     enabled: bool = Field(True, description="Compress code at all.")
     mode: Literal["skeleton", "query", "lines"] = tunable(
-        "skeleton", "How code is reduced.", choices=["skeleton", "query", "lines"]
+        "skeleton",
+        "How code is reduced: skeleton (bodies elided; bodies the query names stay whole), query "
+        "(also bodies the recent conversation names), lines (structure kept, long bodies line-pruned).",
+        choices=["skeleton", "query", "lines"],
+    )
+    min_body_lines: int = tunable(3, "Function bodies shorter than this many lines are kept.", low=1, high=40)
+    min_run_lines: int = tunable(
+        4, "Runs of top-level executable statements shorter than this are kept.", low=1, high=60
+    )
+    call_depth: int = tunable(
+        1, "Callers/callees (within the file) of a kept symbol also kept, in hops.", low=0, high=3
+    )
+    prune_over_lines: int = tunable(
+        60, "Kept bodies longer than this are line-pruned (0 = never).", low=0, high=1000, log=False
+    )
+    prune_min_lines: int = tunable(
+        3, "Shortest run of plain statements that pruning removes.", low=1, high=20
+    )
+    min_comment_lines: int = tunable(
+        4, "Doc comments/docstrings of at least this many lines are cut to their first line.", low=2, high=50
+    )
+    protect_recent_files: bool = tunable(
+        True,
+        "Pass through a file whose name appears in the latest turns (being edited).",
+        choices=[True, False],
+    )
+    protect_recent_symbols: bool = tunable(
+        True, "Keep whole the bodies of symbols named in the latest turns.", choices=[True, False]
+    )
+    critical_per_marker: int = tunable(
+        3, "Critical (error/exception…) lines echoed as comments beside each marker.", low=0, high=20
     )
 
 

@@ -21,9 +21,9 @@ from headroom.ccr._tools import anthropic_tool, openai_chat_tool, openai_respons
 
 __all__ = [
     "MARKER_PATTERN",
-    "RETRIEVE_TOOL_NAME",
     "Marker",
     "MemoryStore",
+    "RETRIEVE_TOOL_NAME",
     "Retrieved",
     "SqliteStore",
     "Store",

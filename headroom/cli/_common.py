@@ -40,7 +40,10 @@ def friendly_errors() -> Iterator[None]:
 
 
 policy_option: Callable[..., object] = click.option(
-    "--policy", "policy_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    "--policy",
+    "policy_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
     help="Policy YAML (default: $HEADROOM_POLICY or the built-in default).",
 )
 

@@ -10,7 +10,14 @@ import click
 from rich.table import Table
 
 from headroom._pipeline import compress_block
-from headroom.cli._common import format_pct, friendly_errors, open_store, policy_option, resolve_policy, stderr
+from headroom.cli._common import (
+    format_pct,
+    friendly_errors,
+    open_store,
+    policy_option,
+    resolve_policy,
+    stderr,
+)
 from headroom.compressors import CompressContext, Compressed
 
 
@@ -64,9 +71,16 @@ def _as_json(out: Compressed, policy_hash: str) -> dict[str, object]:
 def _table(out: Compressed, policy_hash: str) -> Table:
     table = Table(title=f"headroom · policy {policy_hash}", title_justify="left")
     for column in ("content", "compressor", "tokens in", "tokens out", "saved", "markers", "note"):
-        table.add_column(column, justify="right" if column.startswith(("tokens", "saved", "markers")) else "left")
+        table.add_column(
+            column, justify="right" if column.startswith(("tokens", "saved", "markers")) else "left"
+        )
     table.add_row(
-        out.content_type, out.compressor, str(out.tokens_in), str(out.tokens_out),
-        format_pct(out.tokens_saved, out.tokens_in), str(len(out.elisions)), out.reason or "",
+        out.content_type,
+        out.compressor,
+        str(out.tokens_in),
+        str(out.tokens_out),
+        format_pct(out.tokens_saved, out.tokens_in),
+        str(len(out.elisions)),
+        out.reason or "",
     )
     return table

@@ -46,17 +46,31 @@ def _tool_name(messages: list[dict[str, object]], stats: BlockStats) -> str:
 def _table(messages: list[dict[str, object]], result: CompressResult) -> Table:
     table = Table(title=f"Sample conversation · policy {result.policy_hash}", title_justify="left")
     for name in ("msg", "tool", "content", "compressor", "tokens in", "tokens out", "saved", "markers"):
-        table.add_column(name, justify="right" if name in {"msg", "tokens in", "tokens out", "saved", "markers"} else "left")
+        table.add_column(
+            name,
+            justify="right" if name in {"msg", "tokens in", "tokens out", "saved", "markers"} else "left",
+        )
     for stats in result.blocks:
         table.add_row(
-            str(stats.message_index), _tool_name(messages, stats), stats.content_type, stats.compressor,
-            str(stats.tokens_in), str(stats.tokens_out), format_pct(stats.tokens_in - stats.tokens_out, stats.tokens_in),
+            str(stats.message_index),
+            _tool_name(messages, stats),
+            stats.content_type,
+            stats.compressor,
+            str(stats.tokens_in),
+            str(stats.tokens_out),
+            format_pct(stats.tokens_in - stats.tokens_out, stats.tokens_in),
             str(len(stats.elisions)),
         )
     table.add_section()
     table.add_row(
-        "", "total", "", "", str(result.tokens_in), str(result.tokens_out),
-        format_pct(result.tokens_saved, result.tokens_in), str(sum(len(s.elisions) for s in result.blocks)),
+        "",
+        "total",
+        "",
+        "",
+        str(result.tokens_in),
+        str(result.tokens_out),
+        format_pct(result.tokens_saved, result.tokens_in),
+        str(sum(len(s.elisions) for s in result.blocks)),
     )
     return table
 

@@ -28,7 +28,7 @@ _OPENERS = {"{": "}", "(": ")"}
 class Site:
     """A removable span: a function body interior or a run of top-level statements."""
 
-    kind: Literal["body", "run"]
+    kind: Literal["body", "run", "stmt", "doc"]
     name: str
     """The symbol owning the body ("" for runs)."""
     start: int
@@ -112,11 +112,8 @@ def _brace_interior(node: Node) -> tuple[int, int] | None:
 
 def docstring_summary(body: Node, src: bytes) -> tuple[str, int]:
     """Python: ``('\"\"\"Summary.\"\"\"', rows)`` for a leading docstring, else ``('', 0)``."""
-    first = body.named_children[0] if body.named_children else None
-    if first is None or first.type != "expression_statement" or len(first.named_children) != 1:
-        return "", 0
-    string = first.named_children[0]
-    if string.type != "string":
+    string = _docstring_node(body)
+    if string is None:
         return "", 0
     raw = _text(string, src)
     match = re.match(r"([rRbBuU]{0,2})(\"\"\"|'''|\"|')", raw)
@@ -158,8 +155,10 @@ def _is_run_statement(node: Node, src: bytes, spec: LangSpec, keep: re.Pattern[s
     return keep is None or keep.search(_text(node, src)) is None
 
 
-def collect(root: Node, src: bytes, spec: LangSpec) -> tuple[list[Site], list[Site]]:
-    """``(function body sites, top-level statement runs)`` in source order."""
+def collect(root: Node, src: bytes, spec: LangSpec) -> tuple[list[Site], list[Site], list[Site]]:
+    """``(function body sites, top-level statement runs, long doc comments)`` in source order."""
+    docs: list[Site] = []
+    doc_sites(root, src, spec, docs)
     bodies: list[Site] = []
     runs: list[Site] = []
     keep = re.compile(spec.keep, re.MULTILINE) if spec.keep else None
@@ -171,14 +170,15 @@ def collect(root: Node, src: bytes, spec: LangSpec) -> tuple[list[Site], list[Si
         if _is_run_statement(child, src, spec, keep):
             run.append(child)
             # Bodies inside a run are still sites: the run may be too short to elide whole.
-            _find_bodies(child, src, spec, bodies)
+            _find_bodies(child, src, spec, bodies, docs)
             continue
         _close_run(run, src, runs)
         run = []
-        _find_bodies(child, src, spec, bodies)
+        _find_bodies(child, src, spec, bodies, docs)
     _close_run(run, src, runs)
     bodies.sort(key=lambda site: site.start)
-    return bodies, runs
+    docs.sort(key=lambda site: site.start)
+    return bodies, runs, docs
 
 
 def _close_run(run: list[Node], src: bytes, runs: list[Site]) -> None:
@@ -189,10 +189,12 @@ def _close_run(run: list[Node], src: bytes, runs: list[Site]) -> None:
     first, last = run[0], run[-1]
     lines = removed_lines(src, first.start_byte, last.end_byte)
     rows = (first.start_point.row, last.end_point.row)
-    runs.append(Site("run", "", first.start_byte, last.end_byte, lines, rows, line_indent(src, first.start_byte)))
+    runs.append(
+        Site("run", "", first.start_byte, last.end_byte, lines, rows, line_indent(src, first.start_byte))
+    )
 
 
-def _find_bodies(node: Node, src: bytes, spec: LangSpec, out: list[Site]) -> None:
+def _find_bodies(node: Node, src: bytes, spec: LangSpec, out: list[Site], docs: list[Site]) -> None:
     # Iterative, outermost-first: a function's own body is elided whole, so nested ones are skipped.
     stack = [node]
     while stack:
@@ -204,7 +206,71 @@ def _find_bodies(node: Node, src: bytes, spec: LangSpec, out: list[Site]) -> Non
             if site is not None:
                 out.append(site)
                 continue
+        doc_sites(current, src, spec, docs)
         stack.extend(reversed(current.named_children))
+
+
+def doc_sites(node: Node, src: bytes, spec: LangSpec, out: list[Site]) -> None:
+    """Long doc comments among ``node``'s children, cut down to their first line."""
+    group: list[Node] = []
+    for child in node.named_children:
+        if "comment" in child.type and _starts_line(child, src):
+            if group and child.start_point.row > group[-1].end_point.row + 1:
+                _close_group(group, src, spec, out)
+                group = []
+            group.append(child)
+            continue
+        _close_group(group, src, spec, out)
+        group = []
+    _close_group(group, src, spec, out)
+    if spec.style == "python" and node.type in ("module", "block"):
+        _python_docstring(node, src, out)
+
+
+def _starts_line(node: Node, src: bytes) -> bool:
+    line_start = src.rfind(b"\n", 0, node.start_byte) + 1
+    return not src[line_start : node.start_byte].strip()
+
+
+def _close_group(group: list[Node], src: bytes, spec: LangSpec, out: list[Site]) -> None:
+    if not group:
+        return
+    first, last = group[0], group[-1]
+    rows = (first.start_point.row, last.end_point.row)
+    indent = line_indent(src, first.start_byte)
+    if len(group) > 1 or not _text(first, src).startswith("/*"):
+        # Some grammars (Rust) end a line comment after its newline; the marker must not eat it.
+        end = len(src[: last.end_byte].rstrip(b"\r\n"))
+        start = src.find(b"\n", first.start_byte, end)
+        if start > 0:
+            out.append(Site("doc", "", start, end, removed_lines(src, start, end), rows, indent))
+        return
+    text = src[first.start_byte : first.end_byte]
+    lines = text.split(b"\n")
+    keep = next((i + 1 for i, line in enumerate(lines) if re.search(rb"\w", line)), 1)
+    start = first.start_byte + len(b"\n".join(lines[: min(keep, 2)]))
+    close = first.end_byte - 2
+    if text.endswith(b"*/") and start < close and len(lines) > keep:
+        out.append(Site("doc", "/*", start, close, removed_lines(src, start, close), rows, indent))
+
+
+def _docstring_node(body: Node) -> Node | None:
+    """Python: the string node of a leading docstring (grammars differ on the statement wrapper)."""
+    first = body.named_children[0] if body.named_children else None
+    if first is not None and first.type == "expression_statement" and len(first.named_children) == 1:
+        first = first.named_children[0]
+    return first if first is not None and first.type == "string" else None
+
+
+def _python_docstring(holder: Node, src: bytes, out: list[Site]) -> None:
+    string = _docstring_node(holder)
+    if string is None or string.start_point.row == string.end_point.row:
+        return
+    summary, _ = docstring_summary(holder, src)
+    lines = removed_lines(src, string.start_byte, string.end_byte) - 1
+    rows = (string.start_point.row, string.end_point.row)
+    indent = line_indent(src, string.start_byte)
+    out.append(Site("doc", "", string.start_byte, string.end_byte, lines, rows, indent, summary or '""""""'))
 
 
 def error_count(node: Node) -> int:

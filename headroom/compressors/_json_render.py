@@ -63,10 +63,14 @@ class Renderer:
             return self._table_block(value, None, prefix, indent, budget)
         if isinstance(value, dict) and keyed_rows(value):
             return self._table_block(list(value.values()), list(value), prefix, indent, budget)
+        if isinstance(value, list) and not any(isinstance(v, dict | list) for v in value):
+            return [indent + prefix + self.inline(value, budget)]
         if len(_compact(value)) <= 2 * _WIDTH:
+            recorded = len(self.elisions)
             line = self.inline(value, budget.nested())
             if len(indent) + len(prefix) + len(line) <= _WIDTH:
                 return [indent + prefix + line]
+            del self.elisions[recorded:]  # the inline attempt is discarded with its markers
         return self._container_block(value, prefix, indent, budget)
 
     def _head(self, prefix: str, indent: str) -> tuple[list[str], str]:
@@ -74,20 +78,26 @@ class Renderer:
             return [], indent
         return [indent + prefix.rstrip()], indent + " "
 
-    def _container_block(self, value: dict[str, Any] | list[Any], prefix: str, indent: str, budget: Budget) -> list[str]:
+    def _container_block(
+        self, value: dict[str, Any] | list[Any], prefix: str, indent: str, budget: Budget
+    ) -> list[str]:
         lines, inner = self._head(prefix, indent)
         if isinstance(value, dict):
             keys = list(value)
             kept = self._select_entries(value, budget)
+            # A record's fields keep the budget; entries of a selected collection get a smaller one.
+            child = budget if kept is None else budget.nested()
             for index, gap in self._walk(len(keys), kept, "items"):
                 if gap is not None:
                     lines.append(inner + gap)
                 else:
-                    lines += self.block(value[keys[index]], key_text(keys[index]) + ": ", inner, budget.nested())
+                    lines += self.block(value[keys[index]], key_text(keys[index]) + ": ", inner, child)
             return lines
         kept = self._select(value, budget)
         for index, gap in self._walk(len(value), kept, "items"):
-            lines += [inner + gap] if gap is not None else self._item_block(value[index], inner, budget.nested())
+            lines += (
+                [inner + gap] if gap is not None else self._item_block(value[index], inner, budget.nested())
+            )
         return lines
 
     def _item_block(self, item: Any, indent: str, budget: Budget) -> list[str]:
@@ -168,7 +178,9 @@ class Renderer:
             keys = list(value)
             kept = self._select_entries(value, budget)
             parts = [
-                gap if gap is not None else f"{_compact(keys[i])}:{self.inline(value[keys[i]], budget.nested())}"
+                gap
+                if gap is not None
+                else f"{_compact(keys[i])}:{self.inline(value[keys[i]], budget.nested())}"
                 for i, gap in self._walk(len(keys), kept, "items")
             ]
             return "{" + ",".join(parts) + "}"
@@ -203,6 +215,9 @@ class Renderer:
         # Only collections keyed by id lose entries; a record's fields are never dropped.
         values = list(value.values())
         if all(isinstance(v, dict) and v for v in values):
+            return self._select(values, budget)
+        lists = [v for v in values if isinstance(v, list)]
+        if len(lists) == len(values) and sum(map(len, lists)) >= 2 * len(lists):
             return self._select(values, budget)
         return None
 

@@ -19,6 +19,7 @@ from headroom._text import BM25, query_terms
 CRITICAL = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.I)
 _VOLATILE = re.compile(r"[0-9a-f]{7,}|\d+", re.I)
 _MAX_CATEGORIES = 6
+_SHORT_ITEM_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -137,10 +138,11 @@ def _query_matches(texts: Sequence[str], query: str | None) -> list[int]:
 
 
 def _spread(n: int, kept: set[int], room: int) -> list[int]:
-    if room <= 0:
+    free = [i for i in range(n) if i not in kept]
+    if room <= 0 or not free:
         return []
-    step = n / (room + 1)
-    return [int(step * (k + 1)) for k in range(room) if int(step * (k + 1)) not in kept]
+    step = len(free) / (room + 1)
+    return sorted({free[int(step * (k + 1))] for k in range(room)})
 
 
 def select(items: Sequence[Any], texts: Sequence[str], budget: Budget, query: str | None) -> list[int] | None:
@@ -161,8 +163,20 @@ def select(items: Sequence[Any], texts: Sequence[str], budget: Budget, query: st
             if len(kept) >= budget.max_items:
                 break
             kept.add(index)
-    kept.update(_spread(n, kept, budget.max_items - len(kept)))
-    return sorted(kept)
+    # A few evenly spaced items show the middle; more would mostly buy markers between them.
+    room = min(budget.max_items - len(kept), max(1, budget.max_items // 4))
+    kept.update(_spread(n, kept, room))
+    return _absorb_single_gaps(sorted(kept), texts)
+
+
+def _absorb_single_gaps(kept: list[int], texts: Sequence[str]) -> list[int]:
+    # A marker costs about as much as a short item, so a lone short item is kept instead.
+    extra = [
+        start
+        for start, stop in dropped_runs(kept, len(texts))
+        if stop - start == 1 and len(texts[start]) <= _SHORT_ITEM_CHARS
+    ]
+    return sorted([*kept, *extra]) if extra else kept
 
 
 def dropped_runs(kept: Sequence[int], n: int) -> list[tuple[int, int]]:

@@ -49,9 +49,15 @@ def tabular(items: list[Any]) -> bool:
     return len(union) <= _MAX_COLUMNS and total >= _MIN_COVERAGE * len(union) * len(items)
 
 
+def _id_like(keys: list[str]) -> bool:
+    return sum(any(ch.isdigit() for ch in key) for key in keys) >= 0.8 * len(keys)
+
+
 def keyed_rows(value: dict[str, Any]) -> bool:
     """Whether a dict is a collection of records keyed by id (``{"HAT001": {...}, ...}``)."""
-    return len(value) >= 3 and tabular(list(value.values()))
+    if len(value) < 3 or not all(_is_row(v) for v in value.values()):
+        return False
+    return _id_like(list(value)) or tabular(list(value.values()))
 
 
 def _flat_keys(rows: list[dict[str, Any]], column: str) -> list[str] | None:
@@ -209,7 +215,9 @@ def header(table: Table, total: int) -> str:
     """``# 40 rows; constant: status="ok"; derived: forks_url = url + "/forks"``."""
     parts = [f"# {total} rows"]
     if table.constants:
-        values = ", ".join(f"{key_text(k)}={json.dumps(v, ensure_ascii=False)}" for k, v in table.constants.items())
+        values = ", ".join(
+            f"{key_text(k)}={json.dumps(v, ensure_ascii=False)}" for k, v in table.constants.items()
+        )
         parts.append(f"constant: {values}")
     if table.derived:
         rules = ", ".join(_rule(column, *rule) for column, rule in table.derived.items())

@@ -1,8 +1,9 @@
 """The log compressor: template mining, repeat collapsing, errors and traces kept verbatim.
 
-Every line is either kept (de-coloured when the log carries ANSI codes) or stands inside a
-marker whose count is exactly the number of consecutive lines it replaces, so kept lines
-plus marker counts always equal the input's line count.
+Every line is either kept or stands inside a marker whose count is exactly the number of
+consecutive lines it replaces, so kept lines plus line-marker counts always equal the input's
+line count. A log carrying ANSI colour codes is de-coloured, and one leading ``colour codes``
+marker says how many escapes were removed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._log_detect import detect_log
-from headroom.compressors._log_mine import first_timestamp, mine, strip_ansi
+from headroom.compressors._log_mine import colour_codes, first_timestamp, mine, strip_ansi
 from headroom.compressors._log_select import Lines, is_critical, select
 from headroom.compressors._registry import register
 from headroom.policy import Policy
@@ -49,7 +50,7 @@ class LogCompressor:
         lines = _analyse(raw)
         keep = select(lines, policy.log, ctx.query)
         runs = _runs(lines, keep)
-        if not runs:
+        if not runs and colour_codes(raw) == 0:
             return passthrough(text, ctx, self.name, self.content_type, "nothing worth eliding")
         out, elisions = _render(text, raw, lines, runs, ctx)
         compressed = "\n".join(out) + newline
@@ -93,25 +94,33 @@ def _runs(lines: Lines, keep: list[bool]) -> list[_Run]:
     return runs
 
 
-def _detail(lines: Lines, run: _Run, note: str) -> str:
+def _time_range(first: str | None, last: str | None) -> str:
+    """``first to last``, the shared date written once; empty unless both ends carry a time."""
+    if not first or not last:
+        return ""
+    if first == last:
+        return first
+    if len(first) > 11 and first[:11] == last[:11]:
+        return f"{first} to {last[11:]}"
+    return f"{first} to {last}"
+
+
+def _detail(lines: Lines, run: _Run) -> str:
     parts = [f"lines {run.start + 1}-{run.stop}"]
-    first = first_timestamp(lines.clean[run.start])
-    last = first_timestamp(lines.clean[run.stop - 1])
-    if first and last and first != last:
-        parts.append(f"{first} to {last}")
-    elif first and first == last:
-        parts.append(first)
+    times = _time_range(first_timestamp(lines.clean[run.start]), first_timestamp(lines.clean[run.stop - 1]))
+    if times:
+        parts.append(times)
     critical = sum(1 for i in range(run.start, run.stop) if lines.critical[i])
     if critical:
         parts.append(f"{critical} with error words")
-    if note:
-        parts.append(note)
     return "(" + ", ".join(p.replace(";", ",").replace("]", ")") for p in parts) + ")"
 
 
 def _kind(lines: Lines, run: _Run, previous: int) -> str:
     """``similar lines`` when the whole run repeats the template of the line just kept."""
-    if previous >= 0 and all(lines.templates[i] == lines.templates[previous] for i in range(run.start, run.stop)):
+    if previous >= 0 and all(
+        lines.templates[i] == lines.templates[previous] for i in range(run.start, run.stop)
+    ):
         return "similar lines"
     return "lines"
 
@@ -119,19 +128,23 @@ def _kind(lines: Lines, run: _Run, previous: int) -> str:
 def _render(
     text: str, raw: list[str], lines: Lines, runs: list[_Run], ctx: CompressContext
 ) -> tuple[list[str], list[Elision]]:
-    coloured = any("\x1b" in line for line in raw)
-    shown = lines.clean if coloured else raw
     out: list[str] = []
     elisions: list[Elision] = []
+    codes = colour_codes(raw)
+    if codes:
+        # Colour is noise to a model; one marker says so and keeps the coloured original.
+        marker, elision = ctx.marker(text, codes, "colour codes", "(ANSI escapes stripped from kept lines)")
+        out.append(marker)
+        elisions.append(elision)
+    shown = lines.clean if codes else raw
     cursor = 0
-    note = "ANSI colours stripped from kept lines" if coloured else ""
     for run in runs:
         out.extend(shown[cursor : run.start])
         kind = _kind(lines, run, run.start - 1)
-        marker, elision = ctx.marker(text, run.stop - run.start, kind, _detail(lines, run, note))
+        marker, elision = ctx.marker(text, run.stop - run.start, kind, _detail(lines, run))
         out.append(marker)
         elisions.append(elision)
-        cursor, note = run.stop, ""
+        cursor = run.stop
     out.extend(shown[cursor:])
     return out, elisions
 

@@ -33,6 +33,11 @@ def strip_ansi(line: str) -> str:
     return ANSI.sub("", line) if "\x1b" in line else line
 
 
+def colour_codes(lines: list[str]) -> int:
+    """How many ANSI escape sequences ``lines`` hold."""
+    return sum(len(ANSI.findall(line)) for line in lines if "\x1b" in line)
+
+
 def template_tokens(line: str) -> list[str]:
     """Whitespace/comma tokens with every token holding a digit masked (Drain's preprocessing).
 

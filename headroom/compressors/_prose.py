@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 from headroom.ccr import format_marker
 from headroom.compressors._base import CompressContext, Compressed, passthrough, result
 from headroom.compressors._prose_detect import detect_prose, is_markdown
-from headroom.compressors._prose_score import contents, query_scores
+from headroom.compressors._prose_score import Weights, contents, query_scores
 from headroom.compressors._prose_select import assemble, select_spans
 from headroom.compressors._prose_units import SENTENCES, Unit, build_units
 from headroom.compressors._registry import register
-from headroom.tokens import count_tokens
+from headroom.tokens import count_tokens, get_encoding
 
 if TYPE_CHECKING:
     from headroom.policy import Policy, ProsePolicy
@@ -33,13 +33,13 @@ _SAMPLE_KEY = "hr_" + "0" * 16
 @cache
 def marker_cost(encoding: str) -> float:
     """Tokens of a typical marker, the price of every dropped run."""
-    return float(count_tokens(format_marker(12, SENTENCES, _SAMPLE_KEY), encoding))
+    return float(count_tokens(format_marker(12, SENTENCES, _SAMPLE_KEY) + " ", encoding))
 
 
-def with_token_estimates(units: list[Unit], tokens: int, length: int) -> list[Unit]:
-    """Give each unit its share of ``tokens`` by length (exact counting happens once, at the end)."""
-    ratio = tokens / length if length else 0.0
-    return [replace(u, tokens=(u.end - u.start) * ratio) for u in units]
+def with_token_counts(text: str, units: list[Unit], encoding: str) -> list[Unit]:
+    """Give each unit its own token count (one linear pass; dense sentences cost more per character)."""
+    encode = get_encoding(encoding).encode_ordinary
+    return [replace(u, tokens=float(len(encode(text[u.start : u.end])))) for u in units]
 
 
 class ProseCompressor:
@@ -56,21 +56,22 @@ class ProseCompressor:
         """Select units under the budget; pass through when too short or when nothing is saved."""
         kind = "markdown" if is_markdown(text) else self.content_type
         settings = policy.prose
-        if not settings.enabled:
-            return passthrough(text, ctx, self.name, kind, "prose compression disabled")
+        if not settings.enabled or settings.keep_rate >= 1.0:
+            return passthrough(text, ctx, self.name, kind, "prose compression disabled (or keep_rate 1)")
         tokens = ctx.tokens(text)
         if tokens < max(settings.min_tokens, 1):
             return passthrough(text, ctx, self.name, kind, "below min_tokens")
         units = build_units(text)
         if len(units) < MIN_UNITS:
             return passthrough(text, ctx, self.name, kind, "too few sentences to select from")
-        return self._select(text, with_token_estimates(units, tokens, len(text)), settings, ctx, kind)
+        return self._select(text, with_token_counts(text, units, ctx.encoding), settings, ctx, kind)
 
     def _select(
         self, text: str, units: list[Unit], settings: ProsePolicy, ctx: CompressContext, kind: str
     ) -> Compressed:
-        scores = query_scores(contents(text, units), units, ctx.query)
-        budget = settings.keep_rate * sum(u.tokens for u in units)
+        weights = Weights(query=settings.query_weight, short_code_tokens=settings.short_code_tokens)
+        scores = query_scores(contents(text, units), units, ctx.query, weights)
+        budget = settings.keep_rate * ctx.tokens(text)
         keep = select_spans(units, scores, budget, marker_cost(ctx.encoding))
         if all(keep):
             return passthrough(text, ctx, self.name, kind, "nothing worth a marker to drop")

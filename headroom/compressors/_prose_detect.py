@@ -25,6 +25,7 @@ _MD_SIGNS = re.compile(
     r"|\[[^\]\n]+\]\([^)\n]+\)|\*\*[^*\n]+\*\*|`[^`\n]+`",
     re.MULTILINE,
 )
+_RST_SIGNS = re.compile(r"^\.\. [\w|_-]+|:[a-z]+:`[^`\n]+`", re.MULTILINE)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -46,17 +47,37 @@ def detect_prose(sample: str) -> float:
 
 
 def is_markdown(sample: str) -> bool:
-    """Whether ``sample`` carries markdown structure (headings, lists, fences, tables, links)."""
-    return len(_MD_SIGNS.findall(sample[:SAMPLE_CHARS])) >= 2
+    """Whether ``sample`` carries markdown structure (headings, lists, fences, tables, links).
+
+    reStructuredText shares some of those signs but is reported as prose.
+    """
+    head = sample[:SAMPLE_CHARS]
+    return markdown_signs(head) >= 2 and len(_RST_SIGNS.findall(head)) < 2
+
+
+def markdown_signs(sample: str) -> int:
+    """How many markdown constructs the prefix of ``sample`` holds."""
+    return len(_MD_SIGNS.findall(sample[:SAMPLE_CHARS]))
 
 
 def _structured(head: str, lines: list[str]) -> bool:
     stripped = head.lstrip()
     if stripped[:1] in "{[" and stripped[1:2] in ('"', "{", "[", "\n", " ", "") and "]" not in stripped[:2]:
         return True
-    if len(_HTML_TAG.findall(head)) * 40 > len(head) or stripped[:9].lower() in ("<!doctype", "<html>"):
+    signs = markdown_signs(head)
+    markdown = signs >= 2
+    # Markdown often embeds some HTML, CSS or code; it takes more of it to outweigh the markdown.
+    tag_chars = 15 if markdown else 40
+    if len(_HTML_TAG.findall(head)) * tag_chars > len(head) or stripped[:9].lower() in (
+        "<!doctype",
+        "<html>",
+    ):
         return True
-    return _csv_like(lines) or any(_share(lines, test) >= threshold for test, threshold in _LINE_TESTS)
+    if _csv_like(lines):
+        return True
+    code_threshold = 0.65 if signs >= 4 else 0.5 if markdown else 0.3
+    tests = (*_LINE_TESTS, (_CODE, code_threshold))
+    return any(_share(lines, test) >= threshold for test, threshold in tests)
 
 
 def _share(lines: list[str], test: re.Pattern[str]) -> float:
@@ -73,7 +94,6 @@ _LINE_TESTS: tuple[tuple[re.Pattern[str], float], ...] = (
     (_TIMESTAMP, 0.4),
     (_DIFF, 0.15),
     (_SEARCH, 0.4),
-    (_CODE, 0.3),
 )
 
 

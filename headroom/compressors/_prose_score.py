@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from headroom._text import _STOPWORDS, BM25, query_terms, words
 from headroom.compressors._prose_units import CODE_BLOCKS, Unit
@@ -24,9 +25,17 @@ _CUES = re.compile(
 _DIGIT = re.compile(r"\d+(?:[.,]\d+)*%?")
 _IDENT = re.compile(r"`[^`\n]+`|\b\w+_\w+\b|\b[a-z]+[A-Z]\w*\b|(?<!\w)--?[a-z][\w-]+|\b\w+\.\w{1,4}\b")
 _NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w-]*[A-Za-z0-9]")
-SHORT_CODE_TOKENS = 60.0
-_QUERY_WEIGHT = 3.0
 _NEIGHBOUR_WEIGHT = 0.25
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Scoring knobs taken from the policy."""
+
+    query: float = 3.0
+    """Weight of BM25 relevance (scaled to [0, 1]) against the prior (also scaled to [0, 1])."""
+    short_code_tokens: float = 60.0
+    """Code blocks at or below this size get a bonus: cheap and usually the point of the passage."""
 
 
 def contents(text: str, units: Sequence[Unit]) -> list[str]:
@@ -34,13 +43,17 @@ def contents(text: str, units: Sequence[Unit]) -> list[str]:
     return [text[u.start : u.content_end] for u in units]
 
 
-def prior_scores(texts: Sequence[str], units: Sequence[Unit]) -> list[float]:
+def prior_scores(texts: Sequence[str], units: Sequence[Unit], weights: Weights = Weights()) -> list[float]:
     """Query-free importance of every unit (position, density, rarity, cue words)."""
     tokenized = [words(t) for t in texts]
     idf = _idf(tokenized)
     top = max(idf.values(), default=1.0) or 1.0
     return [
-        _position(unit) + _rarity(tokens, idf, top) + _density(text, tokens) + _cue(text) + _code(unit)
+        _position(unit)
+        + _rarity(tokens, idf, top)
+        + _density(text, tokens)
+        + _cue(text)
+        + _code(unit, weights)
         for text, tokens, unit in zip(texts, tokenized, units, strict=True)
     ]
 
@@ -76,14 +89,15 @@ def _cue(text: str) -> float:
     return 0.5 if _CUES.search(text) else 0.0
 
 
-def _code(unit: Unit) -> float:
-    """Short code blocks are cheap and usually the point of the passage around them."""
-    return 1.5 if unit.kind == CODE_BLOCKS and unit.tokens <= SHORT_CODE_TOKENS else 0.0
+def _code(unit: Unit, weights: Weights) -> float:
+    return 1.5 if unit.kind == CODE_BLOCKS and unit.tokens <= weights.short_code_tokens else 0.0
 
 
-def query_scores(texts: Sequence[str], units: Sequence[Unit], query: str | None) -> list[float]:
+def query_scores(
+    texts: Sequence[str], units: Sequence[Unit], query: str | None, weights: Weights = Weights()
+) -> list[float]:
     """BM25 relevance to ``query`` (spread a little to block neighbours) on top of the prior."""
-    prior = prior_scores(texts, units)
+    prior = prior_scores(texts, units, weights)
     relevance = BM25(texts).scores(query) if query_terms(query) else [0.0] * len(texts)
     best = max(relevance, default=0.0)
     if best <= 0.0:
@@ -91,7 +105,7 @@ def query_scores(texts: Sequence[str], units: Sequence[Unit], query: str | None)
     scaled = [r / best for r in relevance]
     top_prior = max(prior, default=1.0) or 1.0
     return [
-        _QUERY_WEIGHT * (scaled[k] + _NEIGHBOUR_WEIGHT * _neighbours(scaled, units, k)) + prior[k] / top_prior
+        weights.query * (scaled[k] + _NEIGHBOUR_WEIGHT * _neighbours(scaled, units, k)) + prior[k] / top_prior
         for k in range(len(units))
     ]
 

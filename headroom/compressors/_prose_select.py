@@ -14,6 +14,7 @@ from headroom.compressors._base import CompressContext, Elision
 from headroom.compressors._prose_units import Unit
 
 MIXED_KIND = "parts"
+_CALIBRATION_ROUNDS = 3
 
 
 def select_spans(
@@ -23,11 +24,30 @@ def select_spans(
 
     The cost of keeping a unit is its tokens plus the change in marker tokens it causes
     (splitting a dropped run adds a marker, closing a gap removes one). Dropped runs whose
-    marker would cost more than the run itself are kept afterwards.
+    marker would cost more than the run itself are kept afterwards; the budget is then
+    tightened by what that overshoot cost, so the output lands close to ``budget``.
     """
-    keep = [u.must_keep for u in units]
-    spent = sum(u.tokens for u in units if u.must_keep) + marker_cost * _count_runs(keep)
     order = sorted(range(len(units)), key=lambda k: (-scores[k], units[k].tokens, k))
+    target = budget
+    keep = _greedy(units, order, target, marker_cost)
+    for _ in range(_CALIBRATION_ROUNDS):
+        overshoot = output_tokens(units, keep, marker_cost) - budget
+        if overshoot <= 0 or target <= 0:
+            break
+        target -= overshoot
+        keep = _greedy(units, order, target, marker_cost)
+    return keep
+
+
+def output_tokens(units: Sequence[Unit], keep: Sequence[bool], marker_cost: float) -> float:
+    """Estimated tokens of the assembled output: kept units plus one marker per dropped run."""
+    kept = sum(u.tokens for u, k in zip(units, keep, strict=True) if k)
+    return kept + marker_cost * _count_runs(keep)
+
+
+def _greedy(units: Sequence[Unit], order: Sequence[int], budget: float, marker_cost: float) -> list[bool]:
+    keep = [u.must_keep for u in units]
+    spent = output_tokens(units, keep, marker_cost)
     for k in order:
         if keep[k]:
             continue

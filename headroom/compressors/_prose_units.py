@@ -17,6 +17,7 @@ TABLE_ROWS = "table rows"
 LINES = "lines"
 CODE_BLOCKS = "code blocks"
 
+LONG_CODE_CHARS = 240
 CRITICAL = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.IGNORECASE)
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")
@@ -153,17 +154,22 @@ def _parse_block(text: str, lines: list[tuple[int, int]], i: int, builder: _Buil
 
 
 def _heading_end(text: str, lines: list[tuple[int, int]], i: int) -> int:
+    """End line of an ATX, setext or reST (over- and underlined) heading at ``i``; ``i`` if none."""
     line = _line(text, lines[i])
     if _ATX.match(line):
         return i + 1
-    nxt = _line(text, lines[i + 1]) if i + 1 < len(lines) else ""
-    if _UNDERLINE.match(line) and i + 2 < len(lines) and _UNDERLINE.match(_line(text, lines[i + 2])):
-        if nxt.strip() and not _UNDERLINE.match(nxt):
-            return i + 3
-    if line.strip() and not _UNDERLINE.match(line) and _UNDERLINE.match(nxt) and len(line) < 120:
-        if not _LIST.match(line) and len(nxt.strip()) >= min(3, len(line.strip())):
-            return i + 2
+    under = [
+        k < len(lines) and _UNDERLINE.match(_line(text, lines[k])) is not None for k in (i, i + 1, i + 2)
+    ]
+    if under[0] and under[2] and not under[1] and not _blank(text, lines[i + 1]):
+        return i + 3
+    if under[1] and _is_title(line):
+        return i + 2
     return i
+
+
+def _is_title(line: str) -> bool:
+    return bool(line.strip()) and len(line) < 120 and not _UNDERLINE.match(line) and not _LIST.match(line)
 
 
 def _parse_fence(text: str, lines: list[tuple[int, int]], i: int, builder: _Builder) -> int:
@@ -171,14 +177,22 @@ def _parse_fence(text: str, lines: list[tuple[int, int]], i: int, builder: _Buil
     assert opener is not None
     fence = opener.group(1)
     j = i + 1
-    while j < len(lines):
-        if _line(text, lines[j]).strip().startswith(fence):
-            break
+    while j < len(lines) and not _line(text, lines[j]).strip().startswith(fence):
         j += 1
-    last = min(j, len(lines) - 1)
-    builder.add(lines[i][0], lines[last][1], CODE_BLOCKS)
+    if j == len(lines):
+        # An unclosed fence (a truncated transcript) would swallow the rest of the text.
+        return _parse_paragraph(text, lines, i, builder, force_lines=True)
+    start, end = lines[i][0], lines[j][1]
+    if end - start > LONG_CODE_CHARS and CRITICAL.search(text, start, end):
+        # A long block holding a critical line is cut by the line so that line can stay.
+        builder.add(start, lines[i][1], LINES, must_keep=True)
+        for index, span in enumerate(lines[i + 1 : j]):
+            builder.add(span[0], span[1], LINES, index=index)
+        builder.add(lines[j][0], end, LINES, must_keep=True)
+    else:
+        builder.add(start, end, CODE_BLOCKS)
     builder.close_block()
-    return last + 1
+    return j + 1
 
 
 def _parse_table(text: str, lines: list[tuple[int, int]], i: int, builder: _Builder) -> int:
@@ -215,13 +229,15 @@ def _continues_item(text: str, span: tuple[int, int]) -> bool:
     return not line.lstrip().startswith(("|", ">"))
 
 
-def _parse_paragraph(text: str, lines: list[tuple[int, int]], i: int, builder: _Builder) -> int:
+def _parse_paragraph(
+    text: str, lines: list[tuple[int, int]], i: int, builder: _Builder, force_lines: bool = False
+) -> int:
     j = i + 1
     quoted = _line(text, lines[i]).lstrip().startswith(">")
     while j < len(lines) and _continues_paragraph(text, lines, j, quoted):
         j += 1
     start, end = lines[i][0], lines[j - 1][1]
-    if quoted or _line_oriented(text, lines[i:j]):
+    if force_lines or quoted or _line_oriented(text, lines[i:j]):
         for index, span in enumerate(lines[i:j]):
             builder.add(span[0], span[1], LINES, index=index)
     else:

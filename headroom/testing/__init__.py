@@ -3,4 +3,8 @@
 from headroom.testing._compressor_contract import FOREIGN_SAMPLES, CompressorContract
 from headroom.testing._store_contract import StoreContract
 
-__all__ = ["FOREIGN_SAMPLES", "CompressorContract", "StoreContract"]
+__all__ = [
+    "CompressorContract",
+    "FOREIGN_SAMPLES",
+    "StoreContract",
+]

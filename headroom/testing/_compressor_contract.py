@@ -46,6 +46,15 @@ FOREIGN_SAMPLES: dict[str, str] = {
 }
 
 
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=30) | st.dictionaries(st.text(max_size=10), children, max_size=8)
+    ),
+    max_leaves=120,
+)
+
+
 def _json_escaped(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1]
 
@@ -150,4 +159,34 @@ class CompressorContract:
     @given(st.text(max_size=3000))
     def test_random_text_never_breaks(self, text: str) -> None:
         out, ctx = self._run(text)
+        self._assert_sound(text, out, ctx)
+
+    @settings(
+        max_examples=30,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.differing_executors,
+        ],
+    )
+    @given(st.binary(max_size=3000))
+    def test_bytes_as_text_never_break(self, raw: bytes) -> None:
+        text = raw.decode("latin-1")
+        out, ctx = self._run(text)
+        self._assert_sound(text, out, ctx)
+
+    @settings(
+        max_examples=30,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.differing_executors,
+        ],
+    )
+    @given(JSON_VALUES)
+    def test_random_json_never_breaks(self, value: object) -> None:
+        text = json.dumps(value, indent=1, ensure_ascii=False)
+        out, ctx = self._run(text, query="error")
         self._assert_sound(text, out, ctx)

@@ -1,0 +1,241 @@
+"""The code compressor: tree-sitter skeletons that still parse, query-aware and never silent.
+
+Bodies of functions and runs of top-level executable statements are replaced by a marker
+written as a comment in the file's own language (``...  # [12 lines omitted; retrieve: hr_…]``
+in Python, ``{ /* [12 lines omitted; retrieve: hr_…] */ }`` in C-family languages). Bodies that
+the query, the conversation or a stack trace names stay whole. The output is re-parsed; if it
+gained syntax errors the input is passed through with a reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
+from headroom.compressors._code_langs import LangSpec, clue_scores, detect_language, spec_for
+from headroom.compressors._code_query import file_mentioned, identifiers, mentioned_rows, select
+from headroom.compressors._code_render import CriticalKeeper, prune_sites, replacement, trailing_text
+from headroom.compressors._code_skeleton import Site, collect, error_count
+from headroom.compressors._registry import register
+
+if TYPE_CHECKING:
+    from headroom.policy import CodePolicy, Policy
+
+NAME = "code"
+_SAMPLE_CHARS = 4000
+_FOREIGN = (
+    re.compile(r"^[\w./\\-]+:\d+[:-]"),  # grep/search output
+    re.compile(r"^\[?\d{4}-\d{2}-\d{2}[ T]\d|^\d{2}:\d{2}:\d{2}"),  # timestamped logs
+    re.compile(r"^(?:diff --git |@@ -\d|--- a/|\+\+\+ b/|index [0-9a-f]{7})"),  # diffs
+)
+_CODE_LINE = re.compile(
+    r"[{};:(),\]]\s*$|^\s*(?:#include|import|from|def|class|func|fn|end\b|return)\b|^\s+\S"
+)
+
+
+@lru_cache(maxsize=32)
+def _parser(grammar: str) -> Any:
+    from tree_sitter_language_pack import get_parser
+
+    return get_parser(grammar)  # type: ignore[arg-type]
+
+
+@dataclass
+class _Plan:
+    """Everything one compression decided: sites to elide and the parse baseline."""
+
+    spec: LangSpec
+    src: bytes
+    sites: list[Site]
+    errors: int
+
+
+def _foreign(lines: list[str]) -> bool:
+    head = lines[0].lstrip()
+    if (
+        head.startswith(("{", "["))
+        and '":' in "".join(lines[:5])
+        or head.startswith("<")
+        and "<?php" not in head
+    ):
+        return True
+    for pattern in _FOREIGN:
+        if sum(1 for line in lines if pattern.search(line)) >= max(2, len(lines) * 0.3):
+            return True
+    return False
+
+
+def code_confidence(sample: str) -> float:
+    """Confidence that ``sample`` is source code (language-independent)."""
+    lines = [line for line in sample[:_SAMPLE_CHARS].splitlines()[:80] if line.strip()]
+    if len(lines) < 2 or _foreign(lines):
+        return 0.05
+    scores = clue_scores("\n".join(lines))
+    best = max(scores.values(), default=0.0)
+    shape = sum(1 for line in lines if _CODE_LINE.search(line)) / len(lines)
+    if best >= 3.0 and shape >= 0.35:
+        return min(0.98, 0.6 + best / 40 + shape / 10)
+    return min(0.45, best / 10 + shape / 5)
+
+
+class CodeCompressor:
+    """AST-aware compressor for source code (skeleton, query-aware, line pruning)."""
+
+    name = NAME
+    content_type = "code"
+
+    def detect(self, sample: str) -> float:
+        """Confidence in [0, 1] that ``sample`` is code."""
+        return code_confidence(sample)
+
+    def content_type_of(self, sample: str, filename: str | None = None) -> str:
+        """``code:<lang>`` for a sample (``code`` when the language is unknown)."""
+        lang = detect_language(sample, filename)
+        return f"code:{lang}" if lang else "code"
+
+    def compress(self, text: str, policy: Policy, ctx: CompressContext) -> Compressed:
+        """Skeletonise ``text``; pass it through (with a reason) when that is unsafe or useless."""
+        rules = policy.code
+        lang = detect_language(text, ctx.filename) if text.strip() else None
+        content_type = f"code:{lang}" if lang else "code"
+        reason = self._refusal(text, rules, ctx, lang)
+        if reason or lang is None:
+            return passthrough(text, ctx, NAME, content_type, reason or "language not recognised")
+        try:
+            plan = self._plan(text, spec_for(lang), rules, ctx)
+        except (ValueError, RuntimeError, RecursionError) as exc:  # parser failures on odd input
+            return passthrough(text, ctx, NAME, content_type, f"unparsable code: {exc}")
+        if isinstance(plan, str):
+            return passthrough(text, ctx, NAME, content_type, plan)
+        return self._render(text, plan, rules, ctx, content_type)
+
+    @staticmethod
+    def _refusal(text: str, rules: CodePolicy, ctx: CompressContext, lang: str | None) -> str:
+        if not text.strip():
+            return "empty"
+        if not rules.enabled:
+            return "code compression disabled by policy"
+        if "\x00" in text:
+            return "binary content"
+        if rules.protect_recent_files and file_mentioned(ctx.recent_text, ctx.filename):
+            return "protected: file named in the latest turns (being edited)"
+        return "" if lang else "language not recognised"
+
+    def _plan(self, text: str, spec: LangSpec, rules: CodePolicy, ctx: CompressContext) -> _Plan | str:
+        src = text.encode("utf-8", "surrogatepass")
+        root = _parser(spec.grammar).parse(src).root_node
+        errors = error_count(root) if root.has_error else 0
+        lines = text.count("\n") + 1
+        if errors * 50 > lines:
+            return f"unparsable code: {errors} syntax errors in {lines} lines"
+        bodies, runs, docs = collect(root, src, spec)
+        kept = _kept_indexes(bodies, src, rules, ctx)
+        sites = self._choose(bodies, runs, kept, rules)
+        sites += _outside([d for d in docs if d.lines + 1 >= rules.min_comment_lines], sites)
+        sites += _pruned(bodies, kept, src, rules, ctx)
+        if errors:
+            sites = [s for s in sites if not _touches_error(root, s)]
+        sites = [s for s in sites if spec.style == "brace" or not trailing_text(src, s.end)]
+        return _Plan(spec, src, sorted(sites, key=lambda s: s.start), errors)
+
+    @staticmethod
+    def _choose(bodies: list[Site], runs: list[Site], kept: set[int], rules: CodePolicy) -> list[Site]:
+        if rules.mode == "lines":
+            return []
+        kept_spans = [bodies[i] for i in kept]
+        chosen_runs = [
+            run
+            for run in runs
+            if run.lines >= rules.min_run_lines
+            and not any(run.start <= b.start < run.end for b in kept_spans)
+        ]
+        chosen = [
+            body
+            for i, body in enumerate(bodies)
+            if i not in kept
+            and body.lines >= rules.min_body_lines
+            and not any(run.start <= body.start < run.end for run in chosen_runs)
+        ]
+        return chosen + chosen_runs
+
+    def _render(
+        self, text: str, plan: _Plan, rules: CodePolicy, ctx: CompressContext, content_type: str
+    ) -> Compressed:
+        if not plan.sites:
+            return passthrough(text, ctx, NAME, content_type, "nothing to elide")
+        src, spec = plan.src, plan.spec
+        keeper = CriticalKeeper(rules.critical_per_marker)
+        pieces: list[bytes] = []
+        elisions: list[Elision] = []
+        cursor = 0
+        for site in plan.sites:
+            elided = src[site.start : site.end].decode("utf-8", "replace")
+            marker, elision = ctx.marker(text, site.lines, "lines")
+            new = replacement(site, spec, marker, keeper.pick(elided))
+            pieces += [src[cursor : site.start], new.encode("utf-8")]
+            elisions.append(elision)
+            cursor = site.end
+        pieces.append(src[cursor:])
+        out = b"".join(pieces).decode("utf-8", "surrogatepass")
+        problem = _reparse_problem(out, plan)
+        if problem:
+            return passthrough(text, ctx, NAME, content_type, problem)
+        compressed = result(text, out, ctx, self, elisions, content_type)
+        if compressed.tokens_out >= compressed.tokens_in:
+            return passthrough(text, ctx, NAME, content_type, "skeleton not smaller than the input")
+        return compressed
+
+
+def _kept_indexes(bodies: list[Site], src: bytes, rules: CodePolicy, ctx: CompressContext) -> set[int]:
+    mention_text = ctx.query or ""
+    if rules.mode == "query" or rules.protect_recent_symbols:
+        mention_text += "\n" + ctx.recent_text
+    if not mention_text.strip():
+        return set()
+    depth = rules.call_depth if rules.mode == "query" else 0
+    rows = mentioned_rows(mention_text, ctx.filename)
+    return select(bodies, src, identifiers(mention_text), rows, depth)
+
+
+def _pruned(
+    bodies: list[Site], kept: set[int], src: bytes, rules: CodePolicy, ctx: CompressContext
+) -> list[Site]:
+    if rules.prune_over_lines <= 0:
+        return []
+    targets = range(len(bodies)) if rules.mode == "lines" else sorted(kept)
+    terms = identifiers(ctx.query or "")
+    sites: list[Site] = []
+    for index in targets:
+        body = bodies[index]
+        if body.lines > rules.prune_over_lines and body.node is not None:
+            sites += prune_sites(body.node, src, terms, rules.prune_min_lines)
+    return sites
+
+
+def _outside(candidates: list[Site], taken: list[Site]) -> list[Site]:
+    """Candidates that overlap none of the sites already taken."""
+    return [c for c in candidates if not any(t.start < c.end and c.start < t.end for t in taken)]
+
+
+def _touches_error(root: Any, site: Site) -> bool:
+    node = root.descendant_for_byte_range(site.start, max(site.start, site.end - 1))
+    return node is not None and (node.has_error or node.is_error)
+
+
+def _reparse_problem(out: str, plan: _Plan) -> str:
+    root = _parser(plan.spec.grammar).parse(out.encode("utf-8", "surrogatepass")).root_node
+    if root.has_error and error_count(root) > plan.errors:
+        return "skeleton did not re-parse cleanly; passed through"
+    if plan.spec.name == "python" and not plan.errors:
+        try:
+            ast.parse(out)
+        except (SyntaxError, ValueError) as exc:
+            return f"skeleton failed ast.parse ({exc.__class__.__name__}); passed through"
+    return ""
+
+
+register(CodeCompressor())

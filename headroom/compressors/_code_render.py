@@ -1,0 +1,161 @@
+"""Writing elisions back as code: markers become comments (or no-op statements) in the language.
+
+Also line-level pruning inside kept bodies: runs of simple statements that hold no control flow,
+call, return or query identifier are replaced by one marker statement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from headroom.compressors._code_langs import LangSpec
+from headroom.compressors._code_skeleton import Node, Site, line_indent, removed_lines
+
+CRITICAL = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+_BLOCKS = frozenset(
+    {"block", "compound_statement", "statement_block", "statement_list", "statements", "body_statement"}
+    | {"constructor_body", "function_body", "do_group", "then", "else", "else_clause"}
+)
+_COMPOUND = re.compile(
+    r"if|for|while|try|with|switch|case|match|loop|do|block|else|catch|begin|unless|select"
+)
+_IMPORTANT = re.compile(
+    r"\b(?:return|raise|throw|yield|break|continue|goto|panic|exit|await|assert)\b|[\w)\]]\s*\(|"
+    + CRITICAL.pattern,
+    re.IGNORECASE,
+)
+_LOGGING = re.compile(
+    r"^\s*(?:print|println|printf|console\.\w+|(?:self\.)?log(?:ger)?\.\w+|fmt\.Print\w*)\s*\(", re.I
+)
+
+
+def _words(line: str) -> set[str]:
+    return set(_WORD.findall(line.lower()))
+
+
+class CriticalKeeper:
+    """Chooses which critical lines of elided text to echo, skipping near-duplicates.
+
+    A line is covered when an already echoed line holds ≥ 75% of its words, so one instance
+    stands for lines that differ only in names or numbers.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._kept: list[set[str]] = []
+
+    def pick(self, elided: str) -> list[str]:
+        """Critical lines of ``elided`` not yet covered, at most ``limit`` per call."""
+        chosen: list[str] = []
+        for raw in elided.splitlines():
+            line = raw.strip()
+            if len(chosen) >= self._limit or not line or not CRITICAL.search(line):
+                continue
+            words = _words(line)
+            if any(len(words & kept) >= 0.75 * len(words) for kept in self._kept):
+                continue
+            self._kept.append(words)
+            chosen.append(line)
+        return chosen
+
+
+def replacement(site: Site, spec: LangSpec, marker: str, critical: list[str]) -> str:
+    """The text written in place of ``site`` (its bytes ``start:end``)."""
+    ind = site.indent
+    notes = [spec.comment(line) for line in critical]
+    if site.kind == "run":
+        return f"\n{ind}".join([spec.comment(marker), *notes])
+    if site.kind == "doc":
+        if site.name == "/*":  # inside an existing block comment: plain text is already a comment
+            inner = [marker, *(line.replace("*/", "* /") for line in critical)]
+            return "".join(f"\n{ind} * {line}" for line in inner) + f"\n{ind} "
+        if site.doc:  # a Python docstring: its summary, then the marker as a comment
+            return f"\n{ind}".join([f"{site.doc}  {spec.comment(marker)}", *notes])
+        return "".join(f"\n{ind}{line}" for line in [spec.comment(marker), *notes])
+    if site.kind == "stmt":
+        return f"\n{ind}".join([statement_marker(spec, marker), *notes])
+    if spec.style == "python":
+        head = [site.doc] if site.doc else []
+        return f"\n{ind}".join([*head, "...  " + spec.comment(marker), *notes])
+    if spec.style == "ruby":
+        return f"\n{ind}".join([spec.comment(marker), *notes])
+    if spec.style == "bash":
+        inner = "".join(f"\n{ind}  {note}" for note in [": " + spec.comment(marker), *notes])
+        return f"{inner}\n{ind}"
+    if not notes:
+        return f" {spec.comment(marker)} "
+    return " " + spec.comment(marker) + "".join(f"\n{ind}    {note}" for note in notes) + f"\n{ind}"
+
+
+def statement_marker(spec: LangSpec, marker: str) -> str:
+    """A marker that is itself a statement, valid wherever a statement may stand."""
+    if spec.style == "python":
+        return "...  " + spec.comment(marker)
+    if spec.style == "bash":
+        return ": " + spec.comment(marker)
+    return spec.comment(marker)
+
+
+def trailing_text(src: bytes, end: int) -> bool:
+    """Whether code follows ``end`` on the same line (a line comment there would swallow it)."""
+    line_end = src.find(b"\n", end)
+    rest = src[end : line_end if line_end >= 0 else len(src)]
+    return bool(rest.strip())
+
+
+def _important(text: str, terms: set[str]) -> bool:
+    if _LOGGING.match(text) and not CRITICAL.search(text):
+        return False
+    if _IMPORTANT.search(text):
+        return True
+    return bool(terms & set(_WORD.findall(text)))
+
+
+def _is_compound(node: Node) -> bool:
+    return node.start_point.row != node.end_point.row and _COMPOUND.search(node.type) is not None
+
+
+def _blocks(body: Node) -> Iterable[Node]:
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type in _BLOCKS:
+            yield node
+        stack.extend(child for child in node.named_children if child.start_point.row != child.end_point.row)
+
+
+def prune_sites(body: Node, src: bytes, terms: set[str], min_lines: int) -> list[Site]:
+    """Runs of unimportant simple statements inside ``body`` that span ≥ ``min_lines`` lines."""
+    sites: list[Site] = []
+    for block in _blocks(body):
+        children = block.named_children
+        run: list[Node] = []
+        for index, child in enumerate(children):
+            text = src[child.start_byte : child.end_byte].decode("utf-8", "replace")
+            if not _is_compound(child) and not _important(text, terms):
+                run.append(child)
+                continue
+            _close(run, children, index, src, min_lines, sites)
+            run = []
+        _close(run, children, len(children), src, min_lines, sites)
+    return sorted(sites, key=lambda site: site.start)
+
+
+def _close(
+    run: list[Node], children: list[Node], after: int, src: bytes, min_lines: int, out: list[Site]
+) -> None:
+    if not run:
+        return
+    first, last = run[0], run[-1]
+    before = after - len(run) - 1
+    if before >= 0 and children[before].end_point.row >= first.start_point.row:
+        return
+    if after < len(children) and children[after].start_point.row <= last.end_point.row:
+        return
+    lines = removed_lines(src, first.start_byte, last.end_byte)
+    if lines >= min_lines:
+        rows = (first.start_point.row, last.end_point.row)
+        indent = line_indent(src, first.start_byte)
+        out.append(Site("stmt", "", first.start_byte, last.end_byte, lines, rows, indent))

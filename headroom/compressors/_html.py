@@ -1,0 +1,188 @@
+"""HTML pages: main-content extraction to markdown (trafilatura), with a plain-text fallback.
+
+Extraction rewrites the page, so removed content cannot be mapped to runs; one marker at the
+end counts the markup lines removed: non-blank input lines that appear nowhere in the output.
+Error-bearing page text that the extractor left out (outside the main content) is appended.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING
+
+from headroom._text import words
+from headroom.compressors._base import CompressContext, Compressed, passthrough, result
+from headroom.compressors._registry import register
+from headroom.compressors._search import CRITICAL, critical_template
+
+if TYPE_CHECKING:
+    from headroom.policy import HtmlPolicy, Policy
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(
+    r"</?(?:html|head|body|div|p|span|a|li|ul|ol|table|tr|td|th|h[1-6]|br|img|section|article|header"
+    r"|footer|nav|main|script|style|meta|link|form|input|button)\b[^>]*>",
+    re.IGNORECASE,
+)
+_CODE_SIGNAL = re.compile(
+    r"^\s*(?:import |export |const |let |function |return \(|class \w+)|className=|=>", re.M
+)
+_TITLE_SPLIT = re.compile(r"\s+[-|–—:·]+\s+")
+_SKIPPED = frozenset({"script", "style", "noscript", "template", "svg", "head", "iframe", "object"})
+_BLOCKS = frozenset(
+    "address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 "
+    "header hr li main nav ol p pre section table td th tr ul title".split()
+)
+_COVERED = 0.75
+_MARKER_KIND = "markup lines"
+_MARKER_DETAIL = "(html page reduced to main content)"
+
+
+class _TextParser(HTMLParser):
+    """Visible text, one block element per line; scripts, styles and the head are skipped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED:
+            self.skipping.append(tag)
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skipping and tag == self.skipping[-1]:
+            self.skipping.pop()
+        elif tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+    def lines(self) -> list[str]:
+        text = "".join(self.parts)
+        return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+
+
+def visible_lines(markup: str) -> list[str]:
+    """The page's visible text lines, without scripts, styles or the head."""
+    parser = _TextParser()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except (AssertionError, ValueError):
+        pass  # html.parser can give up on pathological markup; what it read so far is kept
+    return parser.lines()
+
+
+def _extract(markup: str, rules: HtmlPolicy) -> str:
+    """trafilatura's markdown of the main content; empty when it finds none or fails."""
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    try:
+        out = trafilatura.extract(
+            markup,
+            output_format="markdown",
+            include_links=rules.include_links,
+            include_tables=rules.include_tables,
+            include_comments=False,
+            include_images=False,
+            favor_recall=rules.favor_recall,
+            deduplicate=False,
+            with_metadata=False,
+        )
+    except Exception:  # third-party parser on arbitrary input: fall back instead of failing
+        return ""
+    return (out or "").strip()
+
+
+def _title(markup: str) -> str:
+    match = _TITLE.search(markup[:200_000])
+    return " ".join(html.unescape(match.group(1)).split()) if match else ""
+
+
+def _with_title(body: str, title: str) -> str:
+    """Prefix the page title unless the body already opens with it (or its main part)."""
+    if not title:
+        return body
+    opening = body[:500].lower()
+    parts = [title, *_TITLE_SPLIT.split(title)]
+    if any(len(part) > 8 and part.lower() in opening for part in parts):
+        return body
+    return f"# {title}\n\n{body}"
+
+
+def _missing_critical(markup: str, body: str) -> list[str]:
+    """Visible error-bearing lines the extraction dropped (one per template)."""
+    if not CRITICAL.search(markup):
+        return []
+    present = set(words(body))
+    missing: dict[str, str] = {}
+    for line in visible_lines(markup):
+        if not CRITICAL.search(line):
+            continue
+        line_words = words(line)
+        covered = sum(1 for w in line_words if w in present)
+        if line_words and covered / len(line_words) < _COVERED:
+            missing.setdefault(critical_template(line), line)
+    return list(missing.values())
+
+
+def _removed_lines(markup: str, out: str) -> int:
+    """Non-blank input lines that do not appear (stripped) as a line of the output."""
+    kept = {line.strip() for line in out.split("\n")}
+    return sum(1 for line in markup.split("\n") if line.strip() and line.strip() not in kept)
+
+
+class HtmlCompressor:
+    """Reduces an HTML page to its main content as markdown."""
+
+    name = "html"
+    content_type = "html"
+
+    def detect(self, sample: str) -> float:
+        """High for documents (doctype, ``<html>``), moderate for tag-dense fragments."""
+        head = sample[:5000].lstrip("\ufeff \t\r\n").lower()
+        if head.startswith(("<!doctype html", "<html")):
+            return 0.95
+        if not head.startswith("<") or head.startswith("<?xml") or _CODE_SIGNAL.search(head):
+            return 0.0
+        if re.search(r"<(?:head|body)\b", head):
+            return 0.85
+        tags = len(_TAG.findall(head))
+        return 0.7 if tags >= 6 and "</" in head else 0.0
+
+    def compress(self, text: str, policy: Policy, ctx: CompressContext) -> Compressed:
+        """Main content as markdown, the title on top, one marker counting removed markup lines."""
+        if not text.strip():
+            return passthrough(text, ctx, self.name, self.content_type, "empty input")
+        if not policy.html.enabled:
+            return passthrough(text, ctx, self.name, self.content_type, "disabled by policy")
+        if not _TAG.search(text[:200_000]):
+            return passthrough(text, ctx, self.name, self.content_type, "no html markup found")
+        body = _extract(text, policy.html) or "\n".join(visible_lines(text))
+        body = _with_title(body, _title(text))
+        extra = _missing_critical(text, body)
+        if extra:
+            body += "\n\nOther page text:\n" + "\n".join(extra)
+        return self._finish(text, body, ctx)
+
+    def _finish(self, text: str, body: str, ctx: CompressContext) -> Compressed:
+        removed = _removed_lines(text, body)
+        if removed == 0:
+            return passthrough(text, ctx, self.name, self.content_type, "no markup lines removed")
+        marker, elision = ctx.marker(text, removed, _MARKER_KIND, _MARKER_DETAIL)
+        out = f"{body}\n\n{marker}" if body else marker
+        if ctx.tokens(out) >= ctx.tokens(text):
+            return passthrough(text, ctx, self.name, self.content_type, "extracted text is not smaller")
+        return result(text, out, ctx, self, [elision])
+
+
+register(HtmlCompressor())

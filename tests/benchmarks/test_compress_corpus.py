@@ -1,0 +1,161 @@
+"""The corpus benchmark runs end to end on a tiny corpus, and its checks catch what they should."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCH_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCH_DIR))
+
+import _bench_common as common  # noqa: E402
+import compress_corpus  # noqa: E402
+
+from headroom.ccr import MemoryStore, format_marker  # noqa: E402
+
+LOG = "\n".join(
+    [f"2024-05-01 10:00:{i:02d} INFO request {i} served in {i * 3} ms" for i in range(60)]
+    + ["2024-05-01 10:01:00 ERROR connection refused by upstream db-1"]
+    + [f"2024-05-01 10:01:{i:02d} INFO request {i} served in {i * 2} ms" for i in range(40)]
+)
+ITEMS = json.dumps([{"id": i, "name": f"item-{i}", "status": "ok", "price": i * 1.5} for i in range(80)])
+PROSE = (
+    "The committee met on Tuesday to review the budget. Members discussed the proposal at length. "
+    "Several questions were raised about the timeline. The chair promised a written answer by Friday. "
+) * 6
+
+
+def write_corpus(root: Path) -> Path:
+    """A three-kind corpus plus a qa file the benchmark must skip."""
+    for rel, text in {
+        "log/app.log": LOG,
+        "json/items.json": ITEMS,
+        "prose/minutes.txt": PROSE,
+        "qa/questions.json": json.dumps({"q": "why?", "a": "because"}),
+        "README.md": "not a corpus file",
+    }.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def run_benchmark(tmp_path: Path) -> dict[str, Any]:
+    out = tmp_path / "report.json"
+    corpus = write_corpus(tmp_path / "corpus")
+    assert compress_corpus.main(["--corpus", str(corpus), "--no-peer", "--json", str(out)]) == 0
+    report: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return report
+
+
+def test_runs_and_writes_sane_json(tmp_path: Path) -> None:
+    report = run_benchmark(tmp_path)
+    assert report["peer"] is None
+    assert report["machine"]["cores"] >= 1
+    assert sorted(f["file"] for f in report["files"]) == [
+        "json/items.json",
+        "log/app.log",
+        "prose/minutes.txt",
+    ]
+    assert set(report["kinds"]) == {"json", "log", "prose", "TOTAL"}
+    total = report["kinds"]["TOTAL"]
+    assert total["files"] == 3 and total["peer"] is None
+    ours = total["ours"]
+    assert ours["tokens_in"] == sum(f["tokens_in"] for f in report["files"]) > 0
+    assert 0 <= ours["tokens_out"] <= ours["tokens_in"]
+    assert ours["seconds"] > 0 and ours["p50_ms_per_10k"] > 0
+    assert ours["critical"]["lines_total"] == 1 == ours["critical"]["templates_total"]
+    assert ours["errors"] == 0
+    assert report["checks"]["savings >= 2.5x the peer's"] is None
+
+
+def test_missing_corpus_is_not_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert compress_corpus.main(["--corpus", str(tmp_path / "absent"), "--no-peer"]) == 0
+    assert "no corpus found" in capsys.readouterr().out
+
+
+def test_missing_peer_is_reported_not_fatal(tmp_path: Path) -> None:
+    files = common.list_corpus(write_corpus(tmp_path))
+    assert "not found" in compress_corpus.run_peer(tmp_path / "nope" / "python", files, 5.0)["error"]
+
+
+def test_manifest_kind_wins_over_directory(tmp_path: Path) -> None:
+    root = write_corpus(tmp_path)
+    (root / "MANIFEST.jsonl").write_text(json.dumps({"file": "prose/minutes.txt", "kind": "markdown"}) + "\n")
+    kinds = {f.rel: f.kind for f in common.list_corpus(root)}
+    assert kinds == {"json/items.json": "json", "log/app.log": "log", "prose/minutes.txt": "markdown"}
+
+
+@pytest.mark.parametrize(
+    ("critical", "output", "kept"),
+    [
+        ("ERROR disk full on /dev/sda1 at 10:02", "x\nerror disk full on /dev/sda1 at 10:02\n", True),
+        ("ERROR disk full on /dev/sda1 at 10:02", "ERROR disk full on /dev/sda1 at 11:00", True),
+        ("ERROR disk full on /dev/sda1 at 10:02", "ERROR disk full on /dev/sdb at 11:00", False),
+        ("ERROR disk full on /dev/sda1 at 10:02", "ERROR disk full on\n/dev/sda1 at 10:02", False),
+        ("Traceback (most recent call last):", "[3 lines omitted]", False),
+        ("test_io \x1b[31mFAILED\x1b[0m [ 25%]", "test_io FAILED [ 25%]", True),
+    ],
+)
+def test_retention_needs_three_quarters_of_words_on_one_line(critical: str, output: str, kept: bool) -> None:
+    assert common.retention([critical], output).lines_kept == kept
+
+
+def test_templates_collapse_numbers_hex_and_quoted_names() -> None:
+    lines = [
+        "worker 12 failed: 'alpha' at 0xdeadbeef",
+        "worker 7 failed: 'beta' at 0x1f2e3d",
+        'job "error-handler" exited',
+        'job "error-reporter" exited',
+    ]
+    result = common.retention(lines, "worker 12 failed: 'alpha' at 0xdeadbeef")
+    assert (result.templates_total, result.templates_kept, result.lines_kept) == (3, 1, 1)
+
+
+def _stored(text: str, part: str | None = None) -> tuple[MemoryStore, str]:
+    store = MemoryStore()
+    return store, store.put(text if part is None else part)
+
+
+def test_marker_checks_pass_on_honest_markers() -> None:
+    original = "\n".join(f"line {i}" for i in range(10))
+    store, key = _stored(original)
+    output = "line 0\n" + format_marker(8, "lines", key) + "\nline 9"
+    report = common.check_markers(original, output, store, [("lines", 8, key)])
+    assert (report.checked, report.failures) == (1, [])
+
+
+@pytest.mark.parametrize(
+    ("count", "kind", "stored", "problem"),
+    [
+        (11, "lines", None, "exceeds the 10 lines"),
+        (9, "similar lines", None, "kept lines exceed"),
+        (0, "rows", None, "omits nothing"),
+        (3, "lines", "text that is not in the original", "neither the tool result"),
+    ],
+)
+def test_marker_checks_catch_wrong_markers(count: int, kind: str, stored: str | None, problem: str) -> None:
+    original = "\n".join(f"line {i}" for i in range(10))
+    store, key = _stored(original, stored)
+    output = "line 0\n" + format_marker(count, kind, key) + "\nline 9"
+    failures = common.check_markers(original, output, store).failures
+    assert any(problem in f.problem for f in failures), failures
+
+
+def test_marker_checks_catch_missing_keys_and_stats_mismatch() -> None:
+    original = "a\nb\nc"
+    output = "a\n" + format_marker(2, "lines", "hr_" + "0" * 16)
+    problems = [f.problem for f in common.check_markers(original, output, MemoryStore(), []).failures]
+    assert any("not found" in p for p in problems)
+    assert any("missing from the block stats" in p for p in problems)
+
+
+def test_embedded_originals_may_be_json_escaped_twice() -> None:
+    part = 'say "hi"\nthen leave'
+    whole = json.dumps({"body": json.dumps({"text": part})})
+    assert common.occurrences(part, whole) == 1
+    assert common.occurrences("absent", whole) == 0

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import subprocess
+import sys
+
+import headroom
+
+HEAVY = ("torch", "transformers", "optuna", "mlflow")
+
+
+def test_import_headroom_stays_light() -> None:
+    code = (
+        "import sys, headroom, headroom.cli; headroom.compress_text('x ' * 500); "
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_package_all_is_sorted_and_resolvable() -> None:
+    for info in pkgutil.walk_packages(headroom.__path__, "headroom."):
+        if not info.ispkg or info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        exported = getattr(module, "__all__", None)
+        if exported is None:
+            continue
+        assert list(exported) == sorted(exported), info.name
+        for name in exported:
+            assert hasattr(module, name), f"{info.name}.{name}"
+
+
+def test_error_tree_is_rooted() -> None:
+    from headroom import errors
+
+    for name in dir(errors):
+        obj = getattr(errors, name)
+        if isinstance(obj, type) and issubclass(obj, Exception) and obj.__module__ == errors.__name__:
+            assert issubclass(obj, errors.HeadroomError), name
