@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import IO, Any
 
 TOOL_NAME = "read_output"
-WARMUP_TEXT = "\n".join(f"2024-01-01 00:00:{i % 60:02d} INFO worker {i} finished job {i * 7}" for i in range(400))
+WARMUP_TEXT = "\n".join(
+    f"2024-01-01 00:00:{i % 60:02d} INFO worker {i} finished job {i * 7}" for i in range(400)
+)
 
 
 def conversation(text: str, question: str) -> list[dict[str, Any]]:
@@ -74,7 +76,10 @@ def main() -> int:
 
     # One small unrelated call first, so lazy pipeline set-up is not billed to the first file.
     headroom.compress(conversation(WARMUP_TEXT, "Look at this output."))
-    header = {"version": str(getattr(headroom, "__version__", "unknown")), "warmup_seconds": time.perf_counter() - start}
+    header = {
+        "version": str(getattr(headroom, "__version__", "unknown")),
+        "warmup_seconds": time.perf_counter() - start,
+    }
     _answer(answers, header)
     for line in sys.stdin:
         request = json.loads(line)
@@ -110,7 +115,7 @@ class PeerProcess:
         self.error: str | None = None
         self.header: dict[str, Any] = {}
         # stderr goes to a file: a pipe nobody reads would fill and stall a chatty peer.
-        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (closed in close())
         env = os.environ | {
             "TIKTOKEN_CACHE_DIR": str(ensure_tiktoken_cache(tiktoken_cache)),
             "HEADROOM_OFFLINE": "1",
@@ -127,8 +132,12 @@ class PeerProcess:
         """Compress ``path`` on the peer and return its answer."""
         if self.error is not None or self._proc.stdin is None:
             return None
-        self._proc.stdin.write(json.dumps({"file": str(path), "question": question}) + "\n")
-        self._proc.stdin.flush()
+        try:
+            self._proc.stdin.write(json.dumps({"file": str(path), "question": question}) + "\n")
+            self._proc.stdin.flush()
+        except BrokenPipeError:
+            self._fail("the peer exited")
+            return None
         return self._read()
 
     def _read(self) -> dict[str, Any] | None:

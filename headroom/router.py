@@ -111,7 +111,7 @@ _DECODER = json.JSONDecoder()
 
 def _json_block(lines: list[str], start: int) -> tuple[str, list[str], str, int] | None:
     stripped = lines[start].lstrip()
-    if not stripped.startswith(("{", "[")) or start == 0 and _looks_all_json(lines):
+    if not stripped.startswith(("{", "[")) or (start == 0 and _looks_all_json(lines)):
         return None
     chunk = "".join(lines[start:])
     try:

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -15,6 +16,7 @@ from headroom.errors import HeadroomError
 from headroom.policy import Policy, load_policy
 from headroom.settings import Settings
 
+F = TypeVar("F", bound=Callable[..., Any])
 stderr = Console(stderr=True, highlight=False)
 
 
@@ -39,13 +41,15 @@ def friendly_errors() -> Iterator[None]:
         sys.exit(2)
 
 
-policy_option: Callable[..., object] = click.option(
-    "--policy",
-    "policy_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Policy YAML (default: $HEADROOM_POLICY or the built-in default).",
-)
+def policy_option(command: F) -> F:
+    """The shared ``--policy PATH`` option."""
+    return click.option(
+        "--policy",
+        "policy_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Policy YAML (default: $HEADROOM_POLICY or the built-in default).",
+    )(command)
 
 
 def format_pct(saved: int, total: int) -> str:

@@ -133,10 +133,10 @@ class CodeCompressor:
         if errors * 50 > lines:
             return f"unparsable code: {errors} syntax errors in {lines} lines"
         bodies, runs, docs = collect(root, src, spec)
-        kept = _kept_indexes(bodies, src, rules, ctx)
+        named, kept = _kept_indexes(bodies, src, rules, ctx)
         sites = self._choose(bodies, runs, kept, rules)
         sites += _outside([d for d in docs if d.lines + 1 >= rules.min_comment_lines], sites)
-        sites += _pruned(bodies, kept, src, rules, ctx)
+        sites += _pruned(bodies, kept - named, src, rules, ctx)
         if errors:
             sites = [s for s in sites if not _touches_error(root, s)]
         sites = [s for s in sites if spec.style == "brace" or not trailing_text(src, s.end)]
@@ -190,12 +190,15 @@ class CodeCompressor:
         return compressed
 
 
-def _kept_indexes(bodies: list[Site], src: bytes, rules: CodePolicy, ctx: CompressContext) -> set[int]:
+def _kept_indexes(
+    bodies: list[Site], src: bytes, rules: CodePolicy, ctx: CompressContext
+) -> tuple[set[int], set[int]]:
+    """``(named, kept)`` body indexes; named bodies (query, trace, recent turns) are never pruned."""
     mention_text = ctx.query or ""
     if rules.mode == "query" or rules.protect_recent_symbols:
         mention_text += "\n" + ctx.recent_text
     if not mention_text.strip():
-        return set()
+        return set(), set()
     depth = rules.call_depth if rules.mode == "query" else 0
     rows = mentioned_rows(mention_text, ctx.filename)
     return select(bodies, src, identifiers(mention_text), rows, depth)

@@ -44,11 +44,14 @@ def _seed(sites: Sequence[Site], names: set[str], rows: set[int]) -> set[int]:
     return kept
 
 
-def select(sites: Sequence[Site], src: bytes, names: set[str], rows: set[int], depth: int) -> set[int]:
-    """Indexes of ``sites`` whose bodies stay whole, with callers/callees up to ``depth`` hops."""
-    kept = _seed(sites, names, rows)
+def select(
+    sites: Sequence[Site], src: bytes, names: set[str], rows: set[int], depth: int
+) -> tuple[set[int], set[int]]:
+    """``(named, kept)``: sites named directly, and those plus callers/callees up to ``depth`` hops."""
+    seeds = _seed(sites, names, rows)
+    kept = set(seeds)
     if not kept or depth <= 0:
-        return kept
+        return seeds, kept
     uses = [identifiers(src[s.start : s.end].decode("utf-8", "replace")) for s in sites]
     by_name: dict[str, list[int]] = {}
     for index, site in enumerate(sites):
@@ -66,4 +69,4 @@ def select(sites: Sequence[Site], src: bytes, names: set[str], rows: set[int], d
         kept |= grown
         if not frontier:
             break
-    return kept
+    return seeds, kept

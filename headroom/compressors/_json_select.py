@@ -164,7 +164,7 @@ def select(items: Sequence[Any], texts: Sequence[str], budget: Budget, query: st
                 break
             kept.add(index)
     # A few evenly spaced items show the middle; more would mostly buy markers between them.
-    room = min(budget.max_items - len(kept), max(1, budget.max_items // 4))
+    room = min(budget.max_items - len(kept), max(1, budget.max_items // 2))
     kept.update(_spread(n, kept, room))
     return _absorb_single_gaps(sorted(kept), texts)
 

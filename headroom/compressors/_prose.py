@@ -52,6 +52,10 @@ class ProseCompressor:
         """Moderate confidence for ordinary prose and markdown, low for structured content."""
         return detect_prose(sample)
 
+    def content_type_of(self, sample: str) -> str:
+        """``markdown`` when the text carries markdown structure, else ``prose``."""
+        return "markdown" if is_markdown(sample) else self.content_type
+
     def compress(self, text: str, policy: Policy, ctx: CompressContext) -> Compressed:
         """Select units under the budget; pass through when too short or when nothing is saved."""
         kind = "markdown" if is_markdown(text) else self.content_type

@@ -56,7 +56,7 @@ def validate(messages: object, fmt: MessageFormat) -> Messages:
             for part_index, part in enumerate(content):
                 if not isinstance(part, dict):
                     raise MessageFormatError(f"message {index} content part {part_index} must be an object")
-    return messages  # type: ignore[return-value]
+    return messages
 
 
 def read_blocks(messages: Messages, fmt: MessageFormat) -> list[Block]:

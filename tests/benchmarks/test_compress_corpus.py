@@ -79,8 +79,23 @@ def test_missing_corpus_is_not_an_error(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_missing_peer_is_reported_not_fatal(tmp_path: Path) -> None:
-    files = common.list_corpus(write_corpus(tmp_path))
-    assert "not found" in compress_corpus.run_peer(tmp_path / "nope" / "python", files, 5.0)["error"]
+    out = tmp_path / "report.json"
+    corpus = write_corpus(tmp_path / "corpus")
+    argv = [
+        "--corpus",
+        str(corpus),
+        "--kind",
+        "log",
+        "--peer-python",
+        str(tmp_path / "nope"),
+        "--json",
+        str(out),
+    ]
+    assert compress_corpus.main(argv) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert "not found" in report["peer"]["error"]
+    assert [f["file"] for f in report["files"]] == ["log/app.log"]
+    assert report["files"][0]["peer"] is None
 
 
 def test_manifest_kind_wins_over_directory(tmp_path: Path) -> None:

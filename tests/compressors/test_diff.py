@@ -165,7 +165,8 @@ def test_context_is_trimmed_to_the_policy_around_changes() -> None:
     out, _ = _run(GIT_DIFF)
     body = out.text.split("\n")
     change = body.index("+    step_10 = pipeline.stage(10, retries=5, label='stage number ten')")
-    assert body[change - 3] == f" {_BEFORE[9]}"
+    assert body[change - 2] == f" {_BEFORE[9]}"
+    assert body[change - 3].startswith("[7 context lines omitted; retrieve: hr_")
     assert body[change + 1] == f" {_BEFORE[11]}"
     assert body[change + 2].startswith("[12 context lines omitted; retrieve: hr_")
     assert body[change + 3] == f" {_BEFORE[24]}"
