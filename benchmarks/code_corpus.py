@@ -154,7 +154,7 @@ def run_peer(paths: list[Path]) -> list[str] | None:
         return None
     payload = json.dumps([{"name": p.name, "text": p.read_text(encoding="utf-8")} for p in paths])
     done = subprocess.run(
-        [python, "-c", PEER_SCRIPT], input=payload, capture_output=True, text=True, check=False
+        [python, "-I", "-c", PEER_SCRIPT], input=payload, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         print(f"peer failed: {done.stderr[-500:]}")

@@ -286,6 +286,23 @@ def checks(total: Totals, peer: Totals | None) -> dict[str, bool | None]:
     }
 
 
+def print_findings(console: Console, results: list[FileResult]) -> None:
+    """Per file: compression errors, marker failures, lost critical templates (with examples)."""
+    for r in results:
+        names = ", ".join(r.ours.compressors)
+        if r.ours.error:
+            console.print(f"  ERROR {r.file}: {r.ours.error}", markup=False)
+        for failure in r.ours.marker_failures:
+            console.print(f"  MARKER FAIL {r.file} [{names}] {failure}", markup=False)
+        crit = r.ours.critical
+        if crit.templates_kept < crit.templates_total:
+            lost = crit.templates_total - crit.templates_kept
+            header = f"  CRITICAL MISSED {r.file} [{names}]: {lost}/{crit.templates_total} templates, e.g."
+            console.print(header, markup=False)
+            for missed in crit.missed:
+                console.print(f"      {missed}", markup=False, overflow="ellipsis", no_wrap=True)
+
+
 def print_report(
     console: Console, results: list[FileResult], peer_meta: dict[str, Any] | None
 ) -> dict[str, Any]:
@@ -304,15 +321,7 @@ def print_report(
         f"savings counting them: {with_tool:.1f}%)"
     )
     console.print(f"markers checked: {total.markers_checked}, failures: {total.marker_failures}")
-    for r in results:
-        if r.ours.error:
-            console.print(f"  ERROR {r.file}: {r.ours.error}", markup=False)
-        for failure in r.ours.marker_failures:
-            console.print(f"  MARKER FAIL {r.file} [{', '.join(r.ours.compressors)}] {failure}", markup=False)
-        for missed in r.ours.critical.missed:
-            console.print(
-                f"  CRITICAL MISSED {r.file} [{', '.join(r.ours.compressors)}]: {missed}", markup=False
-            )
+    print_findings(console, results)
     if peer_meta and peer_meta.get("error"):
         console.print(f"peer: {peer_meta['error']}", markup=False)
     verdicts = checks(total, peer_total)

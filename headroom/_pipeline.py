@@ -15,7 +15,7 @@ logger = logging.getLogger("headroom")
 MAX_NESTING = 3
 _CONFIDENT = 0.8
 _PROSE_TYPES = frozenset({"prose", "markdown"})
-_POLICY_SECTION = {"json": "json_", "table": "json_"}
+_POLICY_SECTION = {"json": "json_"}
 
 
 def compress_block(text: str, policy: Policy, ctx: CompressContext, depth: int = 0) -> Compressed:

@@ -253,6 +253,7 @@ class Policy(_Frozen):
     )
     live_zone: LiveZonePolicy = Field(default_factory=LiveZonePolicy, description="Live-zone rules.")
     json_: JsonPolicy = Field(default_factory=JsonPolicy, alias="json", description="JSON rules.")
+    table: TablePolicy = Field(default_factory=TablePolicy, description="CSV/TSV table rules.")
     log: LogPolicy = Field(default_factory=LogPolicy, description="Log rules.")
     search: SearchPolicy = Field(default_factory=SearchPolicy, description="Search-result rules.")
     diff: DiffPolicy = Field(default_factory=DiffPolicy, description="Diff rules.")

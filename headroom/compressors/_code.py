@@ -56,11 +56,8 @@ class _Plan:
 
 def _foreign(lines: list[str]) -> bool:
     head = lines[0].lstrip()
-    if (
-        head.startswith(("{", "["))
-        and '":' in "".join(lines[:5])
-        or head.startswith("<")
-        and "<?php" not in head
+    if (head.startswith(("{", "[")) and '":' in "".join(lines[:5])) or (
+        head.startswith("<") and "<?php" not in head
     ):
         return True
     for pattern in _FOREIGN:

@@ -84,7 +84,7 @@ LANGS: dict[str, LangSpec] = {
             ".py .pyi .pyw",
             "python",
             ("function_definition",),
-            ("if_statement", "for_statement", "while_statement", "try_statement", "with_statement")
+            ("if_statement", "for_statement", "while_statement", "try_statement", "with_statement")  # noqa: RUF005
             + ("expression_statement", "call", "await", "assert_statement", "delete_statement"),
             r"(?m)^\s*(?:import|from|def|async\s+def|class|@)\b|^\s*[A-Za-z_][\w.]*\s*(?::[^=\n]*)?=[^=]",
         ),
@@ -108,7 +108,7 @@ LANGS: dict[str, LangSpec] = {
             "java",
             ".java",
             "brace",
-            ("method_declaration", "constructor_declaration", "compact_constructor_declaration")
+            ("method_declaration", "constructor_declaration", "compact_constructor_declaration")  # noqa: RUF005
             + ("lambda_expression", "static_initializer"),
         ),
         _spec("c", "c", ".c .h", "brace", ("function_definition",)),
@@ -124,7 +124,7 @@ LANGS: dict[str, LangSpec] = {
             "csharp",
             ".cs",
             "brace",
-            ("method_declaration", "constructor_declaration", "destructor_declaration")
+            ("method_declaration", "constructor_declaration", "destructor_declaration")  # noqa: RUF005
             + ("operator_declaration", "conversion_operator_declaration", "local_function_statement")
             + ("accessor_declaration", "lambda_expression", "anonymous_method_expression"),
             ("global_statement",),
@@ -143,9 +143,9 @@ LANGS: dict[str, LangSpec] = {
             "php",
             ".php .phtml",
             "brace",
-            ("function_definition", "method_declaration", "anonymous_function")
+            ("function_definition", "method_declaration", "anonymous_function")  # noqa: RUF005
             + ("anonymous_function_creation_expression",),
-            ("expression_statement", "echo_statement", "if_statement", "foreach_statement")
+            ("expression_statement", "echo_statement", "if_statement", "foreach_statement")  # noqa: RUF005
             + ("for_statement", "while_statement", "try_statement", "switch_statement"),
             r"^\s*(?:require|require_once|include|include_once|use|define)\b",
         ),
@@ -154,7 +154,7 @@ LANGS: dict[str, LangSpec] = {
             "kotlin",
             ".kt .kts",
             "brace",
-            ("function_declaration", "anonymous_function", "secondary_constructor")
+            ("function_declaration", "anonymous_function", "secondary_constructor")  # noqa: RUF005
             + ("anonymous_initializer", "getter", "setter"),
         ),
         _spec(
@@ -163,7 +163,7 @@ LANGS: dict[str, LangSpec] = {
             ".sh .bash .zsh .ksh .bats",
             "bash",
             ("function_definition",),
-            ("command", "pipeline", "list", "if_statement", "for_statement", "while_statement")
+            ("command", "pipeline", "list", "if_statement", "for_statement", "while_statement")  # noqa: RUF005
             + ("case_statement", "redirected_statement", "subshell", "c_style_for_statement")
             + ("compound_statement", "negated_command", "test_command"),
         ),
@@ -190,8 +190,12 @@ _CLUES: tuple[tuple[str, str, float], ...] = (
     ("java", r"(?m)^package [\w.]+;\s*$|^import (?:static )?[\w.]+(?:\.\*)?;\s*$", 2.0),
     ("java", r"(?m)^\s*(?:public |private |protected )?(?:final |abstract )*class \w+", 1.0),
     ("java", r"System\.out\.|@Override\b", 2.0),
-    ("csharp", r"(?m)^using [\w.]+;\s*$|^\s*namespace [\w.]+", 2.0),
-    ("csharp", r"\{ get; (?:private )?set; \}|\bstring\[\]|\bvar \w+ = new\b|\basync Task\b", 2.0),
+    ("csharp", r"(?m)^using [\w.]+;\s*$|^\s*namespace [\w.]+", 3.0),
+    (
+        "csharp",
+        r"\b(?:public|private|internal) (?:static )?(?:int|void|string|bool|async) \w+\(|\bstring\[\]|\bvar \w+ = new\b|\basync Task\b",
+        2.0,
+    ),
     ("c", r"(?m)^#include [<\"][\w/]+\.h[>\"]", 2.0),
     (
         "c",

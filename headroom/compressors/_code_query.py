@@ -37,9 +37,7 @@ def file_mentioned(text: str, filename: str | None) -> bool:
 def _seed(sites: Sequence[Site], names: set[str], rows: set[int]) -> set[int]:
     kept: set[int] = set()
     for index, site in enumerate(sites):
-        if site.name and site.name in names:
-            kept.add(index)
-        elif any(site.rows[0] <= row <= site.rows[1] for row in rows):
+        if (site.name and site.name in names) or any(site.rows[0] <= row <= site.rows[1] for row in rows):
             kept.add(index)
     return kept
 

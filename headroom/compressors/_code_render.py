@@ -82,8 +82,8 @@ def replacement(site: Site, spec: LangSpec, marker: str, critical: list[str]) ->
     if spec.style == "ruby":
         return f"\n{ind}".join([spec.comment(marker), *notes])
     if spec.style == "bash":
-        inner = "".join(f"\n{ind}  {note}" for note in [": " + spec.comment(marker), *notes])
-        return f"{inner}\n{ind}"
+        lines = "".join(f"\n{ind}  {note}" for note in [": " + spec.comment(marker), *notes])
+        return f"{lines}\n{ind}"
     if not notes:
         return f" {spec.comment(marker)} "
     return " " + spec.comment(marker) + "".join(f"\n{ind}    {note}" for note in notes) + f"\n{ind}"

@@ -25,6 +25,22 @@ _PATCH_MAIL = re.compile(r"^From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$", re.MUL
 _DIFFSTAT = re.compile(
     r"^ (?:\S.*?\s+\|\s+(?:\d+ ?[+-]*|Bin .*)|(?:create|delete) mode \d+ .+|rename .+|mode change .+)$"
 )
+_FILE_HEADERS = ("diff --git ", "--- ", "+++ ", "Index: ")
+_EXTENDED_HEADERS = (
+    "index ",
+    "new file mode",
+    "deleted file mode",
+    "old mode",
+    "new mode",
+    "similarity index",
+    "rename from",
+    "rename to",
+    "copy from",
+    "copy to",
+    "Binary files",
+    "diff ",
+    "====",
+)
 _DIFFSTAT_SUMMARY = re.compile(r"^ \d+ files? changed")
 _GENERATED = re.compile(
     r"(?:^|/)(?:go\.sum|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|[\w.-]+\.lock)$"
@@ -199,6 +215,21 @@ class _Trimmer:
         self.elisions.append(elision)
 
 
+def _diff_coverage(lines: list[str], start: int) -> float:
+    """Share of ``lines`` from ``start`` on that are file headers, hunk headers or hunk bodies."""
+    covered, i = 0, start
+    while i < len(lines):
+        hunk = _HUNK.match(lines[i])
+        if hunk:
+            end = _hunk_end(lines, i + 1, _count(hunk[2]), _count(hunk[4]))
+            covered += end - i
+            i = end
+            continue
+        covered += lines[i].startswith(_FILE_HEADERS) or lines[i].startswith(_EXTENDED_HEADERS)
+        i += 1
+    return covered / max(1, len(lines) - start)
+
+
 def _count(group: str | None) -> int:
     return 1 if group is None else int(group)
 
@@ -224,14 +255,13 @@ class DiffCompressor:
         if _PATCH_MAIL.search(head[:200]):
             return 0.95
         lines = head.splitlines()[:400]
-        hunks = any(_HUNK.match(line) for line in lines)
-        git = any(line.startswith("diff --git ") for line in lines)
-        files = any(line.startswith("--- ") for line in lines) and any(
-            line.startswith("+++ ") for line in lines
-        )
-        if hunks and (git or files):
-            return 0.95
-        return 0.6 if git and files else 0.0
+        first = next((i for i, line in enumerate(lines) if line.startswith(_FILE_HEADERS)), None)
+        if first is None or not any(_HUNK.match(line) for line in lines):
+            return 0.0
+        # A diff embedded in other output (a test log printing expected/actual) is not a diff.
+        if first > max(20, len(lines) // 4) or _diff_coverage(lines, first) < 0.6:
+            return 0.3
+        return 0.95
 
     def compress(self, text: str, policy: Policy, ctx: CompressContext) -> Compressed:
         """Trim context, the diffstat and generated runs; headers and changes stay verbatim."""

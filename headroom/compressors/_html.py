@@ -27,6 +27,7 @@ _TAG = re.compile(
     r"|footer|nav|main|script|style|meta|link|form|input|button)\b[^>]*>",
     re.IGNORECASE,
 )
+_DOCUMENT = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
 _CODE_SIGNAL = re.compile(
     r"^\s*(?:import |export |const |let |function |return \(|class \w+)|className=|=>", re.M
 )
@@ -167,8 +168,10 @@ class HtmlCompressor:
             return passthrough(text, ctx, self.name, self.content_type, "disabled by policy")
         if not _TAG.search(text[:200_000]):
             return passthrough(text, ctx, self.name, self.content_type, "no html markup found")
-        body = _extract(text, policy.html) or "\n".join(visible_lines(text))
-        body = _with_title(body, _title(text))
+        # Extraction looks for a page's main content; a fragment is all content already.
+        document = _DOCUMENT.search(text[:200_000]) is not None
+        body = (_extract(text, policy.html) if document else "") or "\n".join(visible_lines(text))
+        body = _with_title(body, _title(text)).strip()
         extra = _missing_critical(text, body)
         if extra:
             body += "\n\nOther page text:\n" + "\n".join(extra)

@@ -13,6 +13,9 @@ from typing import Any
 _JSONC_TOKEN = re.compile(r'"(?:\\.|[^"\\\n])*"|//[^\n]*|/\*.*?\*/|,(?=\s*[}\]])', re.S)
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+")
 _JSONL_SAMPLE_LINES = 8
+# What may follow an opening bracket in JSON; a bare number must end at `,` or `]`, so a
+# bracketed log timestamp (`[2024-05-01 12:00:00]`) does not count.
+_JSON_START = re.compile(r'[\[{]\s*("|\{|\[|\]|\}|-?\d+(\.\d+)?([eE][-+]?\d+)?\s*[,\]]|true|false|null)')
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,8 @@ def detect_json(sample: str) -> float:
     if len(lines) >= 3 and len(whole) >= len(lines) - 1:
         return 0.8
     head = stripped[:400]
-    if re.match(r'[\[{]\s*("|\{|\[|\]|\}|-?\d|true|false|null)', head) and re.search(r'"\s*:', head):
+    if _JSON_START.match(head) and re.search(r'"\s*:', head):
         return 0.85
-    if re.match(r"\[\s*(-?\d|\"|\{|\[)", head):
+    if _JSON_START.match(head) and head[0] == "[":
         return 0.6
     return 0.1

@@ -16,7 +16,7 @@ from typing import Any
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough
 from headroom.compressors._json_select import Budget, dropped_runs, select
 from headroom.compressors._registry import register
-from headroom.policy import JsonPolicy, Policy, TablePolicy
+from headroom.policy import Policy, TablePolicy
 
 _DELIMITERS = (",", "\t", ";", "|")
 _SAMPLE_LINES = 30
@@ -77,13 +77,8 @@ def sniff(text: str) -> str | None:
 
 
 def _budget(policy: Policy) -> Budget:
-    table = getattr(policy, "table", None)
-    if isinstance(table, TablePolicy):
-        return Budget(
-            table.max_rows, table.min_rows_to_select, table.keep_first, table.keep_last, table.outlier_z
-        )
-    p: JsonPolicy = policy.json_
-    return Budget(p.max_items, p.min_items_to_select, p.keep_first, p.keep_last, p.outlier_z)
+    table: TablePolicy = policy.table
+    return Budget(table.max_rows, table.min_rows_to_select, table.keep_first, table.keep_last, table.outlier_z)
 
 
 def _value(cell: str) -> Any:

@@ -37,7 +37,10 @@ GIT_DIFF = "\n".join(
     ]
 )
 
-_GOLDEN = [f"ok   example.com/pkg/sub{i:02d}   0.{i:03d}s   coverage: {50 + i % 40}.0% of statements" for i in range(80)]
+_GOLDEN = [
+    f"ok   example.com/pkg/sub{i:02d}   0.{i:03d}s   coverage: {50 + i % 40}.0% of statements"
+    for i in range(80)
+]
 _GOLDEN[47] = "FAIL example.com/pkg/sub47   0.047s   panic: runtime error: index out of range"
 
 FORMAT_PATCH = "\n".join(
@@ -105,7 +108,9 @@ TRICKY = "\n".join(
 )
 
 
-def _run(text: str, query: str | None = None, policy: Policy | None = None) -> tuple[Compressed, CompressContext]:
+def _run(
+    text: str, query: str | None = None, policy: Policy | None = None
+) -> tuple[Compressed, CompressContext]:
     ctx = CompressContext(store=MemoryStore(), query=query)
     return DiffCompressor().compress(text, policy or Policy(), ctx), ctx
 

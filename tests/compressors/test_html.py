@@ -157,7 +157,9 @@ def test_one_marker_counts_the_removed_markup_lines_exactly() -> None:
     assert out.text.rstrip().endswith("]")
     body = out.text[: out.text.rindex("\n\n[")]
     output_lines = {line.strip() for line in body.split("\n")}
-    expected = sum(1 for line in ARTICLE_PAGE.split("\n") if line.strip() and line.strip() not in output_lines)
+    expected = sum(
+        1 for line in ARTICLE_PAGE.split("\n") if line.strip() and line.strip() not in output_lines
+    )
     assert marker.count == expected
     assert to_text(ctx.store.get(marker.key)) == ARTICLE_PAGE
 
