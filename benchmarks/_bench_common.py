@@ -5,6 +5,7 @@ Everything here is a number or a list of findings; formatting lives in the scrip
 
 from __future__ import annotations
 
+import html as htmllib
 import json
 import math
 import os
@@ -28,6 +29,11 @@ _QUOTED_RE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`")
 _HEX_RE = re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b")
 _NUM_RE = re.compile(r"\d+")
 _SPACE_RE = re.compile(r"\s+")
+_INVISIBLE_RE = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG_RE = re.compile(r"<[^>]*>")
+_JSON_ESCAPE_RE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)")
+LONG_LINE_CHARS = 400
+SNIPPET_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -137,9 +143,37 @@ class OutputIndex:
         return any(len(wanted & self._sets[i]) >= need for i in candidates)
 
 
-def critical_lines(text: str) -> list[str]:
-    """Lines of ``text`` matching the critical pattern."""
-    return [line for line in text.splitlines() if CRITICAL_RE.search(line)]
+def critical_lines(text: str, kind: str = "") -> list[str]:
+    """Critical units of ``text``: lines matching the critical pattern.
+
+    Two refinements, applied to ours and the peer alike:
+    * a web page's critical content is its visible text, so for HTML the script/style elements
+      and the tags are removed before lines are read (the issue has HTML compressors drop them);
+    * a line longer than ``LONG_LINE_CHARS`` is a record or minified markup, not a log line: its
+      unit is the ``SNIPPET_WORDS`` words either side of the first critical word.
+    """
+    if kind == "html":
+        text = visible_text(text)
+    units = []
+    for line in text.splitlines():
+        if CRITICAL_RE.search(line) is None:
+            continue
+        units.append(line if len(line) <= LONG_LINE_CHARS else _snippet(line))
+    return units
+
+
+def visible_text(html_text: str) -> str:
+    """The text a reader sees: script, style and noscript elements and all tags removed."""
+    stripped = _INVISIBLE_RE.sub(" ", html_text)
+    return htmllib.unescape(_TAG_RE.sub(" ", stripped))
+
+
+def _snippet(line: str) -> str:
+    # Records are usually JSON: "\\nHello" is a line break and a word, not the word "nHello".
+    line = _JSON_ESCAPE_RE.sub(" ", line)
+    found = list(_WORD_RE.finditer(line))
+    at = next(i for i, m in enumerate(found) if CRITICAL_RE.search(m.group(0)))
+    return " ".join(m.group(0) for m in found[max(0, at - SNIPPET_WORDS) : at + SNIPPET_WORDS + 1])
 
 
 @dataclass

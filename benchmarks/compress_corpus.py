@@ -208,7 +208,7 @@ def measure(files: list[CorpusFile], peer: PeerProcess | None) -> list[FileResul
     results = []
     for corpus in files:
         text = corpus.path.read_text(encoding="utf-8", errors="replace")
-        criticals = critical_lines(text)
+        criticals = critical_lines(text, corpus.kind)
         entry = peer.ask(corpus.path, QUESTION) if peer is not None else None
         ours = run_ours(text, criticals)
         # Counted after compressing: the token cache must not give our side a head start.

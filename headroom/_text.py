@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?")
+_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _STOPWORDS = frozenset(
     "a an and are as at be but by do does for from has have how i in is it its of on or "
     "that the their there this to was what when where which who why will with you your".split()
@@ -17,14 +19,20 @@ _STOPWORDS = frozenset(
 def words(text: str) -> list[str]:
     """Lower-cased word and number tokens; identifiers also split on ``_`` and camelCase."""
     out: list[str] = []
-    for match in _WORD.finditer(text):
-        token = match.group(0)
-        lower = token.lower()
-        out.append(lower)
-        parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", token)
-        if len(parts) > 1:
-            out.extend(p.lower() for p in parts)
+    for token in _WORD.findall(text):
+        out.extend(_token_words(token))
     return out
+
+
+@functools.lru_cache(maxsize=131072)
+def _token_words(token: str) -> tuple[str, ...]:
+    lower = token.lower()
+    if token.isdigit() or (token.isalpha() and (token.islower() or token.isupper())):
+        return (lower,)
+    parts = _PARTS.findall(token)
+    if len(parts) > 1:
+        return (lower, *(p.lower() for p in parts))
+    return (lower,)
 
 
 def query_terms(query: str | None) -> list[str]:

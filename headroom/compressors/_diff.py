@@ -123,6 +123,8 @@ class _Trimmer:
                 continue
             if line.startswith(("diff --git ", "--- a/", "+++ ")):
                 in_preamble = False
+            elif _PATCH_MAIL.match(line):
+                in_preamble = True  # the next mail of a patch series has its own diffstat
             path = _path_of(line, path)
             if in_preamble and self.rules.collapse_diffstat and _DIFFSTAT.match(line):
                 i = self._diffstat(lines, i)

@@ -16,6 +16,7 @@ from typing import Any
 
 from headroom._text import BM25, query_terms
 
+_URL = re.compile(r"\w+://\S+")
 CRITICAL = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.I)
 _VOLATILE = re.compile(r"[0-9a-f]{7,}|\d+", re.I)
 _MAX_CATEGORIES = 6
@@ -53,7 +54,8 @@ def critical_signature(item: Any) -> str | None:
     """A name- and number-free signature of the item's error signals; ``None`` when it has none."""
     hits: list[str] = []
     for path, value in _walk(item):
-        if isinstance(value, str) and "://" not in value and CRITICAL.search(value):
+        # URLs are addresses, not signals: ".../check-runs/failures" is no error by itself.
+        if isinstance(value, str) and CRITICAL.search(_URL.sub("", value)):
             hits.append(f"{path}={_VOLATILE.sub('#', value[:120])}")
         elif value not in (None, False, 0, "") and CRITICAL.search(path.rsplit(".", 1)[-1]):
             hits.append(f"{path}={_VOLATILE.sub('#', str(value)[:40])}")

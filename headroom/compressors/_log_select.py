@@ -29,6 +29,7 @@ FRAME = re.compile(
 )
 TRACE_START = re.compile(r"(?i)traceback|exception|panic:|\berror\b|fatal|\[stacktrace\]|^goroutine \d+")
 _COVER = 0.8
+_PLAIN_WORD = re.compile(r"\w+")
 _MAX_TRACE = 400
 
 
@@ -119,15 +120,20 @@ def _cover_critical(lines: Lines, keep: list[bool]) -> None:
     kept_words: dict[int, list[frozenset[str]]] = {}
     for i, flag in enumerate(keep):
         if flag and lines.critical[i]:
-            kept_words.setdefault(lines.templates[i], []).append(frozenset(words(lines.clean[i])))
+            kept_words.setdefault(lines.templates[i], []).append(_plain_words(lines.clean[i]))
     for i, flag in enumerate(keep):
         if flag or not lines.critical[i]:
             continue
-        mine = frozenset(words(lines.clean[i]))
+        mine = _plain_words(lines.clean[i])
         pool = kept_words.setdefault(lines.templates[i], [])
         if not any(_covers(other, mine) for other in pool):
             keep[i] = True
             pool.append(mine)
+
+
+def _plain_words(line: str) -> frozenset[str]:
+    # Whole words, not identifier parts: "TestFailures/b" and "TestFailures/c" must not cover each other.
+    return frozenset(_PLAIN_WORD.findall(line.lower()))
 
 
 def _covers(kept: frozenset[str], line: frozenset[str]) -> bool:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from headroom._text import BM25
+from headroom._text import BM25, query_terms, words
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._registry import register
 
@@ -67,14 +67,16 @@ class _Entry:
     raw: str
     group: int
     index: int
+    text: str = field(init=False)
+    """The searched file's line content (without path and numbers)."""
+    critical: bool = field(init=False)
 
-    @property
-    def text(self) -> str:
-        """The searched file's line content (without path and numbers)."""
+    def __post_init__(self) -> None:
         head = _NUMBER.match(self.rest)
         body = self.rest[head.end() :] if head else self.rest
         col = _NUMBER.match(body) if self.is_match and head else None
-        return body[col.end() :] if col else body
+        self.text = body[col.end() :] if col else body
+        self.critical = self.is_match and is_critical(self.text)
 
 
 @dataclass
@@ -210,19 +212,22 @@ class _Selector:
         self.text, self.rules, self.ctx, self.parsed = text, rules, ctx, parsed
         self.elisions: list[Elision] = []
         self.seen_templates: set[str] = set()
+        self.terms = set(query_terms(ctx.query))
         self.scores = self._match_scores()
 
     def _match_scores(self) -> dict[int, float]:
         entries = [e for f in self.parsed.files.values() for e in f.matches]
         if not self.ctx.query:
             return {}
-        bm25 = BM25([e.text for e in entries])
-        return {e.index: s for e, s in zip(entries, bm25.scores(self.ctx.query), strict=True)}
+        # Repeated lines (common in grep output) are scored once.
+        texts = list(dict.fromkeys(e.text for e in entries))
+        by_text = dict(zip(texts, BM25(texts).scores(self.ctx.query), strict=True))
+        return {e.index: by_text[e.text] for e in entries}
 
     def _file_rank(self, file: _File) -> tuple[float, int, int]:
-        path_score = BM25([file.path]).scores(self.ctx.query)[0] if self.ctx.query else 0.0
+        path_score = float(len(self.terms.intersection(words(file.path))))
         top = sorted((self.scores.get(e.index, 0.0) for e in file.matches), reverse=True)[:3]
-        critical = any(is_critical(e.text) for e in file.matches)
+        critical = any(e.critical for e in file.matches)
         return (-(sum(top) + path_score), 0 if critical else 1, file.entries[0].index)
 
     def render(self) -> tuple[str, list[Elision]]:
@@ -242,9 +247,10 @@ class _Selector:
                 out.extend(self._render_file(block, kept[id(block)]))
         dropped = [f for f in files if not kept[id(f)]]
         if dropped:
-            out.append(
-                self._marker(len(dropped), "files", f"({sum(len(f.matches) for f in dropped)} matches)")
-            )
+            matches = sum(len(f.matches) for f in dropped)
+            context = sum(len(f.entries) for f in dropped) - matches
+            detail = f"({matches} matches, {context} context lines)" if context else f"({matches} matches)"
+            out.append(self._marker(len(dropped), "files", detail))
         return "\n".join(out), self.elisions
 
     def _select(self, file: _File, budget: int) -> set[int]:
@@ -253,14 +259,14 @@ class _Selector:
         for entry in file.matches:
             unique.setdefault(entry.text.strip(), entry)
         order = sorted(
-            unique.values(), key=lambda e: (-self.scores.get(e.index, 0.0), not is_critical(e.text), e.index)
+            unique.values(), key=lambda e: (-self.scores.get(e.index, 0.0), not e.critical, e.index)
         )
         chosen = order[:budget]
         for entry in order[budget:]:
-            if is_critical(entry.text) and critical_template(entry.text) not in self.seen_templates:
+            if entry.critical and critical_template(entry.text) not in self.seen_templates:
                 chosen.append(entry)
                 self.seen_templates.add(critical_template(entry.text))
-        self.seen_templates.update(critical_template(e.text) for e in chosen if is_critical(e.text))
+        self.seen_templates.update(critical_template(e.text) for e in chosen if e.critical)
         keep = {e.index for e in chosen}
         reach = self.rules.context_lines
         for entry in file.entries:

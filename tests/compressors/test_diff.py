@@ -256,3 +256,24 @@ def test_fifty_kilobytes_is_fast() -> None:
     start = time.perf_counter()
     DiffCompressor().compress(text, Policy(), ctx)
     assert time.perf_counter() - start < 0.2
+
+
+def test_detect_ignores_a_diff_embedded_in_a_log() -> None:
+    log = "\n".join(
+        [f"make[2]: Entering directory '/build/tests/unit{i}'" for i in range(40)]
+        + ["test 0003...[expected output mismatch]", *PLAIN_UNIFIED.split("\n")]
+        + [f"test {i:04d}...OK (12 out of 1200, remaining: 00:{i:02d})" for i in range(40)]
+    )
+    assert DiffCompressor().detect(log) < 0.5
+
+
+def test_detect_claims_git_show_output() -> None:
+    show = (
+        "commit 0123456789abcdef0123456789abcdef01234567\nAuthor: A <a@b.c>\nDate:   Tue Jan 2\n\n    Fix\n\n"
+    )
+    assert DiffCompressor().detect(show + GIT_DIFF) >= 0.5
+
+
+def test_each_mail_of_a_patch_series_has_its_diffstat_collapsed() -> None:
+    out, _ = _run(FORMAT_PATCH + FORMAT_PATCH)
+    assert [m.count for m in parse_markers(out.text) if m.kind == "diffstat lines"] == [4, 4]

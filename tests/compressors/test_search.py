@@ -225,3 +225,10 @@ def test_fifty_kilobytes_is_fast() -> None:
     start = time.perf_counter()
     SearchCompressor().compress(text, Policy(), ctx)
     assert time.perf_counter() - start < 0.2
+
+
+def test_dropped_files_report_their_context_lines() -> None:
+    out, _ = _run(RG_CONTEXT, policy=Policy(search=SearchPolicy(max_files=1)))
+    (files,) = [m for m in parse_markers(out.text) if m.kind == "files"]
+    assert files.count == 2
+    assert files.detail == "(8 matches, 24 context lines)"
