@@ -37,7 +37,7 @@ from _bench_common import (
     machine,
     retention,
 )
-from _peer_runner import WARMUP_TEXT, PeerProcess, conversation, tool_text
+from _peer_runner import WARMUP_TEXTS, PeerProcess, conversation, tool_text
 from rich.console import Console
 from rich.table import Table
 
@@ -174,10 +174,11 @@ def run_ours(text: str, criticals: list[str]) -> Side:
 
 
 def warm_up() -> None:
-    """One small unrelated call, as the peer gets, so lazy set-up is not billed to a file."""
+    """The same small calls the peer gets, so lazy set-up is not billed to a file."""
     # A failure here recurs on the files, where it is reported.
-    with contextlib.suppress(Exception):
-        headroom.compress(conversation(WARMUP_TEXT, QUESTION), store=MemoryStore())
+    for text in WARMUP_TEXTS:
+        with contextlib.suppress(Exception):
+            headroom.compress(conversation(text, QUESTION), store=MemoryStore())
 
 
 def start_peer(python: Path, timeout: float) -> PeerProcess | str:

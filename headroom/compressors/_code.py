@@ -19,7 +19,8 @@ from headroom.compressors._base import CompressContext, Compressed, Elision, pas
 from headroom.compressors._code_langs import LangSpec, clue_scores, detect_language, spec_for
 from headroom.compressors._code_query import file_mentioned, identifiers, mentioned_rows, select
 from headroom.compressors._code_render import CriticalKeeper, prune_sites, replacement, trailing_text
-from headroom.compressors._code_skeleton import Site, collect, error_count
+from headroom.compressors._code_site import Site
+from headroom.compressors._code_skeleton import collect, error_count
 from headroom.compressors._registry import register
 
 if TYPE_CHECKING:

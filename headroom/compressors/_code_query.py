@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from pathlib import PurePath
 
-from headroom.compressors._code_skeleton import Site
+from headroom.compressors._code_site import Site
 
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
 _TRACE_LINE = r"(?:{name}\"?(?::|, line |\(|#L)\s*(\d+))"

@@ -10,9 +10,7 @@ import re
 from collections.abc import Iterable
 
 from headroom.compressors._code_langs import LangSpec
-from headroom.compressors._code_skeleton import Node, Site, line_indent, removed_lines
-
-CRITICAL = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.IGNORECASE)
+from headroom.compressors._code_site import CRITICAL, Node, Site, line_indent, removed_lines
 _WORD = re.compile(r"\w+")
 _BLOCKS = frozenset(
     {"block", "compound_statement", "statement_block", "statement_list", "statements", "body_statement"}

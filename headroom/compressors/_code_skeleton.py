@@ -7,12 +7,10 @@ which sites to elide (query-aware) and renders markers as comments in the langua
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Literal
 
 from headroom.compressors._code_langs import LangSpec
-
-Node = Any  # tree_sitter.Node; kept loose so the module type-checks without the package stubs
+from headroom.compressors._code_site import Node, Site, line_indent, removed_lines, starts_line, text_of
+from headroom.compressors._code_types import type_body_site
 
 _BODY_TYPES = frozenset(
     {"block", "compound_statement", "statement_block", "function_body", "constructor_body", "body_statement"}
@@ -20,67 +18,52 @@ _BODY_TYPES = frozenset(
 _NAME_TYPES = frozenset(
     {"identifier", "field_identifier", "property_identifier", "simple_identifier", "name", "constant"}
 )
+_BINDING_TYPES = _NAME_TYPES | frozenset({"variable_name", "member_expression", "attribute"})
+# Wrappers a function passes through on its way to a binding: call arguments (hooks such as
+# ``useCallback(fn, deps)``), parentheses and type assertions.
+_PASS_THROUGH = frozenset(
+    {"arguments", "call_expression", "parenthesized_expression", "as_expression", "satisfies_expression"}
+    | {"non_null_expression", "await_expression"}
+)
+_ANONYMOUS = frozenset({"arrow_function", "function_expression", "function", "func_literal"})
+_LAST_NAME = re.compile(r"([A-Za-z_$][\w$]*)\s*$")
 _HEADER_NAME = re.compile(r"([A-Za-z_$][\w$]*)\s*(?:<[^<>()]*>)?\s*\(")
 _OPENERS = {"{": "}", "(": ")"}
 
 
-@dataclass(frozen=True)
-class Site:
-    """A removable span: a function body interior or a run of top-level statements."""
-
-    kind: Literal["body", "run", "stmt", "doc"]
-    name: str
-    """The symbol owning the body ("" for runs)."""
-    start: int
-    """First byte removed."""
-    end: int
-    """Byte after the last removed."""
-    lines: int
-    """Exact number of source lines whose content is removed."""
-    rows: tuple[int, int]
-    """First and last row of the owning node (for file:line mentions)."""
-    indent: str
-    """Indentation of the owning line, for multi-line replacements."""
-    doc: str = ""
-    """Python: the docstring summary kept in place of the docstring."""
-    node: Node = None
-    """The body node (for line pruning when the body is kept)."""
-
-
-def line_indent(src: bytes, offset: int) -> str:
-    """The leading whitespace of the line holding ``offset``."""
-    line_start = src.rfind(b"\n", 0, offset) + 1
-    line = src[line_start:offset]
-    stripped = line[: len(line) - len(line.lstrip())]
-    return stripped.decode("utf-8", "replace")
-
-
-def removed_lines(src: bytes, start: int, end: int) -> int:
-    """Lines with content inside ``src[start:end]`` counted exactly (partial edge lines included)."""
-    pieces = src[start:end].split(b"\n")
-    if len(pieces) == 1:
-        return 1 if pieces[0].strip() else 0
-    edges = (1 if pieces[0].strip() else 0) + (1 if pieces[-1].strip() else 0)
-    return len(pieces) - 2 + edges
-
-
 def symbol_name(node: Node, src: bytes) -> str:
     """The declared name of a function-like node ("" for anonymous ones)."""
-    named = node.child_by_field_name("name")
-    if named is not None:
-        return _text(named, src)
-    parent = node.parent
-    for field in ("name", "left", "key"):
-        holder = parent.child_by_field_name(field) if parent is not None else None
-        if holder is not None and holder.type in _NAME_TYPES | {"variable_name", "property_identifier"}:
-            return _text(holder, src).lstrip("$")
+    name = bound_name(node, src)
+    if name or node.type in _ANONYMOUS:
+        return name
     for child in node.named_children:
         if child.type in _NAME_TYPES:
-            return _text(child, src)
+            return text_of(child, src)
     body = body_of(node)
     header = src[node.start_byte : body.start_byte if body is not None else node.end_byte]
     match = _HEADER_NAME.search(header.decode("utf-8", "replace"))
     return match.group(1) if match else ""
+
+
+def bound_name(node: Node, src: bytes) -> str:
+    """The name a function is declared or bound under: its own name, or the variable, property,
+    key or field it is assigned to (``const f = useCallback(() => {…})`` names the arrow ``f``)."""
+    named = node.child_by_field_name("name")
+    if named is not None:
+        return text_of(named, src)
+    holder = node.parent
+    for _ in range(4):
+        if holder is None or holder.type not in _PASS_THROUGH:
+            break
+        holder = holder.parent
+    if holder is None:
+        return ""
+    for field in ("name", "left", "key", "property"):
+        target = holder.child_by_field_name(field)
+        if target is not None and target.type in _BINDING_TYPES:
+            found = _LAST_NAME.search(text_of(target, src))
+            return found.group(1).lstrip("$") if found else ""
+    return ""
 
 
 def body_of(node: Node) -> Node | None:
@@ -92,10 +75,6 @@ def body_of(node: Node) -> Node | None:
         if child.type in _BODY_TYPES:
             return child
     return None
-
-
-def _text(node: Node, src: bytes) -> str:
-    return src[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
 def _brace_interior(node: Node) -> tuple[int, int] | None:
@@ -115,7 +94,7 @@ def docstring_summary(body: Node, src: bytes) -> tuple[str, int]:
     string = _docstring_node(body)
     if string is None:
         return "", 0
-    raw = _text(string, src)
+    raw = text_of(string, src)
     match = re.match(r"([rRbBuU]{0,2})(\"\"\"|'''|\"|')", raw)
     if match is None:
         return "", 0
@@ -152,7 +131,7 @@ def body_site(node: Node, src: bytes, spec: LangSpec) -> Site | None:
 def _is_run_statement(node: Node, src: bytes, spec: LangSpec, keep: re.Pattern[str] | None) -> bool:
     if node.type not in spec.statements:
         return False
-    return keep is None or keep.search(_text(node, src)) is None
+    return keep is None or keep.search(text_of(node, src)) is None
 
 
 def collect(root: Node, src: bytes, spec: LangSpec) -> tuple[list[Site], list[Site], list[Site]]:
@@ -195,26 +174,32 @@ def _close_run(run: list[Node], src: bytes, runs: list[Site]) -> None:
 
 
 def _find_bodies(node: Node, src: bytes, spec: LangSpec, out: list[Site], docs: list[Site]) -> None:
-    # Iterative, outermost-first: a function's own body is elided whole, so nested ones are skipped.
-    stack = [node]
+    # Iterative. Nested functions are sites too (a query may name one inside a kept outer body);
+    # doc comments and type bodies are only collected outside functions.
+    stack: list[tuple[Node, bool]] = [(node, False)]
     while stack:
-        current = stack.pop()
+        current, inside = stack.pop()
         if current.start_point.row == current.end_point.row:
             continue
         if current.type in spec.functions:
             site = body_site(current, src, spec)
             if site is not None:
                 out.append(site)
-                continue
-        doc_sites(current, src, spec, docs)
-        stack.extend(reversed(current.named_children))
+                inside = True
+        if not inside:
+            typed = type_body_site(current, src, spec)
+            if typed is not None:
+                docs.append(typed)  # its comments are gone: no doc site inside it
+            else:
+                doc_sites(current, src, spec, docs)
+        stack.extend((child, inside) for child in reversed(current.named_children))
 
 
 def doc_sites(node: Node, src: bytes, spec: LangSpec, out: list[Site]) -> None:
     """Long doc comments among ``node``'s children, cut down to their first line."""
     group: list[Node] = []
     for child in node.named_children:
-        if "comment" in child.type and _starts_line(child, src):
+        if "comment" in child.type and starts_line(child, src):
             if group and child.start_point.row > group[-1].end_point.row + 1:
                 _close_group(group, src, spec, out)
                 group = []
@@ -227,18 +212,13 @@ def doc_sites(node: Node, src: bytes, spec: LangSpec, out: list[Site]) -> None:
         _python_docstring(node, src, out)
 
 
-def _starts_line(node: Node, src: bytes) -> bool:
-    line_start = src.rfind(b"\n", 0, node.start_byte) + 1
-    return not src[line_start : node.start_byte].strip()
-
-
 def _close_group(group: list[Node], src: bytes, spec: LangSpec, out: list[Site]) -> None:
     if not group:
         return
     first, last = group[0], group[-1]
     rows = (first.start_point.row, last.end_point.row)
     indent = line_indent(src, first.start_byte)
-    if len(group) > 1 or not _text(first, src).startswith("/*"):
+    if len(group) > 1 or not text_of(first, src).startswith("/*"):
         # Some grammars (Rust) end a line comment after its newline; the marker must not eat it.
         end = len(src[: last.end_byte].rstrip(b"\r\n"))
         start = src.find(b"\n", first.start_byte, end)

@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from headroom._critical import critical_template, is_critical
 from headroom._text import query_terms, words
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._registry import register
-from headroom.compressors._search import critical_template, is_critical
 
 if TYPE_CHECKING:
     from headroom.policy import DiffPolicy, Policy
@@ -139,7 +139,8 @@ class _Trimmer:
             end += 1
         block = lines[start:end]
         self.out.extend(line for line in block if _DIFFSTAT_SUMMARY.match(line))
-        self._drop([line for line in block if not _DIFFSTAT_SUMMARY.match(line)], "diffstat lines")
+        stat = [line for line in block if not _DIFFSTAT_SUMMARY.match(line)]
+        self._emit(stat, [self._wanted(line) for line in stat], "diffstat lines")
         return end
 
     def _hunk(self, body: list[str], generated: bool) -> None:
@@ -254,8 +255,9 @@ class DiffCompressor:
     def detect(self, sample: str) -> float:
         """High for unified diffs (file headers plus hunk headers) and format-patch mails."""
         head = sample[:20_000]
+        # A well-formed git diff or patch mail is unambiguous: claim it above code-like detectors.
         if _PATCH_MAIL.search(head[:200]):
-            return 0.95
+            return 0.99
         lines = head.splitlines()[:400]
         first = next((i for i, line in enumerate(lines) if line.startswith(_FILE_HEADERS)), None)
         if first is None or not any(_HUNK.match(line) for line in lines):
@@ -263,7 +265,7 @@ class DiffCompressor:
         # A diff embedded in other output (a test log printing expected/actual) is not a diff.
         if first > max(20, len(lines) // 4) or _diff_coverage(lines, first) < 0.6:
             return 0.3
-        return 0.95
+        return 0.99 if lines[first].startswith("diff --git ") else 0.95
 
     def compress(self, text: str, policy: Policy, ctx: CompressContext) -> Compressed:
         """Trim context, the diffstat and generated runs; headers and changes stay verbatim."""

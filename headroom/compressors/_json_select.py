@@ -14,10 +14,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from headroom._critical import CRITICAL
 from headroom._text import BM25, query_terms
 
 _URL = re.compile(r"\w+://\S+")
-CRITICAL = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.I)
 _VOLATILE = re.compile(r"[0-9a-f]{7,}|\d+", re.I)
 _MAX_CATEGORIES = 6
 _SHORT_ITEM_CHARS = 80

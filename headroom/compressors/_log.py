@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from headroom._critical import is_critical
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._log_detect import detect_log
 from headroom.compressors._log_mine import colour_codes, first_timestamp, mine, strip_ansi
-from headroom.compressors._log_select import Lines, is_critical, select
+from headroom.compressors._log_select import Lines, select
 from headroom.compressors._registry import register
 from headroom.policy import Policy
 

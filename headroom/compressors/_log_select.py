@@ -6,12 +6,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from headroom._text import BM25, words
+from headroom._text import BM25
 from headroom.policy import LogPolicy
 
-CRITICAL = re.compile(r"(?i)error|exception|fatal|fail|traceback|panic|denied|refused")
-# The same words, matched against a lower-cased line (much faster than an (?i) alternation).
-_CRITICAL_LOWER = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused")
 # Cheap literal hints that a non-critical line may still be a test result or summary.
 _RESULT_HINTS = ("passed", "ok ", "ok\t", "TESTDONE", "tests", "summary")
 WARNING = re.compile(r"(?i)\bwarn(?:ing)?\b")
@@ -40,11 +37,6 @@ class Lines:
     clean: Sequence[str]
     templates: Sequence[int]
     critical: Sequence[bool]
-
-
-def is_critical(line: str) -> bool:
-    """Does ``line`` carry an error word (error, exception, fatal, fail, panic, ...)?"""
-    return _CRITICAL_LOWER.search(line.lower()) is not None
 
 
 def trace_blocks(lines: Lines) -> list[range]:

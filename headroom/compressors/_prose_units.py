@@ -11,6 +11,8 @@ import bisect
 import re
 from dataclasses import dataclass, replace
 
+from headroom._critical import CRITICAL
+
 SENTENCES = "sentences"
 LIST_ITEMS = "list items"
 TABLE_ROWS = "table rows"
@@ -18,7 +20,6 @@ LINES = "lines"
 CODE_BLOCKS = "code blocks"
 
 LONG_CODE_CHARS = 240
-CRITICAL = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.IGNORECASE)
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")
 _ATX = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")

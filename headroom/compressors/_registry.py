@@ -36,15 +36,12 @@ def _load_builtins() -> None:
     global _loaded
     if _loaded:
         return
-    _loaded = True
     for module in _BUILTIN_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         register(entry.load()())
+    # Only once everything imported: a failure must surface on every call, not leave a partial registry.
+    _loaded = True
 
 
 def get_compressor(name: str) -> Compressor:

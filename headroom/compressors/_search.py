@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from headroom._critical import critical_template, is_critical
 from headroom._text import BM25, query_terms, words
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._registry import register
@@ -19,9 +20,6 @@ from headroom.compressors._registry import register
 if TYPE_CHECKING:
     from headroom.policy import Policy, SearchPolicy
 
-CRITICAL = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.IGNORECASE)
-_CRITICAL_STEMS = ("error", "exception", "fatal", "fail", "traceback", "panic", "denied", "refused")
-_TEMPLATE_TOKEN = re.compile(r"\"[^\"]*\"|'[^']*'|0x[0-9a-fA-F]+|\d+|[A-Za-z_][\w.]*")
 
 _MATCH = re.compile(r"^(?P<path>(?:[A-Za-z]:)?[^\s:]+?):(?P<rest>\d+:.*)$")
 _BARE = re.compile(r"^(?P<path>(?:[A-Za-z]:)?[^\s:\"'{}\[\]<>(),=]+):(?P<rest>.*)$")
@@ -31,26 +29,6 @@ _PATH = re.compile(r"^(?:[A-Za-z]:)?[\w.@+~\-/\\]+$")
 _NUMBER = re.compile(r"^(\d+)[:-]")
 _DETECT_LINES = 200
 _DIAGNOSTIC = re.compile(r"^\s*(warning|error|note|info|fatal error)\b", re.IGNORECASE)
-
-
-def is_critical(line: str) -> bool:
-    """Whether ``line`` carries an error signal that must survive compression."""
-    return CRITICAL.search(line) is not None
-
-
-def critical_template(line: str) -> str:
-    """A key shared by lines that differ only in names, numbers and quoted strings."""
-
-    def token(match: re.Match[str]) -> str:
-        word = match.group(0)
-        lower = word.lower()
-        stem = next((s for s in _CRITICAL_STEMS if s in lower), None)
-        if stem is not None:
-            return stem
-        is_name = not word[0].isalpha() or any(c.isdigit() or c in "_." for c in word)
-        return "N" if is_name or any(c.isupper() for c in word[1:]) else lower
-
-    return " ".join(_TEMPLATE_TOKEN.sub(token, line).split())
 
 
 def _looks_like_path(path: str) -> bool:
