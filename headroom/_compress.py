@@ -6,7 +6,7 @@ import functools
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from headroom import cache
@@ -201,18 +201,11 @@ def _stats(live: cache.LiveBlock, out: Compressed, seconds: float) -> BlockStats
 
 
 def _reverted(stats: BlockStats) -> BlockStats:
-    return BlockStats(
-        message_index=stats.message_index,
-        part_index=stats.part_index,
-        role=stats.role,
-        kind=stats.kind,
-        content_type=stats.content_type,
-        compressor=stats.compressor,
-        tokens_in=stats.tokens_in,
+    return replace(
+        stats,
         tokens_out=stats.tokens_in,
         elisions=(),
         reason="token gate: savings did not pay for the retrieval tool",
-        seconds=stats.seconds,
     )
 
 

@@ -187,3 +187,13 @@ def test_odd_content_never_raises_or_loses_data(text: str, store: MemoryStore) -
         return
     assert out.elisions, "changed text must carry markers"
     assert any(to_text(store.get(e.key)) == text for e in out.elisions)
+
+
+def test_savings_that_do_not_pay_for_the_retrieval_tool_are_reverted(store: MemoryStore) -> None:
+    log = "\n".join(f"2026-01-01 10:00:{i:02d} INFO request {i} served in {i * 3} ms" for i in range(30)) + "\n"
+    eager = policy_from_mapping({"live_zone": {"min_block_tokens": 0}})
+    messages = [{"role": "user", "content": "q"}, {"role": "tool", "tool_call_id": "a", "content": log}]
+    result = compress(messages, eager, store=store)
+    (block,) = result.blocks
+    assert block.reason is not None and "retrieval tool" in block.reason
+    assert result.tools_added == () and result.messages == messages and block.tokens_out == block.tokens_in

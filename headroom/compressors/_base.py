@@ -135,3 +135,17 @@ def result(
         tokens_out=ctx.tokens(text),
         elisions=tuple(elisions),
     )
+
+
+def smaller_or_passthrough(
+    original: str,
+    text: str,
+    ctx: CompressContext,
+    compressor: Compressor,
+    elisions: list[Elision] | tuple[Elision, ...],
+) -> Compressed:
+    """The compressed result when it saves tokens, else the original with reason "not smaller"."""
+    out = result(original, text, ctx, compressor, elisions)
+    if out.tokens_out >= out.tokens_in:
+        return passthrough(original, ctx, compressor.name, compressor.content_type, "not smaller")
+    return out

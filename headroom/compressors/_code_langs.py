@@ -57,7 +57,8 @@ class LangSpec:
     def comment(self, text: str) -> str:
         """``text`` as a comment in this language, safe inside any body."""
         if self.style == "brace":
-            return "/* " + text.replace("*/", "* /") + " */"
+            # Some languages (Rust, Kotlin, Swift) nest block comments: no opener may stay inside.
+            return "/* " + text.replace("*/", "* /").replace("/*", "/ *") + " */"
         return "# " + text
 
 

@@ -11,7 +11,9 @@ from collections.abc import Iterable
 
 from headroom.compressors._code_langs import LangSpec
 from headroom.compressors._code_site import CRITICAL, Node, Site, line_indent, removed_lines
+
 _WORD = re.compile(r"\w+")
+_NAME = re.compile(r"[a-z_$][\w$]*|\d+")
 _BLOCKS = frozenset(
     {"block", "compound_statement", "statement_block", "statement_list", "statements", "body_statement"}
     | {"constructor_body", "function_body", "do_group", "then", "else", "else_clause"}
@@ -36,55 +38,95 @@ def _words(line: str) -> set[str]:
 class CriticalKeeper:
     """Chooses which critical lines of elided text to echo, skipping near-duplicates.
 
-    A line is covered when an already echoed line holds ≥ 75% of its words, so one instance
-    stands for lines that differ only in names or numbers.
+    A line is covered when an already echoed line holds ≥ 75% of its words, or has the same
+    shape once names and numbers are masked, so one instance stands for lines that differ only
+    in names or numbers. :meth:`pick` proposes, :meth:`accept` records what was written.
     """
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
         self._kept: list[set[str]] = []
+        self._shapes: set[str] = set()
 
     def pick(self, elided: str) -> list[str]:
-        """Critical lines of ``elided`` not yet covered, at most ``limit`` per call."""
+        """Critical lines of ``elided`` not yet covered, at most ``limit`` (nothing is recorded)."""
         chosen: list[str] = []
+        words_seen = list(self._kept)
+        shapes_seen = set(self._shapes)
         for raw in elided.splitlines():
             line = raw.strip()
             if len(chosen) >= self._limit or not line or not CRITICAL.search(line):
                 continue
-            words = _words(line)
-            if any(len(words & kept) >= 0.75 * len(words) for kept in self._kept):
+            words, shape = _words(line), _shape(line)
+            if shape in shapes_seen or any(len(words & kept) >= 0.75 * len(words) for kept in words_seen):
                 continue
-            self._kept.append(words)
+            words_seen.append(words)
+            shapes_seen.add(shape)
             chosen.append(line)
         return chosen
+
+    def accept(self, lines: list[str]) -> None:
+        """Record ``lines`` as echoed: later picks treat lines like them as covered."""
+        for line in lines:
+            self._kept.append(_words(line))
+            self._shapes.add(_shape(line))
+
+
+def _shape(line: str) -> str:
+    """``line`` with names that carry no critical word and numbers masked (case folded)."""
+    masked = _NAME.sub(lambda m: m[0] if CRITICAL.search(m[0]) else "_", line.lower())
+    return re.sub(r"\s+", " ", masked)
 
 
 def replacement(site: Site, spec: LangSpec, marker: str, critical: list[str]) -> str:
     """The text written in place of ``site`` (its bytes ``start:end``)."""
     ind = site.indent
-    notes = [spec.comment(line) for line in critical]
+    if site.kind == "type":
+        return " " + spec.comment(marker) + site.doc
     if site.kind == "run":
-        return f"\n{ind}".join([spec.comment(marker), *notes])
-    if site.kind == "doc":
-        if site.name == "/*":  # inside an existing block comment: plain text is already a comment
-            inner = [marker, *(line.replace("*/", "* /") for line in critical)]
-            return "".join(f"\n{ind} * {line}" for line in inner) + f"\n{ind} "
-        if site.doc:  # a Python docstring: its summary, then the marker as a comment
-            return f"\n{ind}".join([f"{site.doc}  {spec.comment(marker)}", *notes])
-        return "".join(f"\n{ind}{line}" for line in [spec.comment(marker), *notes])
+        return commented(spec, [spec.comment(marker), *critical], ind)
     if site.kind == "stmt":
-        return f"\n{ind}".join([statement_marker(spec, marker), *notes])
+        return commented(spec, [statement_marker(spec, marker), *critical], ind)
+    if site.kind == "doc":
+        return _doc_replacement(site, spec, marker, critical)
     if spec.style == "python":
         head = [site.doc] if site.doc else []
-        return f"\n{ind}".join([*head, "...  " + spec.comment(marker), *notes])
+        return f"\n{ind}".join([*head, commented(spec, ["...  " + spec.comment(marker), *critical], ind)])
     if spec.style == "ruby":
-        return f"\n{ind}".join([spec.comment(marker), *notes])
+        return commented(spec, [spec.comment(marker), *critical], ind)
     if spec.style == "bash":
-        lines = "".join(f"\n{ind}  {note}" for note in [": " + spec.comment(marker), *notes])
-        return f"{lines}\n{ind}"
-    if not notes:
+        return f"\n{ind}  " + commented(spec, [": " + spec.comment(marker), *critical], ind + "  ") + f"\n{ind}"
+    if not critical:
         return f" {spec.comment(marker)} "
-    return " " + spec.comment(marker) + "".join(f"\n{ind}    {note}" for note in notes) + f"\n{ind}"
+    return " " + commented(spec, [spec.comment(marker), *critical], ind + "    ") + f"\n{ind}"
+
+
+def commented(spec: LangSpec, lines: list[str], indent: str) -> str:
+    """A marker line followed by echoed lines, all comments: one block comment in brace languages."""
+    head, rest = lines[0], lines[1:]
+    if not rest:
+        return head
+    if spec.style == "brace" and head.endswith(" */"):
+        echoes = "".join(f"\n{indent}{spec.comment(line)[3:-3]}" for line in rest)
+        return head[:-3] + echoes + " */"
+    return f"\n{indent}".join([head, *(spec.comment(line) for line in rest)])
+
+
+def _doc_replacement(site: Site, spec: LangSpec, marker: str, critical: list[str]) -> str:
+    ind = site.indent
+    if site.name == "/*":  # inside an existing block comment: plain text is already a comment
+        inner = [marker, *(_safe(line) for line in critical)]
+        return "".join(f"\n{ind} * {line}" for line in inner) + f"\n{ind} "
+    prefix = "//" if spec.style == "brace" else "#"
+    # Echoed lines of a comment run are comments already: they go back as they were.
+    notes = [line if line.startswith(prefix) else spec.comment(line) for line in critical]
+    if site.doc:  # a Python docstring: its summary, then the marker as a comment
+        return f"\n{ind}".join([f"{site.doc}  {spec.comment(marker)}", *notes])
+    return "".join(f"\n{ind}{line}" for line in [spec.comment(marker), *notes])
+
+
+def _safe(line: str) -> str:
+    return line.replace("*/", "* /").replace("/*", "/ *")
 
 
 def statement_marker(spec: LangSpec, marker: str) -> str:

@@ -9,7 +9,7 @@ the pipeline's nested hook.
 
 from __future__ import annotations
 
-from headroom.compressors._base import CompressContext, Compressed, passthrough
+from headroom.compressors._base import CompressContext, Compressed, passthrough, smaller_or_passthrough
 from headroom.compressors._json_parse import detect_json, parse_document
 from headroom.compressors._json_render import Renderer
 from headroom.compressors._registry import register
@@ -46,21 +46,7 @@ class JsonCompressor:
             return self._pass(text, ctx, "too deeply nested")
         if parsed.comment_lines:
             lines.insert(0, f"# JSONC {renderer.marker(parsed.comment_lines, 'comment lines')}")
-        return self._finish(text, "\n".join(lines), ctx, renderer)
-
-    def _finish(self, text: str, out: str, ctx: CompressContext, renderer: Renderer) -> Compressed:
-        tokens_in = ctx.tokens(text)
-        tokens_out = ctx.tokens(out)
-        if tokens_out >= tokens_in:
-            return self._pass(text, ctx, "not smaller")
-        return Compressed(
-            text=out,
-            content_type=self.content_type,
-            compressor=self.name,
-            tokens_in=tokens_in,
-            tokens_out=tokens_out,
-            elisions=tuple(renderer.elisions),
-        )
+        return smaller_or_passthrough(text, "\n".join(lines), ctx, self, renderer.elisions)
 
     def _pass(self, text: str, ctx: CompressContext, reason: str) -> Compressed:
         return passthrough(text, ctx, self.name, self.content_type, reason)

@@ -13,7 +13,13 @@ import json
 import re
 from typing import Any
 
-from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough
+from headroom.compressors._base import (
+    CompressContext,
+    Compressed,
+    Elision,
+    passthrough,
+    smaller_or_passthrough,
+)
 from headroom.compressors._json_select import Budget, dropped_runs, select
 from headroom.compressors._registry import register
 from headroom.policy import Policy, TablePolicy
@@ -78,7 +84,9 @@ def sniff(text: str) -> str | None:
 
 def _budget(policy: Policy) -> Budget:
     table: TablePolicy = policy.table
-    return Budget(table.max_rows, table.min_rows_to_select, table.keep_first, table.keep_last, table.outlier_z)
+    return Budget(
+        table.max_rows, table.min_rows_to_select, table.keep_first, table.keep_last, table.outlier_z
+    )
 
 
 def _value(cell: str) -> Any:
@@ -124,7 +132,7 @@ class TableCompressor:
         out, elisions = self._render(text, header, rows, delimiter, policy, ctx)
         if out is None:
             return self._pass(text, ctx, "nothing to compress")
-        return self._finish(text, out, elisions, ctx)
+        return smaller_or_passthrough(text, out, ctx, self, elisions)
 
     def _render(
         self,
@@ -161,20 +169,6 @@ class TableCompressor:
                 writer.writerow([row[c] for c in columns])
                 lines.append(buffer.getvalue().rstrip("\n"))
         return "\n".join(lines), elisions
-
-    def _finish(self, text: str, out: str, elisions: list[Elision], ctx: CompressContext) -> Compressed:
-        tokens_in = ctx.tokens(text)
-        tokens_out = ctx.tokens(out)
-        if tokens_out >= tokens_in:
-            return self._pass(text, ctx, "not smaller")
-        return Compressed(
-            text=out,
-            content_type=self.content_type,
-            compressor=self.name,
-            tokens_in=tokens_in,
-            tokens_out=tokens_out,
-            elisions=tuple(elisions),
-        )
 
     def _pass(self, text: str, ctx: CompressContext, reason: str) -> Compressed:
         return passthrough(text, ctx, self.name, self.content_type, reason)

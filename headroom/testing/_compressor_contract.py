@@ -55,6 +55,18 @@ JSON_VALUES = st.recursive(
 )
 
 
+# Subclasses run these as methods with function-scoped fixtures of their own; both are intended.
+_PROPERTY_SETTINGS = settings(
+    max_examples=35,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.differing_executors,
+    ],
+)
+
+
 def _json_escaped(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1]
 
@@ -147,44 +159,20 @@ class CompressorContract:
             for line in lines:
                 assert line in out.text, f"critical line lost: {line!r}"
 
-    @settings(
-        max_examples=40,
-        deadline=None,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.differing_executors,
-        ],
-    )
+    @_PROPERTY_SETTINGS
     @given(st.text(max_size=3000))
     def test_random_text_never_breaks(self, text: str) -> None:
         out, ctx = self._run(text)
         self._assert_sound(text, out, ctx)
 
-    @settings(
-        max_examples=30,
-        deadline=None,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.differing_executors,
-        ],
-    )
+    @_PROPERTY_SETTINGS
     @given(st.binary(max_size=3000))
     def test_bytes_as_text_never_break(self, raw: bytes) -> None:
         text = raw.decode("latin-1")
         out, ctx = self._run(text)
         self._assert_sound(text, out, ctx)
 
-    @settings(
-        max_examples=30,
-        deadline=None,
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.differing_executors,
-        ],
-    )
+    @_PROPERTY_SETTINGS
     @given(JSON_VALUES)
     def test_random_json_never_breaks(self, value: object) -> None:
         text = json.dumps(value, indent=1, ensure_ascii=False)
