@@ -37,9 +37,13 @@ WARMUP_TEXTS = (
     + "".join(f"<p>Paragraph {i} of the article, with enough words to count.</p>" for i in range(60))
     + "</article></body></html>",
     "import os\n\n\n"
-    + "".join(f"def handler_{i}(event):\n    value = os.getenv('K{i}')\n    return value\n\n\n" for i in range(60)),
+    + "".join(
+        f"def handler_{i}(event):\n    value = os.getenv('K{i}')\n    return value\n\n\n" for i in range(60)
+    ),
     "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,80 +1,80 @@\n"
-    + "".join(f" line {i}\n" for i in range(40)) + "-old\n+new\n" + "".join(f" tail {i}\n" for i in range(40)),
+    + "".join(f" line {i}\n" for i in range(40))
+    + "-old\n+new\n"
+    + "".join(f" tail {i}\n" for i in range(40)),
     "# Guide\n\n" + " ".join(f"Sentence {i} explains one more detail of the guide." for i in range(150)),
 )
 

@@ -19,12 +19,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from headroom.ccr import MemoryStore
 from headroom.compressors._base import CompressContext
 from headroom.compressors._code import CodeCompressor, _parser
 from headroom.compressors._code_langs import detect_language, spec_for
-from headroom.compressors._code_skeleton import body_of, symbol_name
+from headroom.compressors._code_skeleton import body_of, bound_name, symbol_name
 from headroom.policy import Policy
 from headroom.tokens import count_tokens
 
@@ -69,28 +70,31 @@ class Row:
 
 
 def declared(text: str, lang: str) -> tuple[list[str], dict[str, list[str]]]:
-    """Top/class-level symbol names, and function name -> body texts, from the input AST."""
+    """Top/class-level symbol names, and function name -> body texts, from the input AST.
+
+    Functions count by their declared or bound name (``const f = () => {…}``, object and class
+    methods); bodies of nested named functions are query candidates too, but only symbols
+    outside function bodies count as names that the skeleton must keep.
+    """
     spec = spec_for(lang)
     src = text.encode()
     names: list[str] = []
     bodies: dict[str, list[str]] = {}
-    stack = [_parser(spec.grammar).parse(src).root_node]
+    stack: list[tuple[Any, bool]] = [(_parser(spec.grammar).parse(src).root_node, False)]
     while stack:
-        node = stack.pop()
+        node, nested = stack.pop()
         if node.type in spec.functions and body_of(node) is not None:
-            name = symbol_name(node, src)
-            if (name and node.child_by_field_name("name") is not None) or spec.name in ("c", "cpp"):
-                names.append(name)
+            name = symbol_name(node, src) if spec.name in ("c", "cpp") else bound_name(node, src)
+            if name:
+                names += [] if nested else [name]
                 bodies.setdefault(name, []).append(src[node.start_byte : node.end_byte].decode())
+            stack.extend((child, True) for child in node.named_children)
             continue
-        if DECLARATION.search(node.type) and node.child_by_field_name("name") is not None:
-            names.append(
-                src[
-                    node.child_by_field_name("name").start_byte : node.child_by_field_name("name").end_byte
-                ].decode()
-            )
+        name_node = node.child_by_field_name("name")
+        if DECLARATION.search(node.type) and name_node is not None and not nested:
+            names.append(src[name_node.start_byte : name_node.end_byte].decode())
         if node.type not in spec.statements or node.parent is None or node.parent.parent is not None:
-            stack.extend(node.named_children)
+            stack.extend((child, nested) for child in node.named_children)
     return [n for n in names if n], bodies
 
 

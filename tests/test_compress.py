@@ -190,7 +190,9 @@ def test_odd_content_never_raises_or_loses_data(text: str, store: MemoryStore) -
 
 
 def test_savings_that_do_not_pay_for_the_retrieval_tool_are_reverted(store: MemoryStore) -> None:
-    log = "\n".join(f"2026-01-01 10:00:{i:02d} INFO request {i} served in {i * 3} ms" for i in range(30)) + "\n"
+    log = (
+        "\n".join(f"2026-01-01 10:00:{i:02d} INFO request {i} served in {i * 3} ms" for i in range(30)) + "\n"
+    )
     eager = policy_from_mapping({"live_zone": {"min_block_tokens": 0}})
     messages = [{"role": "user", "content": "q"}, {"role": "tool", "tool_call_id": "a", "content": log}]
     result = compress(messages, eager, store=store)

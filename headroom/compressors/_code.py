@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._code_langs import LangSpec, clue_scores, detect_language, spec_for
-from headroom.compressors._code_query import file_mentioned, identifiers, mentioned_rows, select
-from headroom.compressors._code_render import CriticalKeeper, prune_sites, replacement, trailing_text
-from headroom.compressors._code_site import Site
+from headroom.compressors._code_query import (
+    ancestors,
+    file_mentioned,
+    identifiers,
+    mentioned_rows,
+    parents,
+    select,
+)
+from headroom.compressors._code_render import CriticalKeeper, cost, prune_sites, replacement, trailing_text
+from headroom.compressors._code_site import CRITICAL, Site
 from headroom.compressors._code_skeleton import collect, error_count
 from headroom.compressors._registry import register
 
@@ -131,17 +138,24 @@ class CodeCompressor:
         if errors * 50 > lines:
             return f"unparsable code: {errors} syntax errors in {lines} lines"
         bodies, runs, docs = collect(root, src, spec)
-        named, kept = _kept_indexes(bodies, src, rules, ctx)
-        sites = self._choose(bodies, runs, kept, rules)
-        sites += _outside([d for d in docs if d.lines + 1 >= rules.min_comment_lines], sites)
-        sites += _pruned(bodies, kept - named, src, rules, ctx)
+        mention = _mention_text(rules, ctx)
+        named, kept = _kept_indexes(bodies, src, rules, ctx.filename, mention)
+        parent = parents(bodies)
+        sites = self._choose(bodies, parent, runs, kept, rules)
+        if spec.style == "brace":
+            sites = [_with_doc(site, docs, src) for site in sites]
+        sites += _outside(_docs(docs, rules, mention, ctx.filename), sites)
+        pruned = _pruned(bodies, parent, named, kept, src, rules, ctx)
+        sites += _outside(pruned, sites + [bodies[i] for i in named])
         if errors:
             sites = [s for s in sites if not _touches_error(root, s)]
         sites = [s for s in sites if spec.style == "brace" or not trailing_text(src, s.end)]
         return _Plan(spec, src, sorted(sites, key=lambda s: s.start), errors)
 
     @staticmethod
-    def _choose(bodies: list[Site], runs: list[Site], kept: set[int], rules: CodePolicy) -> list[Site]:
+    def _choose(
+        bodies: list[Site], parent: list[int], runs: list[Site], kept: set[int], rules: CodePolicy
+    ) -> list[Site]:
         if rules.mode == "lines":
             return []
         kept_spans = [bodies[i] for i in kept]
@@ -151,10 +165,14 @@ class CodeCompressor:
             if run.lines >= rules.min_run_lines
             and not any(run.start <= b.start < run.end for b in kept_spans)
         ]
+        # Bodies holding a kept one are opened: they stay, and their other inner bodies go.
+        opened: set[int] = set().union(*(ancestors(i, parent) for i in kept))
         chosen = [
             body
             for i, body in enumerate(bodies)
             if i not in kept
+            and i not in opened
+            and (parent[i] < 0 or (parent[i] in opened and not ancestors(i, parent) & kept))
             and body.lines >= rules.min_body_lines
             and not any(run.start <= body.start < run.end for run in chosen_runs)
         ]
@@ -163,20 +181,28 @@ class CodeCompressor:
     def _render(
         self, text: str, plan: _Plan, rules: CodePolicy, ctx: CompressContext, content_type: str
     ) -> Compressed:
-        if not plan.sites:
-            return passthrough(text, ctx, NAME, content_type, "nothing to elide")
         src, spec = plan.src, plan.spec
         keeper = CriticalKeeper(rules.critical_per_marker)
+        keeper.accept(_kept_critical(src, plan.sites))  # lines that stay already cover their like
         pieces: list[bytes] = []
         elisions: list[Elision] = []
         cursor = 0
         for site in plan.sites:
             elided = src[site.start : site.end].decode("utf-8", "replace")
-            marker, elision = ctx.marker(text, site.lines, "lines")
-            new = replacement(site, spec, marker, keeper.pick(elided))
+            marker, elision = ctx.marker(
+                text, site.lines, "comment lines" if site.kind == "type" else "lines"
+            )
+            # A type body keeps its critical comment lines in place: nothing needs echoing.
+            echoes = [] if site.kind == "type" else keeper.pick(site.removed(src))
+            new = replacement(site, spec, marker, echoes)
+            if cost(new) >= cost(elided):  # the marker would cost what it saves: keep the text
+                continue
+            keeper.accept(echoes)
             pieces += [src[cursor : site.start], new.encode("utf-8")]
             elisions.append(elision)
             cursor = site.end
+        if not elisions:
+            return passthrough(text, ctx, NAME, content_type, "nothing worth eliding")
         pieces.append(src[cursor:])
         out = b"".join(pieces).decode("utf-8", "surrogatepass")
         problem = _reparse_problem(out, plan)
@@ -188,33 +214,87 @@ class CodeCompressor:
         return compressed
 
 
+def _mention_text(rules: CodePolicy, ctx: CompressContext) -> str:
+    """The text whose names and ``file:line`` mentions keep bodies whole."""
+    mention = ctx.query or ""
+    if rules.mode == "query" or rules.protect_recent_symbols:
+        mention += "\n" + ctx.recent_text
+    return mention
+
+
 def _kept_indexes(
-    bodies: list[Site], src: bytes, rules: CodePolicy, ctx: CompressContext
+    bodies: list[Site], src: bytes, rules: CodePolicy, filename: str | None, mention: str
 ) -> tuple[set[int], set[int]]:
     """``(named, kept)`` body indexes; named bodies (query, trace, recent turns) are never pruned."""
-    mention_text = ctx.query or ""
-    if rules.mode == "query" or rules.protect_recent_symbols:
-        mention_text += "\n" + ctx.recent_text
-    if not mention_text.strip():
+    if not mention.strip():
         return set(), set()
     depth = rules.call_depth if rules.mode == "query" else 0
-    rows = mentioned_rows(mention_text, ctx.filename)
-    return select(bodies, src, identifiers(mention_text), rows, depth)
+    return select(bodies, src, identifiers(mention), mentioned_rows(mention, filename), depth)
+
+
+def _docs(docs: list[Site], rules: CodePolicy, mention: str, filename: str | None) -> list[Site]:
+    """Long doc comments, and type bodies (less their comments) that no mention names."""
+    names = identifiers(mention)
+    rows = mentioned_rows(mention, filename)
+    return [
+        doc
+        for doc in docs
+        if (doc.kind != "type" and doc.lines + 1 >= rules.min_comment_lines)
+        or (
+            doc.kind == "type"
+            and doc.name not in names
+            and not any(doc.rows[0] <= row <= doc.rows[1] for row in rows)
+        )
+    ]
 
 
 def _pruned(
-    bodies: list[Site], kept: set[int], src: bytes, rules: CodePolicy, ctx: CompressContext
+    bodies: list[Site],
+    parent: list[int],
+    named: set[int],
+    kept: set[int],
+    src: bytes,
+    rules: CodePolicy,
+    ctx: CompressContext,
 ) -> list[Site]:
     if rules.prune_over_lines <= 0:
         return []
-    targets = range(len(bodies)) if rules.mode == "lines" else sorted(kept)
+    targets = (set(range(len(bodies))) if rules.mode == "lines" else kept) - named
     terms = identifiers(ctx.query or "")
     sites: list[Site] = []
-    for index in targets:
+    for index in sorted(targets):
         body = bodies[index]
+        if ancestors(index, parent) & (targets | named):
+            continue  # pruned (or kept whole) as part of an outer body already
         if body.lines > rules.prune_over_lines and body.node is not None:
             sites += prune_sites(body.node, src, terms, rules.prune_min_lines)
     return sites
+
+
+def _with_doc(site: Site, docs: list[Site], src: bytes) -> Site:
+    """An elided body together with the tail of the doc comment right above its declaration.
+
+    One marker then counts both (the doc keeps its first line), as a Python docstring does.
+    """
+    doc = next((d for d in docs if d.kind == "doc" and site.rows[0] - 1 <= d.rows[1] <= site.rows[0]), None)
+    if site.kind != "body" or doc is None or doc.indent != site.indent:
+        return site
+    inside = f"\n{doc.indent} " if doc.name == "/*" else ""  # a block comment still needs its close
+    middle = inside + src[doc.end : site.start].decode("utf-8", "surrogatepass")
+    inner = (doc.end, site.start)
+    return replace(site, start=doc.start, lines=site.lines + doc.lines, doc=middle, inner=inner)
+
+
+def _kept_critical(src: bytes, sites: list[Site]) -> list[str]:
+    """Critical lines of ``src`` outside every site (they stay in the output as they are)."""
+    found: list[str] = []
+    cursor = 0
+    for site in [*sites, Site("run", "", len(src), len(src), 0, (0, 0), "")]:
+        gap = src[cursor : site.start].decode("utf-8", "replace").split("\n")
+        # The edge lines of a gap are partly inside a site: only whole lines count.
+        found += [line.strip() for line in gap[1:-1] if CRITICAL.search(line)]
+        cursor = max(cursor, site.end)
+    return found
 
 
 def _outside(candidates: list[Site], taken: list[Site]) -> list[Site]:

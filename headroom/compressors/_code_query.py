@@ -34,22 +34,49 @@ def file_mentioned(text: str, filename: str | None) -> bool:
     return bool(base) and re.search(rf"(?<![\w.-]){re.escape(base)}(?![\w-])", text) is not None
 
 
+def parents(sites: Sequence[Site]) -> list[int]:
+    """For sites sorted by start, the index of the innermost site holding each one (-1: none)."""
+    found: list[int] = []
+    stack: list[int] = []
+    for site in sites:
+        while stack and sites[stack[-1]].end < site.end:
+            stack.pop()
+        found.append(stack[-1] if stack else -1)
+        stack.append(len(found) - 1)
+    return found
+
+
+def ancestors(index: int, parent: Sequence[int]) -> set[int]:
+    """Every site holding site ``index``."""
+    found: set[int] = set()
+    current = parent[index]
+    while current >= 0:
+        found.add(current)
+        current = parent[current]
+    return found
+
+
 def _seed(sites: Sequence[Site], names: set[str], rows: set[int]) -> set[int]:
-    kept: set[int] = set()
-    for index, site in enumerate(sites):
-        if (site.name and site.name in names) or any(site.rows[0] <= row <= site.rows[1] for row in rows):
-            kept.add(index)
+    kept = {index for index, site in enumerate(sites) if site.name and site.name in names}
+    for row in rows:
+        # Sites are sorted by start, so the last one holding the row is the innermost.
+        holding = [index for index, site in enumerate(sites) if site.rows[0] <= row <= site.rows[1]]
+        kept.update(holding[-1:])
     return kept
 
 
 def select(
     sites: Sequence[Site], src: bytes, names: set[str], rows: set[int], depth: int
 ) -> tuple[set[int], set[int]]:
-    """``(named, kept)``: sites named directly, and those plus callers/callees up to ``depth`` hops."""
+    """``(named, kept)``: sites named directly, and those plus callers/callees up to ``depth`` hops.
+
+    A site holding a kept one is not its caller: it only contains its definition.
+    """
     seeds = _seed(sites, names, rows)
     kept = set(seeds)
     if not kept or depth <= 0:
         return seeds, kept
+    parent = parents(sites)
     uses = [identifiers(src[s.start : s.end].decode("utf-8", "replace")) for s in sites]
     by_name: dict[str, list[int]] = {}
     for index, site in enumerate(sites):
@@ -59,10 +86,10 @@ def select(
     for _ in range(depth):
         grown: set[int] = set()
         for index in frontier:
-            for callee in uses[index] & by_name.keys():
-                grown.update(by_name[callee])
+            found = {i for callee in uses[index] & by_name.keys() for i in by_name[callee]}
             name = sites[index].name
-            grown.update(i for i, used in enumerate(uses) if name and name in used)
+            found.update(i for i, used in enumerate(uses) if name and name in used)
+            grown |= found - ancestors(index, parent)
         frontier = grown - kept
         kept |= grown
         if not frontier:

@@ -13,6 +13,9 @@ from headroom.compressors._code_langs import LangSpec
 from headroom.compressors._code_site import CRITICAL, Node, Site, line_indent, removed_lines
 
 _WORD = re.compile(r"\w+")
+_RAISES = re.compile(r"\b(?:raise|throw|panic|fatal|abort|die)\b|Errorf?\(|Exception\(", re.IGNORECASE)
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|`[^`]*`")
+_PIECE = re.compile(r"[A-Za-z]{1,8}|\d{1,3}|[^\w\s]|\n")
 _NAME = re.compile(r"[a-z_$][\w$]*|\d+")
 _BLOCKS = frozenset(
     {"block", "compound_statement", "statement_block", "statement_list", "statements", "body_statement"}
@@ -29,6 +32,11 @@ _IMPORTANT = re.compile(
 _LOGGING = re.compile(
     r"^\s*(?:print|println|printf|console\.\w+|(?:self\.)?log(?:ger)?\.\w+|fmt\.Print\w*)\s*\(", re.I
 )
+
+
+def cost(text: str) -> int:
+    """A cheap token estimate (word pieces, numbers in short runs, punctuation, newlines)."""
+    return len(_PIECE.findall(text))
 
 
 def _words(line: str) -> set[str]:
@@ -49,27 +57,39 @@ class CriticalKeeper:
         self._shapes: set[str] = set()
 
     def pick(self, elided: str) -> list[str]:
-        """Critical lines of ``elided`` not yet covered, at most ``limit`` (nothing is recorded)."""
-        chosen: list[str] = []
+        """Critical lines of ``elided`` not yet covered, at most ``limit`` (nothing is recorded).
+
+        Lines that raise or report an error come first, then code, then comments.
+        """
+        lines = [raw.strip() for raw in elided.splitlines() if CRITICAL.search(raw)]
+        ranked = sorted(range(len(lines)), key=lambda i: (_rank(lines[i]), i))
+        chosen: list[int] = []
         words_seen = list(self._kept)
         shapes_seen = set(self._shapes)
-        for raw in elided.splitlines():
-            line = raw.strip()
-            if len(chosen) >= self._limit or not line or not CRITICAL.search(line):
-                continue
+        for index in ranked:
+            line = lines[index]
             words, shape = _words(line), _shape(line)
+            if len(chosen) >= self._limit:
+                break
             if shape in shapes_seen or any(len(words & kept) >= 0.75 * len(words) for kept in words_seen):
                 continue
             words_seen.append(words)
             shapes_seen.add(shape)
-            chosen.append(line)
-        return chosen
+            chosen.append(index)
+        return [lines[i] for i in sorted(chosen)]
 
     def accept(self, lines: list[str]) -> None:
         """Record ``lines`` as echoed: later picks treat lines like them as covered."""
         for line in lines:
             self._kept.append(_words(line))
             self._shapes.add(_shape(line))
+
+
+def _rank(line: str) -> int:
+    """0: raises or reports an error; 1: other code; 2: a comment."""
+    if _RAISES.search(line) or any(CRITICAL.search(quoted) for quoted in _QUOTED.findall(line)):
+        return 0
+    return 2 if line.startswith(("//", "#", "/*", "*", "--")) else 1
 
 
 def _shape(line: str) -> str:
@@ -90,15 +110,18 @@ def replacement(site: Site, spec: LangSpec, marker: str, critical: list[str]) ->
     if site.kind == "doc":
         return _doc_replacement(site, spec, marker, critical)
     if spec.style == "python":
-        head = [site.doc] if site.doc else []
-        return f"\n{ind}".join([*head, commented(spec, ["...  " + spec.comment(marker), *critical], ind)])
+        summary = [site.doc] if site.doc else []
+        return f"\n{ind}".join([*summary, commented(spec, ["...  " + spec.comment(marker), *critical], ind)])
     if spec.style == "ruby":
         return commented(spec, [spec.comment(marker), *critical], ind)
     if spec.style == "bash":
-        return f"\n{ind}  " + commented(spec, [": " + spec.comment(marker), *critical], ind + "  ") + f"\n{ind}"
+        return (
+            f"\n{ind}  " + commented(spec, [": " + spec.comment(marker), *critical], ind + "  ") + f"\n{ind}"
+        )
+    signature = site.doc  # the signature below a doc comment's kept first line, when both are elided
     if not critical:
-        return f" {spec.comment(marker)} "
-    return " " + commented(spec, [spec.comment(marker), *critical], ind + "    ") + f"\n{ind}"
+        return f"{signature} {spec.comment(marker)} "
+    return f"{signature} " + commented(spec, [spec.comment(marker), *critical], ind + "    ") + f"\n{ind}"
 
 
 def commented(spec: LangSpec, lines: list[str], indent: str) -> str:

@@ -33,6 +33,15 @@ class Site:
     """Text kept in place of the span: a Python docstring summary, or a type body without comments."""
     node: Node = None
     """The body node (for line pruning when the body is kept)."""
+    inner: tuple[int, int] | None = None
+    """Bytes inside the span written back verbatim (a signature between its doc comment and body)."""
+
+    def removed(self, src: bytes) -> str:
+        """The text this site takes out of ``src``."""
+        if self.inner is None:
+            return src[self.start : self.end].decode("utf-8", "replace")
+        head, tail = src[self.start : self.inner[0]], src[self.inner[1] : self.end]
+        return (head + tail).decode("utf-8", "replace")
 
 
 def line_indent(src: bytes, offset: int) -> str:

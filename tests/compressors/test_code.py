@@ -248,3 +248,126 @@ def test_line_pruning_in_long_kept_body() -> None:
 
 def test_content_type_of() -> None:
     assert CodeCompressor().content_type_of(FIXTURES["go"][1]) == "code:go"
+
+
+TSX_NESTED = (
+    "import React, { useCallback, useEffect } from 'react';\n\n"
+    "export function Panel({ id }: { id: string }) {\n"
+    "  const load = useCallback(async (key: string) => {\n"
+    + _body(6, "    ", "const v{i} = await fetch(key + '{i}');")
+    + "\n    return key;\n  }, []);\n\n"
+    "  const save = (value: string) => {\n"
+    + _body(6, "    ", "const s{i} = value.trim() + '{i}';")
+    + "\n  };\n\n"
+    "  useEffect(() => {\n" + _body(5, "    ", "load(id + '{i}');") + "\n  }, [id]);\n\n"
+    "  return <div>{id}</div>;\n}\n"
+)
+
+
+def test_names_bound_to_arrow_functions() -> None:
+    from headroom.compressors._code_skeleton import bound_name
+
+    src = (
+        b"const a = useCallback(async (m: string) => { f(); }, []);\n"
+        b"const o = { k: (x) => { g(); }, m() { h(); } };\n"
+        b"class C { handler = (e) => { i(); }; }\n"
+        b"module.exports.go = function () { j(); };\n"
+        b"useEffect(() => { k(); }, []);\n"
+    )
+    root = _parser("tsx").parse(src).root_node
+    found: list[str] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in spec_for("tsx").functions:
+            found.append(bound_name(node, src))
+        stack.extend(reversed(node.named_children))
+    assert found == ["a", "k", "m", "handler", "go", ""]
+
+
+def test_query_keeps_nested_arrow_body_and_elides_its_siblings() -> None:
+    out, _ = _compress(TSX_NESTED, "panel.tsx", query="why does save trim?")
+    assert _body(6, "    ", "const s{i} = value.trim() + '{i}';") in out.text  # named: whole
+    assert "const v2 = await fetch" not in out.text  # sibling inside the opened component: elided
+    assert "load(id + '3')" not in out.text
+    assert "const load = useCallback(async (key: string) => {" in out.text
+    assert error_count(_parser("tsx").parse(out.text.encode()).root_node) == 0
+    skeleton, _ = _compress(TSX_NESTED, "panel.tsx")
+    assert "value.trim()" not in skeleton.text and "export function Panel" in skeleton.text
+
+
+GO_TYPES = (
+    "package m\n\n// Config holds settings.\ntype Config struct {\n"
+    "\t// Name is the name of the thing\n\t// that we configure here.\n\tName string\n"
+    "\t// Retries counts attempts\n\t// before we give up.\n\tRetries int\n"
+    "\t// OnFail is called when a step fails.\n\tOnFail func()\n"
+    "\t// Timeout bounds the wait\n\t// in seconds.\n\tTimeout int\n}\n"
+)
+
+
+def test_type_body_comments_go_with_exact_count() -> None:
+    out, ctx = _compress(GO_TYPES, "m.go")
+    markers = parse_markers(out.text)
+    assert [(m.kind, m.count) for m in markers] == [("comment lines", 6)]
+    for field in ("Name string", "Retries int", "OnFail func()", "Timeout int"):
+        assert field in out.text
+    assert "// OnFail is called when a step fails." in out.text  # critical comment stays in place
+    assert "that we configure here" not in out.text
+    assert to_text(ctx.store.get(markers[0].key)) == GO_TYPES
+    named, _ = _compress(GO_TYPES, "m.go", query="what is Config for?")
+    assert named.text == GO_TYPES  # the query names the type: its comments stay
+
+
+GO_DOC = (
+    "package m\n\n// Run starts the worker loop and\n// keeps going until the context ends.\n"
+    "// It never returns early.\nfunc Run(n int) int {\n"
+    + _body(6, "\t", "y{i} := n + {i}")
+    + "\n\treturn n\n}\n"
+)
+
+
+def test_doc_tail_and_body_share_one_marker() -> None:
+    out, _ = _compress(GO_DOC, "m.go")
+    assert [(m.kind, m.count) for m in parse_markers(out.text)] == [("lines", 9)]  # 2 doc + 7 body
+    assert out.text.startswith("package m\n\n// Run starts the worker loop and\nfunc Run(n int) int { /* [9")
+    assert error_count(_parser("go").parse(out.text.encode()).root_node) == 0
+
+
+def test_echoes_are_deduplicated_by_shape_and_share_one_comment() -> None:
+    from headroom.compressors._code_render import CriticalKeeper
+
+    keeper = CriticalKeeper(3)
+    first = keeper.pick('x := 1\nerrorsLock.Lock()\nreturn fmt.Errorf("failed to open %s", p)\n')
+    assert first == ["errorsLock.Lock()", 'return fmt.Errorf("failed to open %s", p)']
+    keeper.accept(first)
+    # Same shape once names are masked: covered. A new shape is echoed.
+    assert keeper.pick("errorsLock.Unlock()\nwarnError(x, 2)\n") == ["warnError(x, 2)"]
+    text = (
+        "package m\n\nfunc F(p string) error {\n"
+        + _body(5, "\t", "x{i} := p")
+        + ('\n\treturn fmt.Errorf("failed to open %s", p)\n}\n')
+    )
+    out, _ = _compress(text, "m.go")
+    assert "retrieve: hr_" in out.text and '\n    return fmt.Errorf("failed to open %s", p) */\n}' in out.text
+
+
+def test_marker_not_worth_its_cost_keeps_the_body() -> None:
+    text = (
+        "package m\n\nfunc A() int {\n\tx := 1\n\ty := 2\n\treturn x + y\n}\n\nfunc B() int {\n"
+        + _body(12, "\t", "v{i} := {i} * 2")
+        + "\n\treturn 0\n}\n"
+    )
+    out, _ = _compress(text, "m.go")
+    assert "\tx := 1\n\ty := 2\n\treturn x + y\n" in out.text  # a marker would cost as much
+    assert [m.count for m in parse_markers(out.text)] == [13]
+
+
+def test_rust_echo_with_comment_opener_still_parses() -> None:
+    text = (
+        "fn f() -> i32 {\n"
+        + _body(6, "    ", "let v{i} = {i};")
+        + ('\n    let e = "error: /* bad";\n    panic!("failed /* here");\n}\n')
+    )
+    out, _ = _compress(text, "lib.rs")
+    assert parse_markers(out.text)
+    assert error_count(_parser("rust").parse(out.text.encode()).root_node) == 0
