@@ -192,7 +192,7 @@ class CodePolicy(_Frozen):
         True, "Keep whole the bodies of symbols named in the latest turns.", choices=[True, False]
     )
     critical_per_marker: int = tunable(
-        3, "Critical (error/exception…) lines echoed as comments beside each marker.", low=0, high=20
+        100, "Critical (error/exception…) lines echoed as comments beside each marker.", low=0, high=200
     )
 
 

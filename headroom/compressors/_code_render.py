@@ -16,7 +16,6 @@ _WORD = re.compile(r"\w+")
 _RAISES = re.compile(r"\b(?:raise|throw|panic|fatal|abort|die)\b|Errorf?\(|Exception\(", re.IGNORECASE)
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|`[^`]*`")
 _PIECE = re.compile(r"[A-Za-z]{1,8}|\d{1,3}|[^\w\s]|\n")
-_NAME = re.compile(r"[a-z_$][\w$]*|\d+")
 _BLOCKS = frozenset(
     {"block", "compound_statement", "statement_block", "statement_list", "statements", "body_statement"}
     | {"constructor_body", "function_body", "do_group", "then", "else", "else_clause"}
@@ -46,15 +45,13 @@ def _words(line: str) -> set[str]:
 class CriticalKeeper:
     """Chooses which critical lines of elided text to echo, skipping near-duplicates.
 
-    A line is covered when an already echoed line holds ≥ 75% of its words, or has the same
-    shape once names and numbers are masked, so one instance stands for lines that differ only
-    in names or numbers. :meth:`pick` proposes, :meth:`accept` records what was written.
+    A line is covered when an already echoed line holds ≥ 75% of its words, so one instance
+    stands for lines that differ only in a name or a number. :meth:`pick` proposes, :meth:`accept` records what was written.
     """
 
     def __init__(self, limit: int) -> None:
         self._limit = limit
         self._kept: list[set[str]] = []
-        self._shapes: set[str] = set()
 
     def pick(self, elided: str) -> list[str]:
         """Critical lines of ``elided`` not yet covered, at most ``limit`` (nothing is recorded).
@@ -65,16 +62,15 @@ class CriticalKeeper:
         ranked = sorted(range(len(lines)), key=lambda i: (_rank(lines[i]), i))
         chosen: list[int] = []
         words_seen = list(self._kept)
-        shapes_seen = set(self._shapes)
         for index in ranked:
-            line = lines[index]
-            words, shape = _words(line), _shape(line)
+            words = _words(lines[index])
             if len(chosen) >= self._limit:
                 break
-            if shape in shapes_seen or any(len(words & kept) >= 0.75 * len(words) for kept in words_seen):
+            # The same rule the critical-retention check applies: one kept line covers another when
+            # it holds ≥ 75% of its words; a shared shape alone is not enough (names carry meaning).
+            if any(len(words & kept) >= 0.75 * len(words) for kept in words_seen):
                 continue
             words_seen.append(words)
-            shapes_seen.add(shape)
             chosen.append(index)
         return [lines[i] for i in sorted(chosen)]
 
@@ -82,7 +78,6 @@ class CriticalKeeper:
         """Record ``lines`` as echoed: later picks treat lines like them as covered."""
         for line in lines:
             self._kept.append(_words(line))
-            self._shapes.add(_shape(line))
 
 
 def _rank(line: str) -> int:
@@ -90,12 +85,6 @@ def _rank(line: str) -> int:
     if _RAISES.search(line) or any(CRITICAL.search(quoted) for quoted in _QUOTED.findall(line)):
         return 0
     return 2 if line.startswith(("//", "#", "/*", "*", "--")) else 1
-
-
-def _shape(line: str) -> str:
-    """``line`` with names that carry no critical word and numbers masked (case folded)."""
-    masked = _NAME.sub(lambda m: m[0] if CRITICAL.search(m[0]) else "_", line.lower())
-    return re.sub(r"\s+", " ", masked)
 
 
 def replacement(site: Site, spec: LangSpec, marker: str, critical: list[str]) -> str:
