@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from headroom.ccr import MemoryStore
+
+# CI replays the same generated examples every run, so a red build is reproducible;
+# locally hypothesis explores new examples each time.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def make_log(lines: int = 300) -> str:

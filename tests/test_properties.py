@@ -24,7 +24,8 @@ def _unescape(match: re.Match[str]) -> str:
 
 
 def _words(text: str) -> set[str]:
-    return set(WORD.findall(ESCAPE.sub(_unescape, text)))
+    # Output may show a string raw or JSON-escaped; either reading counts.
+    return set(WORD.findall(text)) | set(WORD.findall(ESCAPE.sub(_unescape, text)))
 
 
 def _source_words(text: str) -> set[str]:
