@@ -5,6 +5,7 @@
     HeadroomError
     ├── ConfigError              bad policy, settings or arguments
     ├── MessageFormatError       malformed provider message structure
+    ├── TraceFormatError         a recorded agent trace is malformed (names file and line)
     ├── UnknownCompressor        a name not in the compressor registry
     ├── CompressionError         a compressor broke its contract
     ├── StoreError               reversible store (CCR) failures
@@ -31,6 +32,16 @@ class ConfigError(HeadroomError):
 
 class MessageFormatError(HeadroomError):
     """Provider messages do not have the structure their format requires."""
+
+
+class TraceFormatError(HeadroomError):
+    """A recorded agent trace cannot be read; the message names the file and line."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.line = line
 
 
 class UnknownCompressor(HeadroomError):

@@ -1,0 +1,76 @@
+"""Reference retention: was a reused fact still in the context an arm sent, or retrievable?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from evals.replay._arms import message_text
+from evals.replay._facts import FactUse, token_facts
+from evals.traces import Trace
+from headroom.ccr import Store, parse_markers, to_text
+from headroom.errors import StoreError
+
+Outcome = Literal["kept", "retrievable", "lost"]
+OUTCOMES: tuple[Outcome, ...] = ("kept", "retrievable", "lost")
+
+
+class RetentionJudge:
+    """Classifies fact uses against the messages an arm sent; caches per text and key."""
+
+    def __init__(self, trace: Trace, store: Store | None) -> None:
+        self._store = store
+        self._originals = {i: t.text for i, t in enumerate(trace.turns) if t.role == "tool"}
+        self._tokens: dict[str, frozenset[str]] = {}
+        self._stored: dict[str, str] = {}
+
+    def judge(self, use: FactUse, messages: list[dict[str, Any]]) -> Outcome:
+        """Outcome of ``use`` given the arm's request for the call that used it.
+
+        Every tool output before the call that originally held the fact is a source; the
+        fact is kept when any source still holds it verbatim, retrievable when a marker in
+        a source leads to a stored original that holds it.
+        """
+        texts = [message_text(messages[i]) for i in self._sources(use) if i < len(messages)]
+        if any(self._holds(text, use) for text in texts):
+            return "kept"
+        if any(self._holds(self._restored(key), use) for key in _marker_keys(texts)):
+            return "retrievable"
+        return "lost"
+
+    def _sources(self, use: FactUse) -> list[int]:
+        return [
+            index
+            for index, text in self._originals.items()
+            if use.first_tool_turn <= index < use.call_turn and self._holds(text, use)
+        ]
+
+    def _holds(self, text: str, use: FactUse) -> bool:
+        if use.quoted:
+            return use.fact in text
+        tokens = self._tokens.get(text)
+        if tokens is None:
+            tokens = self._tokens[text] = token_facts(text)
+        return use.fact in tokens
+
+    def _restored(self, key: str) -> str:
+        cached = self._stored.get(key)
+        if cached is None:
+            cached = self._stored[key] = self._fetch(key)
+        return cached
+
+    def _fetch(self, key: str) -> str:
+        if self._store is None:
+            return ""
+        try:
+            return to_text(self._store.get(key))
+        except StoreError:
+            return ""
+
+
+def _marker_keys(texts: Iterable[str]) -> list[str]:
+    keys: dict[str, None] = {}
+    for text in texts:
+        for marker in parse_markers(text):
+            keys.setdefault(marker.key)
+    return list(keys)

@@ -1,0 +1,193 @@
+"""Replay one trace call by call under each arm: tokens, cache reads/writes, cost, retention."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from evals.replay._arms import ARMS, Arm, ArmRunner, Tokenizer, runners
+from evals.replay._cache_model import RULES, CallTokens, TokenizedRequest, bill_call, common_prefix
+from evals.replay._facts import FactUse, fact_uses
+from evals.replay._pricing import ModelPrice, Pricing, ProviderName, cost_usd
+from evals.replay._retention import Outcome, RetentionJudge
+from evals.traces import Trace, Turn
+from headroom.errors import ConfigError
+from headroom.policy import Policy
+
+
+@dataclass(frozen=True)
+class ArmResult:
+    """One arm's figures for one session."""
+
+    input_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    output_tokens: int
+    cost_usd: float
+    input_cost_usd: float
+    """The cost of the prompt alone (cache reads and writes included, output excluded)."""
+    outcomes: tuple[Outcome, ...]
+    """Retention outcome per fact use, in the same order for every arm of the session."""
+    elided_blocks: int
+    """Tool outputs carrying a marker in the session's last request."""
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    """Every arm's figures for one replayed trace."""
+
+    source: str
+    format: str
+    model: str
+    """The price-table model the session was priced with."""
+    calls: int
+    facts: tuple[str, ...]
+    arms: dict[Arm, ArmResult]
+
+
+@dataclass(frozen=True)
+class ReplaySettings:
+    """What a replay is run with."""
+
+    policy: Policy
+    pricing: Pricing
+    provider: ProviderName = "openai"
+    """Whose prompt-caching rules apply."""
+    model: str | None = None
+    """Price every session as this model (default: the trace's model, else the provider's default)."""
+
+
+def call_starts(trace: Trace) -> list[int]:
+    """Index of the first turn of each model call (a run of consecutive assistant turns)."""
+    turns = trace.turns
+    return [
+        i for i, t in enumerate(turns) if t.role == "assistant" and i > 0 and turns[i - 1].role != "assistant"
+    ]
+
+
+def price_for(trace: Trace, settings: ReplaySettings) -> tuple[str, ModelPrice]:
+    """The model a session is priced as, and its prices."""
+    pricing = settings.pricing
+    if settings.model is not None:
+        name = pricing.lookup(settings.model)
+        if name is None:
+            known = ", ".join(sorted(pricing.models))
+            raise ConfigError(f"no price for model {settings.model!r}; known models: {known}")
+    else:
+        recorded = trace.model or next((t.model for t in trace.turns if t.model), None)
+        name = pricing.resolve(recorded, settings.provider)
+    return name, pricing.models[name]
+
+
+class _ArmLedger:
+    """Running totals of one arm through a session."""
+
+    def __init__(self, runner: ArmRunner, trace: Trace) -> None:
+        self.runner = runner
+        self.judge = RetentionJudge(trace, runner.store if runner.policy is not None else None)
+        self.previous: TokenizedRequest | None = None
+        self.billed: list[CallTokens] = []
+        self.outcomes: list[Outcome] = []
+        self.elided = 0
+
+
+def replay_session(trace: Trace, settings: ReplaySettings) -> SessionResult:
+    """Replay ``trace`` under the raw, policy and masking arms."""
+    name, price = price_for(trace, settings)
+    starts = call_starts(trace)
+    uses = fact_uses(trace, starts)
+    by_call: dict[int, list[FactUse]] = defaultdict(list)
+    for use in uses:
+        by_call[use.call_turn].append(use)
+    messages = trace.to_openai_messages()
+    tokenizer = Tokenizer()
+    ledgers = {arm: _ArmLedger(runner, trace) for arm, runner in runners(settings.policy).items()}
+    outputs = 0
+    for index, start in enumerate(starts):
+        expired = _expired(trace.turns, starts, index, RULES[settings.provider].ttl_seconds)
+        for ledger in ledgers.values():
+            _step(ledger, messages[:start], by_call[start], tokenizer, settings.provider, expired)
+        outputs += _output_tokens(trace.turns, start, tokenizer)
+    arms = {arm: _result(ledgers[arm], outputs, price) for arm in ARMS}
+    facts = tuple(use.fact for use in uses)
+    return SessionResult(trace.source, trace.format, name, len(starts), facts, arms)
+
+
+def _step(
+    ledger: _ArmLedger,
+    request: list[dict[str, Any]],
+    uses: list[FactUse],
+    tokenizer: Tokenizer,
+    provider: ProviderName,
+    expired: bool,
+) -> None:
+    sent = ledger.runner.send(request)
+    tokenized = tokenizer.request(sent)
+    shared = common_prefix(ledger.previous, tokenized)
+    ledger.billed.append(bill_call(RULES[provider], tokenized.tokens, shared, expired))
+    ledger.previous = tokenized
+    ledger.outcomes.extend(ledger.judge.judge(use, sent.messages) for use in uses)
+    ledger.elided = sent.elided_blocks
+
+
+def _result(ledger: _ArmLedger, outputs: int, price: ModelPrice) -> ArmResult:
+    inputs = sum(b.input_tokens for b in ledger.billed)
+    reads = sum(b.cache_read_tokens for b in ledger.billed)
+    writes = sum(b.cache_write_tokens for b in ledger.billed)
+    return ArmResult(
+        input_tokens=inputs,
+        cache_read_tokens=reads,
+        cache_write_tokens=writes,
+        output_tokens=outputs,
+        cost_usd=cost_usd(price, inputs, reads, writes, outputs),
+        input_cost_usd=cost_usd(price, inputs, reads, writes, 0),
+        outcomes=tuple(ledger.outcomes),
+        elided_blocks=ledger.elided,
+    )
+
+
+def _output_tokens(turns: tuple[Turn, ...], start: int, tokenizer: Tokenizer) -> int:
+    total = 0
+    for turn in turns[start:]:
+        if turn.role != "assistant":
+            break
+        total += tokenizer.count(turn.text)
+        total += sum(tokenizer.count(call.name + call.arguments) for call in turn.tool_calls)
+    return total
+
+
+def _expired(turns: tuple[Turn, ...], starts: list[int], index: int, ttl: float) -> bool:
+    """Whether the trace's clock shows a gap longer than the cache TTL since the last call."""
+    if index == 0:
+        return False
+    before = _when(turns[starts[index - 1]].timestamp)
+    now = _when(turns[starts[index]].timestamp)
+    if before is None or now is None:
+        return False
+    return (now - before).total_seconds() > ttl
+
+
+def _when(stamp: str | None) -> datetime | None:
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def replay_traces(
+    traces: Sequence[Trace], settings: ReplaySettings, on_done: Callable[[SessionResult], None] | None = None
+) -> list[SessionResult]:
+    """Replay every trace in order; ``on_done`` is called after each (for progress bars)."""
+    results = []
+    for trace in traces:
+        result = replay_session(trace, settings)
+        results.append(result)
+        if on_done is not None:
+            on_done(result)
+    return results

@@ -1,0 +1,148 @@
+"""Anthropic Messages: content-block conversion (shared with Claude Code) and request logs.
+
+A request log holds bodies ``{"model", "system", "messages", ...}`` optionally with the
+``response`` (a Messages response: ``content`` blocks, ``usage``) or wrapped as
+``{"request": {...}, "response": {...}}``. Each record becomes one trace.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
+from evals.traces._openai_chat import content_text, request_body
+from evals.traces._registry import (
+    as_str,
+    json_kind,
+    read_prefix,
+    records_of,
+    require_dict,
+    require_list,
+    session_source,
+    usage_from,
+)
+from headroom.errors import TraceFormatError
+
+_MARKERS = re.compile(
+    r'"type"\s*:\s*"(tool_use|tool_result)"|"system"\s*:|"stop_reason"\s*:|"anthropic_version"'
+)
+_MESSAGES_KEY = re.compile(r'"messages"\s*:\s*\[')
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What a message carries besides its content (usage and model on assistant turns)."""
+
+    usage: Usage | None = None
+    model: str | None = None
+    timestamp: str | None = None
+
+
+def message_turns(
+    path: Path, message: dict[str, Any], names: dict[str, str], meta: Meta, line: int | None = None
+) -> list[Turn]:
+    """One Anthropic message as turns: tool results each become a ``tool`` turn."""
+    role = message.get("role")
+    if role not in ("user", "assistant"):
+        raise TraceFormatError(str(path), f"unknown message role {role!r}", line)
+    content = message.get("content")
+    blocks: list[Any] = (
+        content if isinstance(content, list) else [{"type": "text", "text": content_text(content)}]
+    )
+    if role == "assistant":
+        return [_assistant_turn(blocks, names, meta)]
+    return _user_turns(blocks, names, meta)
+
+
+def _assistant_turn(blocks: list[Any], names: dict[str, str], meta: Meta) -> Turn:
+    texts: list[str] = []
+    calls: list[ToolCall] = []
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        if block.get("type") == "tool_use":
+            call = ToolCall(
+                id=str(block.get("id", "")),
+                name=str(block.get("name", "")),
+                arguments=arguments_text(block.get("input", {})),
+            )
+            names[call.id] = call.name
+            calls.append(call)
+        elif block.get("type") == "text":
+            texts.append(str(block.get("text", "")))
+    return Turn(
+        role="assistant",
+        text="\n".join(t for t in texts if t),
+        tool_calls=tuple(calls),
+        usage=meta.usage,
+        model=meta.model,
+        timestamp=meta.timestamp,
+    )
+
+
+def _user_turns(blocks: list[Any], names: dict[str, str], meta: Meta) -> list[Turn]:
+    turns: list[Turn] = []
+    texts: list[str] = []
+    for block in blocks:
+        if isinstance(block, dict) and block.get("type") == "tool_result":
+            call_id = as_str(block.get("tool_use_id"))
+            turns.append(
+                Turn(
+                    role="tool",
+                    text=content_text(block.get("content")),
+                    tool_call_id=call_id,
+                    tool_name=names.get(call_id or ""),
+                    is_error=block.get("is_error") is True,
+                    timestamp=meta.timestamp,
+                )
+            )
+        else:
+            texts.append(content_text([block]))
+    text = "\n".join(t for t in texts if t)
+    if text or not turns:
+        turns.append(Turn(role="user", text=text, timestamp=meta.timestamp))
+    return turns
+
+
+def system_text(system: Any) -> str:
+    """The top-level ``system`` prompt (a string or text blocks)."""
+    return content_text(system)
+
+
+class AnthropicMessagesImporter:
+    """Plain Anthropic Messages request logs."""
+
+    name = "anthropic-messages"
+
+    def sniff(self, path: Path) -> bool:
+        """A JSON/JSONL record with ``messages`` and an Anthropic-only marker (system, tool_use...)."""
+        prefix = read_prefix(path)
+        return bool(json_kind(prefix) and _MESSAGES_KEY.search(prefix) and _MARKERS.search(prefix))
+
+    def load(self, path: Path) -> list[Trace]:
+        """One trace per request record."""
+        records = records_of(path)
+        return [self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)]
+
+    def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
+        body, response = request_body(record)
+        messages = require_list(path, body.get("messages"), "messages", line)
+        names: dict[str, str] = {}
+        turns: list[Turn] = []
+        system = system_text(body.get("system"))
+        if system:
+            turns.append(Turn(role="system", text=system))
+        for i, raw in enumerate(messages):
+            turns.extend(
+                message_turns(path, require_dict(path, raw, f"message {i}", line), names, Meta(), line)
+            )
+        if isinstance(response, dict) and isinstance(response.get("content"), list):
+            meta = Meta(usage=usage_from(response.get("usage")), model=as_str(response.get("model")))
+            turns.append(_assistant_turn(response["content"], names, meta))
+        model = as_str(body.get("model"))
+        return Trace(
+            source=session_source(path, index, count), format=self.name, turns=tuple(turns), model=model
+        )

@@ -1,0 +1,101 @@
+"""Claude Code session JSONL (``~/.claude/projects/<project>/<session>.jsonl``).
+
+Each line is one entry: ``type`` user/assistant carry an Anthropic ``message`` (content blocks
+with ``tool_use``/``tool_result``, ``usage`` with cache read/creation counts); ``summary``,
+``system`` and bookkeeping entries carry no conversation. A file may interleave several
+``sessionId`` values (a resumed session); each becomes one trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from evals.traces._anthropic import Meta, message_turns
+from evals.traces._model import Trace, Turn
+from evals.traces._registry import (
+    as_str,
+    head_records,
+    iter_jsonl,
+    read_prefix,
+    require_dict,
+    session_source,
+    usage_from,
+)
+
+_ENTRY_TYPES = {"user", "assistant", "summary", "system", "file-history-snapshot", "queue-operation"}
+_SESSION_KEYS = {"sessionId", "uuid", "leafUuid", "parentUuid"}
+
+
+class _Session:
+    def __init__(self, session_id: str | None) -> None:
+        self.session_id = session_id
+        self.turns: list[Turn] = []
+        self.names: dict[str, str] = {}
+        self.summaries: list[str] = []
+        self.model: str | None = None
+        self.last_message_id: str | None = None
+
+
+class ClaudeCodeImporter:
+    """Claude Code session transcripts."""
+
+    name = "claude-code"
+
+    def sniff(self, path: Path) -> bool:
+        """JSONL whose first entries have a Claude Code ``type`` and session bookkeeping keys."""
+        records = head_records(read_prefix(path))
+        return bool(records) and all(
+            r.get("type") in _ENTRY_TYPES and bool(_SESSION_KEYS & r.keys()) for r in records
+        )
+
+    def load(self, path: Path) -> list[Trace]:
+        """One trace per session id, in order of first appearance."""
+        sessions: dict[str | None, _Session] = {}
+        summaries: list[str] = []
+        for line, entry in iter_jsonl(path):
+            kind = entry.get("type")
+            if kind == "summary":
+                summaries.append(str(entry.get("summary", "")))
+            if kind not in ("user", "assistant") or entry.get("isMeta") is True:
+                continue
+            session_id = as_str(entry.get("sessionId"))
+            session = sessions.setdefault(session_id, _Session(session_id))
+            self._add(path, line, entry, session)
+        ordered = [s for s in sessions.values() if s.turns]
+        return [self._trace(path, s, i, len(ordered), summaries) for i, s in enumerate(ordered)]
+
+    def _add(self, path: Path, line: int, entry: dict[str, Any], session: _Session) -> None:
+        message = require_dict(path, entry.get("message"), "message", line)
+        model = as_str(message.get("model"))
+        meta = Meta(
+            usage=usage_from(message.get("usage")), model=model, timestamp=as_str(entry.get("timestamp"))
+        )
+        turns = message_turns(path, message, session.names, meta, line)
+        message_id = as_str(message.get("id")) if message.get("role") == "assistant" else None
+        if message_id is not None and message_id == session.last_message_id and session.turns:
+            # Claude Code writes one entry per content block of a streamed response; they share the id.
+            turns = [_merge(session.turns.pop(), turns[0])]
+        session.last_message_id = message_id
+        session.turns.extend(turns)
+        if model is not None and model != "<synthetic>":
+            session.model = session.model or model
+
+    def _trace(self, path: Path, session: _Session, index: int, count: int, summaries: list[str]) -> Trace:
+        metadata: dict[str, Any] = {"summaries": summaries} if summaries else {}
+        return Trace(
+            source=session_source(path, index, count),
+            format=self.name,
+            turns=tuple(session.turns),
+            model=session.model,
+            session_id=session.session_id,
+            metadata=metadata,
+        )
+
+
+def _merge(first: Turn, second: Turn) -> Turn:
+    text = "\n".join(t for t in (first.text, second.text) if t)
+    return replace(
+        first, text=text, tool_calls=first.tool_calls + second.tool_calls, usage=second.usage or first.usage
+    )

@@ -1,0 +1,179 @@
+"""OpenAI Chat Completions: message conversion (shared by several agents) and request logs.
+
+A request log holds request bodies ``{"model", "messages", ...}`` (one JSON object, a JSON array
+or JSONL), each optionally with the ``response`` and ``usage`` it got, or wrapped as
+``{"request": {...}, "response": {...}}``. Each record becomes one trace.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from evals.traces._model import Role, ToolCall, Trace, Turn, arguments_text
+from evals.traces._registry import (
+    as_str,
+    head_records,
+    json_kind,
+    read_prefix,
+    records_of,
+    require_dict,
+    require_list,
+    session_source,
+    usage_from,
+)
+from headroom.errors import TraceFormatError
+
+_ROLES: dict[str, Role] = {
+    "system": "system",
+    "developer": "system",
+    "user": "user",
+    "assistant": "assistant",
+    "tool": "tool",
+    "function": "tool",
+}
+_MESSAGES_KEY = re.compile(r'"messages"\s*:\s*\[')
+_ROLE_KEY = re.compile(r'"role"\s*:\s*"(system|developer|user|assistant|tool)"')
+
+
+def content_text(content: Any) -> str:
+    """Plain text of a message's content: a string, or the text parts of a list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return content_text([content])
+    if not isinstance(content, list):
+        return ""
+    texts: list[str] = []
+    for part in content:
+        if isinstance(part, str):
+            texts.append(part)
+        elif isinstance(part, dict):
+            text = part.get("text", part.get("content"))
+            if isinstance(text, str | list):
+                texts.append(content_text(text))
+    return "\n".join(t for t in texts if t)
+
+
+def chat_tool_calls(message: dict[str, Any]) -> tuple[ToolCall, ...]:
+    """The ``tool_calls`` (or legacy ``function_call``) of an assistant message."""
+    calls: list[ToolCall] = []
+    raw_calls = message.get("tool_calls")
+    for index, raw in enumerate(raw_calls if isinstance(raw_calls, list) else []):
+        if not isinstance(raw, dict):
+            continue
+        function = raw.get("function")
+        function = function if isinstance(function, dict) else {}
+        name = function.get("name", raw.get("name", ""))
+        arguments = function.get("arguments", raw.get("arguments", ""))
+        call_id = as_str(raw.get("id")) or f"call_{index}"
+        calls.append(ToolCall(id=call_id, name=str(name), arguments=arguments_text(arguments)))
+    legacy = message.get("function_call")
+    if isinstance(legacy, dict):
+        calls.append(
+            ToolCall(
+                id="function_call",
+                name=str(legacy.get("name", "")),
+                arguments=arguments_text(legacy.get("arguments", "")),
+            )
+        )
+    return tuple(calls)
+
+
+def chat_turns(path: Path, messages: list[Any], line: int | None = None) -> list[Turn]:
+    """Turns for a list of OpenAI Chat messages; tool results learn their tool's name."""
+    names: dict[str, str] = {}
+    turns: list[Turn] = []
+    for index, raw in enumerate(messages):
+        message = require_dict(path, raw, f"message {index}", line)
+        turn = chat_turn(path, message, names, line)
+        for call in turn.tool_calls:
+            names[call.id] = call.name
+        turns.append(turn)
+    return turns
+
+
+def chat_turn(path: Path, message: dict[str, Any], names: dict[str, str], line: int | None = None) -> Turn:
+    """One OpenAI Chat message as a turn (``names`` maps tool-call ids to tool names seen so far)."""
+    role = _ROLES.get(str(message.get("role")))
+    if role is None:
+        raise TraceFormatError(str(path), f"unknown message role {message.get('role')!r}", line)
+    text = content_text(message.get("content"))
+    if role == "tool":
+        call_id = as_str(message.get("tool_call_id"))
+        name = as_str(message.get("name")) or as_str(message.get("function")) or names.get(call_id or "")
+        return Turn(role="tool", text=text, tool_call_id=call_id, tool_name=name, is_error=_is_error(message))
+    model = as_str(message.get("model"))
+    usage = usage_from(message.get("usage"))
+    if role != "assistant":
+        return Turn(role=role, text=text)
+    return Turn(role=role, text=text, tool_calls=chat_tool_calls(message), usage=usage, model=model)
+
+
+def _is_error(message: dict[str, Any]) -> bool:
+    return bool(message.get("error")) or message.get("is_error") is True
+
+
+def _response_turn(path: Path, body: dict[str, Any], response: Any, line: int | None) -> Turn | None:
+    if not isinstance(response, dict):
+        return None
+    choices = response.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        return None
+    message = require_dict(path, choices[0].get("message"), "response message", line)
+    turn = chat_turn(path, {"role": "assistant", **message}, {}, line)
+    usage = usage_from(response.get("usage")) or usage_from(body.get("usage"))
+    model = as_str(response.get("model")) or as_str(body.get("model"))
+    return Turn(role="assistant", text=turn.text, tool_calls=turn.tool_calls, usage=usage, model=model)
+
+
+def request_body(record: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """``(request body, response)`` of a log record, whichever way it is wrapped."""
+    request = record.get("request")
+    if isinstance(request, dict):
+        return request, record.get("response")
+    return record, record.get("response")
+
+
+class OpenAIChatImporter:
+    """Plain OpenAI Chat request logs."""
+
+    name = "openai-chat"
+
+    def sniff(self, path: Path) -> bool:
+        """A JSON/JSONL record with a ``messages`` array of role-tagged messages."""
+        prefix = read_prefix(path)
+        if not json_kind(prefix):
+            return False
+        return bool(_MESSAGES_KEY.search(prefix) and _ROLE_KEY.search(prefix)) or _bare_chat(prefix)
+
+    def load(self, path: Path) -> list[Trace]:
+        """One trace per request record (or one for a bare array of messages)."""
+        records = records_of(path)
+        if records and all("role" in record for _, record in records):
+            messages = [record for _, record in records]
+            return [Trace(source=str(path), format=self.name, turns=tuple(chat_turns(path, messages)))]
+        traces = [
+            self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)
+        ]
+        return traces
+
+    def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
+        body, response = request_body(record)
+        messages = require_list(path, body.get("messages"), "messages", line)
+        turns = chat_turns(path, messages, line)
+        reply = _response_turn(path, body, response, line)
+        if reply is not None:
+            turns.append(reply)
+        model = as_str(body.get("model"))
+        return Trace(
+            source=session_source(path, index, count), format=self.name, turns=tuple(turns), model=model
+        )
+
+
+def _bare_chat(prefix: str) -> bool:
+    first = head_records(prefix, 1)
+    if first:
+        return "role" in first[0] and "content" in first[0]
+    return json_kind(prefix) == "[" and bool(re.match(r'\s*\[\s*\{\s*"(role|content)"', prefix))

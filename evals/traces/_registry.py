@@ -1,0 +1,197 @@
+"""The importer protocol and the file-reading helpers every importer shares.
+
+An importer recognises one agent's trace format from a cheap look at the start of a file
+(``sniff``) and turns the whole file into :class:`Trace` objects (``load``). Reading errors are
+raised as :class:`TraceFormatError` naming the file and, where known, the line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from evals.traces._model import Trace, Usage
+from headroom.errors import TraceFormatError
+
+PREFIX_BYTES = 1 << 17
+"""How much of a file ``sniff`` looks at: enough to see the top-level keys of every known format."""
+
+
+class Importer(Protocol):
+    """Reads one agent trace format."""
+
+    name: str
+
+    def sniff(self, path: Path) -> bool:
+        """Whether the file looks like this format (reads a prefix only)."""
+        ...
+
+    def load(self, path: Path) -> list[Trace]:
+        """Every session the file holds; raises TraceFormatError when it is malformed."""
+        ...
+
+
+def read_prefix(path: Path, size: int = PREFIX_BYTES) -> str:
+    """The first ``size`` bytes of the file as text (undecodable bytes replaced)."""
+    with path.open("rb") as handle:
+        return handle.read(size).decode("utf-8", errors="replace")
+
+
+def json_kind(prefix: str) -> str:
+    """``"{"`` or ``"["`` for JSON-looking text, ``""`` otherwise."""
+    head = prefix.lstrip("\ufeff \t\r\n")[:1]
+    return head if head in "{[" and head else ""
+
+
+def head_records(prefix: str, limit: int = 5) -> list[dict[str, Any]]:
+    """The first complete JSON-object lines of a JSONL prefix (a partial last line is skipped)."""
+    records: list[dict[str, Any]] = []
+    for line in prefix.splitlines()[:-1] if not prefix.endswith("\n") else prefix.splitlines():
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            return records
+        if not isinstance(value, dict):
+            return records
+        records.append(value)
+        if len(records) >= limit:
+            break
+    return records
+
+
+def read_json(path: Path) -> Any:
+    """The parsed JSON document; a syntax error names the file and line."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TraceFormatError(str(path), f"invalid JSON: {exc.msg}", exc.lineno) from exc
+
+
+def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line_number, object)`` for every non-blank line; anything but a JSON object is an error."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise TraceFormatError(str(path), f"invalid JSON: {exc.msg}", number) from exc
+            if not isinstance(value, dict):
+                raise TraceFormatError(str(path), "expected a JSON object on this line", number)
+            yield number, value
+
+
+def records_of(path: Path) -> list[tuple[int | None, dict[str, Any]]]:
+    """The records of a JSON object, a JSON array of objects, or a JSONL file, with line numbers."""
+    if json_kind(read_prefix(path, 4096)) == "[":
+        data = read_json(path)
+        return [(None, require_dict(path, item, f"array item {i}")) for i, item in enumerate(data)]
+    try:
+        data = read_json(path)
+    except TraceFormatError:
+        return list(iter_jsonl(path))
+    if isinstance(data, list):
+        return [(None, require_dict(path, item, f"array item {i}")) for i, item in enumerate(data)]
+    return [(None, require_dict(path, data, "document"))]
+
+
+def require_dict(path: Path, value: Any, what: str, line: int | None = None) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else a TraceFormatError."""
+    if not isinstance(value, dict):
+        raise TraceFormatError(str(path), f"{what} must be a JSON object, not {type(value).__name__}", line)
+    return value
+
+
+def require_list(path: Path, value: Any, what: str, line: int | None = None) -> list[Any]:
+    """``value`` when it is a JSON array, else a TraceFormatError."""
+    if not isinstance(value, list):
+        raise TraceFormatError(str(path), f"{what} must be a JSON array, not {type(value).__name__}", line)
+    return value
+
+
+def sub_dict(record: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """``record[key]`` when it is a JSON object, else an empty one."""
+    value = record.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def as_int(value: Any) -> int | None:
+    """An integer count, or None for anything else (bools are not counts)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def as_str(value: Any) -> str | None:
+    """A non-empty string, or None."""
+    return value if isinstance(value, str) and value else None
+
+
+def total(*parts: int | None) -> int | None:
+    """The sum of the known parts; None when none is known."""
+    known = [p for p in parts if p is not None]
+    return sum(known) if known else None
+
+
+def usage_from(raw: Any) -> Usage | None:
+    """Usage from any of the usual shapes (OpenAI chat/Responses, Anthropic, Inspect, Codex).
+
+    ``input_tokens`` always includes cached input: Anthropic reports cache reads and writes
+    separately from ``input_tokens``, so they are added back there.
+    """
+    if not isinstance(raw, Mapping):
+        return None
+    read = _first_int(raw, "cache_read_input_tokens", "input_tokens_cache_read", "cached_input_tokens")
+    read = read if read is not None else _nested_int(raw, ("prompt_tokens_details", "input_tokens_details"))
+    write = _first_int(raw, "cache_creation_input_tokens", "input_tokens_cache_write")
+    output = _first_int(raw, "output_tokens", "completion_tokens")
+    prompt = as_int(raw.get("prompt_tokens"))
+    inputs: int | None
+    if prompt is not None:
+        inputs = prompt
+    elif "cache_read_input_tokens" in raw or "cache_creation_input_tokens" in raw:
+        inputs = total(as_int(raw.get("input_tokens")), read, write)
+    else:
+        inputs = _inspect_inputs(raw, read, write, output)
+    if inputs is None and output is None and read is None and write is None:
+        return None
+    return Usage(input_tokens=inputs, cache_read_tokens=read, cache_write_tokens=write, output_tokens=output)
+
+
+def _inspect_inputs(
+    raw: Mapping[str, Any], read: int | None, write: int | None, output: int | None
+) -> int | None:
+    # Inspect reports Anthropic input without the cache (its total then adds the cache back in)
+    # and OpenAI input with it (its total is input + output); the total tells them apart.
+    inputs = as_int(raw.get("input_tokens"))
+    cached = (read or 0) + (write or 0)
+    if inputs is not None and cached and as_int(raw.get("total_tokens")) == inputs + cached + (output or 0):
+        return inputs + cached
+    return inputs
+
+
+def _first_int(raw: Mapping[str, Any], *keys: str) -> int | None:
+    for key in keys:
+        value = as_int(raw.get(key))
+        if value is not None:
+            return value
+    return None
+
+
+def _nested_int(raw: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
+    for key in keys:
+        details = raw.get(key)
+        if isinstance(details, Mapping):
+            value = as_int(details.get("cached_tokens"))
+            if value is not None:
+                return value
+    return None
+
+
+def session_source(path: Path, index: int, count: int) -> str:
+    """The trace's ``source``: the path, with ``#n`` when the file holds several sessions."""
+    return f"{path}#{index}" if count > 1 else str(path)

@@ -1,0 +1,117 @@
+"""``headroom eval replay PATH...``: replay agent traces under raw, policy and masking arms."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from headroom.cli._common import friendly_errors, policy_option, resolve_policy, stderr
+
+
+@click.command("replay")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@policy_option
+@click.option(
+    "--provider",
+    type=click.Choice(["openai", "anthropic"]),
+    default="openai",
+    show_default=True,
+    help="Whose prompt-caching rules price the cached prefix.",
+)
+@click.option("--model", default=None, help="Price every session as this model (default: the trace's).")
+@click.option(
+    "--pricing",
+    "pricing_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Price table YAML (default: configs/pricing.yaml).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object for scripts.")
+def replay_command(
+    paths: tuple[Path, ...],
+    policy_path: Path | None,
+    provider: str,
+    model: str | None,
+    pricing_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Replay traces call by call: tokens, cache reads/writes, cost and reference retention."""
+    with friendly_errors():
+        from evals.replay import ReplaySettings, load_pricing, replay_traces, summarize
+        from evals.traces._load import load_traces
+
+        traces = [trace for path in paths for trace in load_traces(path)]
+        settings = ReplaySettings(
+            policy=resolve_policy(policy_path),
+            pricing=load_pricing(pricing_path),
+            provider=provider,  # type: ignore[arg-type]
+            model=model,
+        )
+        with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as progress:
+            task = progress.add_task("replaying", total=len(traces))
+            results = replay_traces(traces, settings, on_done=lambda _: progress.advance(task))
+        summary = summarize(results, settings)
+        if as_json:
+            click.echo(json.dumps(summary, ensure_ascii=False))
+            return
+        Console().print(_totals_table(summary), _sessions_table(summary))
+
+
+def _totals_table(summary: dict[str, Any]) -> Table:
+    table = Table(title=f"{len(summary['sessions'])} sessions, {summary['settings']['provider']} caching")
+    for column in (
+        "arm",
+        "input tokens",
+        "cache read",
+        "cache write",
+        "cost",
+        "vs raw",
+        "kept",
+        "+retrievable",
+    ):
+        table.add_column(column, justify="left" if column == "arm" else "right")
+    raw_cost = summary["total"]["raw"]["cost_usd"]
+    for arm, figures in summary["total"].items():
+        retention = figures["reference_retention"]
+        table.add_row(
+            arm,
+            f"{figures['input_tokens']:,}",
+            f"{figures['cache_read_tokens']:,}",
+            f"{figures['cache_write_tokens']:,}",
+            f"${figures['cost_usd']:.4f}",
+            _change(figures["cost_usd"], raw_cost),
+            _kept(retention),
+            _share(retention["kept"], retention["retrievable"]),
+        )
+    return table
+
+
+def _sessions_table(summary: dict[str, Any]) -> Table:
+    table = Table(title="cost per session")
+    for column in ("session", "calls", "model", "raw", "policy", "masking"):
+        table.add_column(column, justify="left" if column in ("session", "model") else "right")
+    for session in summary["sessions"]:
+        costs = [f"${session[arm]['cost_usd']:.4f}" for arm in ("raw", "policy", "masking")]
+        table.add_row(Path(session["source"]).name, str(session["calls"]), session["model"], *costs)
+    return table
+
+
+def _change(value: float, baseline: float) -> str:
+    return f"{100 * (value - baseline) / baseline:+.1f}%" if baseline else "—"
+
+
+def _kept(retention: dict[str, Any]) -> str:
+    if retention["kept"] is None:
+        return "—"
+    low, high = retention["ci95"]
+    return f"{100 * retention['kept']:.1f}% [{100 * low:.1f}, {100 * high:.1f}]"
+
+
+def _share(*parts: float | None) -> str:
+    return "—" if parts[0] is None else f"{100 * sum(p or 0.0 for p in parts):.1f}%"

@@ -1,0 +1,74 @@
+"""``headroom eval replay``: the JSON shape scripts rely on, the table, and error exits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from headroom.cli._eval_replay import replay_command
+
+_FIGURES = {"input_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd", "reference_retention"}
+
+
+def _request_log(path: Path) -> Path:
+    listing = "\n".join(f"-rw-r--r-- 1 dev dev {1000 + i} Jan  1 12:00 module_{i}.py" for i in range(200))
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": "You are a coding agent."},
+        {"role": "user", "content": "Which module is the largest?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "bash", "arguments": '{"cmd": "ls -l"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": listing},
+        {"role": "assistant", "content": "module_199.py is the largest at 1199 bytes."},
+    ]
+    path.write_text(json.dumps({"model": "gpt-4o", "messages": messages}), encoding="utf-8")
+    return path
+
+
+def test_json_shape(tmp_path: Path) -> None:
+    file = _request_log(tmp_path / "session.json")
+    result = CliRunner().invoke(replay_command, [str(file), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data["total"]) == {"raw", "policy", "masking"}
+    for figures in data["total"].values():
+        assert set(figures) >= _FIGURES
+        retention = figures["reference_retention"]
+        assert {"kept", "retrievable", "ci95"} <= set(retention)
+        assert 0.0 <= retention["kept"] <= 1.0 and len(retention["ci95"]) == 2
+    session = data["sessions"][0]
+    assert session["source"].endswith("session.json") and session["calls"] == 2
+    assert {"format", "raw", "policy", "masking"} <= set(session)
+    assert data["total"]["raw"]["reference_retention"]["facts"] == 2  # module_199.py and 1199
+
+
+def test_anthropic_provider_and_model_option(tmp_path: Path) -> None:
+    file = _request_log(tmp_path / "session.json")
+    args = [str(file), "--provider", "anthropic", "--model", "claude-haiku-3.5", "--json"]
+    result = CliRunner().invoke(replay_command, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sessions"][0]["model"] == "claude-haiku-3.5"
+
+
+def test_table_output(tmp_path: Path) -> None:
+    result = CliRunner().invoke(replay_command, [str(_request_log(tmp_path / "session.json"))])
+    assert result.exit_code == 0, result.output
+    assert "masking" in result.stdout and "cost per session" in result.stdout
+
+
+def test_unknown_model_is_a_clean_error(tmp_path: Path) -> None:
+    file = _request_log(tmp_path / "session.json")
+    result = CliRunner().invoke(replay_command, [str(file), "--model", "no-such-model", "--json"])
+    assert result.exit_code == 2
+    assert "no price for model" in result.stderr
