@@ -63,7 +63,11 @@ def gate_suite(
     if out_dir is not None:
         summary = _summary(suite, [result.baseline, result.candidate])
         summary["gate"] = data
-        data["report"] = str(write_report(out_dir, f"Headroom gate · {suite.name}", [result.baseline, result.candidate], summary).html)
+        data["report"] = str(
+            write_report(
+                out_dir, f"Headroom gate · {suite.name}", [result.baseline, result.candidate], summary
+            ).html
+        )
     return data
 
 

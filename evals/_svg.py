@@ -63,8 +63,12 @@ def scatter(title: str, points: Sequence[Point], x_label: str, y_label: str) -> 
     span_x, span_y = _W - 16 - _PAD, _H - 2 * _PAD + 20
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         x, y = _PAD + tick * span_x, _H - _PAD - tick * span_y
-        parts.append(f'<text x="{x:.1f}" y="{_H - _PAD + 14}" font-size="10" text-anchor="middle">{tick:.2f}</text>')
-        parts.append(f'<text x="{_PAD - 4}" y="{y + 3:.1f}" font-size="10" text-anchor="end">{tick:.2f}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{_H - _PAD + 14}" font-size="10" text-anchor="middle">{tick:.2f}</text>'
+        )
+        parts.append(
+            f'<text x="{_PAD - 4}" y="{y + 3:.1f}" font-size="10" text-anchor="end">{tick:.2f}</text>'
+        )
     for p in points:
         x = _PAD + min(max(p.x, 0.0), 1.0) * span_x
         y = _H - _PAD - min(max(p.y, 0.0), 1.0) * span_y
@@ -87,7 +91,9 @@ def bars(title: str, groups: Sequence[BarGroup], y_label: str, unit: str = "") -
     span_x, span_y = _W - 16 - _PAD, _H - 2 * _PAD + 20
     slot = span_x / max(len(groups), 1)
     width = max(slot * 0.8 / max(len(order), 1), 1.0)
-    parts.append(f'<text x="{_PAD - 4}" y="{_PAD - 20}" font-size="10" text-anchor="end">{top:.4g}{unit}</text>')
+    parts.append(
+        f'<text x="{_PAD - 4}" y="{_PAD - 20}" font-size="10" text-anchor="end">{top:.4g}{unit}</text>'
+    )
     for i, group in enumerate(groups):
         left = _PAD + i * slot + slot * 0.1
         for name, value in group.values:

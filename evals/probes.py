@@ -105,7 +105,9 @@ def probe_from_mapping(data: Any, source: str = "<probe>") -> Probe:
     missing = [k for k in ("id", "context", "question", "answers") if k not in data]
     unknown = set(data) - {"id", "context", "question", "answers", "tool", "label"}
     if missing or unknown:
-        raise ConfigError(f"{source}: probe fields missing {missing or '-'}, unknown {sorted(unknown) or '-'}")
+        raise ConfigError(
+            f"{source}: probe fields missing {missing or '-'}, unknown {sorted(unknown) or '-'}"
+        )
     answers = data["answers"]
     if isinstance(answers, str) or not answers or not all(isinstance(a, str) for a in answers):
         raise ConfigError(f"{source}: 'answers' must be a non-empty list of strings")
@@ -219,7 +221,10 @@ def _retrieval_turn(response: Response, calls: list[ToolCall], store: Store) -> 
             for c in calls
         ],
     }
-    return [assistant, *({"role": "tool", "tool_call_id": c.id, "content": _retrieved(c, store)} for c in calls)]
+    return [
+        assistant,
+        *({"role": "tool", "tool_call_id": c.id, "content": _retrieved(c, store)} for c in calls),
+    ]
 
 
 def _retrieved(call: ToolCall, store: Store) -> str:

@@ -125,7 +125,10 @@ def _policy_table(policies: Sequence[Mapping[str, Any]]) -> str:
     head = "<tr><th>policy</th><th>hash</th><th>probes</th><th>exact match</th><th>token F1</th><th>savings</th></tr>"
     rows = [
         f"<tr><td>{escape(str(p['policy']))}</td><td>{escape(str(p['policy_hash']))}</td><td>{p['probes']}</td>"
-        + "".join(f"<td>{_ci(p[m])}</td>" if m in p else "<td>—</td>" for m in ("exact_match", "token_f1", "savings"))
+        + "".join(
+            f"<td>{_ci(p[m])}</td>" if m in p else "<td>—</td>"
+            for m in ("exact_match", "token_f1", "savings")
+        )
         + "</tr>"
         for p in policies
     ]
@@ -139,7 +142,7 @@ def _gate_table(gate: Any) -> str:
     rows = "".join(
         f"<tr><td>{escape(v['metric'])}</td><td>{v['baseline']:.3f}</td><td>{v['candidate']:.3f}</td>"
         f"<td>{_ci(v['delta'])}</td><td>{v['margin']:.3f}</td>"
-        f"<td class=\"{'good' if v['non_inferior'] else 'bad'}\">{'yes' if v['non_inferior'] else 'no'}</td></tr>"
+        f'<td class="{"good" if v["non_inferior"] else "bad"}">{"yes" if v["non_inferior"] else "no"}</td></tr>'
         for v in gate["verdicts"]
     )
     head = "<tr><th>metric</th><th>baseline</th><th>candidate</th><th>delta</th><th>margin</th><th>non-inferior</th></tr>"
@@ -181,7 +184,9 @@ def log_mlflow(
     with mlflow.start_run(run_name=f"{summary.get('suite', 'suite')}:{run.policy.name}") as active:
         mlflow.log_params(flatten(run.policy.model_dump(mode="json", by_alias=True, exclude={"provenance"})))
         mlflow.log_metrics(_metrics(summary, run.policy.name))
-        mlflow.set_tags({"suite_hash": str(summary.get("suite_hash", "")), "policy_hash": run.policy.policy_hash})
+        mlflow.set_tags(
+            {"suite_hash": str(summary.get("suite_hash", "")), "policy_hash": run.policy.policy_hash}
+        )
         for path in (files.html, files.summary, files.samples):
             mlflow.log_artifact(str(path))
         return str(active.info.run_id)
@@ -201,7 +206,9 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _metrics(summary: Mapping[str, Any], policy: str) -> dict[str, float]:
     """Point estimates and interval bounds of the named policy's figures."""
-    chosen = next((p for p in summary.get("policies", []) if p.get("policy") == policy), {})
+    chosen: Mapping[str, Any] = next(
+        (p for p in summary.get("policies", []) if p.get("policy") == policy), {}
+    )
     metrics: dict[str, float] = {}
     for name in ("exact_match", "token_f1", "savings"):
         if name in chosen:

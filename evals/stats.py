@@ -83,7 +83,9 @@ def _interval(estimate: float, draws: Floats, settings: Bootstrap, n: int) -> In
     tail = (1 - settings.confidence) / 2 * 100
     low, high = np.percentile(draws, [tail, 100 - tail])
     # With identical paired values every draw equals the estimate; float noise must not move it.
-    return Interval(float(estimate), min(float(low), estimate), max(float(high), estimate), settings.confidence, n)
+    return Interval(
+        float(estimate), min(float(low), estimate), max(float(high), estimate), settings.confidence, n
+    )
 
 
 def mean_ci(values: Sequence[float], settings: Bootstrap = Bootstrap()) -> Interval:

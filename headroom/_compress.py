@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from headroom import cache
-from headroom._history import mask, turns_after
+from headroom._history import mask, observations_after
 from headroom._pipeline import compress_block
 from headroom.ccr import SqliteStore, Store, anthropic_tool, openai_chat_tool, openai_responses_tool
 from headroom.ccr._markers import RETRIEVE_TOOL_NAME
@@ -92,7 +92,7 @@ def compress(
     ctx = CompressContext(store=store or default_store(), encoding=active.encoding)
     tokens = {i: ctx.tokens(b.text) for i, b in enumerate(blocks)}
     ctx.recent_text = _recent_text(blocks)
-    later = turns_after(blocks)
+    later = observations_after(blocks)
     position = {id(b): i for i, b in enumerate(blocks)}
     replacements: dict[Location, str] = {}
     stats: list[BlockStats] = []

@@ -8,23 +8,27 @@ from headroom.messages import Block
 from headroom.policy import Policy
 
 
-def turns_after(blocks: list[Block]) -> dict[int, int]:
-    """For each block position, how many user turns come after it."""
+def observations_after(blocks: list[Block]) -> dict[int, int]:
+    """For each block position, how many tool results (agent observations) come after it.
+
+    Agents take many steps per user turn, so masking counts steps, as observation masking does
+    in the agent literature, not user messages.
+    """
     result: dict[int, int] = {}
     seen = 0
     for position in range(len(blocks) - 1, -1, -1):
         block = blocks[position]
         result[position] = seen
-        if block.kind == "text" and block.role == "user":
+        if block.kind == "tool_result":
             seen += 1
     return result
 
 
-def mask(live: LiveBlock, turns_later: int, policy: Policy, ctx: CompressContext) -> Compressed | None:
+def mask(live: LiveBlock, observations_later: int, policy: Policy, ctx: CompressContext) -> Compressed | None:
     """The stub for an old tool output, or ``None`` when the policy keeps it."""
     rules = policy.history
     block = live.block
-    if not rules.enabled or block.kind != "tool_result" or turns_later < rules.keep_last_turns:
+    if not rules.enabled or block.kind != "tool_result" or observations_later < rules.keep_last_observations:
         return None
     tokens = ctx.tokens(block.text)
     if tokens < rules.min_tokens:

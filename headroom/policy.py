@@ -200,8 +200,8 @@ class HistoryPolicy(_Frozen):
     """Observation masking of old tool outputs."""
 
     enabled: bool = Field(False, description="Replace old tool outputs with a stub and store key.")
-    keep_last_turns: int = tunable(
-        4, "Tool outputs from this many most recent user turns are never masked.", low=1, high=50
+    keep_last_observations: int = tunable(
+        10, "The most recent tool outputs (agent steps) are never masked; older ones may be.", low=1, high=50
     )
     min_tokens: int = tunable(200, "Tool outputs shorter than this are never masked.", low=0, high=5000)
 

@@ -143,14 +143,22 @@ def test_explicit_query_steers_the_latest_turn(store: MemoryStore) -> None:
 
 def test_history_masking_replaces_old_tool_outputs(store: MemoryStore, big_log: str) -> None:
     messages = openai_chat(big_log)
-    for turn in range(3):
-        messages.append({"role": "user", "content": f"follow-up question {turn}"})
-    policy = policy_from_mapping({"history": {"enabled": True, "keep_last_turns": 2}})
+    for step in range(3):
+        call = {"id": f"s{step}", "type": "function", "function": {"name": "ls", "arguments": "{}"}}
+        messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        messages.append({"role": "tool", "tool_call_id": f"s{step}", "content": f"file_{step}.py"})
+    policy = policy_from_mapping({"history": {"enabled": True, "keep_last_observations": 2}})
     result = compress(messages, policy, store=store)
     stub = result.messages[3]["content"]
     assert result.blocks[0].compressor == "history"
     (marker,) = parse_markers(stub)
     assert marker.count == big_log.count("\n") and to_text(store.get(marker.key)) == big_log
+    recent = compress(
+        messages,
+        policy_from_mapping({"history": {"enabled": True, "keep_last_observations": 4}}),
+        store=store,
+    )
+    assert recent.blocks[0].compressor != "history", "the last N observations are never masked"
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import headroom
 from evals.replay._cache_model import TokenizedRequest
+from evals.traces import Turn
 from headroom.ccr import MemoryStore, Store
 from headroom.policy import Policy, policy_from_mapping
 from headroom.tokens import get_encoding
@@ -20,7 +22,7 @@ ENCODING = "o200k_base"
 def masking_policy(policy: Policy) -> Policy:
     """``policy`` with every compressor off and history masking on (the masking baseline).
 
-    Keeps the policy's ``history.keep_last_turns`` and ``min_tokens`` and its live-zone rules.
+    Keeps the policy's ``history.keep_last_observations`` and ``min_tokens`` and its live-zone rules.
     """
     data = policy.model_dump(mode="json", by_alias=True, exclude={"provenance"})
     for section, value in data.items():
@@ -93,6 +95,22 @@ class Tokenizer:
         keys = [json.dumps(list(sent.tools), ensure_ascii=False, sort_keys=True)] if sent.tools else []
         keys.extend(json.dumps(m, ensure_ascii=False, sort_keys=True) for m in sent.messages)
         return TokenizedRequest(tuple(keys), tuple(self.ids(k) for k in keys))
+
+
+def message_positions(turns: Sequence[Turn], messages: Sequence[dict[str, Any]]) -> list[int]:
+    """Index in ``messages`` (``Trace.to_openai_messages()``) of each turn.
+
+    The conversion may insert messages of its own (a synthetic call before a tool result no
+    call announced), so turns and messages are walked together, matching on role.
+    """
+    positions: list[int] = []
+    cursor = 0
+    for turn in turns:
+        while cursor < len(messages) - 1 and messages[cursor].get("role") != turn.role:
+            cursor += 1
+        positions.append(cursor)
+        cursor += 1
+    return positions
 
 
 def message_text(message: dict[str, Any]) -> str:

@@ -18,9 +18,11 @@ OUTCOMES: tuple[Outcome, ...] = ("kept", "retrievable", "lost")
 class RetentionJudge:
     """Classifies fact uses against the messages an arm sent; caches per text and key."""
 
-    def __init__(self, trace: Trace, store: Store | None) -> None:
+    def __init__(self, trace: Trace, store: Store | None, positions: list[int] | None = None) -> None:
         self._store = store
         self._originals = {i: t.text for i, t in enumerate(trace.turns) if t.role == "tool"}
+        self._positions = positions if positions is not None else list(range(len(trace.turns)))
+        """Message index of each turn in the requests (see ``message_positions``)."""
         self._tokens: dict[str, frozenset[str]] = {}
         self._stored: dict[str, str] = {}
 
@@ -31,7 +33,8 @@ class RetentionJudge:
         fact is kept when any source still holds it verbatim, retrievable when a marker in
         a source leads to a stored original that holds it.
         """
-        texts = [message_text(messages[i]) for i in self._sources(use) if i < len(messages)]
+        where = [self._positions[i] for i in self._sources(use)]
+        texts = [message_text(messages[i]) for i in where if i < len(messages)]
         if any(self._holds(text, use) for text in texts):
             return "kept"
         if any(self._holds(self._restored(key), use) for key in _marker_keys(texts)):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from evals.replay._arms import ARMS, Arm, ArmRunner, Tokenizer, runners
+from evals.replay._arms import ARMS, Arm, ArmRunner, Tokenizer, message_positions, runners
 from evals.replay._cache_model import RULES, CallTokens, TokenizedRequest, bill_call, common_prefix
 from evals.replay._facts import FactUse, fact_uses
 from evals.replay._pricing import ModelPrice, Pricing, ProviderName, cost_usd
@@ -85,9 +85,9 @@ def price_for(trace: Trace, settings: ReplaySettings) -> tuple[str, ModelPrice]:
 class _ArmLedger:
     """Running totals of one arm through a session."""
 
-    def __init__(self, runner: ArmRunner, trace: Trace) -> None:
+    def __init__(self, runner: ArmRunner, trace: Trace, positions: list[int]) -> None:
         self.runner = runner
-        self.judge = RetentionJudge(trace, runner.store if runner.policy is not None else None)
+        self.judge = RetentionJudge(trace, runner.store if runner.policy is not None else None, positions)
         self.previous: TokenizedRequest | None = None
         self.billed: list[CallTokens] = []
         self.outcomes: list[Outcome] = []
@@ -103,13 +103,14 @@ def replay_session(trace: Trace, settings: ReplaySettings) -> SessionResult:
     for use in uses:
         by_call[use.call_turn].append(use)
     messages = trace.to_openai_messages()
+    positions = message_positions(trace.turns, messages)
     tokenizer = Tokenizer()
-    ledgers = {arm: _ArmLedger(runner, trace) for arm, runner in runners(settings.policy).items()}
+    ledgers = {arm: _ArmLedger(runner, trace, positions) for arm, runner in runners(settings.policy).items()}
     outputs = 0
     for index, start in enumerate(starts):
         expired = _expired(trace.turns, starts, index, RULES[settings.provider].ttl_seconds)
         for ledger in ledgers.values():
-            _step(ledger, messages[:start], by_call[start], tokenizer, settings.provider, expired)
+            _step(ledger, messages[: positions[start]], by_call[start], tokenizer, settings.provider, expired)
         outputs += _output_tokens(trace.turns, start, tokenizer)
     arms = {arm: _result(ledgers[arm], outputs, price) for arm in ARMS}
     facts = tuple(use.fact for use in uses)

@@ -27,7 +27,7 @@ def summarize(sessions: Sequence[SessionResult], settings: ReplaySettings) -> di
             "model": settings.model,
             "policy": settings.policy.name,
             "policy_hash": settings.policy.policy_hash,
-            "masking_keep_last_turns": settings.policy.history.keep_last_turns,
+            "masking_keep_last_observations": settings.policy.history.keep_last_observations,
             "retention_ci_unit": unit,
         },
         "sessions": [_session(s) for s in sessions],

@@ -6,6 +6,7 @@ import click
 
 from headroom.cli._compress import compress_command
 from headroom.cli._demo import demo_command
+from headroom.cli._eval import eval_group
 from headroom.cli._policy import policy_group
 from headroom.cli._retrieve import retrieve_command
 from headroom.cli._trace import trace_group
@@ -24,6 +25,7 @@ cli.add_command(retrieve_command)
 cli.add_command(policy_group)
 cli.add_command(demo_command)
 cli.add_command(trace_group)
+cli.add_command(eval_group)
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ and ``headroom --help`` stay light.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -24,9 +23,16 @@ _SUITE = click.option(
 
 @click.command("run")
 @_SUITE
-@click.option("--policy", "policies", multiple=True, help="Policy name from the suite, or a policy YAML (repeatable).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Report directory (default: eval-reports/<suite>).")
+@click.option(
+    "--policy", "policies", multiple=True, help="Policy name from the suite, or a policy YAML (repeatable)."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Report directory (default: eval-reports/<suite>).",
+)
 @click.option("--mlflow/--no-mlflow", "use_mlflow", default=True, help="Log an mlflow run per policy.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def eval_run_command(
@@ -48,8 +54,13 @@ def eval_run_command(
 @click.option("--baseline", required=True, help="Baseline policy: suite name, YAML path or 'default'.")
 @click.option("--candidate", required=True, help="Candidate policy: suite name, YAML path or 'default'.")
 @click.option("--margin", type=float, default=None, help="Non-inferiority margin (default: the suite's).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Also write the reports here.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Also write the reports here.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 def eval_gate_command(
     suite_path: Path, baseline: str, candidate: str, margin: float | None, out_dir: Path | None, as_json: bool

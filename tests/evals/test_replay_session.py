@@ -34,8 +34,12 @@ def _trace(rounds: int = 6, stamps: list[str] | None = None) -> Trace:
     return Trace("built-in", "test", tuple(turns), model="gpt-4o")
 
 
+# Six observations per trace: keep the last three so the masking arm has something to mask.
+POLICY = Policy.model_validate({"history": {"keep_last_observations": 3}})
+
+
 def _settings(**changes: object) -> ReplaySettings:
-    return ReplaySettings(policy=Policy(), pricing=load_pricing(), **changes)  # type: ignore[arg-type]
+    return ReplaySettings(policy=POLICY, pricing=load_pricing(), **changes)  # type: ignore[arg-type]
 
 
 def test_calls_are_runs_of_assistant_turns() -> None:
@@ -45,18 +49,18 @@ def test_calls_are_runs_of_assistant_turns() -> None:
 
 
 def test_masking_policy_turns_off_every_compressor_but_history() -> None:
-    masking = masking_policy(Policy.model_validate({"history": {"keep_last_turns": 3}}))
-    assert masking.history.enabled and masking.history.keep_last_turns == 3
+    masking = masking_policy(Policy.model_validate({"history": {"keep_last_observations": 3}}))
+    assert masking.history.enabled and masking.history.keep_last_observations == 3
     assert not any(getattr(masking, s).enabled for s in ("json_", "log", "code", "prose", "search", "diff"))
 
 
 def test_masking_arm_masks_only_outputs_older_than_the_last_turns() -> None:
     trace = _trace(rounds=6)
     messages = trace.to_openai_messages()
-    sent = runners(Policy())["masking"].send(messages[: call_starts(trace)[-1]])
+    sent = runners(POLICY)["masking"].send(messages[: call_starts(trace)[-1]])
     tool_texts = [m["content"] for m in sent.messages if m["role"] == "tool"]
     masked = [bool(parse_markers(t)) and len(t) < 200 for t in tool_texts]
-    # 7 user turns; outputs followed by at least 4 user turns are masked: rounds 0, 1 and 2
+    # 6 observations; all but the last 3 are masked: rounds 0, 1 and 2
     assert masked == [True, True, True, False, False, False]
     assert tool_texts[3:] == [_log(r) for r in range(3, 6)]
 
@@ -99,3 +103,21 @@ def test_model_override_and_totals_are_deterministic() -> None:
     assert first["sessions"][0]["model"] == "gpt-4o-mini"
     retention = first["total"]["masking"]["reference_retention"]
     assert retention["kept"] == 0.0 and retention["retrievable"] == 1.0 and retention["ci95"] == [0.0, 0.0]
+    versus_masking = first["comparisons"]["policy_vs_masking"]
+    assert versus_masking["kept_delta"] == 1.0 and versus_masking["kept_delta_ci95"] == [1.0, 1.0]
+    saving = first["comparisons"]["policy_vs_raw"]["cost_saving"]
+    assert 0.0 < saving < 1.0
+    assert first["comparisons"]["policy_vs_raw"]["cost_saving_ci95"] == [saving, saving]
+
+
+def test_unannounced_tool_output_keeps_turns_and_messages_aligned() -> None:
+    turns = (
+        Turn("user", "Run the tests."),
+        Turn("assistant", "Running them."),
+        Turn("tool", "FAILED tests/test_api.py::test_login_v2 - AssertionError: 401 != 200"),
+        Turn("user", "Fix it."),
+        Turn("assistant", "test_login_v2 fails with 401; checking tests/test_api.py."),
+    )
+    result = replay_session(Trace("aider-like", "test", turns, model="gpt-4o"), _settings())
+    assert set(result.facts) == {"401", "test_login_v2", "tests/test_api.py"}
+    assert result.arms["raw"].outcomes == ("kept", "kept", "kept")
