@@ -20,6 +20,7 @@ setup: $(STAMP)
 
 demo: setup
 	$(BIN)/headroom demo
+	$(BIN)/headroom eval run --suite configs/suites/demo.yaml --out reports/demo
 
 lint: setup
 	$(BIN)/ruff check headroom tests benchmarks

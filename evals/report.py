@@ -9,6 +9,7 @@ server is needed.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -176,6 +177,8 @@ def log_mlflow(
         import mlflow
     except ImportError as exc:
         raise MissingDependency("mlflow", extra="evals") from exc
+    # mlflow narrates schema migrations at INFO on every new store; the report line says where it went.
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
     folder = Path(out_dir).resolve()
     mlflow.set_tracking_uri(tracking_uri or f"sqlite:///{folder / 'mlflow.db'}")
     if mlflow.get_experiment_by_name(experiment) is None:

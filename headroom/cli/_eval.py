@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from headroom.cli._eval_replay import replay_command
+from headroom.cli._eval_run import eval_gate_command, eval_run_command
 
 
 @click.group("eval")
@@ -13,3 +14,5 @@ def eval_group() -> None:
 
 
 eval_group.add_command(replay_command)
+eval_group.add_command(eval_run_command)
+eval_group.add_command(eval_gate_command)
