@@ -43,6 +43,19 @@ class BootstrapSpec(_Frozen):
         return Bootstrap(resamples=self.resamples, confidence=self.confidence, seed=self.seed)
 
 
+class TuneSpec(_Frozen):
+    """A suite's ``tune:`` block: what ``headroom tune --suite`` tunes, and how."""
+
+    content_types: list[str] = Field(default_factory=list, description="Studies to run (default: all).")
+    corpus: str | None = Field(None, description="Corpus directory (relative to the suite file).")
+    space: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Range overrides within the schema, e.g. {'json.max_items': {'low': 5, 'high': 60}}.",
+    )
+    delta: float = Field(0.02, ge=0.0, le=1.0, description="Largest tolerated retention drop.")
+    trials: int | None = Field(None, ge=1, description="Trials per study (the CLI's --trials wins).")
+
+
 class Suite(_Frozen):
     """One evaluation suite. Load with :func:`load_suite`."""
 
@@ -65,6 +78,7 @@ class Suite(_Frozen):
     margin: float = Field(0.05, ge=0.0, le=1.0, description="Non-inferiority margin δ on accuracy.")
     bootstrap: BootstrapSpec = Field(default_factory=BootstrapSpec, description="Bootstrap settings.")
     concurrency: int = Field(8, ge=1, description="Probes in flight at once.")
+    tune: TuneSpec | None = Field(None, description="Settings for headroom tune --suite.")
     root: Path = Field(Path("."), exclude=True, description="Directory relative paths resolve against.")
 
     def path(self, relative: str) -> Path:

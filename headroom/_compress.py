@@ -19,6 +19,7 @@ from headroom.errors import MessageFormatError
 from headroom.messages import Location, MessageFormat, read_blocks, sniff_format, validate, write_blocks
 from headroom.policy import Policy, load_policy
 from headroom.settings import Settings
+from headroom.shaping import shape_request
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class CompressResult:
     tools_added: tuple[dict[str, Any], ...]
     policy_hash: str
     warnings: tuple[str, ...] = ()
+    shaping: tuple[str, ...] = ()
+    """What output shaping did to a whole request (verbosity note, lowered effort)."""
 
     @property
     def tokens_in(self) -> int:
@@ -110,13 +113,16 @@ def compress(
         replacements, tools = {}, ()
         stats = [_reverted(s) for s in stats]
     new_items = write_blocks(items, replacements)
+    out = _rewrap(request, new_items, fmt, tools)
+    shaped = shape_request(out, fmt, active) if request is not None else None
     return CompressResult(
-        messages=_rewrap(request, new_items, fmt, tools),
+        messages=shaped.request if shaped else out,
         format=fmt,
         blocks=tuple(stats),
         tools_added=tools,
         policy_hash=active.policy_hash,
         warnings=tuple(cache.volatile_content(blocks)),
+        shaping=shaped.notes if shaped else (),
     )
 
 

@@ -144,7 +144,7 @@ class HtmlPolicy(_Frozen):
 
 
 class ProsePolicy(_Frozen):
-    """Prose and markdown: extractive sentence selection (Kompress plugs in later)."""
+    """Prose and markdown: Kompress word-level deletion when available, else extractive sentence selection."""
 
     enabled: bool = Field(True, description="Compress prose at all.")
     keep_rate: float = tunable(0.45, "Share of tokens to keep.", low=0.1, high=1.0)
@@ -155,6 +155,31 @@ class ProsePolicy(_Frozen):
     short_code_tokens: int = tunable(
         60, "Fenced code blocks at or below this many tokens are preferred for keeping.", low=0, high=400
     )
+    engine: Literal["auto", "kompress", "extractive"] = Field(
+        "auto",
+        description="auto/kompress: word-level Kompress model when the [ml] extra and a model are present "
+        "(else the extractive fallback, noted in the reason); extractive: sentence selection only.",
+    )
+    model_path: str | None = Field(
+        None,
+        description="Kompress model directory (kompress.json or a HF checkpoint); None = bundled default.",
+    )
+    keep_label: int | None = Field(
+        None, ge=0, description="Label index meaning keep, for checkpoints without kompress.json (default 1)."
+    )
+    threshold: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Keep words whose keep probability reaches this (overrides keep_rate).",
+    )
+    query_boost: float = tunable(
+        0.3,
+        "Added to the keep probability of words matching the query (less for their neighbours).",
+        low=0.0,
+        high=1.0,
+    )
+    quantize: bool = Field(True, description="Run Kompress with int8 dynamic quantization on CPU.")
 
 
 class CodePolicy(_Frozen):
@@ -204,6 +229,47 @@ class HistoryPolicy(_Frozen):
         10, "The most recent tool outputs (agent steps) are never masked; older ones may be.", low=1, high=50
     )
     min_tokens: int = tunable(200, "Tool outputs shorter than this are never masked.", low=0, high=5000)
+
+
+class ShapingPolicy(_Frozen):
+    """Output shaping: a verbosity note at the end of the system prompt, and effort routing.
+
+    The defaults change nothing; a tuned or hand-written policy turns the parts on.
+    """
+
+    enabled: bool = Field(True, description="Apply output shaping at all (the parts below still opt in).")
+    verbosity: Literal["off", "concise", "terse"] = tunable(
+        "off",
+        "Verbosity note appended to the end of the system prompt: off, concise or terse.",
+        choices=["off", "concise", "terse"],
+    )
+    note_style: Literal["plain", "bullets", "budget"] = tunable(
+        "plain",
+        "Wording of the verbosity note: plain (direct instruction), bullets (short lists), "
+        "budget (a word budget).",
+        choices=["plain", "bullets", "budget"],
+    )
+    effort_routing: bool = tunable(
+        False,
+        "Lower reasoning effort / thinking budget on turns that only continue after a routine tool "
+        "result (never raised; never on a new user question or after an error).",
+        choices=[False, True],
+    )
+    effort_steps: int = tunable(1, "How many levels effort is lowered on a routine turn.", low=1, high=2)
+    min_reasoning_effort: Literal["minimal", "low", "medium"] = Field(
+        "low",
+        description=(
+            "Lowest OpenAI reasoning_effort routing may set; 'minimal' only for models that accept it "
+            "(o-series models reject it)."
+        ),
+    )
+    min_thinking_budget: int = tunable(
+        1024,
+        "Lowest Anthropic thinking budget_tokens routing may set (the API minimum is 1024).",
+        low=1024,
+        high=32000,
+        log=True,
+    )
 
 
 class LiveZonePolicy(_Frozen):
@@ -261,6 +327,9 @@ class Policy(_Frozen):
     prose: ProsePolicy = Field(default_factory=ProsePolicy, description="Prose/markdown rules.")
     code: CodePolicy = Field(default_factory=CodePolicy, description="Code rules.")
     history: HistoryPolicy = Field(default_factory=HistoryPolicy, description="History rules.")
+    shaping: ShapingPolicy = Field(
+        default_factory=ShapingPolicy, description="Output shaping (verbosity note, effort routing)."
+    )
     provenance: Provenance | None = Field(None, description="Where a tuned policy came from.")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)

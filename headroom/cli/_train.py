@@ -1,0 +1,36 @@
+"""``headroom train``: fine-tune a Kompress model (needs the ``[train]`` extra)."""
+
+from __future__ import annotations
+
+import click
+
+from headroom.errors import HeadroomError, MissingDependency
+
+
+@click.command("train")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default="configs/training/default.yaml",
+    show_default=True,
+    help="Training recipe (YAML).",
+)
+@click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key (dotted)."
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False), default=None, help="Run folder (resumes if it exists)."
+)
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def train_command(config_path: str, overrides: tuple[str, ...], out: str | None, quiet: bool) -> None:
+    """Train a keep/drop word labeller and export it to OUT/model (kompress/1 format)."""
+    try:
+        from training._cli import run_training, summary
+    except ImportError as exc:
+        raise click.ClickException(str(MissingDependency("the training packages", extra="train"))) from exc
+    try:
+        result = run_training(config_path, overrides, out, progress=not quiet)
+    except HeadroomError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(summary(result))

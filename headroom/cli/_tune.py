@@ -1,0 +1,72 @@
+"""``headroom tune``: per-content-type policy studies (optuna + mlflow) and ``tune export``.
+
+The evals package, optuna and mlflow are imported inside the command bodies, so
+``import headroom`` and ``headroom --help`` stay light.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from headroom.cli._common import friendly_errors
+
+CONTENT_TYPES = ("json", "log", "code", "search", "diff", "html", "prose", "table")
+_PATH = click.Path(path_type=Path)
+
+
+@click.group("tune", invoke_without_command=True)
+@click.option("--corpus", type=click.Path(path_type=Path, file_okay=False), help="Corpus directory.")
+@click.option("--suite", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Suite YAML.")
+@click.option("--content-type", type=click.Choice(CONTENT_TYPES), help="One study (default: all).")
+@click.option("--trials", type=click.IntRange(min=1), help="Trials per study (default 200).")
+@click.option("--timeout", type=float, help="Stop starting trials after this many seconds.")
+@click.option("--storage", help="Optuna storage URL (default sqlite:///<out>/optuna.db).")
+@click.option("--study", help="Study name (default headroom-<content type>).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Sampler seed.")
+@click.option("--sampler", type=click.Choice(["tpe", "nsga2"]), default="tpe", show_default=True)
+@click.option("--delta", type=float, help="Largest tolerated retention drop (default 0.02).")
+@click.option("--latency/--no-latency", default=True, help="Minimise latency too (timings are noisy).")
+@click.option("--base", type=_PATH, help="Baseline policy YAML (default: the built-in default).")
+@click.option(
+    "--tracking-uri", help="mlflow tracking URI (default sqlite:///<out>/mlflow.db; 'none' disables)."
+)
+@click.option("--out", type=_PATH, help="Output folder (default .headroom/tune).")
+@click.option("--json", "as_json", is_flag=True, help="Print the study summaries as JSON.")
+@click.pass_context
+def tune_group(ctx: click.Context, /, as_json: bool, **options: Any) -> None:
+    """Tune policy sections on a corpus: savings ↑, retention ↑, latency ↓, retention drop ≤ δ."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with friendly_errors():
+        from evals.tune._cli import describe, tune
+
+        runs = tune(options)
+        if as_json:
+            click.echo(json.dumps([r.summary or {"study": r.study, "skipped": r.skipped} for r in runs]))
+        else:
+            click.echo("\n".join(describe(r) for r in runs))
+
+
+@tune_group.command("export")
+@click.argument("study")
+@click.option("--storage", help="Optuna storage URL (default sqlite:///.headroom/tune/optuna.db).")
+@click.option("--name", help="Policy name and file stem (default: the study name).")
+@click.option("--out", type=_PATH, help="Folder (default configs/policies/tuned/).")
+@click.option("--base", type=_PATH, help="Policy to merge the tuned section into (default: the study's).")
+@click.option("--delta", type=float, help="Retention drop allowed (default: the study's δ).")
+def export_command(**options: Any) -> None:
+    """Write the study's max-savings trial within the constraint as a policy with provenance."""
+    with friendly_errors():
+        from evals.tune._cli import export
+
+        done = export(options)
+        metrics = done.policy.provenance.metrics if done.policy.provenance else {}
+        click.echo(
+            f"{done.path}: trial {done.trial}, savings {metrics.get('savings')}, "
+            f"retention {metrics.get('retention')} (baseline {metrics.get('baseline_savings')}, "
+            f"{metrics.get('baseline_retention')})"
+        )

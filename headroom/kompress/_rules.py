@@ -1,0 +1,87 @@
+"""Force-keep rules: words and lines the model is never allowed to drop.
+
+Numbers, paths, identifiers, URLs and code spans are kept word by word; error lines, headings,
+table rows and fenced code blocks are kept whole, and whole-kept lines are not even sent to
+the model (the rules already decided them, which saves inference time).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from headroom._critical import is_critical
+
+_DIGIT = re.compile(r"\d")
+_URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S", re.IGNORECASE)
+_PATH = re.compile(r"(?:^|[\s(\"'])(?:~?/|\.{1,2}/|[A-Za-z]:\\)\S|\w[/\\]\w")
+_SNAKE = re.compile(r"[A-Za-z0-9]_[A-Za-z0-9]")
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]")
+_DOTTED = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*")
+_EMAIL_OR_HANDLE = re.compile(r"\w@\w|^@\w")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_TABLE = re.compile(r"^\s*\|.*\|\s*$")
+
+
+@dataclass(frozen=True)
+class Forced:
+    """Rule decisions: ``words`` per flattened word; ``lines`` marks lines kept whole."""
+
+    words: list[bool]
+    lines: list[bool]
+
+
+def is_literal(word: str) -> bool:
+    """Numbers, URLs, paths, snake/camel/dotted identifiers, e-mails and handles."""
+    core = word.strip("\"'()[]{}<>,;:!?")
+    if not core:
+        return False
+    return any(
+        p.search(core) is not None for p in (_DIGIT, _URL, _PATH, _SNAKE, _CAMEL, _DOTTED, _EMAIL_OR_HANDLE)
+    )
+
+
+def whole_lines(raw: Sequence[str]) -> list[bool]:
+    """Lines kept whole: error lines, headings, table rows, and everything inside fenced code."""
+    out: list[bool] = []
+    fence: str | None = None
+    for line in raw:
+        opener = _FENCE.match(line)
+        if fence is not None:
+            out.append(True)
+            if opener is not None and opener.group(1)[0] == fence[0] and len(opener.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opener is not None:
+            fence = opener.group(1)
+            out.append(True)
+            continue
+        out.append(bool(_HEADING.match(line) or _TABLE.match(line) or is_critical(line)))
+    return out
+
+
+def code_span_words(line: Sequence[str]) -> list[bool]:
+    """Words inside inline code spans (`` `...` ``), which may cover several words."""
+    out: list[bool] = []
+    inside = False
+    for word in line:
+        ticks = word.count("`")
+        out.append(inside or ticks > 0)
+        if ticks % 2 == 1:
+            inside = not inside
+    return out
+
+
+def force_keep(raw: Sequence[str], lines: Sequence[Sequence[str]]) -> Forced:
+    """Apply every rule to a text's lines (``raw``) and their words (``lines``)."""
+    whole = whole_lines(raw)
+    flags: list[bool] = []
+    for keep_line, line in zip(whole, lines, strict=True):
+        if keep_line:
+            flags.extend([True] * len(line))
+            continue
+        spans = code_span_words(line)
+        flags.extend(s or is_literal(w) for w, s in zip(line, spans, strict=True))
+    return Forced(words=flags, lines=whole)

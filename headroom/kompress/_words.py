@@ -1,0 +1,132 @@
+"""Word-level view of a text: whitespace words per line, budgeted keep decisions, rendering.
+
+Words are the whitespace-split tokens of each line, so the output keeps the input's line
+structure: a line keeps its indentation and its surviving words; a line that loses every word
+disappears; lines are never joined.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from headroom._text import query_terms, words
+from headroom.tokens import get_encoding
+
+_MARKUP = re.compile(r"^(?:#{1,6}|[-*+>•]|\d{1,3}[.)]|\|)$")
+_SENTENCE_END = re.compile(r"[.!?…:;][\"')\]»”’*_`]*$")
+_NEAR = 3
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The lines of a text split into words (``lines[i]`` is a list of words, maybe empty)."""
+
+    raw: list[str]
+    lines: list[list[str]]
+    trailing_newline: bool
+
+    @property
+    def flat(self) -> list[str]:
+        """Every word, line after line."""
+        return [w for line in self.lines for w in line]
+
+
+def layout(text: str) -> Layout:
+    """Split ``text`` into lines and each line into whitespace-separated words."""
+    trailing = text.endswith("\n")
+    raw = (text[:-1] if trailing else text).split("\n")
+    return Layout(raw=raw, lines=[line.split() for line in raw], trailing_newline=trailing)
+
+
+def sentence_ends(lines: Sequence[Sequence[str]]) -> list[bool]:
+    """Per word (flattened): whether a sentence or a line ends after it (a good place to cut)."""
+    ends: list[bool] = []
+    for line in lines:
+        ends.extend(_SENTENCE_END.search(w) is not None for w in line[:-1])
+        if line:
+            ends.append(True)
+    return ends
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_tokens(word: str, encoding: str) -> int:
+    return len(get_encoding(encoding).encode_ordinary(" " + word))
+
+
+def token_costs(flat: Sequence[str], encoding: str) -> list[int]:
+    """Tokens each word costs in the output (with its leading space), cached per distinct word."""
+    return [_word_tokens(w, encoding) for w in flat]
+
+
+def boost(layout_: Layout, probs: list[float], query: str | None, weight: float) -> list[float]:
+    """Raise words that match a query term by ``weight`` and their near neighbours by half of it."""
+    terms = set(query_terms(query))
+    if not terms or weight <= 0.0:
+        return probs
+    out = list(probs)
+    offset = 0
+    for line in layout_.lines:
+        hits = [i for i, w in enumerate(line) if terms.intersection(words(w))]
+        for i in range(len(line)):
+            distance = min((abs(i - h) for h in hits), default=None)
+            if distance is not None:
+                out[offset + i] += weight if distance == 0 else (weight / 2 if distance <= _NEAR else 0.0)
+        offset += len(line)
+    return out
+
+
+def choose(
+    probs: Sequence[float],
+    forced: Sequence[bool],
+    costs: Sequence[int],
+    rate: float,
+    threshold: float | None,
+) -> list[bool]:
+    """Keep forced words, then the most probable words up to ``rate`` of all tokens (or ≥ ``threshold``)."""
+    keep = list(forced)
+    if threshold is not None:
+        return [k or p >= threshold for k, p in zip(keep, probs, strict=True)]
+    budget = rate * sum(costs) - sum(c for c, k in zip(costs, keep, strict=True) if k)
+    # Highest probability first; ties keep text order, so the choice is deterministic.
+    for i in sorted(range(len(probs)), key=lambda j: (-probs[j], j)):
+        if budget <= 0:
+            break
+        if not keep[i]:
+            keep[i] = True
+            budget -= costs[i]
+    return keep
+
+
+def tie_markup(layout_: Layout, keep: list[bool]) -> list[bool]:
+    """A line's leading markup (``#``, ``-``, ``1.``, ``>``, ``|``) lives and dies with the rest of its line."""
+    out = list(keep)
+    offset = 0
+    for line in layout_.lines:
+        if line and _MARKUP.match(line[0]):
+            out[offset] = any(out[offset + 1 : offset + len(line)])
+        offset += len(line)
+    return out
+
+
+def render(layout_: Layout, keep: Sequence[bool]) -> str:
+    """Kept words in order, line by line, with each line's indentation; emptied lines vanish."""
+    out: list[str] = []
+    offset = 0
+    removed = False
+    for raw, line in zip(layout_.raw, layout_.lines, strict=True):
+        kept = [w for w, k in zip(line, keep[offset : offset + len(line)], strict=True) if k]
+        offset += len(line)
+        if line and not kept:
+            removed = True
+            continue
+        if not line and removed and out and not out[-1].strip():
+            continue  # a paragraph vanished: do not stack blank lines
+        if len(kept) == len(line):
+            out.append(raw)  # untouched lines stay byte-identical (internal spacing included)
+        else:
+            out.append(raw[: len(raw) - len(raw.lstrip())] + " ".join(kept))
+        removed = removed and not line
+    return "\n".join(out) + ("\n" if layout_.trailing_newline else "")

@@ -1,0 +1,89 @@
+"""Word layout, budgeted choice, query boost, markup ties and rendering."""
+
+from __future__ import annotations
+
+import pytest
+
+from headroom.kompress._words import (
+    boost,
+    choose,
+    layout,
+    render,
+    sentence_ends,
+    tie_markup,
+    token_costs,
+)
+
+
+def test_layout_keeps_lines_and_trailing_newline() -> None:
+    words = layout("alpha beta\n\n  gamma   delta\n")
+    assert words.lines == [["alpha", "beta"], [], ["gamma", "delta"]]
+    assert words.flat == ["alpha", "beta", "gamma", "delta"]
+    assert words.trailing_newline
+
+
+def test_render_never_joins_lines_and_keeps_indentation() -> None:
+    words = layout("one two three\n    four five\nsix")
+    out = render(words, [True, False, True, False, True, True])
+    assert out == "one three\n    five\nsix"
+
+
+def test_render_keeps_untouched_lines_byte_identical() -> None:
+    words = layout("a  b\tc\nd e")
+    assert render(words, [True] * 5) == "a  b\tc\nd e"
+
+
+def test_render_drops_emptied_lines_without_stacking_blanks() -> None:
+    words = layout("keep this\n\ndrop all of it\n\nkeep that\n")
+    keep = [True, True, False, False, False, False, True, True]
+    assert render(words, keep) == "keep this\n\nkeep that\n"
+
+
+def test_sentence_ends_mark_sentence_and_line_ends() -> None:
+    assert sentence_ends([["It", "rained.", "Then", "sun"], ["next"]]) == [False, True, False, True, True]
+
+
+@pytest.mark.parametrize(
+    ("probs", "forced", "rate", "expected"),
+    [
+        ([0.9, 0.1, 0.5, 0.2], [False] * 4, 0.5, [True, False, True, False]),
+        ([0.9, 0.1, 0.5, 0.2], [False, True, False, False], 0.5, [True, True, False, False]),
+        ([0.5, 0.5, 0.5, 0.5], [False] * 4, 0.5, [True, True, False, False]),  # ties: text order
+        ([0.1, 0.2], [True, True], 0.1, [True, True]),  # forced words exceed the budget and stay
+    ],
+)
+def test_choose_fills_the_budget_forced_first(
+    probs: list[float], forced: list[bool], rate: float, expected: list[bool]
+) -> None:
+    assert choose(probs, forced, [1] * len(probs), rate, None) == expected
+
+
+def test_choose_by_threshold() -> None:
+    assert choose([0.9, 0.2, 0.6], [False, True, False], [1, 1, 1], 0.1, 0.5) == [True, True, True]
+    assert choose([0.9, 0.2, 0.4], [False, False, False], [1, 1, 1], 0.9, 0.5) == [True, False, False]
+
+
+def test_boost_raises_query_words_and_their_neighbours() -> None:
+    words = layout("the glacier retreated quickly during a very warm decade overall")
+    out = boost(words, [0.0] * 10, "glacier", 0.4)
+    assert out[1] == pytest.approx(0.4)
+    assert out[0] == out[2] == out[4] == pytest.approx(0.2)
+    assert out[9] == 0.0
+    assert boost(words, [0.0] * 10, None, 0.4) == [0.0] * 10
+
+
+def test_markup_lives_and_dies_with_its_line() -> None:
+    words = layout("- first item here\n- second")
+    assert tie_markup(words, [False, True, False, False, False, False]) == [
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
+
+
+def test_token_costs_count_each_word_with_its_space() -> None:
+    costs = token_costs(["hello", "internationalisation"], "o200k_base")
+    assert costs[0] == 1 and costs[1] >= 2

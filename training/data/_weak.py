@@ -1,0 +1,120 @@
+"""Weak labels from QA data and from agent traces.
+
+QA: the content words of gold answer spans are must-keep, the rest of each answer sentence and
+the words matching the question are preferred, and a budget fills up with informative words.
+Traces: the content words of a tool output that a later assistant turn or tool call used are
+must-keep; the same budget decides the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from headroom.compressors._prose_units import split_sentences
+from training.data._words import Row, budget_labels, covered, is_content, normalise, terms, word_spans
+
+MAX_TOOL_WORDS = 1200
+"""Words taken from one tool output: long dumps would otherwise swamp the data."""
+LOOKAHEAD_TURNS = 8
+"""How many later turns count as 'using' a tool output."""
+
+
+def qa_row(
+    text: str, answers: Sequence[tuple[int, int]], questions: Sequence[str], source: str, budget: float
+) -> Row:
+    """Label ``text`` given gold answer character spans and the questions asked about it."""
+    spans = word_spans(text)
+    words = [text[s:e] for s, e in spans]
+    must = [False] * len(words)
+    prefer = [False] * len(words)
+    sentences = split_sentences(text)
+    for start, end in answers:
+        for i in covered(spans, start, end):
+            must[i] = must[i] or is_content(words[i])
+        for s_start, s_end in sentences:
+            if s_start < end and s_end > start:
+                for i in covered(spans, s_start, s_end):
+                    prefer[i] = True
+    asked = set().union(*(terms(q) for q in questions)) if questions else set()
+    for i, word in enumerate(words):
+        prefer[i] = prefer[i] or normalise(word) in asked
+    return Row(words, budget_labels(words, must, budget, prefer), must, source)
+
+
+def squad_rows(path: Path, budget: float) -> Iterator[Row]:
+    """One row per SQuAD paragraph (COVID-QA articles are one long paragraph each)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for article in data.get("data", []):
+        for paragraph in article.get("paragraphs", []):
+            context = str(paragraph["context"])
+            answers, questions = _squad_answers(paragraph.get("qas", []))
+            yield qa_row(context, answers, questions, path.name, budget)
+
+
+def _squad_answers(qas: Sequence[dict[str, Any]]) -> tuple[list[tuple[int, int]], list[str]]:
+    spans: list[tuple[int, int]] = []
+    for qa in qas:
+        for answer in qa.get("answers", []):
+            start = int(answer["answer_start"])
+            spans.append((start, start + len(str(answer["text"]))))
+    return spans, [str(qa.get("question", "")) for qa in qas]
+
+
+def nq_rows(path: Path, budget: float) -> Iterator[Row]:
+    """NQ-open oracle records: the gold passage, with every occurrence of a gold answer must-keep."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        for ctx in record.get("ctxs", [])[:1]:
+            text = f"{ctx.get('title', '')}\n{ctx.get('text', '')}"
+            spans = _occurrences(text, [str(a) for a in record.get("answers", [])])
+            yield qa_row(text, spans, [str(record.get("question", ""))], path.name, budget)
+
+
+def _occurrences(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
+    lower = text.lower()
+    spans = []
+    for needle in (n.lower() for n in needles if n.strip()):
+        start = lower.find(needle)
+        while start >= 0:
+            spans.append((start, start + len(needle)))
+            start = lower.find(needle, start + 1)
+    return spans
+
+
+def trace_rows(path: Path, budget: float) -> Iterator[Row]:
+    """One row per tool output of every session in a trace file (any format ``evals`` imports)."""
+    from evals.traces import load_traces
+
+    for trace in load_traces(path):
+        turns = trace.turns
+        for index, turn in enumerate(turns):
+            if turn.role != "tool" or not turn.text.strip():
+                continue
+            used = _later_terms(turns[index + 1 : index + 1 + LOOKAHEAD_TURNS])
+            yield tool_row(turn.text, used, path.name, budget)
+
+
+def _later_terms(turns: Sequence[Any]) -> set[str]:
+    found: set[str] = set()
+    for turn in turns:
+        if turn.role != "assistant":
+            continue
+        found |= terms(turn.text)
+        for call in turn.tool_calls:
+            found |= terms(call.arguments)
+    return found
+
+
+def tool_row(text: str, used: set[str], source: str, budget: float) -> Row:
+    """Label one tool output: a content word is must-keep when all its terms were used later."""
+    words = text.split()[:MAX_TOOL_WORDS]
+    must = []
+    for word in words:
+        word_terms = terms(word)
+        must.append(is_content(word) and bool(word_terms) and word_terms <= used and len(normalise(word)) > 2)
+    return Row(words, budget_labels(words, must, budget), must, source)

@@ -1,0 +1,28 @@
+"""Keep rate (share of words kept) as a local ``evaluate`` module (load it by path)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import datasets
+import evaluate
+
+
+def keep_rate(predictions: list[int]) -> float:
+    """Share of words kept (0.0 for no words)."""
+    return sum(1 for p in predictions if p) / len(predictions) if predictions else 0.0
+
+
+class KeepRate(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no type hints
+    """Share of words the predictions keep."""
+
+    def _info(self) -> Any:
+        return evaluate.MetricInfo(
+            description="Share of words the predictions keep.",
+            citation="",
+            inputs_description="predictions: per-word keep decisions (1 keep, 0 drop).",
+            features=datasets.Features({"predictions": datasets.Value("int8")}),
+        )
+
+    def _compute(self, predictions: list[int]) -> dict[str, float]:
+        return {"keep_rate": keep_rate(predictions)}
