@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,evals]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,evals,ml,train]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -23,8 +23,8 @@ demo: setup
 	$(BIN)/headroom eval run --suite configs/suites/demo.yaml --out reports/demo
 
 lint: setup
-	$(BIN)/ruff check headroom tests benchmarks
-	$(BIN)/ruff format --check headroom tests benchmarks
+	$(BIN)/ruff check headroom evals training tests benchmarks
+	$(BIN)/ruff format --check headroom evals training tests benchmarks
 
 typecheck: setup
 	$(BIN)/mypy

@@ -46,6 +46,7 @@ port_free() {
     python3 - "$1" <<'EOF'
 import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is no obstacle
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:

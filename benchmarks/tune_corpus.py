@@ -1,7 +1,7 @@
 """Benchmark policy tuning: trials per minute and default-vs-tuned results per content type.
 
 Usage: ``python benchmarks/tune_corpus.py [--corpus DIR] [--trials N] [--content-type T ...]
-[--out DIR] [--export-dir DIR] [--tracking-uri URI]`` (default corpus ``../shared/corpus``).
+[--out DIR] [--export-dir DIR] [--export-delta D] [--tracking-uri URI]`` (default corpus ``../shared/corpus``).
 For each content type it runs (or continues) a seeded study with mlflow tracking, exactly as
 ``headroom tune`` does, then prints per content type: files, trials run, wall seconds, trials
 per minute, cache hits, and the default policy's savings and retention next to the exported
@@ -44,6 +44,9 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--content-type", nargs="+", default=list(STUDY_TYPES), choices=sorted(CONTENT_TYPES))
     parser.add_argument("--out", type=Path, default=Path(".headroom/tune-bench"))
     parser.add_argument("--export-dir", type=Path, default=None)
+    parser.add_argument(
+        "--export-delta", type=float, default=None, help="retention drop allowed at export (default: δ)"
+    )
     parser.add_argument("--tracking-uri", default=None, help="mlflow URI ('none' disables tracking)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true")
@@ -81,7 +84,8 @@ def _row(args: argparse.Namespace, kind: str) -> dict[str, Any]:
     )
     if args.export_dir is not None:
         study = load_study(run.study, settings.storage_url())
-        row["exported"] = str(export_study(study, args.export_dir, name=f"tuned-{kind}").path)
+        done = export_study(study, args.export_dir, name=f"tuned-{kind}", delta=args.export_delta)
+        row["exported"] = str(done.path)
     return row
 
 

@@ -156,9 +156,10 @@ class ProsePolicy(_Frozen):
         60, "Fenced code blocks at or below this many tokens are preferred for keeping.", low=0, high=400
     )
     engine: Literal["auto", "kompress", "extractive"] = Field(
-        "auto",
-        description="auto/kompress: word-level Kompress model when the [ml] extra and a model are present "
-        "(else the extractive fallback, noted in the reason); extractive: sentence selection only.",
+        "extractive",
+        description="extractive: sentence selection (the default until a Kompress model beats it on the "
+        "QA benchmark); kompress: the word-level Kompress model at model_path (needs the [ml] extra; "
+        "falls back to extractive with the reason noted); auto: Kompress when a model is present.",
     )
     model_path: str | None = Field(
         None,

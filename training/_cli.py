@@ -12,7 +12,9 @@ from training.config import config_hash, load_config
 DEFAULT_OUT = Path(".runs") / "kompress"
 
 
-def run_training(config_path: str, overrides: Sequence[str], out: str | None, progress: bool = True) -> RunResult:
+def run_training(
+    config_path: str, overrides: Sequence[str], out: str | None, progress: bool = True
+) -> RunResult:
     """Load the config with overrides, train into ``out`` (default ``.runs/kompress/<name>-<hash>``)."""
     config = load_config(config_path, overrides)
     folder = Path(out) if out else DEFAULT_OUT / f"{config.name}-{config_hash(config)}"

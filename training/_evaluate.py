@@ -19,7 +19,9 @@ def flatten(
     A word with no sub-token (nothing the tokenizer can read) counts as kept: the runtime keeps
     what its model cannot score.
     """
-    scores, labels, must = [], [], []
+    scores: list[list[float]] = []
+    labels: list[int] = []
+    must: list[int] = []
     for r, row in enumerate(rows):
         scores.append([probs.get((r, w), 1.0) for w in range(len(row["words"]))])
         labels.extend(int(x) for x in row["labels"])

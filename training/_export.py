@@ -13,9 +13,13 @@ from training.config import TrainConfig
 
 FORMAT = "kompress/1"
 ADAPTER_DIR = "adapter"
+WORD_SCORE = "first"
+"""Training labels each word on its first sub-token, so the runtime reads that one."""
 
 
-def kompress_json(config: TrainConfig, metrics: Mapping[str, Any], training: Mapping[str, Any]) -> dict[str, Any]:
+def kompress_json(
+    config: TrainConfig, metrics: Mapping[str, Any], training: Mapping[str, Any]
+) -> dict[str, Any]:
     """The ``kompress.json`` descriptor the runtime reads."""
     return {
         "format": FORMAT,
@@ -24,6 +28,7 @@ def kompress_json(config: TrainConfig, metrics: Mapping[str, Any], training: Map
         "labels": list(LABELS),
         "max_length": config.max_length,
         "adapter": ADAPTER_DIR,
+        "word_score": WORD_SCORE,
         "metrics": dict(metrics),
         "training": dict(training),
     }
@@ -38,9 +43,13 @@ def export_model(
     if adapter.exists():
         shutil.rmtree(adapter)
     model.save_pretrained(str(adapter))
+    # peft's generated README names the machine-specific base path; MODEL_CARD.md is the card.
+    (adapter / "README.md").unlink(missing_ok=True)
     _portable_adapter_config(adapter / "adapter_config.json", config.base)
     descriptor = kompress_json(config, metrics, training)
-    (target / "kompress.json").write_text(json.dumps(descriptor, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (target / "kompress.json").write_text(
+        json.dumps(descriptor, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return target
 
 

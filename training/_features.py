@@ -28,7 +28,12 @@ class Chunk:
 
 
 def chunk_row(
-    row: int, words: Sequence[str], labels: Sequence[int], must: Sequence[bool], tokenizer: Any, max_length: int
+    row: int,
+    words: Sequence[str],
+    labels: Sequence[int],
+    must: Sequence[bool],
+    tokenizer: Any,
+    max_length: int,
 ) -> list[Chunk]:
     """Split one row into windows of at most ``max_length - 2`` sub-tokens at word boundaries."""
     encoded = tokenizer(list(words), is_split_into_words=True, add_special_tokens=False)

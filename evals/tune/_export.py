@@ -17,6 +17,7 @@ from optuna.trial import FrozenTrial
 from evals.stats import Bootstrap, mean_ci, savings_ci
 from evals.tune._pareto import chosen_trial
 from evals.tune._space import apply
+from evals.tune._storage import resolve_storage
 from headroom.errors import ConfigError
 from headroom.policy import Policy, Provenance, load_policy, policy_from_mapping
 
@@ -36,7 +37,7 @@ def load_study(name: str, storage: str) -> optuna.Study:
     """An existing study, with a clear error when it is not there."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        return optuna.load_study(study_name=name, storage=storage)
+        return optuna.load_study(study_name=name, storage=resolve_storage(storage))
     except KeyError as exc:
         raise ConfigError(f"no study named {name!r} in {storage}") from exc
 

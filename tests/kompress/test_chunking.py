@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from headroom.kompress._chunking import plan_chunks, reduce_word, score_words, split_by_lines
@@ -22,14 +24,14 @@ def test_chunks_cut_at_sentence_ends_and_overlap() -> None:
     assert _covers(chunks, 12)
     assert all(sum(counts[a:b]) <= 6 for a, b in chunks)
     assert chunks[0] == (0, 4)  # the second sentence does not fit: cut after the first
-    assert all(b2 > b1 for (_, b1), (_, b2) in zip(chunks, chunks[1:], strict=False))
+    assert all(b2 > b1 for (_, b1), (_, b2) in itertools.pairwise(chunks))
 
 
 def test_long_sentence_is_cut_mid_sentence_with_overlap() -> None:
     counts = [2] * 20
     chunks = plan_chunks(counts, [False] * 19 + [True], limit=8, overlap=2)
     assert _covers(chunks, 20)
-    assert all(a2 < b1 for (_, b1), (a2, _) in zip(chunks, chunks[1:], strict=False)), "windows overlap"
+    assert all(a2 < b1 for (_, b1), (a2, _) in itertools.pairwise(chunks)), "windows overlap"
 
 
 def test_a_word_longer_than_the_limit_still_gets_a_chunk() -> None:

@@ -146,7 +146,7 @@ def test_whole_kept_lines_are_not_sent_to_the_scorer() -> None:
 
 
 def test_missing_model_falls_back_to_extractive_with_a_note(tmp_path: object) -> None:
-    policy = Policy(prose=ProsePolicy(model_path=str(tmp_path)))
+    policy = Policy(prose=ProsePolicy(engine="kompress", model_path=str(tmp_path)))
     ctx = CompressContext(store=MemoryStore())
     assert isinstance(kompress_or_reason(PROSE, policy, ctx), str)
     out = ProseCompressor().compress(PROSE, policy, ctx)

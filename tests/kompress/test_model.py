@@ -72,6 +72,11 @@ def test_read_spec_rejects_unknown_formats_and_missing_models(tmp_path: Path) ->
     (tmp_path / "kompress.json").write_text(json.dumps({"format": "other/9"}))
     with pytest.raises(ConfigError):
         read_spec(tmp_path)
+    (tmp_path / "kompress.json").write_text(
+        json.dumps({"format": "kompress/1", "adapter": None, "word_score": "x"})
+    )
+    with pytest.raises(ConfigError, match="word_score"):
+        read_spec(tmp_path)
 
 
 def test_unavailable_reason_names_the_missing_model(tmp_path: Path) -> None:
@@ -91,8 +96,16 @@ def test_scores_every_word_of_long_text_through_overlapping_chunks(checkpoint: P
 
 
 @needs_ml
+def test_keep_label_selects_the_column_read_as_keep(checkpoint: Path) -> None:
+    lines = [["a", "few", "plain", "words"]]
+    keep_one = load_model(checkpoint, quantize=False).score_lines(lines)[0]
+    keep_zero = load_model(checkpoint, keep_label=0, quantize=False).score_lines(lines)[0]
+    assert [a + b for a, b in zip(keep_one, keep_zero, strict=True)] == pytest.approx([1.0] * 4)
+
+
+@needs_ml
 def test_prose_delegates_to_kompress_with_a_plain_checkpoint(checkpoint: Path) -> None:
-    policy = Policy(prose=ProsePolicy(model_path=str(checkpoint), min_tokens=10))
+    policy = Policy(prose=ProsePolicy(engine="kompress", model_path=str(checkpoint), min_tokens=10))
     ctx = CompressContext(store=MemoryStore(), query="river boats")
     out = ProseCompressor().compress(TEXT, policy, ctx)
     assert out.compressor == "kompress" and out.tokens_out < out.tokens_in

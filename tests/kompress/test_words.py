@@ -28,6 +28,10 @@ def test_render_never_joins_lines_and_keeps_indentation() -> None:
     assert out == "one three\n    five\nsix"
 
 
+def test_render_keeps_crlf_line_ends() -> None:
+    assert render(layout("a b c\r\nd e\r\n"), [True, False, True, True, True]) == "a c\r\nd e\r\n"
+
+
 def test_render_keeps_untouched_lines_byte_identical() -> None:
     words = layout("a  b\tc\nd e")
     assert render(words, [True] * 5) == "a  b\tc\nd e"

@@ -42,7 +42,9 @@ class AlignStats:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
 
 
-def align(original: Sequence[str], compressed: Sequence[str], window: int = WINDOW) -> tuple[list[int], float]:
+def align(
+    original: Sequence[str], compressed: Sequence[str], window: int = WINDOW
+) -> tuple[list[int], float]:
     """Keep labels for ``original`` and the share of ``compressed`` words that aligned."""
     labels = [0] * len(original)
     keys = [normalise(w) or w for w in original]
@@ -115,7 +117,11 @@ def write_pairs(path: Path, pairs: Iterable[Pair]) -> int:
     count = 0
     with path.open("a", encoding="utf-8") as handle:
         for pair in pairs:
-            record = {"original": pair.original, "compressed": pair.compressed, "source": pair.source}
+            record: dict[str, object] = {
+                "original": pair.original,
+                "compressed": pair.compressed,
+                "source": pair.source,
+            }
             if pair.must_keep:
                 record["must_keep"] = list(pair.must_keep)
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

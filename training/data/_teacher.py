@@ -82,7 +82,9 @@ async def teach(
             await asyncio.sleep(max(0.0, last + gap - time.monotonic()))
             last = time.monotonic()
             prompt = INSTRUCTION.format(percent=round(options.rate * 100)) + "\n\n" + text
-            request = Request([{"role": "user", "content": prompt}], options.model, max_tokens=options.max_tokens)
+            request = Request(
+                [{"role": "user", "content": prompt}], options.model, max_tokens=options.max_tokens
+            )
             answer = (await provider.generate(request)).text.strip()
             done[key] = _append(cache, key, source, text, answer, options)
         entry = done[key]
@@ -107,6 +109,8 @@ def _append(
     return entry
 
 
-def teach_sync(provider: Provider, texts: Iterable[tuple[str, str]], cache: Path, options: TeacherOptions) -> list[Pair]:
+def teach_sync(
+    provider: Provider, texts: Iterable[tuple[str, str]], cache: Path, options: TeacherOptions
+) -> list[Pair]:
     """:func:`teach` for synchronous callers."""
     return asyncio.run(teach(provider, texts, cache, options))

@@ -37,7 +37,12 @@ class Row:
 
     def as_dict(self) -> dict[str, object]:
         """The row as a ``datasets`` record."""
-        return {"words": self.words, "labels": self.labels, "must_keep": self.must_keep, "source": self.source}
+        return {
+            "words": self.words,
+            "labels": self.labels,
+            "must_keep": self.must_keep,
+            "source": self.source,
+        }
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:

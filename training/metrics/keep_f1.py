@@ -26,7 +26,9 @@ class KeepF1(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no type h
             description="F1 of the keep class against the gold keep labels.",
             citation="",
             inputs_description="predictions, references: per-word keep decisions and gold labels (1/0).",
-            features=datasets.Features({"predictions": datasets.Value("int8"), "references": datasets.Value("int8")}),
+            features=datasets.Features(
+                {"predictions": datasets.Value("int8"), "references": datasets.Value("int8")}
+            ),
         )
 
     def _compute(self, predictions: list[int], references: list[int]) -> dict[str, float]:

@@ -22,7 +22,9 @@ class MustKeepRecall(evaluate.Metric):  # type: ignore[misc]  # evaluate ships n
             description="Share of must-keep words the predictions keep.",
             citation="",
             inputs_description="predictions: per-word keep decisions (1/0); references: must-keep mask (1/0).",
-            features=datasets.Features({"predictions": datasets.Value("int8"), "references": datasets.Value("int8")}),
+            features=datasets.Features(
+                {"predictions": datasets.Value("int8"), "references": datasets.Value("int8")}
+            ),
         )
 
     def _compute(self, predictions: list[int], references: list[int]) -> dict[str, float]:

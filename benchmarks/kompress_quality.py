@@ -1,0 +1,224 @@
+"""Kompress answer retention on the corpus QA sets, beside the extractive fallback, in one run.
+
+    python benchmarks/kompress_quality.py CORPUS_DIR [--model DIR] [--rate 0.45] [--json PATH]
+
+For every question of the corpus QA files (COVID-QA SQuAD articles, NQ-open oracle passages,
+key-value retrieval records) the context is compressed with the question as the query, once by
+Kompress (the word-level model, default: the bundled model) and once by the extractive prose
+compressor, at the same keep rate. Per engine it reports the compression ratio (tokens in / out,
+o200k_base, marker included) and whether the gold answer survived:
+
+* ``answer``: every content word of the gold answer (lower-cased, punctuation stripped, stopwords
+  ignored) is still among the output's words;
+* ``verbatim``: the gold answer appears verbatim (case and spacing normalised).
+
+The headline is the share of questions whose answer survived at a ratio of 2× or more. Files of
+the default training recipe's test split are marked ``held_out``; the others were seen (or used
+for checkpoint selection) in training. Without a corpus it says so and exits 0. Needs ``[ml]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from headroom.ccr import MemoryStore
+from headroom.compressors import CompressContext
+from headroom.compressors._base import Compressed
+from headroom.compressors._prose import ProseCompressor
+from headroom.policy import Policy, ProsePolicy
+
+STOP = frozenset(
+    "a an the of in on at to for and or by with from as is are was were be it its that this".split()
+)
+HELD_OUT = frozenset({"covidqa-squad-article20.json"})
+TARGET_RATIO = 2.0
+_WORD = re.compile(r"[\w.-]+")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question: where it came from, its context, the question and gold answers."""
+
+    file: str
+    context: str
+    question: str
+    answers: tuple[str, ...]
+
+
+def squad_items(path: Path) -> Iterator[Item]:
+    """COVID-QA questions (answer text spans of one article)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for article in data["data"]:
+        for paragraph in article["paragraphs"]:
+            for qa in paragraph["qas"]:
+                answers = tuple(str(a["text"]) for a in qa["answers"])
+                yield Item(path.name, paragraph["context"], qa["question"], answers)
+
+
+def nq_items(path: Path) -> Iterator[Item]:
+    """NQ-open oracle: the gold passage and the question."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        ctx = record["ctxs"][0]
+        context = f"{ctx['title']}\n{ctx['text']}"
+        yield Item(path.name, context, record["question"], tuple(record["answers"]))
+
+
+def kv_items(path: Path) -> Iterator[Item]:
+    """Key-value retrieval: 140 JSON pairs, one per line; the answer is the queried key's value."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        body = ",\n".join(f'  "{k}": "{v}"' for k, v in record["ordered_kv_records"])
+        question = (
+            f'Extract the value corresponding to the specified key in the JSON object. Key: "{record["key"]}"'
+        )
+        yield Item(path.name, "{\n" + body + "\n}", question, (record["value"],))
+
+
+def corpus_items(root: Path) -> list[Item]:
+    """Every question of the corpus QA files."""
+    qa = root / "qa"
+    items: list[Item] = []
+    for path in sorted(qa.glob("covidqa-squad-*.json")):
+        items.extend(squad_items(path))
+    for path in sorted(qa.glob("*nq-open*.jsonl")):
+        items.extend(nq_items(path))
+    for path in sorted(qa.glob("*kv-retrieval*.jsonl")):
+        items.extend(kv_items(path))
+    return items
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words without edge punctuation, stopwords dropped."""
+    found = {w.strip(".-").lower() for w in _WORD.findall(text)}
+    return {w for w in found if w and w not in STOP}
+
+
+def squash(text: str) -> str:
+    """Lower case with runs of whitespace as one space."""
+    return " ".join(text.lower().split())
+
+
+def survives(answers: tuple[str, ...], output: str) -> tuple[bool, bool]:
+    """(all content words of some answer survive, some answer survives verbatim)."""
+    kept = content_words(output)
+    words_ok = any(content_words(a) <= kept for a in answers)
+    verbatim = any(squash(a) in squash(output) for a in answers)
+    return words_ok, verbatim
+
+
+def kompress_engine(model_dir: Path | None) -> Callable[[str, Policy, CompressContext], Compressed]:
+    """Kompress with the model's scores cached per text (they do not depend on the query)."""
+    from headroom.kompress import KompressCompressor, load_model
+
+    model = load_model(model_dir)
+
+    @functools.lru_cache(maxsize=64)
+    def cached(lines: tuple[tuple[str, ...], ...]) -> tuple[tuple[float, ...], ...]:
+        return tuple(tuple(s) for s in model.score_lines([list(line) for line in lines]))
+
+    def scorer(lines: list[list[str]]) -> list[list[float]]:
+        return [list(s) for s in cached(tuple(tuple(line) for line in lines))]
+
+    return KompressCompressor(scorer=scorer).compress
+
+
+def measure(items: list[Item], engines: dict[str, Any], rate: float) -> list[dict[str, Any]]:
+    """One result row per question and engine."""
+    rows = []
+    for item in items:
+        for name, (compress, policy) in engines.items():
+            ctx = CompressContext(store=MemoryStore(), query=item.question)
+            out = compress(item.context, policy, ctx)
+            words_ok, verbatim = survives(item.answers, out.text)
+            ratio = out.tokens_in / max(out.tokens_out, 1)
+            rows.append(
+                {
+                    "engine": name,
+                    "file": item.file,
+                    "held_out": item.file in HELD_OUT,
+                    "ratio": ratio,
+                    "answer": words_ok,
+                    "verbatim": verbatim,
+                    "reason": out.reason,
+                }
+            )
+    return rows
+
+
+def summarise(rows: list[dict[str, Any]], **where: Any) -> dict[str, Any]:
+    """Shares and mean ratio over the rows matching ``where``."""
+    chosen = [r for r in rows if all(r[k] == v for k, v in where.items())]
+    n = len(chosen)
+    if not n:
+        return {"questions": 0}
+    at_target = [r for r in chosen if r["ratio"] >= TARGET_RATIO]
+    return {
+        "questions": n,
+        "mean_ratio": round(sum(r["ratio"] for r in chosen) / n, 2),
+        "share_at_2x": round(len(at_target) / n, 3),
+        "answer_survives": round(sum(r["answer"] for r in chosen) / n, 3),
+        "answer_survives_at_2x": round(sum(r["answer"] for r in at_target) / n, 3),
+        "verbatim_survives": round(sum(r["verbatim"] for r in chosen) / n, 3),
+    }
+
+
+def report(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per engine: overall, held-out, and per file."""
+    out: dict[str, Any] = {}
+    for engine in dict.fromkeys(r["engine"] for r in rows):
+        files = dict.fromkeys(r["file"] for r in rows)
+        out[engine] = {
+            "all": summarise(rows, engine=engine),
+            "held_out": summarise(rows, engine=engine, held_out=True),
+            "files": {f: summarise(rows, engine=engine, file=f) for f in files},
+        }
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("corpus", type=Path, nargs="?", default=Path("../shared/corpus"))
+    parser.add_argument("--model", type=Path, default=None, help="Kompress model dir (default: bundled)")
+    parser.add_argument(
+        "--rate", type=float, default=0.45, help="keep rate (share of tokens) for both engines"
+    )
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if not (args.corpus / "qa").is_dir():
+        print(f"no corpus QA sets at {args.corpus / 'qa'}; nothing to measure")
+        return 0
+    items = corpus_items(args.corpus)
+    kompress_policy = Policy(prose=ProsePolicy(keep_rate=args.rate, min_tokens=0, engine="kompress"))
+    extractive_policy = Policy(prose=ProsePolicy(keep_rate=args.rate, min_tokens=0, engine="extractive"))
+    engines = {
+        "kompress": (kompress_engine(args.model), kompress_policy),
+        "extractive": (ProseCompressor().compress, extractive_policy),
+    }
+    result = report(measure(items, engines, args.rate))
+    result["settings"] = {
+        "rate": args.rate,
+        "model": str(args.model or "bundled default"),
+        "items": len(items),
+    }
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

