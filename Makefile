@@ -18,9 +18,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 setup: $(STAMP)
 
+# The main job: compress the sample conversation; tune the log and JSON sections briefly on the bundled
+# demo corpus; export the winner; evaluate default (before) and tuned (after) on the demo suite.
+DEMO := reports/demo
 demo: setup
 	$(BIN)/headroom demo
-	$(BIN)/headroom eval run --suite configs/suites/demo.yaml --out reports/demo
+	rm -rf $(DEMO)
+	$(BIN)/headroom tune --corpus evals/data/demo/corpus --content-type json --trials 40 --no-latency --out $(DEMO)/tune
+	$(BIN)/headroom tune --corpus evals/data/demo/corpus --content-type log --trials 40 --no-latency --out $(DEMO)/tune
+	$(BIN)/headroom tune export headroom-json --storage sqlite:///$(DEMO)/tune/optuna.db --name demo-json --out $(DEMO)
+	$(BIN)/headroom tune export headroom-log --storage sqlite:///$(DEMO)/tune/optuna.db --base $(DEMO)/demo-json.yaml --name demo-tuned --out $(DEMO)
+	$(BIN)/headroom eval run --suite configs/suites/demo.yaml --policy default --policy $(DEMO)/demo-tuned.yaml --out $(DEMO)/eval
 
 lint: setup
 	$(BIN)/ruff check headroom evals training tests benchmarks

@@ -1,4 +1,5 @@
-"""Write headroom/data/sample_conversation.json: the demo conversation the main job compresses.
+"""Write headroom/data/sample_conversation.json (the demo conversation the main job compresses) and
+evals/data/demo/corpus/ (the same kinds of tool output, as a tiny corpus the main job tunes on).
 
 Everything in it is written by this script (deterministic, seeded): an OpenAI-chat agent session
 debugging a payment timeout, with test output, grep results, a source file, a JSON API
@@ -274,7 +275,29 @@ def conversation() -> list[dict[str, object]]:
     return messages
 
 
+CORPUS = Path(__file__).resolve().parents[1] / "evals" / "data" / "demo" / "corpus"
+
+
+def write_corpus() -> None:
+    """The same tool outputs as a tiny corpus (one folder per kind) for the main job's tuning step."""
+    rng.seed(11)  # a second, different draw of the same generators
+    files = {
+        "log/pytest.log": pytest_output(),
+        "log/server.log": server_log(),
+        "json/orders.json": orders_json(),
+        "code/payment.py": source_file(),
+        "diff/config.patch": diff_output(),
+        "html/timeouts.html": docs_html(),
+    }
+    for rel, text in files.items():
+        path = CORPUS / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    print(f"wrote {CORPUS}")
+
+
 if __name__ == "__main__":
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(conversation(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
+    write_corpus()

@@ -108,7 +108,10 @@ class Suite(_Frozen):
         chosen = self.policies.get(name_or_path, name_or_path)
         if chosen == DEFAULT_POLICY:
             return Policy()
-        named = load_policy(self.path(chosen))
+        # Suite entries are relative to the suite file; a path the user typed, to where they stand.
+        given = Path(chosen)
+        from_user = name_or_path not in self.policies and given.exists()
+        named = load_policy(given if from_user else self.path(chosen))
         if named.name == DEFAULT_POLICY and name_or_path in self.policies:
             return named.model_copy(update={"name": name_or_path})
         return named
