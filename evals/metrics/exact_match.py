@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import datasets
 import evaluate
 
+from evals.metrics._info import answer_metric_info
 from evals.metrics._text import exact_match, mean
 
 _DESCRIPTION = "Share of predictions equal to one of their gold answers after normalisation."
@@ -23,17 +23,7 @@ class ExactMatch(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no ty
     """Exact match after lower-casing, dropping articles and splitting on punctuation."""
 
     def _info(self) -> Any:
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation="",
-            inputs_description=_INPUTS,
-            features=datasets.Features(
-                {
-                    "predictions": datasets.Value("string"),
-                    "references": datasets.Sequence(datasets.Value("string")),
-                }
-            ),
-        )
+        return answer_metric_info(_DESCRIPTION, _INPUTS)
 
     def _compute(self, predictions: list[str], references: list[list[str]]) -> dict[str, float]:
         return {"exact_match": mean(exact_match(p, r) for p, r in zip(predictions, references, strict=True))}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import datasets
 import evaluate
 
+from evals.metrics._info import answer_metric_info
 from evals.metrics._text import mean, token_f1
 
 _DESCRIPTION = "SQuAD-style token F1 of each prediction against its best-matching gold answer."
@@ -23,17 +23,7 @@ class TokenF1(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no type 
     """Word-overlap F1; punctuation separates words so paths and hosts earn partial credit."""
 
     def _info(self) -> Any:
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation="",
-            inputs_description=_INPUTS,
-            features=datasets.Features(
-                {
-                    "predictions": datasets.Value("string"),
-                    "references": datasets.Sequence(datasets.Value("string")),
-                }
-            ),
-        )
+        return answer_metric_info(_DESCRIPTION, _INPUTS)
 
     def _compute(self, predictions: list[str], references: list[list[str]]) -> dict[str, float]:
         return {"token_f1": mean(token_f1(p, r) for p, r in zip(predictions, references, strict=True))}

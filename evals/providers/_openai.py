@@ -142,13 +142,18 @@ def parse_chat_response(body: Mapping[str, Any]) -> Response:
 
 
 def _chat_usage(usage: Any) -> Usage:
+    return _usage(usage, "prompt_tokens", "completion_tokens")
+
+
+def _usage(usage: Any, input_key: str, output_key: str) -> Usage:
+    """Chat says prompt/completion tokens, Responses input/output; both nest cached tokens alike."""
     if not isinstance(usage, dict):
         return Usage()
-    details = _details(usage, "prompt_tokens_details")
+    details = _details(usage, f"{input_key}_details")
     return Usage(
-        input_tokens=_int(usage.get("prompt_tokens")),
+        input_tokens=_int(usage.get(input_key)),
         cache_read_tokens=_int(details.get("cached_tokens")),
-        output_tokens=_int(usage.get("completion_tokens")),
+        output_tokens=_int(usage.get(output_key)),
     )
 
 
@@ -263,14 +268,7 @@ def parse_responses_response(body: Mapping[str, Any]) -> Response:
 
 
 def _responses_usage(usage: Any) -> Usage:
-    if not isinstance(usage, dict):
-        return Usage()
-    details = _details(usage, "input_tokens_details")
-    return Usage(
-        input_tokens=_int(usage.get("input_tokens")),
-        cache_read_tokens=_int(details.get("cached_tokens")),
-        output_tokens=_int(usage.get("output_tokens")),
-    )
+    return _usage(usage, "input_tokens", "output_tokens")
 
 
 def _responses_stop(body: Mapping[str, Any]) -> str | None:

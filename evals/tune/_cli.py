@@ -10,6 +10,8 @@ from typing import Any
 from evals.suite import Suite, load_suite, suite_hash
 from evals.tune._corpus import CONTENT_TYPES, content_type
 from evals.tune._export import DEFAULT_EXPORT_DIR, Export, export_study, load_study
+from evals.tune._shaping_study import CONTENT_TYPE as SHAPING
+from evals.tune._shaping_study import export_shaping
 from evals.tune._study import DEFAULT_OUT, StudyRun, TuneSettings, run_study
 from headroom.errors import ConfigError
 from headroom.policy import Policy, load_policy
@@ -63,6 +65,11 @@ def _content_types(chosen: str | None, suite: Suite | None) -> list[str]:
         content_type(chosen)
         return [chosen]
     listed = suite.tune.content_types if suite is not None and suite.tune is not None else []
+    if "shaping" in listed:
+        raise ConfigError(
+            "the suite's tune.content_types lists 'shaping': that study asks a provider rather than "
+            "compressing a corpus, so it runs only when named: headroom tune --content-type shaping --suite FILE"
+        )
     for name in listed:
         content_type(name)
     return list(listed) or list(CONTENT_TYPES)
@@ -80,7 +87,9 @@ def export(options: Mapping[str, Any]) -> Export:
     storage = options.get("storage") or _default_storage()
     study = load_study(options["study"], storage)
     base_path = options.get("base")
-    return export_study(
+    # The shaping study has its own objectives (output tokens, quality) and so its own rule.
+    write = export_shaping if study.user_attrs.get("content_type") == SHAPING else export_study
+    return write(
         study,
         out_dir=Path(options.get("out") or DEFAULT_EXPORT_DIR),
         name=options.get("name"),

@@ -14,14 +14,18 @@ import click
 
 from headroom.cli._common import friendly_errors
 
-CONTENT_TYPES = ("json", "log", "code", "search", "diff", "html", "prose", "table")
+CONTENT_TYPES = ("json", "log", "code", "search", "diff", "html", "prose", "table", "shaping")
 _PATH = click.Path(path_type=Path)
 
 
 @click.group("tune", invoke_without_command=True)
 @click.option("--corpus", type=click.Path(path_type=Path, file_okay=False), help="Corpus directory.")
 @click.option("--suite", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Suite YAML.")
-@click.option("--content-type", type=click.Choice(CONTENT_TYPES), help="One study (default: all).")
+@click.option(
+    "--content-type",
+    type=click.Choice(CONTENT_TYPES),
+    help="One study (default: every corpus study; shaping needs --suite and runs only when named).",
+)
 @click.option("--trials", type=click.IntRange(min=1), help="Trials per study (default 200).")
 @click.option("--timeout", type=float, help="Stop starting trials after this many seconds.")
 @click.option("--storage", help="Optuna storage URL (default sqlite:///<out>/optuna.db).")
@@ -42,6 +46,9 @@ def tune_group(ctx: click.Context, /, as_json: bool, **options: Any) -> None:
     if ctx.invoked_subcommand is not None:
         return
     with friendly_errors():
+        if options.get("content_type") == "shaping":
+            _tune_shaping(options, as_json)
+            return
         from evals.tune._cli import describe, tune
 
         runs = tune(options)
@@ -51,13 +58,20 @@ def tune_group(ctx: click.Context, /, as_json: bool, **options: Any) -> None:
             click.echo("\n".join(describe(r) for r in runs))
 
 
+def _tune_shaping(options: dict[str, Any], as_json: bool) -> None:
+    from evals.tune._shaping_study import describe_shaping, tune_shaping
+
+    run = tune_shaping(options)
+    click.echo(json.dumps([run.summary]) if as_json else describe_shaping(run))
+
+
 @tune_group.command("export")
 @click.argument("study")
 @click.option("--storage", help="Optuna storage URL (default sqlite:///.headroom/tune/optuna.db).")
 @click.option("--name", help="Policy name and file stem (default: the study name).")
 @click.option("--out", type=_PATH, help="Folder (default configs/policies/tuned/).")
 @click.option("--base", type=_PATH, help="Policy to merge the tuned section into (default: the study's).")
-@click.option("--delta", type=float, help="Retention drop allowed (default: the study's δ).")
+@click.option("--delta", type=float, help="Retention (shaping: quality) drop allowed (default: the study's δ).")
 def export_command(**options: Any) -> None:
     """Write the study's max-savings trial within the constraint as a policy with provenance."""
     with friendly_errors():
@@ -65,8 +79,16 @@ def export_command(**options: Any) -> None:
 
         done = export(options)
         metrics = done.policy.provenance.metrics if done.policy.provenance else {}
-        click.echo(
-            f"{done.path}: trial {done.trial}, savings {metrics.get('savings')}, "
-            f"retention {metrics.get('retention')} (baseline {metrics.get('baseline_savings')}, "
-            f"{metrics.get('baseline_retention')})"
+        click.echo(f"{done.path}: trial {done.trial}, {_export_metrics(metrics)}")
+
+
+def _export_metrics(metrics: dict[str, Any]) -> str:
+    if metrics.get("content_type") == "shaping":
+        return (
+            f"output tokens {metrics.get('output_tokens')}, quality {metrics.get('quality')} "
+            f"(baseline {metrics.get('baseline_output_tokens')}, {metrics.get('baseline_quality')})"
         )
+    return (
+        f"savings {metrics.get('savings')}, retention {metrics.get('retention')} "
+        f"(baseline {metrics.get('baseline_savings')}, {metrics.get('baseline_retention')})"
+    )
