@@ -68,7 +68,8 @@ def _content_types(chosen: str | None, suite: Suite | None) -> list[str]:
     if "shaping" in listed:
         raise ConfigError(
             "the suite's tune.content_types lists 'shaping': that study asks a provider rather than "
-            "compressing a corpus, so it runs only when named: headroom tune --content-type shaping --suite FILE"
+            "compressing a corpus, so it runs only when named: "
+            "headroom tune --content-type shaping --suite FILE"
         )
     for name in listed:
         content_type(name)

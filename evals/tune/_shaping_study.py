@@ -101,7 +101,7 @@ def suite_cases(suite: Suite) -> list[ShapingCase]:
 
 
 def tune_shaping(options: Mapping[str, Any], provider: Provider | None = None) -> ShapingRun:
-    """``headroom tune --content-type shaping`` from CLI-shaped options (``provider`` overrides the suite's)."""
+    """``headroom tune --content-type shaping`` from CLI options; ``provider`` overrides the suite's."""
     if not options.get("suite"):
         raise ConfigError(
             "--content-type shaping needs --suite FILE: the study sends the suite's probes (and "
@@ -261,9 +261,10 @@ def describe_shaping(run: ShapingRun) -> str:
         return "\n".join(lines)
     metrics = chosen["metrics"]
     change = metrics["output_tokens"] / base.output_tokens - 1.0 if base.output_tokens else 0.0
+    drop = metrics["quality"] - metrics["baseline_quality"]
     lines.append(
         f"  chosen trial {chosen['trial']}: {metrics['output_tokens']:.1f} output tokens ({change:+.1%}), "
-        f"quality {metrics['quality']:.3f} ({metrics['quality'] - base.quality:+.3f} vs baseline, "
+        f"quality {metrics['quality']:.3f} ({drop:+.3f} vs baseline, "
         f"δ {metrics['delta']})"
     )
     lines.append(f"  params: {chosen['params']}")

@@ -71,7 +71,9 @@ def _tune_shaping(options: dict[str, Any], as_json: bool) -> None:
 @click.option("--name", help="Policy name and file stem (default: the study name).")
 @click.option("--out", type=_PATH, help="Folder (default configs/policies/tuned/).")
 @click.option("--base", type=_PATH, help="Policy to merge the tuned section into (default: the study's).")
-@click.option("--delta", type=float, help="Retention (shaping: quality) drop allowed (default: the study's δ).")
+@click.option(
+    "--delta", type=float, help="Retention (shaping: quality) drop allowed (default: the study's δ)."
+)
 def export_command(**options: Any) -> None:
     """Write the study's max-savings trial within the constraint as a policy with provenance."""
     with friendly_errors():
