@@ -92,7 +92,7 @@ def bars(title: str, groups: Sequence[BarGroup], y_label: str, unit: str = "") -
     slot = span_x / max(len(groups), 1)
     width = max(slot * 0.8 / max(len(order), 1), 1.0)
     parts.append(
-        f'<text x="{_PAD - 4}" y="{_PAD - 20}" font-size="10" text-anchor="end">{top:.4g}{unit}</text>'
+        f'<text x="{_PAD + 4}" y="{_PAD - 20}" font-size="10" text-anchor="start">max {top:.4g}{unit}</text>'
     )
     for i, group in enumerate(groups):
         left = _PAD + i * slot + slot * 0.1
@@ -106,7 +106,7 @@ def bars(title: str, groups: Sequence[BarGroup], y_label: str, unit: str = "") -
             )
         parts.append(
             f'<text x="{left + slot * 0.4:.1f}" y="{_H - _PAD + 14}" font-size="9" text-anchor="middle">'
-            f"{escape(group.label[:14])}</text>"
+            f"{escape(group.label[:20])}</text>"
         )
     parts.extend(_legend(order, _H + 4))
     parts.append("</svg>")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -102,8 +103,9 @@ def session_cost_plot(runs: Sequence[PolicyRun]) -> str:
 
 
 def _session_label(session: Mapping[str, Any], index: int) -> str:
-    name = session.get("session_id") or session.get("source") or f"session {index + 1}"
-    return Path(str(name)).name
+    name = session.get("source") or session.get("session_id") or f"session {index + 1}"
+    # "traces/ops-agent.jsonl#2" → "ops-agent#2": the file stem and which session of it.
+    return re.sub(r"\.(jsonl?|md|traj|out)(?=#|$)", "", Path(str(name)).name)
 
 
 def _cost(session: Mapping[str, Any], arm: str) -> float:

@@ -181,6 +181,12 @@ class ProsePolicy(_Frozen):
         high=1.0,
     )
     quantize: bool = Field(True, description="Run Kompress with int8 dynamic quantization on CPU.")
+    backend: Literal["auto", "torch", "onnx"] = Field(
+        "auto",
+        description="Kompress inference backend: onnx exports the model once (cached, int8 when quantize) "
+        "and runs it with onnxruntime; torch runs the torch module; auto: onnx when onnxruntime is "
+        "installed, else torch (also torch when the export fails).",
+    )
 
 
 class CodePolicy(_Frozen):

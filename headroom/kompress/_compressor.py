@@ -89,7 +89,12 @@ class KompressCompressor:
     def _scorer_for(self, settings: ProsePolicy) -> Scorer:
         if self._scorer is not None:
             return self._scorer
-        model = load_model(settings.model_path, keep_label=settings.keep_label, quantize=settings.quantize)
+        model = load_model(
+            settings.model_path,
+            keep_label=settings.keep_label,
+            quantize=settings.quantize,
+            backend=settings.backend,
+        )
         return model.score_lines
 
     def _assemble(

@@ -23,6 +23,7 @@ from typing import Any, cast
 
 from headroom.errors import ConfigError, MissingDependency
 from headroom.kompress._chunking import WordReduce, score_words, split_by_lines
+from headroom.kompress._onnx import Backend, onnx_classifier, onnx_missing, resolve_backend
 from headroom.kompress._words import sentence_ends
 
 FORMAT = "kompress/1"
@@ -32,6 +33,7 @@ DEFAULT_MAX_LENGTH = 256
 DEFAULT_KEEP_LABEL = 1
 BATCH_SIZE = 16
 _ML_HINT = "torch and transformers (for Kompress)"
+log = logging.getLogger(__name__)
 
 
 def default_model_dir() -> Path:
@@ -178,15 +180,36 @@ class KompressModel:
 
 
 def load_model(
-    model_path: str | Path | None = None, *, keep_label: int | None = None, quantize: bool = True
+    model_path: str | Path | None = None,
+    *,
+    keep_label: int | None = None,
+    quantize: bool = True,
+    backend: Backend = "torch",
 ) -> KompressModel:
-    """Load (once per directory and options) the model at ``model_path`` or the bundled default."""
+    """Load (once per directory and options) the model at ``model_path`` or the bundled default.
+
+    ``backend``: ``torch`` runs the module (int8 via torch dynamic quantization); ``onnx`` exports it
+    once to ONNX (int8 via onnxruntime dynamic quantization, cached) and runs it with onnxruntime;
+    ``auto`` is ``onnx`` when onnxruntime is importable, else ``torch``.
+    """
     model_dir = Path(model_path) if model_path else default_model_dir()
-    return _load(str(model_dir.resolve()), keep_label, quantize)
+    chosen = resolve_backend(backend)
+    if backend == "onnx" and onnx_missing():
+        raise MissingDependency(f"onnxruntime and onnx ({', '.join(onnx_missing())} missing)", extra="ml")
+    key = str(model_dir.resolve())
+    if backend != "auto" or chosen == "torch":
+        return _load(key, keep_label, quantize, chosen)
+    try:
+        return _load(key, keep_label, quantize, "onnx")
+    except (MissingDependency, ConfigError):
+        raise
+    except Exception as exc:  # an export the exporter cannot handle: the torch path still works
+        log.warning("kompress: ONNX backend unavailable for %s (%s); using torch", key, exc)
+        return _load(key, keep_label, quantize, "torch")
 
 
 @functools.lru_cache(maxsize=4)
-def _load(model_dir: str, keep_label: int | None, quantize: bool) -> KompressModel:
+def _load(model_dir: str, keep_label: int | None, quantize: bool, backend: str) -> KompressModel:
     spec = read_spec(Path(model_dir), keep_label)
     missing = missing_modules(adapter=spec.adapter is not None)
     if missing:
@@ -204,7 +227,9 @@ def _load(model_dir: str, keep_label: int | None, quantize: bool) -> KompressMod
         if spec.adapter is not None:
             model = _merge_adapter(model, spec.adapter)
         model.eval()
-        if quantize:
+        if backend == "onnx":
+            model = _to_onnx(model, spec, quantize)
+        elif quantize:
             model = _quantize(model)
     return KompressModel(tokenizer, model, replace(spec, max_length=min(spec.max_length, _positions(model))))
 
@@ -221,6 +246,11 @@ def _quantize(model: Any) -> Any:
 
     quantize_dynamic: Any = torch.ao.quantization.quantize_dynamic
     return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def _to_onnx(model: Any, spec: ModelSpec, quantize: bool) -> Any:
+    dirs = [spec.weights] if spec.adapter is None else [spec.weights, spec.adapter]
+    return onnx_classifier(model, dirs, quantize, _cpu_threads())
 
 
 def _merge_adapter(model: Any, adapter: Path) -> Any:

@@ -1,0 +1,177 @@
+"""ONNX Runtime backend for Kompress: export the loaded model once, quantize it to int8, run it.
+
+The merged token classifier is exported with ``torch.onnx.export`` (dynamic batch and sequence
+axes), optionally quantized with ``onnxruntime.quantization.quantize_dynamic`` (per-channel int8
+weights), and cached under the user cache dir keyed by a hash of the weight files, the options
+and the library versions, so the export cost is paid once per model. At inference the session
+stands in for the torch module: :class:`OnnxClassifier` is called like a Hugging Face model and
+returns an object whose ``logits`` is a torch tensor.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib.util
+import logging
+import os
+import tempfile
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+Backend = Literal["auto", "torch", "onnx"]
+OPSET = 17
+_INPUTS = ("input_ids", "attention_mask")
+_WEIGHT_SUFFIXES = (".json", ".safetensors", ".bin", ".txt", ".model")
+_HASH_BLOCK = 1 << 20
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def onnx_missing() -> tuple[str, ...]:
+    """The modules the ONNX backend needs that cannot be imported (empty when it can run)."""
+    return tuple(n for n in ("onnxruntime", "onnx") if importlib.util.find_spec(n) is None)
+
+
+def resolve_backend(backend: Backend) -> Literal["torch", "onnx"]:
+    """``auto`` → ``onnx`` when onnxruntime and onnx import, else ``torch``."""
+    if backend == "auto":
+        return "torch" if onnx_missing() else "onnx"
+    return backend
+
+
+def cache_dir() -> Path:
+    """Where exported models are kept (``HEADROOM_CACHE_DIR`` overrides the platform cache dir)."""
+    root = os.environ.get("HEADROOM_CACHE_DIR")
+    if root:
+        return Path(root).expanduser() / "kompress-onnx"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("headroom")) / "kompress-onnx"
+
+
+def content_hash(dirs: list[Path], options: str) -> str:
+    """Hash of the weight and config files in ``dirs`` (contents, not times) plus ``options``."""
+    digest = hashlib.sha256(options.encode())
+    for folder in dirs:
+        for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in _WEIGHT_SUFFIXES):
+            digest.update(path.name.encode())
+            with path.open("rb") as handle:
+                while block := handle.read(_HASH_BLOCK):
+                    digest.update(block)
+    return digest.hexdigest()[:24]
+
+
+def options_key(quantize: bool) -> str:
+    """The export options and library versions an exported file depends on."""
+    import onnxruntime
+    import torch
+
+    return f"opset={OPSET};int8={quantize};torch={torch.__version__};ort={onnxruntime.__version__}"
+
+
+def export(model: Any, path: Path) -> None:
+    """Export a token classifier taking ``input_ids`` and ``attention_mask`` to ONNX at ``path``."""
+    import torch
+
+    ids = torch.ones((2, 16), dtype=torch.long)
+    dynamic = {name: {0: "batch", 1: "sequence"} for name in (*_INPUTS, "logits")}
+    with _quiet(), torch.inference_mode():
+        torch.onnx.export(
+            _logits_only(model),
+            (ids, torch.ones_like(ids)),
+            str(path),
+            input_names=list(_INPUTS),
+            output_names=["logits"],
+            dynamic_axes=dynamic,
+            opset_version=OPSET,
+            dynamo=False,
+        )
+
+
+def quantize(src: Path, dst: Path) -> None:
+    """Dynamic int8 quantization (per-channel QInt8 weights) of the ONNX model at ``src``."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with _quiet():
+        quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8)
+
+
+def exported_model(model: Any, weight_dirs: list[Path], int8: bool) -> Path:
+    """The cached ONNX file for ``model`` (exporting, and quantizing, on first use)."""
+    key = content_hash(weight_dirs, options_key(int8))
+    target = cache_dir() / f"{key}{'.int8' if int8 else ''}.onnx"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        fp32 = Path(tmp) / "model.onnx"
+        export(model, fp32)
+        final = Path(tmp) / "final.onnx"
+        if int8:
+            quantize(fp32, final)
+        else:
+            fp32.replace(final)
+        # Written under a temporary name then renamed: a concurrent loader never sees a partial file.
+        final.replace(target)
+    log.info("kompress: exported ONNX model to %s", target)
+    return target
+
+
+@dataclass(frozen=True)
+class _Output:
+    logits: Any
+
+
+class OnnxClassifier:
+    """An onnxruntime session that answers like a Hugging Face token classifier."""
+
+    def __init__(self, path: Path, config: Any, threads: int) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.config = config
+        self.path = path
+
+    def __call__(self, input_ids: Any, attention_mask: Any) -> _Output:
+        import torch
+
+        feeds = {"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy()}
+        (logits,) = self.session.run(["logits"], feeds)
+        return _Output(torch.from_numpy(logits))
+
+
+def onnx_classifier(model: Any, weight_dirs: list[Path], int8: bool, threads: int) -> OnnxClassifier:
+    """Export (or reuse the cached export of) ``model`` and open an inference session on it."""
+    return OnnxClassifier(exported_model(model, weight_dirs, int8), model.config, threads)
+
+
+def _logits_only(model: Any) -> Any:
+    """Wrap the HF model so the exported graph has exactly one output, ``logits``."""
+    import torch
+
+    class LogitsOnly(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = model
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
+
+    return LogitsOnly()
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence exporter and quantizer warnings (tracer notices, pre-processing hints) for one block."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
