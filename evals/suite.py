@@ -15,11 +15,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evals.probes import Probe, load_probes, probe_from_mapping
 from evals.stats import Bootstrap
+from headroom._yaml import read_yaml
 from headroom.errors import ConfigError
 from headroom.policy import Policy, load_policy
 
@@ -120,12 +120,7 @@ class Suite(_Frozen):
 def load_suite(path: str | Path) -> Suite:
     """Read and validate a suite YAML file."""
     file = Path(path)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read suite file {file}: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"suite file {file} is not valid YAML: {exc}") from exc
+    data = read_yaml(file, "suite")
     if not isinstance(data, dict):
         raise ConfigError(f"{file}: a suite must be a mapping")
     try:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from headroom._yaml import read_yaml
 from headroom.errors import ConfigError
 
 SCHEMA_VERSION = 1
@@ -374,12 +375,7 @@ def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
     if not chosen:
         return Policy()
     file = Path(chosen)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read policy file {file}: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"policy file {file} is not valid YAML: {exc}") from exc
+    data = read_yaml(file, "policy")
     return policy_from_mapping(data if data is not None else {}, source=str(file))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from headroom._yaml import read_yaml
 from headroom.errors import ConfigError
 
 ProviderName = Literal["openai", "anthropic"]
@@ -70,12 +70,7 @@ class Pricing(_Frozen):
 def load_pricing(path: str | Path | None = None) -> Pricing:
     """Load and validate the pricing table (``configs/pricing.yaml`` by default)."""
     file = Path(path) if path is not None else DEFAULT_PRICING_PATH
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read pricing file {file}: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"pricing file {file} is not valid YAML: {exc}") from exc
+    data = read_yaml(file, "pricing")
     try:
         return Pricing.model_validate(data)
     except ValidationError as exc:

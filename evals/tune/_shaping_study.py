@@ -36,7 +36,7 @@ from evals.tune._shaping import (
     shaping_space,
 )
 from evals.tune._space import apply
-from evals.tune._storage import resolve_storage, with_retries
+from evals.tune._storage import resolve_storage, storage_or_default, with_retries
 from evals.tune._study import DEFAULT_OUT, make_sampler
 from headroom.errors import ConfigError
 from headroom.policy import Policy, Provenance, load_policy, policy_from_mapping
@@ -68,10 +68,7 @@ class ShapingSettings:
 
     def storage_url(self) -> str:
         """The storage URL, creating the embedded SQLite file's folder."""
-        if self.storage:
-            return self.storage
-        self.out.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{self.out.resolve() / 'optuna.db'}"
+        return storage_or_default(self.storage, self.out)
 
     def study_name(self) -> str:
         """The study name."""

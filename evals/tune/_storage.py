@@ -8,6 +8,7 @@ import random
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -24,6 +25,14 @@ def resolve_storage(url: str) -> str:
     if url.startswith("postgresql://") and importlib.util.find_spec("psycopg") is None:
         return "postgresql+psycopg2://" + url.removeprefix("postgresql://")
     return url
+
+
+def storage_or_default(storage: str | None, out: Path) -> str:
+    """``storage`` when given, else the embedded SQLite file under ``out`` (folder created)."""
+    if storage:
+        return storage
+    out.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{out.resolve() / 'optuna.db'}"
 
 
 def with_retries(open_storage: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T:

@@ -18,7 +18,7 @@ import optuna
 from evals.tune._corpus import CorpusFile, content_type, corpus_hash, study_files
 from evals.tune._objective import Evaluator, FileScore, Totals
 from evals.tune._space import ParamSpec, defaults, section_space
-from evals.tune._storage import resolve_storage, with_retries, worker_id
+from evals.tune._storage import resolve_storage, storage_or_default, with_retries, worker_id
 from evals.tune._tracking import Tracker, make_tracker
 from headroom.policy import Policy
 
@@ -64,10 +64,7 @@ class TuneSettings:
 
     def storage_url(self) -> str:
         """The storage URL, creating the embedded SQLite file's folder."""
-        if self.storage:
-            return self.storage
-        self.out.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{self.out.resolve() / 'optuna.db'}"
+        return storage_or_default(self.storage, self.out)
 
     def study_name(self) -> str:
         """The study name."""
