@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from headroom._critical import CRITICAL
 from headroom.ccr import MARKER_PATTERN, Store, to_text
 
-CRITICAL_RE = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.IGNORECASE)
+CRITICAL_RE = CRITICAL  # the runtime's own definition of a critical line
 KEEP_SHARE = 0.75
 EXCLUDED_KINDS = frozenset({"qa"})
 _WORD_RE = re.compile(r"\w+")

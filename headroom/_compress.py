@@ -93,7 +93,8 @@ def compress(
     request, items, fmt = _unwrap(messages, format)
     blocks = cache.align(read_blocks(items, fmt), items, fmt, active)
     ctx = CompressContext(store=store or default_store(), encoding=active.encoding)
-    tokens = {i: ctx.tokens(b.text) for i, b in enumerate(blocks)}
+    # Only user text needs a count up front (to spot pasted content); the rest is counted once compressed.
+    tokens = {i: ctx.tokens(b.text) for i, b in enumerate(blocks) if b.kind == "text" and b.role == "user"}
     ctx.recent_text = _recent_text(blocks)
     later = observations_after(blocks)
     position = {id(b): i for i, b in enumerate(blocks)}

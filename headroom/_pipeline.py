@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 
 from headroom import router
@@ -50,7 +51,7 @@ def _looks_binary(text: str) -> bool:
     return "\x00" in sample or controls > len(sample) * 0.1
 
 
-def _nested_hook(policy: Policy, depth: int):  # type: ignore[no-untyped-def]
+def _nested_hook(policy: Policy, depth: int) -> Callable[[str, CompressContext], Compressed]:
     def nested(inner: str, parent: CompressContext) -> Compressed:
         if depth + 1 >= MAX_NESTING:
             return passthrough(inner, parent, "none", "unknown", "nesting too deep")

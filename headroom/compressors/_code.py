@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from headroom._critical import CRITICAL
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._code_langs import LangSpec, clue_scores, detect_language, spec_for
 from headroom.compressors._code_query import (
@@ -26,7 +27,7 @@ from headroom.compressors._code_query import (
     select,
 )
 from headroom.compressors._code_render import CriticalKeeper, cost, prune_sites, replacement, trailing_text
-from headroom.compressors._code_site import CRITICAL, Site
+from headroom.compressors._code_site import Site
 from headroom.compressors._code_skeleton import collect, error_count
 from headroom.compressors._registry import register
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 Node = Any  # tree_sitter.Node; kept loose so the module type-checks without the package stubs
-
-CRITICAL = re.compile(r"error|exception|fatal|fail|traceback|panic|denied|refused", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

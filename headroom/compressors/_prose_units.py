@@ -22,9 +22,9 @@ CODE_BLOCKS = "code blocks"
 LONG_CODE_CHARS = 240
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")
-_ATX = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
+HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
 _UNDERLINE = re.compile(r"^([=\-^~*#+\"'`:.])\1{2,}\s*$")
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _LIST = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\S")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _CODEISH = re.compile(r"[{}();=<>\[\]$\\|]")
@@ -145,7 +145,7 @@ def _parse_block(text: str, lines: list[tuple[int, int]], i: int, builder: _Buil
         builder.close_block(heading=True)
         return heading_end
     line = _line(text, lines[i])
-    if _FENCE.match(line):
+    if FENCE.match(line):
         return _parse_fence(text, lines, i, builder)
     if line.lstrip().startswith("|"):
         return _parse_table(text, lines, i, builder)
@@ -157,7 +157,7 @@ def _parse_block(text: str, lines: list[tuple[int, int]], i: int, builder: _Buil
 def _heading_end(text: str, lines: list[tuple[int, int]], i: int) -> int:
     """End line of an ATX, setext or reST (over- and underlined) heading at ``i``; ``i`` if none."""
     line = _line(text, lines[i])
-    if _ATX.match(line):
+    if HEADING.match(line):
         return i + 1
     under = [
         k < len(lines) and _UNDERLINE.match(_line(text, lines[k])) is not None for k in (i, i + 1, i + 2)
@@ -174,7 +174,7 @@ def _is_title(line: str) -> bool:
 
 
 def _parse_fence(text: str, lines: list[tuple[int, int]], i: int, builder: _Builder) -> int:
-    opener = _FENCE.match(_line(text, lines[i]))
+    opener = FENCE.match(_line(text, lines[i]))
     assert opener is not None
     fence = opener.group(1)
     j = i + 1
@@ -225,7 +225,7 @@ def _parse_list(text: str, lines: list[tuple[int, int]], i: int, builder: _Build
 
 def _continues_item(text: str, span: tuple[int, int]) -> bool:
     line = _line(text, span)
-    if not line.strip() or _LIST.match(line) or _FENCE.match(line) or _ATX.match(line):
+    if not line.strip() or _LIST.match(line) or FENCE.match(line) or HEADING.match(line):
         return False
     return not line.lstrip().startswith(("|", ">"))
 
@@ -250,7 +250,7 @@ def _parse_paragraph(
 
 def _continues_paragraph(text: str, lines: list[tuple[int, int]], j: int, quoted: bool) -> bool:
     line = _line(text, lines[j])
-    if not line.strip() or _heading_end(text, lines, j) > j or _FENCE.match(line) or _LIST.match(line):
+    if not line.strip() or _heading_end(text, lines, j) > j or FENCE.match(line) or _LIST.match(line):
         return False
     if line.lstrip().startswith("|"):
         return False

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from headroom._critical import is_critical
+from headroom.compressors._prose_units import FENCE, HEADING
 
 _DIGIT = re.compile(r"\d")
 _URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S", re.IGNORECASE)
@@ -20,8 +21,6 @@ _SNAKE = re.compile(r"[A-Za-z0-9]_[A-Za-z0-9]")
 _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]")
 _DOTTED = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*")
 _EMAIL_OR_HANDLE = re.compile(r"\w@\w|^@\w")
-_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _TABLE = re.compile(r"^\s*\|.*\|\s*$")
 
 
@@ -48,7 +47,7 @@ def whole_lines(raw: Sequence[str]) -> list[bool]:
     out: list[bool] = []
     fence: str | None = None
     for line in raw:
-        opener = _FENCE.match(line)
+        opener = FENCE.match(line)
         if fence is not None:
             out.append(True)
             if opener is not None and opener.group(1)[0] == fence[0] and len(opener.group(1)) >= len(fence):
@@ -58,7 +57,7 @@ def whole_lines(raw: Sequence[str]) -> list[bool]:
             fence = opener.group(1)
             out.append(True)
             continue
-        out.append(bool(_HEADING.match(line) or _TABLE.match(line) or is_critical(line)))
+        out.append(bool(HEADING.match(line) or _TABLE.match(line) or is_critical(line)))
     return out
 
 
