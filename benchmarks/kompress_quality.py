@@ -3,9 +3,11 @@
     python benchmarks/kompress_quality.py CORPUS_DIR [--model DIR] [--rate 0.45] [--json PATH]
 
 For every question of the corpus QA files (COVID-QA SQuAD articles, NQ-open oracle passages,
-key-value retrieval records) the context is compressed with the question as the query, once by
-Kompress (the word-level model, default: the bundled model) and once by the extractive prose
-compressor, at the same keep rate. Per engine it reports the compression ratio (tokens in / out,
+key-value retrieval records) the context is compressed with the question as the query the way
+``headroom compress FILE --query Q --rate R`` does (routed by content, size gates off), once with
+Kompress as the prose engine (default: the bundled model) and once with the extractive prose
+compressor, at the same keep rate. The key-value records are JSON, so the router gives them to
+the JSON compressor under both engines; each row names the compressor that ran. Per engine it reports the compression ratio (tokens in / out,
 o200k_base, marker included) and whether the gold answer survived:
 
 * ``answer``: every content word of the gold answer (lower-cased, punctuation stripped, stopwords
@@ -20,21 +22,19 @@ for checkpoint selection) in training. Without a corpus it says so and exits 0. 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from headroom import compress_text
 from headroom.ccr import MemoryStore
-from headroom.compressors import CompressContext
-from headroom.compressors._base import Compressed
-from headroom.compressors._prose import ProseCompressor
 from headroom.policy import Policy, ProsePolicy
 
 STOP = frozenset(
@@ -117,29 +117,20 @@ def survives(answers: tuple[str, ...], output: str) -> tuple[bool, bool]:
     return words_ok, verbatim
 
 
-def kompress_engine(model_dir: Path | None) -> Callable[[str, Policy, CompressContext], Compressed]:
-    """Kompress with the model's scores cached per text (they do not depend on the query)."""
-    from headroom.kompress import KompressCompressor, load_model
-
-    model = load_model(model_dir)
-
-    @functools.lru_cache(maxsize=64)
-    def cached(lines: tuple[tuple[str, ...], ...]) -> tuple[tuple[float, ...], ...]:
-        return tuple(tuple(s) for s in model.score_lines([list(line) for line in lines]))
-
-    def scorer(lines: list[list[str]]) -> list[list[float]]:
-        return [list(s) for s in cached(tuple(tuple(line) for line in lines))]
-
-    return KompressCompressor(scorer=scorer).compress
+def engine_policy(engine: str, rate: float, model: Path | None) -> Policy:
+    """The default policy with ``engine`` for prose at keep rate ``rate``, every size gate off."""
+    base = Policy()
+    prose = ProsePolicy(keep_rate=rate, min_tokens=0, engine=engine, model_path=str(model) if model else None)
+    live_zone = base.live_zone.model_copy(update={"min_block_tokens": 0})
+    return base.model_copy(update={"prose": prose, "live_zone": live_zone})
 
 
-def measure(items: list[Item], engines: dict[str, Any], rate: float) -> list[dict[str, Any]]:
-    """One result row per question and engine."""
+def measure(items: list[Item], engines: dict[str, Policy]) -> list[dict[str, Any]]:
+    """One result row per question and engine, each compressed the way ``headroom compress`` would."""
     rows = []
     for item in items:
-        for name, (compress, policy) in engines.items():
-            ctx = CompressContext(store=MemoryStore(), query=item.question)
-            out = compress(item.context, policy, ctx)
+        for name, policy in engines.items():
+            out = compress_text(item.context, policy, item.question, store=MemoryStore())
             words_ok, verbatim = survives(item.answers, out.text)
             ratio = out.tokens_in / max(out.tokens_out, 1)
             rows.append(
@@ -147,6 +138,7 @@ def measure(items: list[Item], engines: dict[str, Any], rate: float) -> list[dic
                     "engine": name,
                     "file": item.file,
                     "held_out": item.file in HELD_OUT,
+                    "compressor": out.compressor,
                     "ratio": ratio,
                     "answer": words_ok,
                     "verbatim": verbatim,
@@ -170,6 +162,7 @@ def summarise(rows: list[dict[str, Any]], **where: Any) -> dict[str, Any]:
         "answer_survives": round(sum(r["answer"] for r in chosen) / n, 3),
         "answer_survives_at_2x": round(sum(r["answer"] for r in at_target) / n, 3),
         "verbatim_survives": round(sum(r["verbatim"] for r in chosen) / n, 3),
+        "compressors": dict(Counter(r["compressor"] for r in chosen)),
     }
 
 
@@ -201,13 +194,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no corpus QA sets at {args.corpus / 'qa'}; nothing to measure")
         return 0
     items = corpus_items(args.corpus)
-    kompress_policy = Policy(prose=ProsePolicy(keep_rate=args.rate, min_tokens=0, engine="kompress"))
-    extractive_policy = Policy(prose=ProsePolicy(keep_rate=args.rate, min_tokens=0, engine="extractive"))
     engines = {
-        "kompress": (kompress_engine(args.model), kompress_policy),
-        "extractive": (ProseCompressor().compress, extractive_policy),
+        "kompress": engine_policy("kompress", args.rate, args.model),
+        "extractive": engine_policy("extractive", args.rate, None),
     }
-    result = report(measure(items, engines, args.rate))
+    result = report(measure(items, engines))
     result["settings"] = {
         "rate": args.rate,
         "model": str(args.model or "bundled default"),

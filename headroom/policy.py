@@ -181,6 +181,13 @@ class ProsePolicy(_Frozen):
         low=0.0,
         high=1.0,
     )
+    query_share: float = tunable(
+        0.6,
+        "Kompress with a query: share of the token budget given first to the sentences most relevant "
+        "to it (kept whole), before word-level pruning of the rest.",
+        low=0.0,
+        high=1.0,
+    )
     quantize: bool = Field(True, description="Run Kompress with int8 dynamic quantization on CPU.")
     backend: Literal["auto", "torch", "onnx"] = Field(
         "auto",

@@ -21,7 +21,7 @@ def kompress_json(
     config: TrainConfig, metrics: Mapping[str, Any], training: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The ``kompress.json`` descriptor the runtime reads."""
-    return {
+    descriptor = {
         "format": FORMAT,
         "base": config.base,
         "keep_label": KEEP_LABEL,
@@ -32,6 +32,9 @@ def kompress_json(
         "metrics": dict(metrics),
         "training": dict(training),
     }
+    if config.encoder is not None:
+        descriptor["encoder"] = config.encoder
+    return descriptor
 
 
 def export_model(

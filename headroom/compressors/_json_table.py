@@ -53,6 +53,16 @@ def _id_like(keys: list[str]) -> bool:
     return sum(any(ch.isdigit() for ch in key) for key in keys) >= 0.8 * len(keys)
 
 
+_OPAQUE_KEY = re.compile(r"^(?:\d+|[0-9a-fA-F][0-9a-fA-F-]{7,})$")
+
+
+def lookup_map(value: dict[str, Any]) -> bool:
+    """A map from opaque ids (numbers, hashes, UUIDs) to scalars: entries, not a record's fields."""
+    if any(isinstance(v, dict | list) for v in value.values()):
+        return False
+    return sum(_OPAQUE_KEY.match(key) is not None for key in value) >= 0.8 * len(value)
+
+
 def keyed_rows(value: dict[str, Any]) -> bool:
     """Whether a dict is a collection of records keyed by id (``{"HAT001": {...}, ...}``)."""
     if len(value) < 3 or not all(_is_row(v) for v in value.values()):

@@ -1,7 +1,8 @@
 """The Kompress compressor: word-level deletion (LLMLingua-2 style) under the Compressor protocol.
 
 Each word gets a keep probability from the model (or an injected scorer), raised near query
-terms; force-keep rules win; the most probable words fill the keep-rate budget (or a
+terms and, with a query, across the sentences most relevant to it (the coarse step, see
+:mod:`headroom.kompress._relevance`); force-keep rules win; the most probable words fill the keep-rate budget (or a
 probability threshold decides). The output is the kept words in order with the original
 line breaks, then ONE marker with the exact number of words dropped, whose key restores the
 whole block.
@@ -19,11 +20,21 @@ from headroom.compressors._base import (
     passthrough,
     smaller_or_passthrough,
 )
+from headroom.compressors._prose import marker_cost
 from headroom.compressors._prose_detect import detect_prose, is_markdown
 from headroom.errors import HeadroomError
-from headroom.kompress._model import load_model, unavailable_reason
+from headroom.kompress._model import KompressModel, load_model, unavailable_reason
+from headroom.kompress._relevance import Embedder, sentence_boost
 from headroom.kompress._rules import force_keep
-from headroom.kompress._words import Layout, boost, choose, layout, render, tie_markup, token_costs
+from headroom.kompress._words import (
+    Layout,
+    boost,
+    choose,
+    layout,
+    render,
+    tie_markup,
+    token_costs,
+)
 
 if TYPE_CHECKING:
     from headroom.policy import Policy, ProsePolicy
@@ -41,8 +52,9 @@ class KompressCompressor:
     name = "kompress"
     content_type = "prose"
 
-    def __init__(self, scorer: Scorer | None = None) -> None:
+    def __init__(self, scorer: Scorer | None = None, embedder: Embedder | None = None) -> None:
         self._scorer = scorer
+        self._embedder = embedder
 
     def detect(self, sample: str) -> float:
         """The prose recogniser: Kompress handles what the prose compressor would."""
@@ -71,6 +83,14 @@ class KompressCompressor:
             return passthrough(text, ctx, self.name, kind, f"kompress failed: {type(exc).__name__}: {exc}")
         return self._assemble(text, words, keep, ctx, kind)
 
+    def decide(self, text: str, policy: Policy, ctx: CompressContext) -> list[bool]:
+        """Keep (True) or drop for every whitespace-separated word of ``text``, in order (no gates).
+
+        What :meth:`compress` renders, exposed for measurement: ``ctx.query`` and the policy's
+        budget apply; the min-token and size gates do not.
+        """
+        return self._decide(layout(text), policy.prose, ctx)
+
     def _decide(self, words: Layout, settings: ProsePolicy, ctx: CompressContext) -> list[bool]:
         forced = force_keep(words.raw, words.lines)
         # Lines the rules keep whole are not sent to the model: it could not change their fate.
@@ -83,19 +103,35 @@ class KompressCompressor:
         ]
         probs = boost(words, probs, ctx.query, settings.query_boost)
         costs = token_costs(words.flat, ctx.encoding)
-        keep = choose(probs, forced.words, costs, settings.keep_rate, settings.threshold)
+        reserve = marker_cost(ctx.encoding)
+        if ctx.query and settings.query_share > 0.0:
+            # Forced words are paid for first; protected sentences share what is left, and their
+            # forced words cost nothing more.
+            free = [0 if f else c for c, f in zip(costs, forced.words, strict=True)]
+            left = settings.keep_rate * sum(costs) - reserve - (sum(costs) - sum(free))
+            embed = self._embedder_for(settings)
+            protect = sentence_boost(
+                words.raw, words.lines, free, ctx.query, settings.query_share * left, embed
+            )
+            probs = [p + b for p, b in zip(probs, protect, strict=True)]
+        keep = choose(probs, forced.words, costs, settings.keep_rate, settings.threshold, reserve)
         return tie_markup(words, keep)
 
     def _scorer_for(self, settings: ProsePolicy) -> Scorer:
-        if self._scorer is not None:
-            return self._scorer
-        model = load_model(
+        return self._scorer if self._scorer is not None else self._model(settings).score_lines
+
+    def _embedder_for(self, settings: ProsePolicy) -> Embedder | None:
+        # An injected scorer means no model is loaded: only an injected encoder (or BM25) ranks.
+        return self._embedder if self._scorer is not None else self._model(settings).embedder()
+
+    @staticmethod
+    def _model(settings: ProsePolicy) -> KompressModel:
+        return load_model(
             settings.model_path,
             keep_label=settings.keep_label,
             quantize=settings.quantize,
             backend=settings.backend,
         )
-        return model.score_lines
 
     def _assemble(
         self, text: str, words: Layout, keep: list[bool], ctx: CompressContext, kind: str

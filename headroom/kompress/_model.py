@@ -23,7 +23,9 @@ from typing import Any, cast
 
 from headroom.errors import ConfigError, MissingDependency
 from headroom.kompress._chunking import WordReduce, score_words, split_by_lines
+from headroom.kompress._embed import load_encoder
 from headroom.kompress._onnx import Backend, onnx_classifier, onnx_missing, resolve_backend
+from headroom.kompress._relevance import Embedder
 from headroom.kompress._words import sentence_ends
 
 FORMAT = "kompress/1"
@@ -52,6 +54,8 @@ class ModelSpec:
     num_labels: int | None
     max_length: int
     word_score: WordReduce = "max"
+    encoder: Path | None = None
+    """A sentence encoder for query relevance (``None``: BM25 alone ranks sentences)."""
 
 
 def resolve_base(base: str, model_dir: Path) -> Path:
@@ -93,7 +97,9 @@ def _spec_from(data: dict[str, Any], model_dir: Path) -> ModelSpec:
         raise ConfigError(
             f"{model_dir / SPEC_FILE}: word_score must be max, mean or first, not {word_score!r}"
         )
+    encoder = data.get("encoder")
     return ModelSpec(
+        encoder=resolve_base(str(encoder), model_dir) if encoder else None,
         weights=weights,
         adapter=model_dir / str(adapter) if adapter else None,
         tokenizer=model_dir if has_tokenizer else weights,
@@ -126,10 +132,17 @@ def unavailable_reason(model_path: str | Path | None) -> str | None:
 class KompressModel:
     """A loaded token classifier with its tokenizer; scores lines of words."""
 
-    def __init__(self, tokenizer: Any, model: Any, spec: ModelSpec) -> None:
+    def __init__(self, tokenizer: Any, model: Any, spec: ModelSpec, quantize: bool = True) -> None:
         self.tokenizer = tokenizer
         self.model = model
         self.spec = spec
+        self._quantize = quantize
+
+    def embedder(self) -> Embedder | None:
+        """The sentence encoder for query relevance (loaded on first use), or ``None`` without one."""
+        if self.spec.encoder is None:
+            return None
+        return load_encoder(str(self.spec.encoder), self._quantize)
 
     def word_token_ids(self, words: list[str]) -> list[list[int]]:
         """Sub-token ids of each word (no special tokens), from one tokenizer call."""
@@ -220,7 +233,7 @@ def _load(model_dir: str, keep_label: int | None, quantize: bool, backend: str) 
     torch.set_num_threads(_cpu_threads())
     tokenizer = AutoTokenizer.from_pretrained(str(spec.tokenizer), local_files_only=True)
     extra = {} if spec.num_labels is None else {"num_labels": spec.num_labels}
-    with _quiet():
+    with quiet_loading():
         model = AutoModelForTokenClassification.from_pretrained(
             str(spec.weights), local_files_only=True, **extra
         )
@@ -231,7 +244,8 @@ def _load(model_dir: str, keep_label: int | None, quantize: bool, backend: str) 
             model = _to_onnx(model, spec, quantize)
         elif quantize:
             model = _quantize(model)
-    return KompressModel(tokenizer, model, replace(spec, max_length=min(spec.max_length, _positions(model))))
+    spec = replace(spec, max_length=min(spec.max_length, _positions(model)))
+    return KompressModel(tokenizer, model, spec, quantize)
 
 
 def _positions(model: Any) -> int:
@@ -268,7 +282,7 @@ def _cpu_threads() -> int:
 
 
 @contextlib.contextmanager
-def _quiet() -> Iterator[None]:
+def quiet_loading() -> Iterator[None]:
     """Silence load-time chatter (untrained-head notices, quantization deprecations) for one block."""
     from transformers.utils import logging as hf_log
 

@@ -84,12 +84,17 @@ def choose(
     costs: Sequence[int],
     rate: float,
     threshold: float | None,
+    reserve: float = 0.0,
 ) -> list[bool]:
-    """Keep forced words, then the most probable words up to ``rate`` of all tokens (or ≥ ``threshold``)."""
+    """Keep forced words, then the most probable words up to ``rate`` of all tokens (or ≥ ``threshold``).
+
+    ``reserve`` tokens of the budget are set aside (for the marker the output will carry), so
+    ``rate`` is the share of the input the whole output costs.
+    """
     keep = list(forced)
     if threshold is not None:
         return [k or p >= threshold for k, p in zip(keep, probs, strict=True)]
-    budget = rate * sum(costs) - sum(c for c, k in zip(costs, keep, strict=True) if k)
+    budget = rate * sum(costs) - reserve - sum(c for c, k in zip(costs, keep, strict=True) if k)
     # Highest probability first; ties keep text order, so the choice is deterministic.
     for i in sorted(range(len(probs)), key=lambda j: (-probs[j], j)):
         if budget <= 0:

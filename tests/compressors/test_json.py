@@ -239,3 +239,14 @@ def test_speed_on_large_document() -> None:
     out, _ = _compress(text)
     assert time.perf_counter() - start < 0.5
     assert re.match(r"# 2000 rows", out.text)
+
+
+def test_lookup_map_of_opaque_ids_keeps_the_queried_entry() -> None:
+    uuids = [f"{i:08x}-4b1e-9c2d-{i * 7919:012x}" for i in range(120)]
+    table = {key: f"{(i * 31):08x}-77aa-4c4c-{i:012x}" for i, key in enumerate(uuids)}
+    ctx = CompressContext(store=MemoryStore(), query=f'Extract the value of the key "{uuids[57]}"')
+    out = JsonCompressor().compress(json.dumps(table, indent=1), Policy(), ctx)
+    assert table[uuids[57]] in out.text
+    assert out.elisions and out.tokens_out < out.tokens_in / 2
+    original = json.dumps(table, indent=1)
+    assert all(to_text(ctx.store.get(e.key)) == original for e in out.elisions)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,17 +87,35 @@ def _occurrences(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def trace_rows(path: Path, budget: float) -> Iterator[Row]:
-    """One row per tool output of every session in a trace file (any format ``evals`` imports)."""
+@dataclass(frozen=True)
+class ToolOutput:
+    """One tool output of a trace: its text, the terms later turns used, and the user text before it."""
+
+    text: str
+    used: set[str]
+    query: str
+
+
+def tool_outputs(path: Path) -> Iterator[ToolOutput]:
+    """Every non-empty tool output of every session in a trace file (any format ``evals`` imports)."""
     from evals.traces import load_traces
 
     for trace in load_traces(path):
         turns = trace.turns
+        query = ""
         for index, turn in enumerate(turns):
+            if turn.role == "user" and turn.text.strip():
+                query = turn.text
             if turn.role != "tool" or not turn.text.strip():
                 continue
             used = _later_terms(turns[index + 1 : index + 1 + LOOKAHEAD_TURNS])
-            yield tool_row(turn.text, used, path.name, budget)
+            yield ToolOutput(turn.text, used, query)
+
+
+def trace_rows(path: Path, budget: float) -> Iterator[Row]:
+    """One row per tool output of every session in a trace file."""
+    for output in tool_outputs(path):
+        yield tool_row(output.text, output.used, path.name, budget)
 
 
 def _later_terms(turns: Sequence[Any]) -> set[str]:

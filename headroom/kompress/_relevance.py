@@ -1,0 +1,113 @@
+"""Query relevance of sentences: the coarse step of Kompress's coarse-to-fine compression.
+
+With a query, the word classifier alone cannot know which facts will be asked about: it keeps
+informative words everywhere. So, as in LongLLMLingua, the sentences most relevant to the query
+are ranked first and the sentences filling ``query_share`` of the token budget are protected
+(their words outrank every other word); the classifier then prunes the rest with what is left.
+
+Relevance fuses BM25 (lexical) with dense similarity from a sentence encoder — by default the
+base the model was built on (all-MiniLM-L6-v2 is a sentence-transformers model, trained on
+question/answer pairs) — by z-score sum. Without an encoder, BM25 alone decides.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+
+from headroom._text import BM25, query_terms
+from headroom.compressors._prose_units import split_sentences
+
+_WORD = re.compile(r"\S+")
+
+#: Texts → unit-length embedding vectors (same order). The sentence encoder, or an injected fake.
+Embedder = Callable[[list[str]], list[list[float]]]
+
+NEIGHBOUR_WEIGHT = 0.25
+PROTECTED = 10.0
+"""Added to a protected sentence's words: above any probability plus query boost, so they go first."""
+
+
+def sentence_ranges(raw_lines: Sequence[str], lines: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
+    """Half-open flat word ranges of the sentences: split within each line, abbreviations respected."""
+    ranges: list[tuple[int, int]] = []
+    offset = 0
+    for raw, line in zip(raw_lines, lines, strict=True):
+        starts = [m.start() for m in _WORD.finditer(raw)]
+        if len(starts) != len(line):  # exotic whitespace the two splitters read differently
+            starts = []
+        first = 0
+        for _, end in split_sentences(raw) if starts else []:
+            last = first
+            while last < len(line) and starts[last] < end:
+                last += 1
+            if last > first:
+                ranges.append((offset + first, offset + last))
+            first = last
+        if first < len(line):
+            ranges.append((offset + first, offset + len(line)))
+        offset += len(line)
+    return ranges
+
+
+def _zscores(values: Sequence[float]) -> list[float]:
+    n = len(values)
+    mean = sum(values) / n
+    spread = math.sqrt(sum((v - mean) ** 2 for v in values) / n)
+    return [0.0] * n if spread == 0.0 else [(v - mean) / spread for v in values]
+
+
+def relevance(sentences: Sequence[str], query: str, embed: Embedder | None) -> list[float]:
+    """Relevance of each sentence to ``query``: z(BM25) + z(cosine) with an encoder, z(BM25) without."""
+    lexical = _zscores(BM25(sentences).scores(query))
+    if embed is None:
+        return lexical
+    vectors = embed([query, *sentences])
+    question, rest = vectors[0], vectors[1:]
+    dense = _zscores([sum(a * b for a, b in zip(question, v, strict=True)) for v in rest])
+    return [a + b for a, b in zip(lexical, dense, strict=True)]
+
+
+def spread(scores: Sequence[float], weight: float = NEIGHBOUR_WEIGHT) -> list[float]:
+    """Add ``weight`` × the neighbours' relevance: answers often run into the next sentence."""
+    n = len(scores)
+    return [
+        s + weight * ((scores[i - 1] if i > 0 else 0.0) + (scores[i + 1] if i + 1 < n else 0.0))
+        for i, s in enumerate(scores)
+    ]
+
+
+def sentence_boost(
+    raw_lines: Sequence[str],
+    lines: Sequence[Sequence[str]],
+    costs: Sequence[int],
+    query: str | None,
+    allowance: float,
+    embed: Embedder | None,
+) -> list[float]:
+    """Per word: :data:`PROTECTED` for the words of the most query-relevant sentences, else 0.
+
+    Sentences are taken in order of relevance while their tokens fit ``allowance`` (the first one
+    always, even when larger: the classifier then keeps its most probable words). Sentences
+    sharing nothing with the query lexically and ranking below average densely are never protected.
+    """
+    flat = [w for line in lines for w in line]
+    boost = [0.0] * len(flat)
+    if not query_terms(query) or allowance <= 0 or not flat:
+        return boost
+    ranges = sentence_ranges(raw_lines, lines)
+    if len(ranges) < 2:
+        return boost
+    texts = [" ".join(flat[a:b]) for a, b in ranges]
+    scores = spread(relevance(texts, query or "", embed))
+    used = 0.0
+    for index in sorted(range(len(ranges)), key=lambda i: (-scores[i], i)):
+        a, b = ranges[index]
+        tokens = sum(costs[a:b])
+        if scores[index] <= 0.0 or (used and used + tokens > allowance):
+            break
+        used += tokens
+        for i in range(a, b):
+            boost[i] = PROTECTED
+    return boost

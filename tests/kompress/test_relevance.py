@@ -1,0 +1,74 @@
+"""Query relevance: sentence ranges, BM25 + dense fusion, and the protected sentences' budget."""
+
+from __future__ import annotations
+
+from headroom.ccr import MemoryStore
+from headroom.compressors import CompressContext
+from headroom.kompress import KompressCompressor
+from headroom.kompress._relevance import PROTECTED, relevance, sentence_boost, sentence_ranges
+from headroom.kompress._words import layout, sentence_ends
+from headroom.policy import Policy, ProsePolicy
+
+from .test_compressor import _prose, fake_scorer
+
+ANSWER = "The quarantine period for returning travellers was fourteen days in most provinces."
+
+
+def topic_embedder(texts: list[str]) -> list[list[float]]:
+    """A fake encoder: one axis per topic word, so 'isolation' and 'quarantine' are neighbours."""
+    axes = [("quarantine", "isolation", "travellers"), ("harbour", "boats"), ("orchard", "apples")]
+    out = []
+    for text in texts:
+        low = text.lower()
+        vector = [float(sum(low.count(w) for w in words)) for words in axes] + [0.1]
+        norm = sum(v * v for v in vector) ** 0.5
+        out.append([v / norm for v in vector])
+    return out
+
+
+def test_sentence_ranges_cover_every_word_once() -> None:
+    assert sentence_ranges([False, True, False, False, True]) == [(0, 2), (2, 5)]
+    assert sentence_ranges([False, False]) == [(0, 2)]
+    assert sentence_ranges([]) == []
+
+
+def test_dense_similarity_finds_the_sentence_bm25_cannot() -> None:
+    sentences = ["Boats filled the harbour at dawn.", ANSWER, "The apples of the orchard were red."]
+    lexical = relevance(sentences, "how long was the isolation", None)
+    fused = relevance(sentences, "how long was the isolation", topic_embedder)
+    assert max(lexical) == min(lexical)  # no shared word: BM25 cannot tell them apart
+    assert fused.index(max(fused)) == 1
+
+
+def test_protected_sentences_fit_the_allowance() -> None:
+    text = _prose(12) + ANSWER + " " + _prose(12)
+    words = layout(text)
+    flat, ends = words.flat, sentence_ends(words.lines)
+    costs = [1] * len(flat)
+    boost = sentence_boost(flat, ends, costs, "quarantine travellers days", 40.0, None)
+    protected = [w for w, b in zip(flat, boost, strict=True) if b == PROTECTED]
+    assert " ".join(protected) == ANSWER
+    assert sentence_boost(flat, ends, costs, None, 40.0, None) == [0.0] * len(flat)
+    assert sentence_boost(flat, ends, costs, "quarantine", 0.0, None) == [0.0] * len(flat)
+
+
+def test_the_relevant_sentence_survives_whole_at_a_tight_budget() -> None:
+    text = _prose(12) + ANSWER + " " + _prose(12)
+    policy = Policy(prose=ProsePolicy(keep_rate=0.2, min_tokens=0))
+    ctx = CompressContext(store=MemoryStore(), query="How many days of isolation?")
+    out = KompressCompressor(scorer=fake_scorer, embedder=topic_embedder).compress(text, policy, ctx)
+    assert ANSWER in out.text
+    without = Policy(prose=ProsePolicy(keep_rate=0.2, min_tokens=0, query_share=0.0))
+    ctx = CompressContext(store=MemoryStore(), query="How many days of isolation?")
+    plain = KompressCompressor(scorer=fake_scorer, embedder=topic_embedder).compress(text, without, ctx)
+    assert ANSWER not in plain.text
+
+
+def test_decide_matches_the_rendered_output() -> None:
+    text = _prose(8)
+    policy = Policy(prose=ProsePolicy(keep_rate=0.3, min_tokens=0))
+    compressor = KompressCompressor(scorer=fake_scorer)
+    keep = compressor.decide(text, policy, CompressContext(store=MemoryStore()))
+    out = compressor.compress(text, policy, CompressContext(store=MemoryStore()))
+    kept = [w for w, k in zip(text.split(), keep, strict=True) if k]
+    assert " ".join(out.text.split()[: len(kept)]) == " ".join(kept)
