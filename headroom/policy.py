@@ -157,10 +157,10 @@ class ProsePolicy(_Frozen):
         60, "Fenced code blocks at or below this many tokens are preferred for keeping.", low=0, high=400
     )
     engine: Literal["auto", "kompress", "extractive"] = Field(
-        "extractive",
-        description="extractive: sentence selection (the default until a Kompress model beats it on the "
-        "QA benchmark); kompress: the word-level Kompress model at model_path (needs the [ml] extra; "
-        "falls back to extractive with the reason noted); auto: Kompress when a model is present.",
+        "auto",
+        description="auto: the word-level Kompress model when it can run (the [ml] extra and a model at "
+        "model_path, the bundled one by default), else extractive with the reason noted; kompress: the "
+        "same, asked for explicitly; extractive: sentence selection only.",
     )
     model_path: str | None = Field(
         None,
@@ -182,7 +182,7 @@ class ProsePolicy(_Frozen):
         high=1.0,
     )
     query_share: float = tunable(
-        0.6,
+        0.8,
         "Kompress with a query: share of the token budget given first to the sentences most relevant "
         "to it (kept whole), before word-level pruning of the rest.",
         low=0.0,

@@ -11,8 +11,11 @@ HEAVY = ("torch", "transformers", "optuna", "mlflow")
 
 
 def test_import_headroom_stays_light() -> None:
+    # Structured content and extractive prose never need the model: torch stays unimported.
     code = (
-        "import sys, headroom, headroom.cli; headroom.compress_text('x ' * 500); "
+        "import sys, json, headroom, headroom.cli; from headroom.policy import Policy, ProsePolicy; "
+        "headroom.compress_text(json.dumps([{'id': i, 'ok': True} for i in range(200)])); "
+        "headroom.compress_text('x ' * 500, Policy(prose=ProsePolicy(engine='extractive'))); "
         f"print([m for m in {HEAVY!r} if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -6,7 +6,7 @@ from headroom.ccr import MemoryStore
 from headroom.compressors import CompressContext
 from headroom.kompress import KompressCompressor
 from headroom.kompress._relevance import PROTECTED, relevance, sentence_boost, sentence_ranges
-from headroom.kompress._words import layout, sentence_ends
+from headroom.kompress._words import layout
 from headroom.policy import Policy, ProsePolicy
 
 from .test_compressor import _prose, fake_scorer
@@ -26,10 +26,21 @@ def topic_embedder(texts: list[str]) -> list[list[float]]:
     return out
 
 
-def test_sentence_ranges_cover_every_word_once() -> None:
-    assert sentence_ranges([False, True, False, False, True]) == [(0, 2), (2, 5)]
-    assert sentence_ranges([False, False]) == [(0, 2)]
-    assert sentence_ranges([]) == []
+def _ranges(text: str) -> list[str]:
+    words = layout(text)
+    flat = words.flat
+    return [" ".join(flat[a:b]) for a, b in sentence_ranges(words.raw, words.lines)]
+
+
+def test_sentence_ranges_cover_every_word_once_and_respect_lines_and_abbreviations() -> None:
+    text = "# Title line\nFirst one, e.g. with an abbreviation. Second one!\n\n  Third  line ends"
+    assert _ranges(text) == [
+        "# Title line",
+        "First one, e.g. with an abbreviation.",
+        "Second one!",
+        "Third line ends",
+    ]
+    assert _ranges("") == []
 
 
 def test_dense_similarity_finds_the_sentence_bm25_cannot() -> None:
@@ -43,13 +54,13 @@ def test_dense_similarity_finds_the_sentence_bm25_cannot() -> None:
 def test_protected_sentences_fit_the_allowance() -> None:
     text = _prose(12) + ANSWER + " " + _prose(12)
     words = layout(text)
-    flat, ends = words.flat, sentence_ends(words.lines)
+    flat, raw, lines = words.flat, words.raw, words.lines
     costs = [1] * len(flat)
-    boost = sentence_boost(flat, ends, costs, "quarantine travellers days", 40.0, None)
+    boost = sentence_boost(raw, lines, costs, "quarantine travellers days", 14.0, None)
     protected = [w for w, b in zip(flat, boost, strict=True) if b == PROTECTED]
     assert " ".join(protected) == ANSWER
-    assert sentence_boost(flat, ends, costs, None, 40.0, None) == [0.0] * len(flat)
-    assert sentence_boost(flat, ends, costs, "quarantine", 0.0, None) == [0.0] * len(flat)
+    assert sentence_boost(raw, lines, costs, None, 40.0, None) == [0.0] * len(flat)
+    assert sentence_boost(raw, lines, costs, "quarantine", 0.0, None) == [0.0] * len(flat)
 
 
 def test_the_relevant_sentence_survives_whole_at_a_tight_budget() -> None:
