@@ -88,9 +88,10 @@ def sentence_boost(
 ) -> list[float]:
     """Per word: :data:`PROTECTED` for the words of the most query-relevant sentences, else 0.
 
-    Sentences are taken in order of relevance while their tokens fit ``allowance`` (the first one
-    always, even when larger: the classifier then keeps its most probable words). Sentences
-    sharing nothing with the query lexically and ranking below average densely are never protected.
+    Sentences are taken in order of relevance until their tokens reach ``allowance`` (the last
+    one may overshoot it: the budget then keeps its most probable words). Sentences scoring below
+    average are never protected, nor are those that only repeat the query's own words (a title
+    the question already names tells the reader nothing).
     """
     flat = [w for line in lines for w in line]
     boost = [0.0] * len(flat)
@@ -101,13 +102,15 @@ def sentence_boost(
         return boost
     texts = [" ".join(flat[a:b]) for a, b in ranges]
     scores = spread(relevance(texts, query or "", embed))
+    asked = set(query_terms(query))
     used = 0.0
     for index in sorted(range(len(ranges)), key=lambda i: (-scores[i], i)):
-        a, b = ranges[index]
-        tokens = sum(costs[a:b])
-        if scores[index] <= 0.0 or (used and used + tokens > allowance):
+        if scores[index] <= 0.0 or used >= allowance:
             break
-        used += tokens
+        if set(query_terms(texts[index])) <= asked:
+            continue
+        a, b = ranges[index]
+        used += sum(costs[a:b])
         for i in range(a, b):
             boost[i] = PROTECTED
     return boost

@@ -56,7 +56,7 @@ def test_protected_sentences_fit_the_allowance() -> None:
     words = layout(text)
     flat, raw, lines = words.flat, words.raw, words.lines
     costs = [1] * len(flat)
-    boost = sentence_boost(raw, lines, costs, "quarantine travellers days", 14.0, None)
+    boost = sentence_boost(raw, lines, costs, "quarantine travellers days", 12.0, None)
     protected = [w for w, b in zip(flat, boost, strict=True) if b == PROTECTED]
     assert " ".join(protected) == ANSWER
     assert sentence_boost(raw, lines, costs, None, 40.0, None) == [0.0] * len(flat)
@@ -83,3 +83,11 @@ def test_decide_matches_the_rendered_output() -> None:
     out = compressor.compress(text, policy, CompressContext(store=MemoryStore()))
     kept = [w for w, k in zip(text.split(), keep, strict=True) if k]
     assert " ".join(out.text.split()[: len(kept)]) == " ".join(kept)
+
+
+def test_a_sentence_that_only_repeats_the_query_is_not_protected() -> None:
+    text = "Quarantine travellers\n" + _prose(6) + ANSWER + " " + _prose(6)
+    words = layout(text)
+    boost = sentence_boost(words.raw, words.lines, [1] * len(words.flat), "quarantine travellers", 12.0, None)
+    protected = [w for w, b in zip(words.flat, boost, strict=True) if b == PROTECTED]
+    assert " ".join(protected) == ANSWER
