@@ -1,28 +1,39 @@
 """The sentence encoder behind query relevance: a sentence-transformers style mean-pooled encoder.
 
-Loaded from a local directory (the default: the all-MiniLM-L6-v2 base of the bundled model),
-int8-quantized for CPU, run in length-sorted batches; embeddings are cached per sentence so a
-block re-compressed on every turn of a conversation costs one encoder pass, not one per turn.
+Loaded from a local directory (the default: the all-MiniLM-L6-v2 base of the bundled model) and
+run int8 on CPU — through ONNX Runtime when it is installed (pooling inside the exported graph,
+the export cached like the classifier's), else PyTorch dynamic quantization — in length-sorted
+batches; embeddings are cached per sentence, so a block re-compressed on every turn of a
+conversation costs one encoder pass, not one per turn.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+from headroom.kompress._onnx import Backend, onnx_encoder, resolve_backend
 
 BATCH_SIZE = 32
 MAX_LENGTH = 128
 """Sentences are truncated here: relevance needs a sentence's gist, not its tail."""
 CACHE_SIZE = 8192
+log = logging.getLogger(__name__)
+
+#: (input ids, attention mask) as int64 numpy arrays → unit-length embeddings, one row each.
+EncodeBatch = Callable[[Any, Any], Any]
 
 
 class SentenceEncoder:
     """Texts → L2-normalised mean-pooled embeddings (the :data:`Embedder` shape)."""
 
-    def __init__(self, tokenizer: Any, model: Any) -> None:
+    def __init__(self, tokenizer: Any, encode_batch: EncodeBatch) -> None:
         self._tokenizer = tokenizer
-        self._model = model
+        self._encode_batch = encode_batch
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
 
     def __call__(self, texts: list[str]) -> list[list[float]]:
@@ -38,8 +49,6 @@ class SentenceEncoder:
         return out
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        import torch
-
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out: list[list[float]] = [[] for _ in texts]
         for start in range(0, len(order), BATCH_SIZE):
@@ -49,30 +58,53 @@ class SentenceEncoder:
                 padding=True,
                 truncation=True,
                 max_length=MAX_LENGTH,
-                return_tensors="pt",
+                return_tensors="np",
             )
-            with torch.inference_mode():
-                hidden = self._model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
-                mask = enc["attention_mask"].unsqueeze(-1).float()
-                pooled = (hidden.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-                vectors = torch.nn.functional.normalize(pooled, dim=-1)
-            for i, vector in zip(batch, vectors.tolist(), strict=True):
-                out[i] = vector
+            ids, mask = enc["input_ids"].astype("int64"), enc["attention_mask"].astype("int64")
+            for i, vector in zip(batch, self._encode_batch(ids, mask).tolist(), strict=True):
+                out[i] = [float(v) for v in vector]
         return out
 
 
+def _torch_batch(model: Any) -> EncodeBatch:
+    def encode(ids: Any, mask: Any) -> Any:
+        import torch
+
+        input_ids, attention = torch.from_numpy(ids), torch.from_numpy(mask)
+        with torch.inference_mode():
+            hidden = model(input_ids=input_ids, attention_mask=attention).last_hidden_state
+            weights = attention.unsqueeze(-1).float()
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+            return torch.nn.functional.normalize(pooled, dim=-1).numpy()
+
+    return encode
+
+
 @functools.lru_cache(maxsize=2)
-def load_encoder(path: str, quantize: bool = True) -> SentenceEncoder:
-    """Load (once per directory) the encoder at ``path``; int8 dynamic quantization when ``quantize``."""
+def load_encoder(path: str, quantize: bool = True, backend: Backend = "torch") -> SentenceEncoder:
+    """Load (once per directory and options) the encoder at ``path``, int8 when ``quantize``.
+
+    ``backend`` as for the classifier: ``onnx`` (or ``auto`` with onnxruntime installed) exports
+    once and runs the cached export; an export the exporter cannot handle falls back to torch.
+    """
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from headroom.kompress._model import quiet_loading
+    from headroom.kompress._model import cpu_threads, quiet_loading
 
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     with quiet_loading():
         model = AutoModel.from_pretrained(path, local_files_only=True).eval()
-        if quantize:
-            quantize_dynamic: Any = torch.ao.quantization.quantize_dynamic
+    if resolve_backend(backend) == "onnx":
+        try:
+            session = onnx_encoder(model, [Path(path)], quantize, cpu_threads())
+            return SentenceEncoder(tokenizer, session)
+        except Exception as exc:  # the torch path still works
+            if backend == "onnx":
+                raise
+            log.warning("kompress: ONNX sentence encoder unavailable for %s (%s); using torch", path, exc)
+    if quantize:
+        quantize_dynamic: Any = torch.ao.quantization.quantize_dynamic
+        with quiet_loading():
             model = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-    return SentenceEncoder(tokenizer, model)
+    return SentenceEncoder(tokenizer, _torch_batch(model))

@@ -132,17 +132,20 @@ def unavailable_reason(model_path: str | Path | None) -> str | None:
 class KompressModel:
     """A loaded token classifier with its tokenizer; scores lines of words."""
 
-    def __init__(self, tokenizer: Any, model: Any, spec: ModelSpec, quantize: bool = True) -> None:
+    def __init__(
+        self, tokenizer: Any, model: Any, spec: ModelSpec, quantize: bool = True, backend: Backend = "torch"
+    ) -> None:
         self.tokenizer = tokenizer
         self.model = model
         self.spec = spec
         self._quantize = quantize
+        self._backend: Backend = backend
 
     def embedder(self) -> Embedder | None:
         """The sentence encoder for query relevance (loaded on first use), or ``None`` without one."""
         if self.spec.encoder is None:
             return None
-        return load_encoder(str(self.spec.encoder), self._quantize)
+        return load_encoder(str(self.spec.encoder), self._quantize, self._backend)
 
     def word_token_ids(self, words: list[str]) -> list[list[int]]:
         """Sub-token ids of each word (no special tokens), from one tokenizer call."""
@@ -230,7 +233,7 @@ def _load(model_dir: str, keep_label: int | None, quantize: bool, backend: str) 
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-    torch.set_num_threads(_cpu_threads())
+    torch.set_num_threads(cpu_threads())
     tokenizer = AutoTokenizer.from_pretrained(str(spec.tokenizer), local_files_only=True)
     extra = {} if spec.num_labels is None else {"num_labels": spec.num_labels}
     with quiet_loading():
@@ -245,7 +248,8 @@ def _load(model_dir: str, keep_label: int | None, quantize: bool, backend: str) 
         elif quantize:
             model = _quantize(model)
     spec = replace(spec, max_length=min(spec.max_length, _positions(model)))
-    return KompressModel(tokenizer, model, spec, quantize)
+    # The encoder follows the classifier onto ONNX, falling back to torch on its own if it must.
+    return KompressModel(tokenizer, model, spec, quantize, "auto" if backend == "onnx" else "torch")
 
 
 def _positions(model: Any) -> int:
@@ -264,7 +268,7 @@ def _quantize(model: Any) -> Any:
 
 def _to_onnx(model: Any, spec: ModelSpec, quantize: bool) -> Any:
     dirs = [spec.weights] if spec.adapter is None else [spec.weights, spec.adapter]
-    return onnx_classifier(model, dirs, quantize, _cpu_threads())
+    return onnx_classifier(model, dirs, quantize, cpu_threads())
 
 
 def _merge_adapter(model: Any, adapter: Path) -> Any:
@@ -274,7 +278,7 @@ def _merge_adapter(model: Any, adapter: Path) -> Any:
     return cast(Any, PeftModel.from_pretrained(model, str(adapter), is_trainable=False)).merge_and_unload()
 
 
-def _cpu_threads() -> int:
+def cpu_threads() -> int:
     try:
         return max(len(os.sched_getaffinity(0)), 1)
     except AttributeError:  # not on Linux

