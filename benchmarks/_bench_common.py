@@ -353,3 +353,11 @@ def _elision_failures(
     for kind, count, key in (in_text - in_stats).elements():
         failures.append(MarkerFailure(key, f"marker {count} {kind} is missing from the block stats"))
     return failures
+
+
+def emit_json(result: dict[str, Any], path: Path | None) -> None:
+    """Print ``result`` as indented JSON, and write it to ``path`` too when given."""
+    text = json.dumps(result, indent=2)
+    print(text)
+    if path is not None:
+        path.write_text(text + "\n", encoding="utf-8")

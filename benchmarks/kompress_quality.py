@@ -33,6 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._bench_common import emit_json
 from headroom import compress_text
 from headroom.ccr import MemoryStore
 from headroom.policy import Policy, ProsePolicy
@@ -204,10 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         "model": str(args.model or "bundled default"),
         "items": len(items),
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
+    emit_json(result, args.json)
     return 0
 
 

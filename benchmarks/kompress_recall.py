@@ -30,6 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._bench_common import emit_json
 from headroom.ccr import MemoryStore
 from headroom.compressors import CompressContext
 from headroom.kompress import KompressCompressor, load_model
@@ -186,10 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             "config": str(args.config),
         },
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
+    emit_json(result, args.json)
     return 0
 
 

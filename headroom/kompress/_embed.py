@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from headroom.kompress._onnx import Backend, onnx_encoder, resolve_backend
+from headroom.kompress._onnx import Backend, mean_pool, onnx_encoder, resolve_backend
 
 BATCH_SIZE = 32
 MAX_LENGTH = 128
@@ -73,9 +73,7 @@ def _torch_batch(model: Any) -> EncodeBatch:
         input_ids, attention = torch.from_numpy(ids), torch.from_numpy(mask)
         with torch.inference_mode():
             hidden = model(input_ids=input_ids, attention_mask=attention).last_hidden_state
-            weights = attention.unsqueeze(-1).float()
-            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
-            return torch.nn.functional.normalize(pooled, dim=-1).numpy()
+            return mean_pool(hidden, attention).numpy()
 
     return encode
 

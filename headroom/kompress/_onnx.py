@@ -86,10 +86,9 @@ def export(model: Any, path: Path, head: Head = "logits") -> None:
     ids = torch.ones((2, 16), dtype=torch.long)
     dynamic: dict[str, dict[int, str]] = {name: {0: "batch", 1: "sequence"} for name in _INPUTS}
     dynamic[head] = {0: "batch", 1: "sequence"} if head == "logits" else {0: "batch"}
-    wrapped = _logits_only(model) if head == "logits" else _mean_pooled(model)
     with _quiet(), torch.inference_mode(), _eager_attention(model):
         torch.onnx.export(
-            wrapped,
+            _single_output(model, head),
             (ids, torch.ones_like(ids)),
             str(path),
             input_names=list(_INPUTS),
@@ -189,37 +188,29 @@ def _session(path: Path, threads: int) -> Any:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _mean_pooled(model: Any) -> Any:
-    """Wrap an encoder so the exported graph returns normalised mean-pooled embeddings."""
+def mean_pool(hidden: Any, attention_mask: Any) -> Any:
+    """Sentence-transformers pooling: the mean of the unmasked token states, L2-normalised."""
     import torch
 
-    class MeanPooled(torch.nn.Module):
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+def _single_output(model: Any, head: Head) -> Any:
+    """Wrap the HF model so the exported graph has exactly one output named ``head``."""
+    import torch
+
+    class SingleOutput(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.inner = model
 
         def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            hidden = self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            return torch.nn.functional.normalize(pooled, dim=-1)
+            out = self.inner(input_ids=input_ids, attention_mask=attention_mask)
+            return out.logits if head == "logits" else mean_pool(out.last_hidden_state, attention_mask)
 
-    return MeanPooled()
-
-
-def _logits_only(model: Any) -> Any:
-    """Wrap the HF model so the exported graph has exactly one output, ``logits``."""
-    import torch
-
-    class LogitsOnly(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.inner = model
-
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
-
-    return LogitsOnly()
+    return SingleOutput()
 
 
 @contextlib.contextmanager
