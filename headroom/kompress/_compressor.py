@@ -2,8 +2,8 @@
 
 Each word gets a keep probability from the model (or an injected scorer), raised near query
 terms and, with a query, across the sentences most relevant to it (the coarse step, see
-:mod:`headroom.kompress._relevance`); force-keep rules win; the most probable words fill the keep-rate budget (or a
-probability threshold decides). The output is the kept words in order with the original
+:mod:`headroom.kompress._relevance`); force-keep rules win; the most probable words fill the
+keep-rate budget, which counts the marker (or a probability threshold decides). The output is the kept words in order with the original
 line breaks, then ONE marker with the exact number of words dropped, whose key restores the
 whole block.
 """
@@ -26,15 +26,7 @@ from headroom.errors import HeadroomError
 from headroom.kompress._model import KompressModel, load_model, unavailable_reason
 from headroom.kompress._relevance import Embedder, sentence_boost
 from headroom.kompress._rules import force_keep
-from headroom.kompress._words import (
-    Layout,
-    boost,
-    choose,
-    layout,
-    render,
-    tie_markup,
-    token_costs,
-)
+from headroom.kompress._words import Layout, boost, choose, layout, render, tie_markup, token_costs
 
 if TYPE_CHECKING:
     from headroom.policy import Policy, ProsePolicy
