@@ -39,7 +39,7 @@ from headroom.policy import Policy, ProsePolicy
 from headroom.tokens import count_tokens
 from training.config import load_config
 from training.data._build import source_path
-from training.data._weak import qa_row, tool_outputs, tool_row
+from training.data._weak import occurrences, qa_row, squad_answers, tool_outputs, tool_row
 from training.data._words import Row
 
 _WORD = re.compile(r"\S+")
@@ -64,11 +64,8 @@ def squad_cases(path: Path, budget: float) -> Iterator[Case]:
         for paragraph in article["paragraphs"]:
             context = str(paragraph["context"])
             for qa in paragraph["qas"]:
-                spans = [
-                    (int(a["answer_start"]), int(a["answer_start"]) + len(a["text"])) for a in qa["answers"]
-                ]
-                row = qa_row(context, spans, [qa["question"]], path.name, budget)
-                yield Case("qa", context, row, str(qa["question"]))
+                spans, questions = squad_answers([qa])
+                yield Case("qa", context, qa_row(context, spans, questions, path.name, budget), questions[0])
 
 
 def nq_cases(path: Path, budget: float) -> Iterator[Case]:
@@ -79,13 +76,7 @@ def nq_cases(path: Path, budget: float) -> Iterator[Case]:
         record = json.loads(line)
         ctx = record["ctxs"][0]
         text = f"{ctx.get('title', '')}\n{ctx.get('text', '')}"
-        lower = text.lower()
-        spans = []
-        for answer in (str(a).lower() for a in record["answers"] if str(a).strip()):
-            start = lower.find(answer)
-            while start >= 0:
-                spans.append((start, start + len(answer)))
-                start = lower.find(answer, start + 1)
+        spans = occurrences(text, [str(a) for a in record["answers"]])
         row = qa_row(text, spans, [record["question"]], path.name, budget)
         yield Case("qa", text, row, str(record["question"]))
 

@@ -100,7 +100,8 @@ class KompressCompressor:
             # Forced words are paid for first; protected sentences share what is left, and their
             # forced words cost nothing more.
             free = [0 if f else c for c, f in zip(costs, forced.words, strict=True)]
-            left = settings.keep_rate * sum(costs) - reserve - (sum(costs) - sum(free))
+            total = sum(costs)
+            left = settings.keep_rate * total - reserve - (total - sum(free))
             embed = self._embedder_for(settings)
             protect = sentence_boost(
                 words.raw, words.lines, free, ctx.query, settings.query_share * left, embed

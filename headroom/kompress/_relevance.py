@@ -95,14 +95,14 @@ def sentence_boost(
     """
     flat = [w for line in lines for w in line]
     boost = [0.0] * len(flat)
-    if not query_terms(query) or allowance <= 0 or not flat:
+    asked = set(query_terms(query))
+    if not asked or allowance <= 0 or not flat:
         return boost
     ranges = sentence_ranges(raw_lines, lines)
     if len(ranges) < 2:
         return boost
     texts = [" ".join(flat[a:b]) for a, b in ranges]
     scores = spread(relevance(texts, query or "", embed))
-    asked = set(query_terms(query))
     used = 0.0
     for index in sorted(range(len(ranges)), key=lambda i: (-scores[i], i)):
         if scores[index] <= 0.0 or used >= allowance:

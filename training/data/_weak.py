@@ -51,11 +51,12 @@ def squad_rows(path: Path, budget: float) -> Iterator[Row]:
     for article in data.get("data", []):
         for paragraph in article.get("paragraphs", []):
             context = str(paragraph["context"])
-            answers, questions = _squad_answers(paragraph.get("qas", []))
+            answers, questions = squad_answers(paragraph.get("qas", []))
             yield qa_row(context, answers, questions, path.name, budget)
 
 
-def _squad_answers(qas: Sequence[dict[str, Any]]) -> tuple[list[tuple[int, int]], list[str]]:
+def squad_answers(qas: Sequence[dict[str, Any]]) -> tuple[list[tuple[int, int]], list[str]]:
+    """Gold answer character spans and the questions of SQuAD ``qas`` records."""
     spans: list[tuple[int, int]] = []
     for qa in qas:
         for answer in qa.get("answers", []):
@@ -72,11 +73,12 @@ def nq_rows(path: Path, budget: float) -> Iterator[Row]:
         record = json.loads(line)
         for ctx in record.get("ctxs", [])[:1]:
             text = f"{ctx.get('title', '')}\n{ctx.get('text', '')}"
-            spans = _occurrences(text, [str(a) for a in record.get("answers", [])])
+            spans = occurrences(text, [str(a) for a in record.get("answers", [])])
             yield qa_row(text, spans, [str(record.get("question", ""))], path.name, budget)
 
 
-def _occurrences(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
+def occurrences(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
+    """Character spans of every case-insensitive occurrence of each non-blank needle."""
     lower = text.lower()
     spans = []
     for needle in (n.lower() for n in needles if n.strip()):
