@@ -24,7 +24,7 @@ from headroom.compressors._prose import marker_cost
 from headroom.compressors._prose_detect import detect_prose, is_markdown
 from headroom.errors import HeadroomError
 from headroom.kompress._model import KompressModel, load_model, unavailable_reason
-from headroom.kompress._relevance import Embedder, sentence_boost
+from headroom.kompress._relevance import Embedder, ranked_sentences, sentence_boost
 from headroom.kompress._rules import force_keep
 from headroom.kompress._words import Layout, boost, choose, layout, render, tie_markup, token_costs
 
@@ -96,18 +96,23 @@ class KompressCompressor:
         probs = boost(words, probs, ctx.query, settings.query_boost)
         costs = token_costs(words.flat, ctx.encoding)
         reserve = marker_cost(ctx.encoding)
+        kept = forced.words
         if ctx.query and settings.query_share > 0.0:
-            # Forced words are paid for first; protected sentences share what is left, and their
-            # forced words cost nothing more.
-            free = [0 if f else c for c, f in zip(costs, forced.words, strict=True)]
+            ranked = ranked_sentences(words.raw, words.lines, ctx.query, self._embedder_for(settings))
             total = sum(costs)
-            left = settings.keep_rate * total - reserve - (total - sum(free))
-            embed = self._embedder_for(settings)
-            protect = sentence_boost(
-                words.raw, words.lines, free, ctx.query, settings.query_share * left, embed
+            # Forced words are paid for first; the most relevant sentences share what is left.
+            left = (
+                settings.keep_rate * total - reserve - sum(c for c, k in zip(costs, kept, strict=True) if k)
             )
+            if ranked and left <= 0:
+                # The rules spent the whole budget: the sentence that best answers the query is
+                # still kept, as if forced, so a query is never ignored.
+                a, b = ranked[0]
+                kept = [k or a <= i < b for i, k in enumerate(kept)]
+            free = [0 if k else c for c, k in zip(costs, kept, strict=True)]
+            protect = sentence_boost(ranked, len(probs), free, settings.query_share * left)
             probs = [p + b for p, b in zip(probs, protect, strict=True)]
-        keep = choose(probs, forced.words, costs, settings.keep_rate, settings.threshold, reserve)
+        keep = choose(probs, kept, costs, settings.keep_rate, settings.threshold, reserve)
         return tie_markup(words, keep)
 
     def _scorer_for(self, settings: ProsePolicy) -> Scorer:

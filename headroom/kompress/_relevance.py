@@ -78,39 +78,38 @@ def spread(scores: Sequence[float], weight: float = NEIGHBOUR_WEIGHT) -> list[fl
     ]
 
 
-def sentence_boost(
-    raw_lines: Sequence[str],
-    lines: Sequence[Sequence[str]],
-    costs: Sequence[int],
-    query: str | None,
-    allowance: float,
-    embed: Embedder | None,
-) -> list[float]:
-    """Per word: :data:`PROTECTED` for the words of the most query-relevant sentences, else 0.
+def ranked_sentences(
+    raw_lines: Sequence[str], lines: Sequence[Sequence[str]], query: str | None, embed: Embedder | None
+) -> list[tuple[int, int]]:
+    """Word ranges of the sentences worth protecting for ``query``, most relevant first.
 
-    Sentences are taken in order of relevance until their tokens reach ``allowance`` (the last
-    one may overshoot it: the budget then keeps its most probable words). Sentences scoring below
-    average are never protected, nor are those that only repeat the query's own words (a title
-    the question already names tells the reader nothing).
+    Sentences scoring below average are left out, and so are those that only repeat the query's
+    own words (a title the question already names tells the reader nothing).
     """
-    flat = [w for line in lines for w in line]
-    boost = [0.0] * len(flat)
     asked = set(query_terms(query))
-    if not asked or allowance <= 0 or not flat:
-        return boost
     ranges = sentence_ranges(raw_lines, lines)
-    if len(ranges) < 2:
-        return boost
+    if not asked or len(ranges) < 2:
+        return []
+    flat = [w for line in lines for w in line]
     texts = [" ".join(flat[a:b]) for a, b in ranges]
     scores = spread(relevance(texts, query or "", embed))
+    order = sorted(range(len(ranges)), key=lambda i: (-scores[i], i))
+    return [ranges[i] for i in order if scores[i] > 0.0 and not set(query_terms(texts[i])) <= asked]
+
+
+def sentence_boost(
+    ranked: Sequence[tuple[int, int]], words: int, costs: Sequence[int], allowance: float
+) -> list[float]:
+    """Per word: :data:`PROTECTED` for the ``ranked`` sentences taken until ``allowance`` tokens.
+
+    The last sentence taken may overshoot the allowance: the budget then keeps its most probable
+    words.
+    """
+    boost = [0.0] * words
     used = 0.0
-    for index in sorted(range(len(ranges)), key=lambda i: (-scores[i], i)):
-        if scores[index] <= 0.0 or used >= allowance:
+    for a, b in ranked:
+        if used >= allowance:
             break
-        if set(query_terms(texts[index])) <= asked:
-            continue
-        a, b = ranges[index]
         used += sum(costs[a:b])
-        for i in range(a, b):
-            boost[i] = PROTECTED
+        boost[a:b] = [PROTECTED] * (b - a)
     return boost

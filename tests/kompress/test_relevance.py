@@ -5,7 +5,13 @@ from __future__ import annotations
 from headroom.ccr import MemoryStore
 from headroom.compressors import CompressContext
 from headroom.kompress import KompressCompressor
-from headroom.kompress._relevance import PROTECTED, relevance, sentence_boost, sentence_ranges
+from headroom.kompress._relevance import (
+    PROTECTED,
+    ranked_sentences,
+    relevance,
+    sentence_boost,
+    sentence_ranges,
+)
 from headroom.kompress._words import layout
 from headroom.policy import Policy, ProsePolicy
 
@@ -56,11 +62,12 @@ def test_protected_sentences_fit_the_allowance() -> None:
     words = layout(text)
     flat, raw, lines = words.flat, words.raw, words.lines
     costs = [1] * len(flat)
-    boost = sentence_boost(raw, lines, costs, "quarantine travellers days", 12.0, None)
+    ranked = ranked_sentences(raw, lines, "quarantine travellers days", None)
+    boost = sentence_boost(ranked, len(flat), costs, 12.0)
     protected = [w for w, b in zip(flat, boost, strict=True) if b == PROTECTED]
     assert " ".join(protected) == ANSWER
-    assert sentence_boost(raw, lines, costs, None, 40.0, None) == [0.0] * len(flat)
-    assert sentence_boost(raw, lines, costs, "quarantine", 0.0, None) == [0.0] * len(flat)
+    assert ranked_sentences(raw, lines, None, None) == []
+    assert sentence_boost(ranked, len(flat), costs, 0.0) == [0.0] * len(flat)
 
 
 def test_the_relevant_sentence_survives_whole_at_a_tight_budget() -> None:
@@ -88,6 +95,22 @@ def test_decide_matches_the_rendered_output() -> None:
 def test_a_sentence_that_only_repeats_the_query_is_not_protected() -> None:
     text = "Quarantine travellers\n" + _prose(6) + ANSWER + " " + _prose(6)
     words = layout(text)
-    boost = sentence_boost(words.raw, words.lines, [1] * len(words.flat), "quarantine travellers", 12.0, None)
+    ranked = ranked_sentences(words.raw, words.lines, "quarantine travellers", None)
+    boost = sentence_boost(ranked, len(words.flat), [1] * len(words.flat), 12.0)
     protected = [w for w, b in zip(words.flat, boost, strict=True) if b == PROTECTED]
     assert " ".join(protected) == ANSWER
+
+
+def test_the_best_sentence_survives_when_forced_literals_spend_the_budget() -> None:
+    rows = "\n".join(f"{i}m pod/worker-{i:04d}-x{i}k created container-{i} id-{i * 7}" for i in range(40))
+    line = "12m node-3 Memory cgroup out of memory: Killed process 48213 (java) score 912"
+    text = rows + "\n" + line + "\n" + rows + "\n"
+    policy = Policy(prose=ProsePolicy(keep_rate=0.3, min_tokens=0))
+    query = "Which process was killed for running out of memory?"
+    keep = KompressCompressor(scorer=fake_scorer).decide(
+        text, policy, CompressContext(store=MemoryStore(), query=query)
+    )
+    kept = " ".join(w for w, k in zip(text.split(), keep, strict=True) if k)
+    assert line in kept
+    plain = KompressCompressor(scorer=fake_scorer).decide(text, policy, CompressContext(store=MemoryStore()))
+    assert line not in " ".join(w for w, k in zip(text.split(), plain, strict=True) if k)
