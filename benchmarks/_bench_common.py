@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from headroom._critical import CRITICAL
+from headroom._critical import CRITICAL, LONG_LINE_CHARS, SNIPPET_WORDS
 from headroom.ccr import MARKER_PATTERN, Store, to_text
 
 CRITICAL_RE = CRITICAL  # the runtime's own definition of a critical line
@@ -33,8 +33,6 @@ _SPACE_RE = re.compile(r"\s+")
 _INVISIBLE_RE = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG_RE = re.compile(r"<[^>]*>")
 _JSON_ESCAPE_RE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)")
-LONG_LINE_CHARS = 400
-SNIPPET_WORDS = 6
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,21 @@ CRITICAL_STEMS = ("error", "exception", "fatal", "fail", "traceback", "panic", "
 CRITICAL = re.compile("|".join(CRITICAL_STEMS), re.IGNORECASE)
 # Lower-casing once and matching without IGNORECASE is several times faster on long logs.
 _CRITICAL_LOWER = re.compile("|".join(CRITICAL_STEMS))
+#: A line longer than this is a paragraph, a record or minified markup, not a log line: its critical
+#: unit is the ``SNIPPET_WORDS`` words either side of each critical word, not the whole line.
+LONG_LINE_CHARS = 400
+SNIPPET_WORDS = 6
 _TEMPLATE_TOKEN = re.compile(r"\"[^\"]*\"|'[^']*'|0x[0-9a-fA-F]+|\d+|[A-Za-z_][\w.]*")
 
 
 def is_critical(line: str) -> bool:
     """Whether ``line`` carries an error signal that must survive compression."""
     return _CRITICAL_LOWER.search(line.lower()) is not None
+
+
+def is_critical_word(word: str) -> bool:
+    """Whether one word carries the critical signal (the same substring rule as :func:`is_critical`)."""
+    return _CRITICAL_LOWER.search(word.lower()) is not None
 
 
 def critical_template(line: str) -> str:

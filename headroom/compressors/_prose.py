@@ -14,10 +14,9 @@ marker with the exact count of what it removed.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
 from typing import TYPE_CHECKING
 
-from headroom.ccr import format_marker
+from headroom.ccr import content_key, format_marker, to_bytes
 from headroom.compressors._base import CompressContext, Compressed, passthrough, result
 from headroom.compressors._prose_detect import detect_prose, is_markdown
 from headroom.compressors._prose_score import Weights, contents, query_scores
@@ -33,10 +32,13 @@ MIN_UNITS = 3
 _SAMPLE_KEY = "hr_" + "0" * 16
 
 
-@cache
-def marker_cost(encoding: str) -> float:
-    """Tokens of a typical marker, the price of every dropped run."""
-    return float(count_tokens(format_marker(12, SENTENCES, _SAMPLE_KEY) + " ", encoding))
+def marker_cost(encoding: str, key: str = _SAMPLE_KEY) -> float:
+    """Tokens of a marker with ``key``, the price of every dropped run.
+
+    Hex keys tokenize unevenly (one text's key may cost five tokens more than another's), so
+    callers that know the key pass it.
+    """
+    return float(count_tokens(format_marker(12, SENTENCES, key) + " ", encoding))
 
 
 def with_token_counts(text: str, units: list[Unit], encoding: str) -> list[Unit]:
@@ -91,7 +93,7 @@ class ProseCompressor:
         weights = Weights(query=settings.query_weight, short_code_tokens=settings.short_code_tokens)
         scores = query_scores(contents(text, units), units, ctx.query, weights)
         budget = settings.keep_rate * ctx.tokens(text)
-        keep = select_spans(units, scores, budget, marker_cost(ctx.encoding))
+        keep = select_spans(units, scores, budget, marker_cost(ctx.encoding, content_key(to_bytes(text))))
         if all(keep):
             return passthrough(text, ctx, self.name, kind, "nothing worth a marker to drop")
         out_text, elisions = assemble(text, units, keep, ctx)

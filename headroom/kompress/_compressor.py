@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from headroom.ccr import content_key, format_marker, to_bytes
 from headroom.compressors._base import (
     CompressContext,
     Compressed,
     passthrough,
     smaller_or_passthrough,
 )
-from headroom.compressors._prose import marker_cost
 from headroom.compressors._prose_detect import detect_prose, is_markdown
 from headroom.errors import HeadroomError
 from headroom.kompress._model import KompressModel, load_model, unavailable_reason
@@ -36,6 +36,50 @@ Scorer = Callable[[list[list[str]]], list[list[float]]]
 
 MIN_WORDS = 8
 WORDS = "words"
+
+
+def _cost(costs: list[int], kept: list[bool]) -> int:
+    return sum(c for c, k in zip(costs, kept, strict=True) if k)
+
+
+def trim_to_budget(
+    words: Layout,
+    keep: list[bool],
+    forced: list[bool],
+    probs: list[float],
+    limit: float,
+    ctx: CompressContext,
+) -> list[bool]:
+    """Drop the least probable unforced words until the rendered text costs at most ``limit`` tokens.
+
+    Word costs are counted apart, so line breaks and joins can push the real text a few tokens
+    over; measuring the rendering settles it (twice at most: one pass nearly always does).
+    """
+    keep = list(keep)
+    for _ in range(2):
+        excess = ctx.tokens(render(words, keep)) - limit
+        droppable = sorted(
+            (i for i, k in enumerate(keep) if k and not forced[i]), key=lambda i: (probs[i], -i)
+        )
+        for i in droppable:
+            if excess <= 0:
+                break
+            keep[i] = False
+            excess -= _word_cost(words.flat[i], ctx)
+        keep = tie_markup(words, keep)
+    return keep
+
+
+def _word_cost(word: str, ctx: CompressContext) -> int:
+    return ctx.tokens(" " + word)
+
+
+def marker_reserve(text: str, words: int, ctx: CompressContext) -> int:
+    """Exact tokens of the line break and marker the output will end with (the key is the text's hash).
+
+    The count is written as ``words``, which has at least as many digits as the number dropped.
+    """
+    return ctx.tokens("\n" + format_marker(words, WORDS, content_key(to_bytes(text))))
 
 
 class KompressCompressor:
@@ -68,7 +112,7 @@ class KompressCompressor:
         if len(words.flat) < MIN_WORDS:
             return passthrough(text, ctx, self.name, kind, "too few words")
         try:
-            keep = self._decide(words, settings, ctx)
+            keep = self._decide(text, words, settings, ctx)
         except HeadroomError as exc:
             return passthrough(text, ctx, self.name, kind, f"kompress unavailable: {exc}")
         except Exception as exc:  # a model failure must never fail the request
@@ -81,9 +125,9 @@ class KompressCompressor:
         What :meth:`compress` renders, exposed for measurement: ``ctx.query`` and the policy's
         budget apply; the min-token and size gates do not.
         """
-        return self._decide(layout(text), policy.prose, ctx)
+        return self._decide(text, layout(text), policy.prose, ctx)
 
-    def _decide(self, words: Layout, settings: ProsePolicy, ctx: CompressContext) -> list[bool]:
+    def _decide(self, text: str, words: Layout, settings: ProsePolicy, ctx: CompressContext) -> list[bool]:
         forced = force_keep(words.raw, words.lines)
         # Lines the rules keep whole are not sent to the model: it could not change their fate.
         to_score = [[] if whole else line for line, whole in zip(words.lines, forced.lines, strict=True)]
@@ -95,25 +139,27 @@ class KompressCompressor:
         ]
         probs = boost(words, probs, ctx.query, settings.query_boost)
         costs = token_costs(words.flat, ctx.encoding)
-        reserve = marker_cost(ctx.encoding)
+        total = ctx.tokens(text)
+        reserve = marker_reserve(text, len(costs), ctx)
         kept = forced.words
         if ctx.query and settings.query_share > 0.0:
             ranked = ranked_sentences(words.raw, words.lines, ctx.query, self._embedder_for(settings))
-            total = sum(costs)
             # Forced words are paid for first; the most relevant sentences share what is left.
-            left = (
-                settings.keep_rate * total - reserve - sum(c for c, k in zip(costs, kept, strict=True) if k)
-            )
+            left = settings.keep_rate * total - reserve - _cost(costs, kept)
             if ranked and left <= 0:
-                # The rules spent the whole budget: the sentence that best answers the query is
-                # still kept, as if forced, so a query is never ignored.
+                # The rules spent the whole budget: the sentence that best answers the query
+                # is still kept, as if forced, so a query is never ignored.
                 a, b = ranked[0]
                 kept = [k or a <= i < b for i, k in enumerate(kept)]
             free = [0 if k else c for c, k in zip(costs, kept, strict=True)]
             protect = sentence_boost(ranked, len(probs), free, settings.query_share * left)
             probs = [p + b for p, b in zip(probs, protect, strict=True)]
-        keep = choose(probs, kept, costs, settings.keep_rate, settings.threshold, reserve)
-        return tie_markup(words, keep)
+        keep = tie_markup(
+            words, choose(probs, kept, costs, settings.keep_rate, settings.threshold, reserve, total)
+        )
+        if settings.threshold is not None:
+            return keep
+        return trim_to_budget(words, keep, kept, probs, settings.keep_rate * total - reserve, ctx)
 
     def _scorer_for(self, settings: ProsePolicy) -> Scorer:
         return self._scorer if self._scorer is not None else self._model(settings).score_lines

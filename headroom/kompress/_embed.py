@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -31,22 +32,27 @@ EncodeBatch = Callable[[Any, Any], Any]
 class SentenceEncoder:
     """Texts → L2-normalised mean-pooled embeddings (the :data:`Embedder` shape)."""
 
-    def __init__(self, tokenizer: Any, encode_batch: EncodeBatch) -> None:
+    def __init__(self, tokenizer: Any, encode_batch: EncodeBatch, cache_size: int = CACHE_SIZE) -> None:
         self._tokenizer = tokenizer
         self._encode_batch = encode_batch
+        self._cache_size = cache_size
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __call__(self, texts: list[str]) -> list[list[float]]:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        for text, vector in zip(missing, self._encode(missing), strict=True):
-            self._cache[text] = vector
-            if len(self._cache) > CACHE_SIZE:
+        with self._lock:
+            found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+            for text in found:
+                self._cache.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        fresh = dict(zip(missing, self._encode(missing), strict=True))
+        with self._lock:
+            for text, vector in fresh.items():
+                self._cache[text] = vector
+            while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-        out = []
-        for text in texts:
-            self._cache.move_to_end(text)
-            out.append(self._cache[text])
-        return out
+        found.update(fresh)  # answered from here: a call larger than the cache still gets them all
+        return [found[t] for t in texts]
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))

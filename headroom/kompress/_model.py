@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from headroom.errors import ConfigError, MissingDependency
+from headroom.kompress._cache import ScoreCache, lines_key
 from headroom.kompress._chunking import WordReduce, score_words, split_by_lines
 from headroom.kompress._embed import load_encoder
 from headroom.kompress._onnx import Backend, onnx_classifier, onnx_missing, resolve_backend
@@ -140,6 +141,7 @@ class KompressModel:
         self.spec = spec
         self._quantize = quantize
         self._backend: Backend = backend
+        self.scores = ScoreCache()
 
     def embedder(self) -> Embedder | None:
         """The sentence encoder for query relevance (loaded on first use), or ``None`` without one."""
@@ -184,15 +186,23 @@ class KompressModel:
         return [keep[row, 1 : len(seq) + 1].tolist() for row, seq in enumerate(batch)]
 
     def score_lines(self, lines: list[list[str]]) -> list[list[float]]:
-        """Keep probability of every word of ``lines`` (the :data:`Scorer` shape)."""
+        """Keep probability of every word of ``lines`` (the :data:`Scorer` shape), cached per text."""
         flat = [w for line in lines for w in line]
         if not flat:
             return [[] for _ in lines]
+        key = lines_key(lines)
+        cached = self.scores.get(key)
+        if cached is not None:
+            return cached
         limit = max(self.spec.max_length - 2, 8)
-        scores = score_words(
-            self.word_token_ids(flat), sentence_ends(lines), self.keep_probs, limit, self.spec.word_score
+        scores = split_by_lines(
+            score_words(
+                self.word_token_ids(flat), sentence_ends(lines), self.keep_probs, limit, self.spec.word_score
+            ),
+            lines,
         )
-        return split_by_lines(scores, lines)
+        self.scores.put(key, scores)
+        return scores
 
 
 def load_model(

@@ -2,7 +2,10 @@
 
 Numbers, paths, identifiers, URLs and code spans are kept word by word; error lines, headings,
 table rows and fenced code blocks are kept whole, and whole-kept lines are not even sent to
-the model (the rules already decided them, which saves inference time).
+the model (the rules already decided them, which saves inference time). A critical line longer
+than :data:`~headroom._critical.LONG_LINE_CHARS` is a paragraph, not a log line: the words
+around each critical word are kept, not the whole paragraph (the same unit the corpus
+benchmark checks).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from headroom._critical import is_critical
+from headroom._critical import LONG_LINE_CHARS, SNIPPET_WORDS, is_critical, is_critical_word
 from headroom.compressors._prose_units import FENCE, HEADING
 
 _DIGIT = re.compile(r"\d")
@@ -22,6 +25,12 @@ _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]")
 _DOTTED = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*")
 _EMAIL_OR_HANDLE = re.compile(r"\w@\w|^@\w")
 _TABLE = re.compile(r"^\s*\|.*\|\s*$")
+
+
+_MONTH = re.compile(
+    r"^(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)$"
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,8 @@ def whole_lines(raw: Sequence[str]) -> list[bool]:
             fence = opener.group(1)
             out.append(True)
             continue
-        out.append(bool(HEADING.match(line) or _TABLE.match(line) or is_critical(line)))
+        short_critical = len(line) <= LONG_LINE_CHARS and is_critical(line)
+        out.append(bool(HEADING.match(line) or _TABLE.match(line) or short_critical))
     return out
 
 
@@ -73,6 +83,16 @@ def code_span_words(line: Sequence[str]) -> list[bool]:
     return out
 
 
+def critical_neighbourhood(line: Sequence[str]) -> list[bool]:
+    """Words within :data:`~headroom._critical.SNIPPET_WORDS` of a critical word."""
+    out = [False] * len(line)
+    for i, word in enumerate(line):
+        if is_critical_word(word):
+            for j in range(max(0, i - SNIPPET_WORDS), min(len(line), i + SNIPPET_WORDS + 1)):
+                out[j] = True
+    return out
+
+
 def force_keep(raw: Sequence[str], lines: Sequence[Sequence[str]]) -> Forced:
     """Apply every rule to a text's lines (``raw``) and their words (``lines``)."""
     whole = whole_lines(raw)
@@ -81,6 +101,17 @@ def force_keep(raw: Sequence[str], lines: Sequence[Sequence[str]]) -> Forced:
         if keep_line:
             flags.extend([True] * len(line))
             continue
-        spans = code_span_words(line)
-        flags.extend(s or is_literal(w) for w, s in zip(line, spans, strict=True))
+        rules = zip(code_span_words(line), critical_neighbourhood(line), literal_words(line), strict=True)
+        flags.extend(any(hits) for hits in rules)
     return Forced(words=flags, lines=whole)
+
+
+def literal_words(line: Sequence[str]) -> list[bool]:
+    """:func:`is_literal` per word, with month names next to a number (``May 31, 2012``) as part of the date."""
+    flags = [is_literal(w) for w in line]
+    numeric = [_DIGIT.search(w) is not None for w in line]
+    for i, word in enumerate(line):
+        beside_number = (i > 0 and numeric[i - 1]) or (i + 1 < len(line) and numeric[i + 1])
+        if beside_number and _MONTH.match(word.strip("\"'(),;:")):
+            flags[i] = True
+    return flags

@@ -85,16 +85,19 @@ def choose(
     rate: float,
     threshold: float | None,
     reserve: float = 0.0,
+    total: float | None = None,
 ) -> list[bool]:
     """Keep forced words, then the most probable words up to ``rate`` of all tokens (or ≥ ``threshold``).
 
     ``reserve`` tokens of the budget are set aside (for the marker the output will carry), so
-    ``rate`` is the share of the input the whole output costs.
+    ``rate`` is the share of the input the whole output costs. ``total`` is the input's exact
+    token count (default: the sum of the word costs, which tokenizing words apart approximates).
     """
     keep = list(forced)
     if threshold is not None:
         return [k or p >= threshold for k, p in zip(keep, probs, strict=True)]
-    budget = rate * sum(costs) - reserve - sum(c for c, k in zip(costs, keep, strict=True) if k)
+    whole = sum(costs) if total is None else total
+    budget = rate * whole - reserve - sum(c for c, k in zip(costs, keep, strict=True) if k)
     # Highest probability first; ties keep text order, so the choice is deterministic.
     for i in sorted(range(len(probs)), key=lambda j: (-probs[j], j)):
         if budget <= 0:

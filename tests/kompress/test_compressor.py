@@ -88,6 +88,17 @@ def test_keep_rate_sets_the_savings() -> None:
     assert tight.tokens_out <= 0.45 * tight.tokens_in
 
 
+@pytest.mark.parametrize("rate", [0.3, 0.45, 0.6])
+@pytest.mark.parametrize("query", [None, "quiet winter evening in the glacier"])
+def test_the_whole_output_marker_included_stays_within_the_rate(rate: float, query: str | None) -> None:
+    # The marker's key is hashed from the text, so its price is known before deciding: the rate
+    # holds for the whole output, not just the kept words (a short text feels the difference).
+    for text in (PROSE, _prose(8)):
+        out, _ = _run(text, query=query, policy=Policy(prose=ProsePolicy(keep_rate=rate, min_tokens=0)))
+        assert parse_markers(out.text), "expected a compressed output"
+        assert out.tokens_out <= rate * out.tokens_in + 2  # one word may straddle the budget
+
+
 def test_threshold_overrides_keep_rate() -> None:
     out, _ = _run(PROSE, policy=Policy(prose=ProsePolicy(threshold=0.5)))
     assert out.tokens_out < out.tokens_in

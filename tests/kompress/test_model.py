@@ -96,6 +96,19 @@ def test_scores_every_word_of_long_text_through_overlapping_chunks(checkpoint: P
 
 
 @needs_ml
+def test_a_text_scored_again_comes_from_the_cache_unchanged(checkpoint: Path) -> None:
+    model = load_model(checkpoint, quantize=False)
+    lines = [["a", "fresh", "text", "for", "the", "cache", "test"], ["second", "line"]]
+    before = len(model.scores)
+    first = model.score_lines(lines)
+    assert len(model.scores) == before + 1
+    assert model.score_lines(lines) == first
+    assert len(model.scores) == before + 1
+    model.score_lines([lines[0] + lines[1]])  # the same words on one line are another text
+    assert len(model.scores) == before + 2
+
+
+@needs_ml
 def test_keep_label_selects_the_column_read_as_keep(checkpoint: Path) -> None:
     lines = [["a", "few", "plain", "words"]]
     keep_one = load_model(checkpoint, quantize=False).score_lines(lines)[0]

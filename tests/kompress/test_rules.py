@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from headroom.kompress._rules import code_span_words, force_keep, is_literal, whole_lines
+from headroom.kompress._rules import code_span_words, force_keep, is_literal, literal_words, whole_lines
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,29 @@ def test_force_keep_flattens_per_word() -> None:
     forced = force_keep(raw, [line.split() for line in raw])
     assert forced.words == [False, True, False, True, True, True]
     assert forced.lines == [False, True]
+
+
+def test_a_long_critical_paragraph_keeps_the_words_around_the_critical_word_not_the_whole_line() -> None:
+    filler = "the quiet harbour was busy with boats and gulls all through the long summer days " * 3
+    line = filler + "until the main crane failed under load and the whole pier closed early " + filler
+    assert len(line) > 400
+    raw = ["Status", line]
+    lines = [r.split() for r in raw]
+    assert whole_lines(raw) == [False, False]
+    forced = force_keep(raw, lines)
+    kept = [w for w, k in zip(lines[1], forced.words[1:], strict=True) if k]
+    assert kept == "summer days until the main crane failed under load and the whole pier".split()
+    assert whole_lines(["the main crane failed under load"]) == [True]  # a short line is a log line
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("opened on May 31, 2012 and", [False, False, True, True, True, False]),
+        ("in Sept. 2015 the", [False, True, True, False]),
+        ("you may 3 times", [False, False, True, False]),  # lower-case "may" is a verb
+        ("May the best win", [False, False, False, False]),  # no number beside it
+    ],
+)
+def test_month_names_beside_a_number_are_part_of_the_date(words: str, expected: list[bool]) -> None:
+    assert literal_words(words.split()) == expected
