@@ -1,7 +1,7 @@
 """Force-keep rules: words and lines the model is never allowed to drop.
 
 Numbers, paths, identifiers, URLs and code spans are kept word by word; error lines, headings,
-table rows and fenced code blocks are kept whole, and whole-kept lines are not even sent to
+table rows, numbered source listings and fenced code blocks are kept whole, and whole-kept lines are not even sent to
 the model (the rules already decided them, which saves inference time). A critical line longer
 than :data:`~headroom._critical.LONG_LINE_CHARS` is a paragraph, not a log line: the words
 around each critical word are kept, not the whole paragraph (the same unit the corpus
@@ -25,6 +25,8 @@ _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]")
 _DOTTED = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*")
 _EMAIL_OR_HANDLE = re.compile(r"\w@\w|^@\w")
 _TABLE = re.compile(r"^\s*\|.*\|\s*$")
+# A numbered source listing (cat -n, grep -n, aider's and compilers' excerpts): "12│    try:".
+_LISTING = re.compile(r"^\s*\d{1,6}(?:\s?[│┃|█▶]|\t)")
 
 
 _MONTH = re.compile(
@@ -52,7 +54,7 @@ def is_literal(word: str) -> bool:
 
 
 def whole_lines(raw: Sequence[str]) -> list[bool]:
-    """Lines kept whole: error lines, headings, table rows, and everything inside fenced code."""
+    """Lines kept whole: error lines, headings, table rows, numbered source listings, fenced code."""
     out: list[bool] = []
     fence: str | None = None
     for line in raw:
@@ -67,7 +69,7 @@ def whole_lines(raw: Sequence[str]) -> list[bool]:
             out.append(True)
             continue
         short_critical = len(line) <= LONG_LINE_CHARS and is_critical(line)
-        out.append(bool(HEADING.match(line) or _TABLE.match(line) or short_critical))
+        out.append(bool(HEADING.match(line) or _TABLE.match(line) or _LISTING.match(line) or short_critical))
     return out
 
 

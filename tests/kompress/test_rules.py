@@ -56,6 +56,21 @@ def test_whole_lines_errors_headings_tables_and_fences() -> None:
     assert whole_lines(raw) == [True, False, True, True, True, True, True, False]
 
 
+@pytest.mark.parametrize(
+    ("line", "whole"),
+    [
+        ("12│            content = file.read()", True),  # aider's excerpts
+        ("52█        print(json.dumps(results, indent=4))", True),
+        ("   7 | from x import y", True),  # compilers' excerpts
+        ("     3\tdef main():", True),  # cat -n
+        ("2012 was the year the harbour reopened", False),
+        ("1. first step of the list", False),
+    ],
+)
+def test_numbered_source_listings_are_kept_whole(line: str, whole: bool) -> None:
+    assert whole_lines([line]) == [whole]
+
+
 def test_force_keep_flattens_per_word() -> None:
     raw = ["call parse_args now", "Error: disk full"]
     forced = force_keep(raw, [line.split() for line in raw])
