@@ -26,7 +26,16 @@ from headroom.errors import HeadroomError
 from headroom.kompress._model import KompressModel, load_model, unavailable_reason
 from headroom.kompress._relevance import Embedder, ranked_sentences, sentence_boost
 from headroom.kompress._rules import force_keep
-from headroom.kompress._words import Layout, boost, choose, layout, render, tie_markup, token_costs
+from headroom.kompress._words import (
+    Layout,
+    boost,
+    choose,
+    layout,
+    name_units,
+    render,
+    tie_markup,
+    token_costs,
+)
 
 if TYPE_CHECKING:
     from headroom.policy import Policy, ProsePolicy
@@ -137,7 +146,7 @@ class KompressCompressor:
             for line, whole, line_probs in zip(words.lines, forced.lines, scored, strict=True)
             for p in ([1.0] * len(line) if whole else line_probs)
         ]
-        probs = boost(words, probs, ctx.query, settings.query_boost)
+        probs = name_units(words, boost(words, probs, ctx.query, settings.query_boost))
         costs = token_costs(words.flat, ctx.encoding)
         total = ctx.tokens(text)
         reserve = marker_reserve(text, len(costs), ctx)

@@ -78,6 +78,33 @@ def boost(layout_: Layout, probs: list[float], query: str | None, weight: float)
     return out
 
 
+def name_units(layout_: Layout, probs: list[float]) -> list[float]:
+    """Runs of two or more capitalised words on a line (a name: ``Raymond Unwin``) share their best probability.
+
+    A name cut in half ("Unwin", "Wilhelm Röntgen" without "Conrad") reads as another name; with
+    one probability the budget keeps or drops the run together (ties go in text order).
+    """
+    out = list(probs)
+    offset = 0
+    for line in layout_.lines:
+        start = 0
+        while start < len(line):
+            end = start
+            while end < len(line) and _capitalised(line[end]):
+                end += 1
+            if end - start >= 2:
+                best = max(out[offset + start : offset + end])
+                out[offset + start : offset + end] = [best] * (end - start)
+            start = end + 1
+        offset += len(line)
+    return out
+
+
+def _capitalised(word: str) -> bool:
+    core = word.lstrip("\"'([{«“‘")
+    return bool(core) and core[0].isupper()
+
+
 def choose(
     probs: Sequence[float],
     forced: Sequence[bool],

@@ -8,6 +8,7 @@ from headroom.kompress._words import (
     boost,
     choose,
     layout,
+    name_units,
     render,
     sentence_ends,
     tie_markup,
@@ -91,3 +92,10 @@ def test_markup_lives_and_dies_with_its_line() -> None:
 def test_token_costs_count_each_word_with_its_space() -> None:
     costs = token_costs(["hello", "internationalisation"], "o200k_base")
     assert costs[0] == 1 and costs[1] >= 2
+
+
+def test_a_name_shares_its_best_probability_so_it_is_kept_or_dropped_whole() -> None:
+    words = layout("designed by Raymond Unwin and Barry Parker in York.\nThe end")
+    probs = [0.1, 0.1, 0.2, 0.9, 0.1, 0.3, 0.4, 0.1, 0.5, 0.6, 0.7]
+    assert name_units(words, probs) == [0.1, 0.1, 0.9, 0.9, 0.1, 0.4, 0.4, 0.1, 0.5, 0.6, 0.7]
+    # one capitalised word is not a run, and runs never cross lines ("York." / "The")
