@@ -20,11 +20,6 @@ def is_critical(line: str) -> bool:
     return _CRITICAL_LOWER.search(line.lower()) is not None
 
 
-def is_critical_word(word: str) -> bool:
-    """Whether one word carries the critical signal (the same substring rule as :func:`is_critical`)."""
-    return _CRITICAL_LOWER.search(word.lower()) is not None
-
-
 def critical_template(line: str) -> str:
     """A key shared by lines that differ only in names, numbers and quoted strings."""
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from headroom._critical import LONG_LINE_CHARS, SNIPPET_WORDS, is_critical, is_critical_word
+from headroom._critical import CRITICAL_STEMS, LONG_LINE_CHARS, SNIPPET_WORDS, is_critical
 from headroom.compressors._prose_units import FENCE, HEADING
 
 _DIGIT = re.compile(r"\d")
@@ -83,6 +83,22 @@ def code_span_words(line: Sequence[str]) -> list[bool]:
         if ticks % 2 == 1:
             inside = not inside
     return out
+
+
+def is_critical_word(word: str) -> bool:
+    """A critical stem starting a word or a part of one: ``failed``, ``ValueError``, ``ERR_REFUSED``.
+
+    Inside a paragraph the line rule's plain substring test would also fire on ``terrorizing``
+    or ``Hispanic``; a stem must start the word, follow a non-letter, or start a camel-case part.
+    """
+    lower = word.lower()
+    for stem in CRITICAL_STEMS:
+        at = lower.find(stem)
+        while at >= 0:
+            if at == 0 or not word[at - 1].isalpha() or (word[at].isupper() and word[at - 1].islower()):
+                return True
+            at = lower.find(stem, at + 1)
+    return False
 
 
 def critical_neighbourhood(line: Sequence[str]) -> list[bool]:

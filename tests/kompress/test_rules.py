@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from headroom.kompress._rules import code_span_words, force_keep, is_literal, literal_words, whole_lines
+from headroom.kompress._rules import (
+    code_span_words,
+    force_keep,
+    is_critical_word,
+    is_literal,
+    literal_words,
+    whole_lines,
+)
 
 
 @pytest.mark.parametrize(
@@ -102,3 +109,19 @@ def test_a_long_critical_paragraph_keeps_the_words_around_the_critical_word_not_
 )
 def test_month_names_beside_a_number_are_part_of_the_date(words: str, expected: list[bool]) -> None:
     assert literal_words(words.split()) == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "critical"),
+    [
+        ("failed", True),
+        ("ValueError:", True),
+        ("NullPointerException", True),
+        ("ERR_CONNECTION_REFUSED", True),
+        ("non-fatal", True),
+        ("terrorizing", False),  # "error" inside another word
+        ("Hispanic", False),
+    ],
+)
+def test_critical_words_in_a_paragraph_start_a_word_or_a_part_of_one(word: str, critical: bool) -> None:
+    assert is_critical_word(word) is critical
