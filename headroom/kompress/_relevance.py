@@ -25,6 +25,9 @@ _WORD = re.compile(r"\S+")
 Embedder = Callable[[list[str]], list[list[float]]]
 
 NEIGHBOUR_WEIGHT = 0.25
+TITLE_WORDS = 8
+_TITLE_END = re.compile(r"[.!?…;,][\"')\]»”’*_`]*$")
+_KEY_VALUE = re.compile(r"[:=]")
 PROTECTED = 10.0
 """Added to a protected sentence's words: above any probability plus query boost, so they go first."""
 
@@ -83,8 +86,9 @@ def ranked_sentences(
 ) -> list[tuple[int, int]]:
     """Word ranges of the sentences worth protecting for ``query``, most relevant first.
 
-    Sentences scoring below average are left out, and so are those that only repeat the query's
-    own words (a title the question already names tells the reader nothing).
+    Left out: sentences scoring below average, those that only repeat the query's own words, and
+    title lines. A title names the topic, so it scores high, but it answers nothing; its score
+    still spreads to the sentences beside it.
     """
     asked = set(query_terms(query))
     ranges = sentence_ranges(raw_lines, lines)
@@ -94,7 +98,32 @@ def ranked_sentences(
     texts = [" ".join(flat[a:b]) for a, b in ranges]
     scores = spread(relevance(texts, query or "", embed))
     order = sorted(range(len(ranges)), key=lambda i: (-scores[i], i))
-    return [ranges[i] for i in order if scores[i] > 0.0 and not set(query_terms(texts[i])) <= asked]
+    whole = whole_line_ranges(lines)
+    return [
+        ranges[i]
+        for i in order
+        if scores[i] > 0.0
+        and not set(query_terms(texts[i])) <= asked
+        and not (ranges[i] in whole and is_title(texts[i]))
+    ]
+
+
+def whole_line_ranges(lines: Sequence[Sequence[str]]) -> set[tuple[int, int]]:
+    """The flat word range of every non-empty line."""
+    out: set[tuple[int, int]] = set()
+    offset = 0
+    for line in lines:
+        if line:
+            out.add((offset, offset + len(line)))
+        offset += len(line)
+    return out
+
+
+def is_title(text: str) -> bool:
+    """A short line that is no sentence and no ``key: value`` pair: ``The Outsiders (novel)``, ``Hops``."""
+    return (
+        len(text.split()) <= TITLE_WORDS and _TITLE_END.search(text) is None and not _KEY_VALUE.search(text)
+    )
 
 
 def sentence_boost(

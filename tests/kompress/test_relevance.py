@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from headroom.ccr import MemoryStore
 from headroom.compressors import CompressContext
 from headroom.kompress import KompressCompressor
 from headroom.kompress._relevance import (
     PROTECTED,
+    is_title,
     ranked_sentences,
     relevance,
     sentence_boost,
@@ -114,3 +117,27 @@ def test_the_best_sentence_survives_when_forced_literals_spend_the_budget() -> N
     assert line in kept
     plain = KompressCompressor(scorer=fake_scorer).decide(text, policy, CompressContext(store=MemoryStore()))
     assert line not in " ".join(w for w, k in zip(text.split(), plain, strict=True) if k)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("The Outsiders (novel)", True),
+        ("Hops", True),
+        ("Owner: Dai Yongge", False),  # a key: value line may be the answer
+        ("It houses the temporal lobes.", False),
+        ("one two three four five six seven eight nine", False),  # too long for a title
+    ],
+)
+def test_titles_are_short_lines_that_are_neither_sentences_nor_key_values(text: str, title: bool) -> None:
+    assert is_title(text) is title
+
+
+def test_a_title_line_is_never_protected_but_a_sentence_that_names_it_is() -> None:
+    text = "Quarantine rules for travellers\n" + ANSWER + " " + _prose(2)
+    words = layout(text)
+    ranked = ranked_sentences(words.raw, words.lines, "quarantine travellers days", None)
+    flat = words.flat
+    protected = [" ".join(flat[a:b]) for a, b in ranked]
+    assert "Quarantine rules for travellers" not in protected
+    assert protected[0] == ANSWER
