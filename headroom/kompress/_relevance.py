@@ -96,16 +96,32 @@ def ranked_sentences(
         return []
     flat = [w for line in lines for w in line]
     texts = [" ".join(flat[a:b]) for a, b in ranges]
-    scores = spread(relevance(texts, query or "", embed))
-    order = sorted(range(len(ranges)), key=lambda i: (-scores[i], i))
     whole = whole_line_ranges(lines)
+    titles = [r in whole and is_title(t) for r, t in zip(ranges, texts, strict=True)]
+    scores = spread(relevance(under_titles(texts, titles), query or "", embed))
+    order = sorted(range(len(ranges)), key=lambda i: (-scores[i], i))
     return [
         ranges[i]
         for i in order
-        if scores[i] > 0.0
-        and not set(query_terms(texts[i])) <= asked
-        and not (ranges[i] in whole and is_title(texts[i]))
+        if scores[i] > 0.0 and not set(query_terms(texts[i])) <= asked and not titles[i]
     ]
+
+
+def under_titles(texts: Sequence[str], titles: Sequence[bool]) -> list[str]:
+    """Each sentence prefixed with the title or heading it sits under, as retrievers index passages.
+
+    "It houses the temporal lobes" says nothing of the cranial fossa until its title is read
+    with it.
+    """
+    out: list[str] = []
+    current = ""
+    for text, title in zip(texts, titles, strict=True):
+        if title:
+            current = text.lstrip("#").strip()
+            out.append(text)
+        else:
+            out.append(f"{current}: {text}" if current else text)
+    return out
 
 
 def whole_line_ranges(lines: Sequence[Sequence[str]]) -> set[tuple[int, int]]:

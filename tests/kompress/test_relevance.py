@@ -14,6 +14,7 @@ from headroom.kompress._relevance import (
     relevance,
     sentence_boost,
     sentence_ranges,
+    under_titles,
 )
 from headroom.kompress._words import layout
 from headroom.policy import Policy, ProsePolicy
@@ -141,3 +142,15 @@ def test_a_title_line_is_never_protected_but_a_sentence_that_names_it_is() -> No
     protected = [" ".join(flat[a:b]) for a, b in ranked]
     assert "Quarantine rules for travellers" not in protected
     assert protected[0] == ANSWER
+
+
+def test_sentences_are_read_under_their_title_or_heading() -> None:
+    texts = ["## Middle cranial fossa", "It houses the temporal lobes.", "Install", "Run pip."]
+    titles = [True, False, True, False]
+    assert under_titles(texts, titles) == [
+        "## Middle cranial fossa",
+        "Middle cranial fossa: It houses the temporal lobes.",
+        "Install",
+        "Install: Run pip.",
+    ]
+    assert under_titles(["No title here."], [False]) == ["No title here."]
