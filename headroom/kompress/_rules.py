@@ -24,6 +24,7 @@ _SNAKE = re.compile(r"[A-Za-z0-9]_[A-Za-z0-9]")
 _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]")
 _DOTTED = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*")
 _EMAIL_OR_HANDLE = re.compile(r"\w@\w|^@\w")
+ASCII_SHARE = 0.8
 _TABLE = re.compile(r"^\s*\|.*\|\s*$")
 # A numbered source listing (cat -n, grep -n, aider's and compilers' excerpts): "12│    try:".
 _LISTING = re.compile(r"^\s*\d{1,6}(?:\s?[│┃|█▶]|\t)")
@@ -48,9 +49,17 @@ def is_literal(word: str) -> bool:
     core = word.strip("\"'()[]{}<>,;:!?")
     if not core:
         return False
-    return any(
-        p.search(core) is not None for p in (_DIGIT, _URL, _PATH, _SNAKE, _CAMEL, _DOTTED, _EMAIL_OR_HANDLE)
+    if _DIGIT.search(core) is not None:
+        return True
+    # Code names are (nearly) ASCII: "/beɪˈdʒɪŋ/" is a pronunciation, not a path.
+    return _mostly_ascii(core) and any(
+        p.search(core) is not None for p in (_URL, _PATH, _SNAKE, _CAMEL, _DOTTED, _EMAIL_OR_HANDLE)
     )
+
+
+def _mostly_ascii(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return sum(c.isascii() for c in letters) >= ASCII_SHARE * len(letters)
 
 
 def whole_lines(raw: Sequence[str]) -> list[bool]:

@@ -126,10 +126,11 @@ def choose(
     whole = sum(costs) if total is None else total
     budget = rate * whole - reserve - sum(c for c, k in zip(costs, keep, strict=True) if k)
     # Highest probability first; ties keep text order, so the choice is deterministic.
+    # A word that does not fit is skipped, not taken over budget: cheaper ones after it may fit.
     for i in sorted(range(len(probs)), key=lambda j: (-probs[j], j)):
         if budget <= 0:
             break
-        if not keep[i]:
+        if not keep[i] and costs[i] <= budget:
             keep[i] = True
             budget -= costs[i]
     return keep

@@ -38,6 +38,9 @@ from headroom.kompress._rules import (
         ("end.", False),
         ("COVID", False),
         ("", False),
+        ("(/beɪˈdʒɪŋ/;", False),  # a pronunciation, not a path
+        ("[pèi.tɕíŋ]", False),
+        ("/home/josé/notes.txt", True),  # one accented letter does not make a path prose
     ],
 )
 def test_literal_words(word: str, literal: bool) -> None:

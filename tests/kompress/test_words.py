@@ -63,6 +63,11 @@ def test_choose_fills_the_budget_forced_first(
     assert choose(probs, forced, [1] * len(probs), rate, None) == expected
 
 
+def test_a_word_too_dear_for_what_is_left_is_skipped_for_cheaper_ones() -> None:
+    # budget 0.5 * 24 = 12: the 10-token word fits, the 5-token one does not, the 2-token one does
+    assert choose([0.9, 0.8, 0.7, 0.1], [False] * 4, [10, 5, 2, 7], 0.5, None) == [True, False, True, False]
+
+
 def test_choose_by_threshold() -> None:
     assert choose([0.9, 0.2, 0.6], [False, True, False], [1, 1, 1], 0.1, 0.5) == [True, True, True]
     assert choose([0.9, 0.2, 0.4], [False, False, False], [1, 1, 1], 0.9, 0.5) == [True, False, False]
