@@ -26,8 +26,9 @@ _DOTTED = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*")
 _EMAIL_OR_HANDLE = re.compile(r"\w@\w|^@\w")
 ASCII_SHARE = 0.8
 _TABLE = re.compile(r"^\s*\|.*\|\s*$")
-# A numbered source listing (cat -n, grep -n, aider's and compilers' excerpts): "12│    try:".
-_LISTING = re.compile(r"^\s*\d{1,6}(?:\s?[│┃|█▶]|\t)")
+# A numbered source listing (cat -n, aider's and compilers' excerpts): "12│    try:"; a located
+# line (grep -n, compiler and linter diagnostics): "app.py:8:1: F401 'os' imported but unused".
+_LISTING = re.compile(r"^\s*\d{1,6}(?:\s?[│┃|█▶]|\t)|^\s*[\w./\\-]+:\d+(?::\d+)?:\s")
 
 
 _MONTH = re.compile(

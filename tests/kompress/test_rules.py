@@ -73,6 +73,9 @@ def test_whole_lines_errors_headings_tables_and_fences() -> None:
         ("52█        print(json.dumps(results, indent=4))", True),
         ("   7 | from x import y", True),  # compilers' excerpts
         ("     3\tdef main():", True),  # cat -n
+        ("testsr.py:8:1: F401 'os' imported but unused", True),  # linters and compilers
+        ("src/app.py:12:    return value", True),  # grep -n
+        ("Note: 3 items remain", False),
         ("2012 was the year the harbour reopened", False),
         ("1. first step of the list", False),
     ],
