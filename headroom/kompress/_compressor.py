@@ -1,11 +1,12 @@
 """The Kompress compressor: word-level deletion (LLMLingua-2 style) under the Compressor protocol.
 
 Each word gets a keep probability from the model (or an injected scorer), raised near query
-terms and, with a query, across the sentences most relevant to it (the coarse step, see
-:mod:`headroom.kompress._relevance`); force-keep rules win; the most probable words fill the
-keep-rate budget, which counts the marker (or a probability threshold decides). The output is the kept words in order with the original
-line breaks, then ONE marker with the exact number of words dropped, whose key restores the
-whole block.
+terms, shared across a name's words and, with a query, across the sentences most relevant to it
+(the coarse step, see :mod:`headroom.kompress._relevance`); force-keep rules win; the most
+probable words fill the keep-rate budget (or a probability threshold decides). The budget is the
+whole output: the marker's price is known up front (its key hashes the text) and the rendering
+is measured and trimmed. The output is the kept words in order with the original line breaks,
+then ONE marker with the exact number of words dropped, whose key restores the whole block.
 """
 
 from __future__ import annotations
