@@ -1,11 +1,11 @@
 """Force-keep rules: words and lines the model is never allowed to drop.
 
 Numbers, paths, identifiers, URLs and code spans are kept word by word; error lines, headings,
-table rows, numbered source listings and fenced code blocks are kept whole, and whole-kept lines are not even sent to
-the model (the rules already decided them, which saves inference time). A critical line longer
-than :data:`~headroom._critical.LONG_LINE_CHARS` is a paragraph, not a log line: the words
-around each critical word are kept, not the whole paragraph (the same unit the corpus
-benchmark checks).
+table rows, numbered source listings, ``file:line:`` diagnostics and fenced code blocks are kept
+whole, and whole-kept lines are not even sent to the model (the rules already decided them,
+which saves inference time). A critical line longer than
+:data:`~headroom._critical.LONG_LINE_CHARS` is a paragraph, not a log line: the words around
+each critical word are kept, not the whole paragraph (the same unit the corpus benchmark checks).
 """
 
 from __future__ import annotations
@@ -24,13 +24,12 @@ _SNAKE = re.compile(r"[A-Za-z0-9]_[A-Za-z0-9]")
 _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]")
 _DOTTED = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*")
 _EMAIL_OR_HANDLE = re.compile(r"\w@\w|^@\w")
-ASCII_SHARE = 0.8
 _TABLE = re.compile(r"^\s*\|.*\|\s*$")
 # A numbered source listing (cat -n, aider's and compilers' excerpts): "12│    try:"; a located
 # line (grep -n, compiler and linter diagnostics): "app.py:8:1: F401 'os' imported but unused".
 _LISTING = re.compile(r"^\s*\d{1,6}(?:\s?[│┃|█▶]|\t)|^\s*[\w./\\-]+:\d+(?::\d+)?:\s")
-
-
+ASCII_SHARE = 0.8
+"""Share of a word's letters that must be ASCII for the path and identifier rules to apply."""
 _MONTH = re.compile(
     r"^(?:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)$"
