@@ -156,11 +156,13 @@ class ProsePolicy(_Frozen):
     short_code_tokens: int = tunable(
         60, "Fenced code blocks at or below this many tokens are preferred for keeping.", low=0, high=400
     )
-    engine: Literal["auto", "kompress", "extractive"] = Field(
+    engine: Literal["auto", "kompress", "extractive"] = tunable(
         "auto",
-        description="auto: the word-level Kompress model when it can run (the [ml] extra and a model at "
+        "auto: the word-level Kompress model when it can run (the [ml] extra and a model at "
         "model_path, the bundled one by default), else extractive with the reason noted; kompress: the "
-        "same, asked for explicitly; extractive: sentence selection only.",
+        "same, asked for explicitly; extractive: sentence selection only. Tuning chooses between auto "
+        "and extractive: Kompress keeps more of what a query asks for, sentence selection saves more.",
+        choices=("auto", "extractive"),
     )
     model_path: str | None = Field(
         None,
