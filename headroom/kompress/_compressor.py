@@ -147,6 +147,7 @@ class KompressCompressor:
             for line, whole, line_probs in zip(words.lines, forced.lines, scored, strict=True)
             for p in ([1.0] * len(line) if whole else line_probs)
         ]
+        unboosted = name_units(words, probs)
         probs = name_units(words, boost(words, probs, ctx.query, settings.query_boost))
         costs = token_costs(words.flat, ctx.encoding)
         total = ctx.tokens(text)
@@ -163,7 +164,9 @@ class KompressCompressor:
                 kept = [k or a <= i < b for i, k in enumerate(kept)]
             free = [0 if k else c for c, k in zip(costs, kept, strict=True)]
             protect = sentence_boost(ranked, len(probs), free, settings.query_share * left)
-            probs = [p + b for p, b in zip(probs, protect, strict=True)]
+            # Inside a protected sentence the query's own words are not preferred: the reader has the
+            # question, and what the sentence adds to it is the answer.
+            probs = [(u + b if b else p) for p, u, b in zip(probs, unboosted, protect, strict=True)]
         keep = tie_markup(
             words, choose(probs, kept, costs, settings.keep_rate, settings.threshold, reserve, total)
         )

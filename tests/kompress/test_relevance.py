@@ -154,3 +154,16 @@ def test_sentences_are_read_under_their_title_or_heading() -> None:
         "Install: Run pip.",
     ]
     assert under_titles(["No title here."], [False]) == ["No title here."]
+
+
+def test_inside_the_protected_sentence_the_answer_outranks_the_query_words() -> None:
+    def capitals_first(lines: list[list[str]]) -> list[list[float]]:
+        return [[0.6 if w[:1].isupper() else 0.5 for w in line] for line in lines]
+
+    answer = "the harbour master today is Jonas Berg of the old pier."
+    text = _prose(3) + answer + " " + _prose(3)
+    policy = Policy(prose=ProsePolicy(keep_rate=0.2, min_tokens=0, query_boost=0.3))
+    ctx = CompressContext(store=MemoryStore(), query="who is the harbour master today")
+    keep = KompressCompressor(scorer=capitals_first).decide(text, policy, ctx)
+    kept = {w for w, k in zip(text.split(), keep, strict=True) if k}
+    assert {"Jonas", "Berg"} <= kept
