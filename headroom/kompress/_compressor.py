@@ -57,6 +57,7 @@ def trim_to_budget(
     keep: list[bool],
     forced: list[bool],
     probs: list[float],
+    costs: list[int],
     limit: float,
     ctx: CompressContext,
 ) -> list[bool]:
@@ -68,6 +69,8 @@ def trim_to_budget(
     keep = list(keep)
     for _ in range(2):
         excess = ctx.tokens(render(words, keep)) - limit
+        if excess <= 0:
+            break
         droppable = sorted(
             (i for i, k in enumerate(keep) if k and not forced[i]), key=lambda i: (probs[i], -i)
         )
@@ -75,13 +78,9 @@ def trim_to_budget(
             if excess <= 0:
                 break
             keep[i] = False
-            excess -= _word_cost(words.flat[i], ctx)
+            excess -= costs[i]
         keep = tie_markup(words, keep)
     return keep
-
-
-def _word_cost(word: str, ctx: CompressContext) -> int:
-    return ctx.tokens(" " + word)
 
 
 def marker_reserve(text: str, words: int, ctx: CompressContext) -> int:
@@ -116,13 +115,14 @@ class KompressCompressor:
         settings = policy.prose
         if not settings.enabled or (settings.keep_rate >= 1.0 and settings.threshold is None):
             return passthrough(text, ctx, self.name, kind, "prose compression disabled (or keep_rate 1)")
-        if ctx.tokens(text) < max(settings.min_tokens, 1):
+        total = ctx.tokens(text)
+        if total < max(settings.min_tokens, 1):
             return passthrough(text, ctx, self.name, kind, "below min_tokens")
         words = layout(text)
         if len(words.flat) < MIN_WORDS:
             return passthrough(text, ctx, self.name, kind, "too few words")
         try:
-            keep = self._decide(text, words, settings, ctx)
+            keep = self._decide(text, words, total, settings, ctx)
         except HeadroomError as exc:
             return passthrough(text, ctx, self.name, kind, f"kompress unavailable: {exc}")
         except Exception as exc:  # a model failure must never fail the request
@@ -135,9 +135,11 @@ class KompressCompressor:
         What :meth:`compress` renders, exposed for measurement: ``ctx.query`` and the policy's
         budget apply; the min-token and size gates do not.
         """
-        return self._decide(text, layout(text), policy.prose, ctx)
+        return self._decide(text, layout(text), ctx.tokens(text), policy.prose, ctx)
 
-    def _decide(self, text: str, words: Layout, settings: ProsePolicy, ctx: CompressContext) -> list[bool]:
+    def _decide(
+        self, text: str, words: Layout, total: int, settings: ProsePolicy, ctx: CompressContext
+    ) -> list[bool]:
         forced = force_keep(words.raw, words.lines)
         # Lines the rules keep whole are not sent to the model: it could not change their fate.
         to_score = [[] if whole else line for line, whole in zip(words.lines, forced.lines, strict=True)]
@@ -150,7 +152,6 @@ class KompressCompressor:
         unboosted = name_units(words, probs)
         probs = name_units(words, boost(words, probs, ctx.query, settings.query_boost))
         costs = token_costs(words.flat, ctx.encoding)
-        total = ctx.tokens(text)
         reserve = marker_reserve(text, len(costs), ctx)
         kept = forced.words
         if ctx.query and settings.query_share > 0.0:
@@ -172,7 +173,7 @@ class KompressCompressor:
         )
         if settings.threshold is not None:
             return keep
-        return trim_to_budget(words, keep, kept, probs, settings.keep_rate * total - reserve, ctx)
+        return trim_to_budget(words, keep, kept, probs, costs, settings.keep_rate * total - reserve, ctx)
 
     def _scorer_for(self, settings: ProsePolicy) -> Scorer:
         return self._scorer if self._scorer is not None else self._model(settings).score_lines
