@@ -29,6 +29,8 @@ _LIST = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\S")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _CODEISH = re.compile(r"[{}();=<>\[\]$\\|]")
 _BOUNDARY = re.compile(r"[.!?…][\"')\]»”’]*\s+(?=[\"'(\[«“‘*_`]?[A-Z0-9\u00C0-\u024F])")
+_INITIALISM = re.compile(r"^(?:[a-z]\.)+[a-z]$")
+"""``u.s``, ``a.m``: dotted initials (the last dot is the one being judged)."""
 _ABBREV = frozenset(
     "al approx ca cf dr e.g eg etc fig figs i.e ie inc jr ltd mr mrs ms no nos prof sr st vol vs".split()
 )
@@ -102,7 +104,7 @@ def _is_abbreviation(text: str, begin: int, dot: int) -> bool:
         return False
     word = text[max(begin, dot - 12) : dot].rsplit(None, 1)[-1:] or [""]
     token = word[0].lstrip("([\"'").lower()
-    return token in _ABBREV or (len(token) == 1 and token.isalpha())
+    return token in _ABBREV or (len(token) == 1 and token.isalpha()) or bool(_INITIALISM.match(token))
 
 
 def build_units(text: str) -> list[Unit]:

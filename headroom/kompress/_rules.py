@@ -35,6 +35,8 @@ _MONTH = re.compile(
     r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)$"
 )
 
+_LABEL = re.compile(r"^[A-Za-z][A-Za-z_-]{0,23}[:=]$")
+
 
 @dataclass(frozen=True)
 class Forced:
@@ -127,11 +129,18 @@ def force_keep(raw: Sequence[str], lines: Sequence[Sequence[str]]) -> Forced:
 
 
 def literal_words(line: Sequence[str]) -> list[bool]:
-    """:func:`is_literal` per word, with month names next to a number (``May 31, 2012``) as part of the date."""
+    """:func:`is_literal` per word, with what a number means kept beside it.
+
+    A month next to a number is part of the date (``May 31, 2012``); a label ending in ``:`` or
+    ``=`` right before a number names it (``exit code: 123``, ``port=8080``): a bare ``123``
+    would keep the fact and lose what it is.
+    """
     flags = [is_literal(w) for w in line]
     numeric = [_DIGIT.search(w) is not None for w in line]
     for i, word in enumerate(line):
-        beside_number = (i > 0 and numeric[i - 1]) or (i + 1 < len(line) and numeric[i + 1])
-        if beside_number and _MONTH.match(word.strip("\"'(),;:")):
-            flags[i] = True
+        before_number = i + 1 < len(line) and numeric[i + 1]
+        beside_number = (i > 0 and numeric[i - 1]) or before_number
+        date_part = beside_number and _MONTH.match(word.strip("\"'(),;:")) is not None
+        label = before_number and _LABEL.match(word) is not None
+        flags[i] = flags[i] or date_part or label
     return flags

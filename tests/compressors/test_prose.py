@@ -235,6 +235,10 @@ def test_fast_enough_on_thirty_kilobytes() -> None:
         ("Dr. Smith measured 3.5 mm. It grew.", ["Dr. Smith measured 3.5 mm. ", "It grew."]),
         ("Is it? Yes!  Really.", ["Is it? ", "Yes!  ", "Really."]),
         ("version 1.2.3 is out", ["version 1.2.3 is out"]),
+        (
+            "A company of U.S. Marines, led by Greene. Lee commanded.",
+            ["A company of U.S. Marines, led by Greene. ", "Lee commanded."],
+        ),
     ],
 )
 def test_split_sentences(text: str, expected: list[str]) -> None:

@@ -117,6 +117,20 @@ def test_month_names_beside_a_number_are_part_of_the_date(words: str, expected: 
     assert literal_words(words.split()) == expected
 
 
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("black - exit code: 123 error", [False, False, False, True, True, False]),
+        ("listening on port=8080 now", [False, False, True, False]),
+        ("the ratio: about 3", [False, False, False, True]),  # the label must touch the number
+        ("see: 4.2 and note:", [True, True, False, False]),  # a label with nothing after it stays free
+        ("build-id: 77", [True, True]),
+    ],
+)
+def test_a_label_right_before_a_number_is_kept_with_it(words: str, expected: list[bool]) -> None:
+    assert literal_words(words.split()) == expected
+
 @pytest.mark.parametrize(
     ("word", "critical"),
     [
