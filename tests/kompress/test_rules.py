@@ -117,7 +117,6 @@ def test_month_names_beside_a_number_are_part_of_the_date(words: str, expected: 
     assert literal_words(words.split()) == expected
 
 
-
 @pytest.mark.parametrize(
     ("words", "expected"),
     [
@@ -130,6 +129,7 @@ def test_month_names_beside_a_number_are_part_of_the_date(words: str, expected: 
 )
 def test_a_label_right_before_a_number_is_kept_with_it(words: str, expected: list[bool]) -> None:
     assert literal_words(words.split()) == expected
+
 
 @pytest.mark.parametrize(
     ("word", "critical"),
