@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from headroom.ccr._store import KEY_HEX_CHARS, KEY_PREFIX
+from headroom.ccr._store import KEY_PATTERN
 
 RETRIEVE_TOOL_NAME = "headroom_retrieve"
 
 MARKER_PATTERN = re.compile(
     r"\[(?P<count>\d+) (?P<kind>[a-z][a-z -]*?) omitted(?P<detail>[^;\]\n]*); retrieve: "
-    rf"(?P<key>{KEY_PREFIX}[0-9a-f]{{{KEY_HEX_CHARS}}})\]"
+    rf"(?P<key>{KEY_PATTERN})\]"
 )
 
 

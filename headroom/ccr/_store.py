@@ -12,13 +12,21 @@ from typing import Protocol, runtime_checkable
 
 from headroom.errors import EntryExpired, EntryNotFound, StoreError
 
-KEY_PREFIX = "hr_"
-KEY_HEX_CHARS = 16
+KEY_PREFIX = "hr"
+KEY_DIGITS = 18
+KEY_PATTERN = rf"{KEY_PREFIX}\d{{{KEY_DIGITS}}}|hr_[0-9a-f]{{16}}"
+"""A key as markers write it. ``hr_`` + 16 hex digits is the older format: stores and conversations
+written with it still resolve."""
 
 
 def content_key(content: bytes) -> str:
-    """Content-hash key: the same original always gets the same key."""
-    return KEY_PREFIX + hashlib.sha256(content).hexdigest()[:KEY_HEX_CHARS]
+    """Content-hash key: the same original always gets the same key.
+
+    Decimal, because tokenizers read digits three to a token: 18 digits (60 bits of SHA-256)
+    cost 6 tokens where 16 hex digits (64 bits) cost about 10, and every marker carries one.
+    """
+    digest = int.from_bytes(hashlib.sha256(content).digest()[:8], "big") % 10**KEY_DIGITS
+    return f"{KEY_PREFIX}{digest:0{KEY_DIGITS}d}"
 
 
 def to_bytes(content: str | bytes) -> bytes:

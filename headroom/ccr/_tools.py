@@ -14,7 +14,7 @@ _DESCRIPTION = (
 _PARAMETERS: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "key": {"type": "string", "description": "The key from a marker, e.g. hr_0123456789abcdef."},
+        "key": {"type": "string", "description": "The key from a marker, e.g. hr012345678901234567."},
         "query": {"type": "string", "description": "Optional words to filter lines or items by."},
     },
     "required": ["key"],

@@ -29,14 +29,13 @@ if TYPE_CHECKING:
     from headroom.policy import Policy, ProsePolicy
 
 MIN_UNITS = 3
-_SAMPLE_KEY = "hr_" + "0" * 16
+_SAMPLE_KEY = content_key(b"")
 
 
 def marker_cost(encoding: str, key: str = _SAMPLE_KEY) -> float:
     """Tokens of a marker with ``key``, the price of every dropped run.
 
-    Hex keys tokenize unevenly (one text's key may cost five tokens more than another's), so
-    callers that know the key pass it.
+    Callers that know the key pass it: keys cost the same today, but the count is exact either way.
     """
     return float(count_tokens(format_marker(12, SENTENCES, key) + " ", encoding))
 

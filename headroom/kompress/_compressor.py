@@ -24,8 +24,9 @@ from headroom.compressors._base import (
 )
 from headroom.compressors._prose_detect import detect_prose, is_markdown
 from headroom.errors import HeadroomError
+from headroom.kompress._answer_type import expected_type, typed_words
 from headroom.kompress._model import KompressModel, load_model, unavailable_reason
-from headroom.kompress._relevance import Embedder, ranked_sentences, sentence_boost
+from headroom.kompress._relevance import Embedder, is_title, ranked_sentences, sentence_boost
 from headroom.kompress._rules import force_keep
 from headroom.kompress._words import (
     Layout,
@@ -81,6 +82,20 @@ def trim_to_budget(
             excess -= costs[i]
         keep = tie_markup(words, keep)
     return keep
+
+
+def answer_words(words: Layout, query: str | None) -> list[bool] | None:
+    """Per word: could it answer the type of question ``query`` asks (``None``: no known type)?
+
+    Title lines are left out: a title names the topic the question already holds.
+    """
+    kind = expected_type(query)
+    if kind is None:
+        return None
+    titles = [bool(line) and is_title(" ".join(line)) for line in words.lines]
+    typed = typed_words(words.lines, kind, query or "")
+    line_of = [i for i, line in enumerate(words.lines) for _ in line]
+    return [t and not titles[line_of[i]] for i, t in enumerate(typed)]
 
 
 def marker_reserve(text: str, words: int, ctx: CompressContext) -> int:
@@ -149,13 +164,17 @@ class KompressCompressor:
             for line, whole, line_probs in zip(words.lines, forced.lines, scored, strict=True)
             for p in ([1.0] * len(line) if whole else line_probs)
         ]
+        typed = answer_words(words, ctx.query)
+        if typed is not None:
+            # Words that could answer the question's type count as query words do.
+            probs = [p + settings.query_boost * t for p, t in zip(probs, typed, strict=True)]
         unboosted = name_units(words, probs)
         probs = name_units(words, boost(words, probs, ctx.query, settings.query_boost))
         costs = token_costs(words.flat, ctx.encoding)
         reserve = marker_reserve(text, len(costs), ctx)
         kept = forced.words
         if ctx.query and settings.query_share > 0.0:
-            ranked = ranked_sentences(words.raw, words.lines, ctx.query, self._embedder_for(settings))
+            ranked = ranked_sentences(words.raw, words.lines, ctx.query, self._embedder_for(settings), typed)
             # Forced words are paid for first; the most relevant sentences share what is left.
             left = settings.keep_rate * total - reserve - _cost(costs, kept)
             if ranked and left <= 0:

@@ -27,6 +27,8 @@ _WORD = re.compile(r"\S+")
 Embedder = Callable[[list[str]], list[list[float]]]
 
 NEIGHBOUR_WEIGHT = 0.25
+TYPE_WEIGHT = 1.5
+"""Added to the relevance (a sum of z-scores) of a sentence holding a word of the expected answer type."""
 TITLE_WORDS = 8
 _TITLE_END = re.compile(r"[.!?…;,][\"')\]»”’*_`]*$")
 _KEY_VALUE = re.compile(r"[:=]")
@@ -84,10 +86,16 @@ def spread(scores: Sequence[float], weight: float = NEIGHBOUR_WEIGHT) -> list[fl
 
 
 def ranked_sentences(
-    raw_lines: Sequence[str], lines: Sequence[Sequence[str]], query: str | None, embed: Embedder | None
+    raw_lines: Sequence[str],
+    lines: Sequence[Sequence[str]],
+    query: str | None,
+    embed: Embedder | None,
+    typed: Sequence[bool] | None = None,
 ) -> list[tuple[int, int]]:
     """Word ranges of the sentences worth protecting for ``query``, most relevant first.
 
+    ``typed`` flags the words that could answer the query's question type (see
+    :mod:`headroom.kompress._answer_type`); a sentence holding one gains :data:`TYPE_WEIGHT`.
     Left out: sentences scoring below average, those that only repeat the query's own words, and
     title lines. A title names the topic, so it scores high, but it answers nothing; its score
     still spreads to the sentences beside it.
@@ -100,7 +108,10 @@ def ranked_sentences(
     texts = [" ".join(flat[a:b]) for a, b in ranges]
     whole = whole_line_ranges(lines)
     titles = [r in whole and is_title(t) for r, t in zip(ranges, texts, strict=True)]
-    scores = spread(relevance(under_titles(texts, titles), query or "", embed))
+    scores = relevance(under_titles(texts, titles), query or "", embed)
+    if typed is not None:
+        scores = [s + TYPE_WEIGHT * any(typed[a:b]) for s, (a, b) in zip(scores, ranges, strict=True)]
+    scores = spread(scores)
     order = sorted(range(len(ranges)), key=lambda i: (-scores[i], i))
     return [
         ranges[i]

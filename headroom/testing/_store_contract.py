@@ -45,7 +45,7 @@ class StoreContract:
     def test_missing_key(self) -> None:
         store, _ = self._store()
         try:
-            store.get("hr_0000000000000000")
+            store.get("hr000000000000000000")
         except EntryNotFound:
             return
         raise AssertionError("expected EntryNotFound")

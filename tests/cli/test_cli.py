@@ -57,7 +57,7 @@ def test_non_utf8_input_passes_through_unchanged() -> None:
 
 
 def test_unknown_key_is_a_clear_error() -> None:
-    result = CliRunner().invoke(cli, ["retrieve", "hr_0000000000000000"])
+    result = CliRunner().invoke(cli, ["retrieve", "hr000000000000000000"])
     assert result.exit_code == 2 and "no stored original" in result.stderr
 
 

@@ -350,7 +350,7 @@ def test_echoes_are_deduplicated_by_words_and_share_one_comment() -> None:
         + ('\n\treturn fmt.Errorf("failed to open %s", p)\n}\n')
     )
     out, _ = _compress(text, "m.go")
-    assert "retrieve: hr_" in out.text and '\n    return fmt.Errorf("failed to open %s", p) */\n}' in out.text
+    assert "retrieve: hr" in out.text and '\n    return fmt.Errorf("failed to open %s", p) */\n}' in out.text
 
 
 def test_marker_not_worth_its_cost_keeps_the_body() -> None:

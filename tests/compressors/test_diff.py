@@ -171,16 +171,16 @@ def test_context_is_trimmed_to_the_policy_around_changes() -> None:
     body = out.text.split("\n")
     change = body.index("+    step_10 = pipeline.stage(10, retries=5, label='stage number ten')")
     assert body[change - 2] == f" {_BEFORE[9]}"
-    assert body[change - 3].startswith("[7 context lines omitted; retrieve: hr_")
+    assert body[change - 3].startswith("[7 context lines omitted; retrieve: hr")
     assert body[change + 1] == f" {_BEFORE[11]}"
-    assert body[change + 2].startswith("[12 context lines omitted; retrieve: hr_")
+    assert body[change + 2].startswith("[12 context lines omitted; retrieve: hr")
     assert body[change + 3] == f" {_BEFORE[24]}"
 
 
 def test_markers_sit_on_their_own_lines_and_restore_the_input() -> None:
     out, ctx = _run(FORMAT_PATCH)
     for line in out.text.split("\n"):
-        if "retrieve: hr_" in line:
+        if "retrieve: hr" in line:
             assert line.startswith("[") and line.endswith("]")
     for elision in out.elisions:
         assert to_text(ctx.store.get(elision.key)) == FORMAT_PATCH

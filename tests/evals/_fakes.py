@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from evals.probes import Probe
 from evals.providers._base import Request, Response
 from evals.traces._model import ToolCall, Usage
+from headroom.ccr import parse_markers
 
 
 class Spotter:
@@ -37,8 +38,9 @@ class Retriever:
     async def generate(self, request: Request) -> Response:
         last = request.messages[-1]
         context = str(last.get("content") or "")
-        if last["role"] == "tool" and "retrieve: hr_" in context and request.tools:
-            key = "hr_" + context.split("retrieve: hr_", 1)[1][:16]
+        markers = parse_markers(context)
+        if last["role"] == "tool" and markers and request.tools:
+            key = markers[0].key
             call = ToolCall(id="call_r", name="headroom_retrieve", arguments=f'{{"key": "{key}"}}')
             return Response(text="", tool_calls=(call,), usage=Usage(input_tokens=1, output_tokens=1))
         return await self.spotter.generate(request)
