@@ -35,6 +35,11 @@ def _token_words(token: str) -> tuple[str, ...]:
     return (lower,)
 
 
+def is_stopword(word: str) -> bool:
+    """A lower-case function word that carries no topic (``the``, ``of``, ``what``)."""
+    return word in _STOPWORDS
+
+
 def query_terms(query: str | None) -> list[str]:
     """Distinct content words of a query, stopwords removed."""
     if not query:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from headroom._text import query_terms
 from headroom.ccr import content_key, format_marker, to_bytes
 from headroom.compressors._base import (
     CompressContext,
@@ -24,6 +25,7 @@ from headroom.compressors._base import (
 )
 from headroom.compressors._prose_detect import detect_prose, is_markdown
 from headroom.errors import HeadroomError
+from headroom.kompress._acronyms import acronym_runs
 from headroom.kompress._answer_type import expected_type, typed_words
 from headroom.kompress._model import KompressModel, load_model, unavailable_reason
 from headroom.kompress._relevance import Embedder, is_title, ranked_sentences, sentence_boost
@@ -94,6 +96,8 @@ def answer_words(words: Layout, query: str | None) -> list[bool] | None:
         return None
     titles = [bool(line) and is_title(" ".join(line)) for line in words.lines]
     typed = typed_words(words.lines, kind, query or "")
+    for start, end, _ in acronym_runs(words.flat, query_terms(query)):
+        typed[start:end] = [False] * (end - start)  # "United States" is the question's "us"
     line_of = [i for i, line in enumerate(words.lines) for _ in line]
     return [t and not titles[line_of[i]] for i, t in enumerate(typed)]
 

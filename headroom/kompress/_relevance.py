@@ -14,12 +14,14 @@ title lines are never protected themselves.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Callable, Sequence
 
 from headroom._text import BM25, query_terms
 from headroom.compressors._prose_units import split_sentences
+from headroom.kompress._acronyms import acronym_runs
 
 _WORD = re.compile(r"\S+")
 
@@ -108,7 +110,9 @@ def ranked_sentences(
     texts = [" ".join(flat[a:b]) for a, b in ranges]
     whole = whole_line_ranges(lines)
     titles = [r in whole and is_title(t) for r, t in zip(ranges, texts, strict=True)]
-    scores = relevance(under_titles(texts, titles), query or "", embed)
+    spelled = spelled_out(flat, ranges, asked)
+    contexts = [f"{t} {' '.join(extra)}" if extra else t for t, extra in zip(texts, spelled, strict=True)]
+    scores = relevance(under_titles(contexts, titles), query or "", embed)
     if typed is not None:
         scores = [s + TYPE_WEIGHT * any(typed[a:b]) for s, (a, b) in zip(scores, ranges, strict=True)]
     scores = spread(scores)
@@ -118,6 +122,17 @@ def ranked_sentences(
         for i in order
         if scores[i] > 0.0 and not set(query_terms(texts[i])) <= asked and not titles[i]
     ]
+
+
+def spelled_out(flat: Sequence[str], ranges: Sequence[tuple[int, int]], terms: set[str]) -> list[list[str]]:
+    """Per sentence range: the query acronyms it spells out ("United States" gives ``us``)."""
+    out: list[list[str]] = [[] for _ in ranges]
+    starts = [a for a, _ in ranges]
+    for start, _, term in acronym_runs(flat, terms):
+        i = bisect.bisect_right(starts, start) - 1
+        if term not in out[i]:
+            out[i].append(term)
+    return out
 
 
 def under_titles(texts: Sequence[str], titles: Sequence[bool]) -> list[str]:
