@@ -11,7 +11,7 @@ then ONE marker with the exact number of words dropped, whose key restores the w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -35,10 +35,12 @@ from headroom.kompress._words import (
     boost,
     choose,
     layout,
+    name_spans,
     name_units,
     render,
     tie_markup,
     token_costs,
+    units,
 )
 
 if TYPE_CHECKING:
@@ -63,25 +65,31 @@ def trim_to_budget(
     costs: list[int],
     limit: float,
     ctx: CompressContext,
+    groups: Sequence[Sequence[int]] | None = None,
 ) -> list[bool]:
     """Drop the least probable unforced words until the rendered text costs at most ``limit`` tokens.
 
     Word costs are counted apart, so line breaks and joins can push the real text a few tokens
     over; measuring the rendering settles it (twice at most: one pass nearly always does).
+    ``groups`` (names, see :func:`~headroom.kompress._words.units`) are dropped whole.
     """
     keep = list(keep)
+    grouped = [[i] for i in range(len(keep))] if groups is None else groups
     for _ in range(2):
         excess = ctx.tokens(render(words, keep)) - limit
         if excess <= 0:
             break
         droppable = sorted(
-            (i for i, k in enumerate(keep) if k and not forced[i]), key=lambda i: (probs[i], -i)
+            (unit for unit in grouped if any(keep[i] and not forced[i] for i in unit)),
+            key=lambda u: (max(probs[i] for i in u), -u[0]),
         )
-        for i in droppable:
+        for unit in droppable:
             if excess <= 0:
                 break
-            keep[i] = False
-            excess -= costs[i]
+            for i in unit:
+                if keep[i] and not forced[i]:
+                    keep[i] = False
+                    excess -= costs[i]
         keep = tie_markup(words, keep)
     return keep
 
@@ -191,12 +199,14 @@ class KompressCompressor:
             # Inside a protected sentence the query's own words are not preferred: the reader has the
             # question, and what the sentence adds to it is the answer.
             probs = [(u + b if b else p) for p, u, b in zip(probs, unboosted, protect, strict=True)]
+        groups = units(len(probs), name_spans(words))
         keep = tie_markup(
-            words, choose(probs, kept, costs, settings.keep_rate, settings.threshold, reserve, total)
+            words, choose(probs, kept, costs, settings.keep_rate, settings.threshold, reserve, total, groups)
         )
         if settings.threshold is not None:
             return keep
-        return trim_to_budget(words, keep, kept, probs, costs, settings.keep_rate * total - reserve, ctx)
+        limit = settings.keep_rate * total - reserve
+        return trim_to_budget(words, keep, kept, probs, costs, limit, ctx, groups)
 
     def _scorer_for(self, settings: ProsePolicy) -> Scorer:
         return self._scorer if self._scorer is not None else self._model(settings).score_lines

@@ -78,13 +78,9 @@ def boost(layout_: Layout, probs: list[float], query: str | None, weight: float)
     return out
 
 
-def name_units(layout_: Layout, probs: list[float]) -> list[float]:
-    """Runs of two or more capitalised words on a line (a name: ``Raymond Unwin``) share their best probability.
-
-    A name cut in half ("Unwin", "Wilhelm Röntgen" without "Conrad") reads as another name; with
-    one probability the budget keeps or drops the run together (ties go in text order).
-    """
-    out = list(probs)
+def name_spans(layout_: Layout) -> list[tuple[int, int]]:
+    """Flat half-open ranges of the runs of two or more capitalised words on a line (names)."""
+    spans: list[tuple[int, int]] = []
     offset = 0
     for line in layout_.lines:
         start = 0
@@ -93,11 +89,35 @@ def name_units(layout_: Layout, probs: list[float]) -> list[float]:
             while end < len(line) and _capitalised(line[end]):
                 end += 1
             if end - start >= 2:
-                best = max(out[offset + start : offset + end])
-                out[offset + start : offset + end] = [best] * (end - start)
+                spans.append((offset + start, offset + end))
             start = end + 1
         offset += len(line)
+    return spans
+
+
+def name_units(layout_: Layout, probs: list[float]) -> list[float]:
+    """Runs of two or more capitalised words on a line (a name: ``Raymond Unwin``) share their best probability.
+
+    A name cut in half ("Unwin", "Wilhelm Röntgen" without "Conrad") reads as another name; with
+    one probability, and as one unit in :func:`choose` and the trim, the budget keeps or drops
+    the run together.
+    """
+    out = list(probs)
+    for start, end in name_spans(layout_):
+        out[start:end] = [max(out[start:end])] * (end - start)
     return out
+
+
+def units(count: int, spans: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """Word indices ``0..count-1`` grouped: each span one unit, every other word alone, in text order."""
+    grouped: list[list[int]] = []
+    position = 0
+    for start, end in sorted(spans):
+        grouped.extend([i] for i in range(position, start))
+        grouped.append(list(range(max(start, position), end)))
+        position = max(position, end)
+    grouped.extend([i] for i in range(position, count))
+    return [unit for unit in grouped if unit]
 
 
 def _capitalised(word: str) -> bool:
@@ -113,26 +133,32 @@ def choose(
     threshold: float | None,
     reserve: float = 0.0,
     total: float | None = None,
+    groups: Sequence[Sequence[int]] | None = None,
 ) -> list[bool]:
     """Keep forced words, then the most probable words up to ``rate`` of all tokens (or ≥ ``threshold``).
 
     ``reserve`` tokens of the budget are set aside (for the marker the output will carry), so
     ``rate`` is the share of the input the whole output costs. ``total`` is the input's exact
     token count (default: the sum of the word costs, which tokenizing words apart approximates).
+    ``groups`` (see :func:`units`) are taken or skipped whole: a name is not cut to fit.
     """
     keep = list(forced)
     if threshold is not None:
         return [k or p >= threshold for k, p in zip(keep, probs, strict=True)]
     whole = sum(costs) if total is None else total
     budget = rate * whole - reserve - sum(c for c, k in zip(costs, keep, strict=True) if k)
+    grouped = [[i] for i in range(len(probs))] if groups is None else groups
     # Highest probability first; ties keep text order, so the choice is deterministic.
-    # A word that does not fit is skipped, not taken over budget: cheaper ones after it may fit.
-    for i in sorted(range(len(probs)), key=lambda j: (-probs[j], j)):
+    # A unit that does not fit is skipped, not taken over budget: cheaper ones after it may fit.
+    for unit in sorted(grouped, key=lambda u: (-max(probs[j] for j in u), u[0])):
         if budget <= 0:
             break
-        if not keep[i] and costs[i] <= budget:
-            keep[i] = True
-            budget -= costs[i]
+        wanted = [i for i in unit if not keep[i]]
+        cost = sum(costs[i] for i in wanted)
+        if wanted and cost <= budget:
+            for i in wanted:
+                keep[i] = True
+            budget -= cost
     return keep
 
 

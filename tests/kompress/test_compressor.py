@@ -169,3 +169,21 @@ def test_extractive_engine_never_mentions_kompress() -> None:
     policy = Policy(prose=ProsePolicy(engine="extractive"))
     out = ProseCompressor().compress(PROSE, policy, CompressContext(store=MemoryStore()))
     assert out.reason is None
+
+
+def test_trim_drops_a_name_whole_never_half_of_it() -> None:
+    from headroom.kompress._compressor import trim_to_budget
+    from headroom.kompress._words import layout, name_spans, token_costs, units
+
+    words = layout("moved to its stadium Old Trafford in that year")
+    n = len(words.flat)
+    keep, forced = [True] * n, [False] * n
+    probs = [0.5, 0.1, 0.6, 0.6, 0.3, 0.3, 0.1, 0.9, 0.9]  # after "to" and "in", the name goes
+    costs = token_costs(words.flat, "o200k_base")
+    ctx = CompressContext(store=MemoryStore())
+    limit = ctx.tokens("moved its stadium Old that year")
+    groups = units(n, name_spans(words))
+    trimmed = trim_to_budget(words, keep, forced, probs, costs, limit, ctx, groups)
+    assert trimmed[4] == trimmed[5]  # "Old" and "Trafford" share their fate
+    halves = trim_to_budget(words, keep, forced, probs, costs, limit, ctx)
+    assert halves[4] != halves[5]  # word by word, the later half goes first

@@ -8,11 +8,13 @@ from headroom.kompress._words import (
     boost,
     choose,
     layout,
+    name_spans,
     name_units,
     render,
     sentence_ends,
     tie_markup,
     token_costs,
+    units,
 )
 
 
@@ -104,3 +106,25 @@ def test_a_name_shares_its_best_probability_so_it_is_kept_or_dropped_whole() -> 
     probs = [0.1, 0.1, 0.2, 0.9, 0.1, 0.3, 0.4, 0.1, 0.5, 0.6, 0.7]
     assert name_units(words, probs) == [0.1, 0.1, 0.9, 0.9, 0.1, 0.4, 0.4, 0.1, 0.5, 0.6, 0.7]
     # one capitalised word is not a run, and runs never cross lines ("York." / "The")
+
+
+def test_name_spans_group_capitalised_runs_into_units() -> None:
+    words = layout("filmed in Sudbury, Parry Sound, and Sault Ste. Marie\nby Old Trafford")
+    assert name_spans(words) == [(2, 5), (6, 9), (10, 12)]
+    assert units(12, name_spans(words)) == [[0], [1], [2, 3, 4], [5], [6, 7, 8], [9], [10, 11]]
+
+
+def test_choose_takes_a_name_whole_or_not_at_all() -> None:
+    # budget 0.5 * 6 = 3 tokens: the name costs 4, so it is skipped for the two cheaper words,
+    # where word by word its first two words would have been taken and the name cut in half
+    probs, costs = [0.9, 0.9, 0.9, 0.2, 0.5, 0.4], [1, 1, 2, 0, 1, 1]
+    groups = [[0, 1, 2], [3], [4], [5]]
+    assert choose(probs, [False] * 6, costs, 0.5, None) == [True, True, False, False, True, False]
+    assert choose(probs, [False] * 6, costs, 0.5, None, groups=groups) == [
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
