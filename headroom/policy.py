@@ -190,6 +190,13 @@ class ProsePolicy(_Frozen):
         low=0.0,
         high=1.0,
     )
+    dense_weight: float = tunable(
+        2.0,
+        "Kompress with a query: weight of sentence-encoder similarity against BM25 when ranking "
+        "sentences (both as z-scores).",
+        low=0.0,
+        high=4.0,
+    )
     quantize: bool = Field(True, description="Run Kompress with int8 dynamic quantization on CPU.")
     backend: Literal["auto", "torch", "onnx"] = Field(
         "auto",

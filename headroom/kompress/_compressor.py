@@ -186,7 +186,9 @@ class KompressCompressor:
         reserve = marker_reserve(text, len(costs), ctx)
         kept = forced.words
         if ctx.query and settings.query_share > 0.0:
-            ranked = ranked_sentences(words.raw, words.lines, ctx.query, self._embedder_for(settings), typed)
+            ranked = ranked_sentences(
+                words.raw, words.lines, ctx.query, self._embedder_for(settings), typed, settings.dense_weight
+            )
             # Forced words are paid for first; the most relevant sentences share what is left.
             left = settings.keep_rate * total - reserve - _cost(costs, kept)
             if ranked and left <= 0:

@@ -7,7 +7,7 @@ are ranked first and the sentences filling ``query_share`` of the token budget a
 
 Relevance fuses BM25 (lexical) with dense similarity from a sentence encoder — by default the
 base the model was built on (all-MiniLM-L6-v2 is a sentence-transformers model, trained on
-question/answer pairs) — by z-score sum. Without an encoder, BM25 alone decides. Each sentence
+question/answer pairs) — by a weighted z-score sum (the policy's ``dense_weight``). Without an encoder, BM25 alone decides. Each sentence
 is scored as read under its title or heading (a pronoun's referent is often only there), with
 the query acronyms it spells out added to it, plus a bonus when it holds a word of the question's
 expected answer type; title lines are never protected themselves.
@@ -30,6 +30,8 @@ _WORD = re.compile(r"\S+")
 Embedder = Callable[[list[str]], list[list[float]]]
 
 NEIGHBOUR_WEIGHT = 0.25
+DENSE_WEIGHT = 2.0
+"""Weight of the encoder's z-score against BM25's: one sentence holds too few words for BM25 alone."""
 TYPE_WEIGHT = 1.5
 """Added to the relevance (a sum of z-scores) of a sentence holding a word of the expected answer type."""
 TITLE_WORDS = 8
@@ -68,15 +70,17 @@ def _zscores(values: Sequence[float]) -> list[float]:
     return [0.0] * n if spread == 0.0 else [(v - mean) / spread for v in values]
 
 
-def relevance(sentences: Sequence[str], query: str, embed: Embedder | None) -> list[float]:
-    """Relevance of each sentence to ``query``: z(BM25) + z(cosine) with an encoder, z(BM25) without."""
+def relevance(
+    sentences: Sequence[str], query: str, embed: Embedder | None, dense_weight: float = DENSE_WEIGHT
+) -> list[float]:
+    """Relevance of each sentence to ``query``: z(BM25) + w·z(cosine) with an encoder, z(BM25) without."""
     lexical = _zscores(BM25(sentences).scores(query))
     if embed is None:
         return lexical
     vectors = embed([query, *sentences])
     question, rest = vectors[0], vectors[1:]
     dense = _zscores([sum(a * b for a, b in zip(question, v, strict=True)) for v in rest])
-    return [a + b for a, b in zip(lexical, dense, strict=True)]
+    return [a + dense_weight * b for a, b in zip(lexical, dense, strict=True)]
 
 
 def spread(scores: Sequence[float], weight: float = NEIGHBOUR_WEIGHT) -> list[float]:
@@ -94,6 +98,7 @@ def ranked_sentences(
     query: str | None,
     embed: Embedder | None,
     typed: Sequence[bool] | None = None,
+    dense_weight: float = DENSE_WEIGHT,
 ) -> list[tuple[int, int]]:
     """Word ranges of the sentences worth protecting for ``query``, most relevant first.
 
@@ -113,7 +118,7 @@ def ranked_sentences(
     titles = [r in whole and is_title(t) for r, t in zip(ranges, texts, strict=True)]
     spelled = spelled_out(flat, ranges, asked)
     contexts = [f"{t} {' '.join(extra)}" if extra else t for t, extra in zip(texts, spelled, strict=True)]
-    scores = relevance(under_titles(contexts, titles), query or "", embed)
+    scores = relevance(under_titles(contexts, titles), query or "", embed, dense_weight)
     if typed is not None:
         scores = [s + TYPE_WEIGHT * any(typed[a:b]) for s, (a, b) in zip(scores, ranges, strict=True)]
     scores = spread(scores)

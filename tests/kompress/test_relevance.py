@@ -61,6 +61,17 @@ def test_dense_similarity_finds_the_sentence_bm25_cannot() -> None:
     assert fused.index(max(fused)) == 1
 
 
+def test_dense_weight_sets_how_far_the_encoder_can_overrule_bm25() -> None:
+    # BM25 favours the sentence holding "quiet"; the encoder favours the quarantine answer
+    sentences = ["The harbour was quiet and closed.", ANSWER, "The apples were red."]
+    query = "quiet isolation"
+    lexical_only = relevance(sentences, query, topic_embedder, dense_weight=0.0)
+    dense_led = relevance(sentences, query, topic_embedder, dense_weight=3.0)
+    assert lexical_only.index(max(lexical_only)) == 0
+    assert dense_led.index(max(dense_led)) == 1
+    assert ProsePolicy().dense_weight == 2.0
+
+
 def test_protected_sentences_fit_the_allowance() -> None:
     text = _prose(12) + ANSWER + " " + _prose(12)
     words = layout(text)
