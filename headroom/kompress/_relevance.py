@@ -7,7 +7,8 @@ are ranked first and the sentences filling ``query_share`` of the token budget a
 
 Relevance fuses BM25 (lexical) with dense similarity from a sentence encoder — by default the
 base the model was built on (all-MiniLM-L6-v2 is a sentence-transformers model, trained on
-question/answer pairs) — by a weighted z-score sum (the policy's ``dense_weight``). Without an encoder, BM25 alone decides. Each sentence
+question/answer pairs) — by a weighted z-score sum (the policy's ``dense_weight``). Without an
+encoder, BM25 alone decides. Each sentence
 is scored as read under its title or heading (a pronoun's referent is often only there), with
 the query acronyms it spells out added to it, plus a bonus when it holds a word of the question's
 expected answer type; title lines are never protected themselves.
