@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from headroom._text import query_terms
+from headroom.kompress._rules import MONTH_NAMES
 
 
 class AnswerType(enum.Enum):
@@ -29,9 +30,7 @@ _DATE_QUESTION = re.compile(
 )
 _NUMBER_QUESTION = re.compile(r"\bhow (?:many|much|long|old|far|tall|high|big|large|often)\b")
 _YEAR = re.compile(r"(?<!\d)(?:1\d{3}|20\d{2})s?(?!\d)")
-_MONTH = re.compile(
-    r"^(?:January|February|March|April|May|June|July|August|September|October|November|December)$"
-)
+_MONTH = re.compile(rf"^(?:{'|'.join(MONTH_NAMES)})$")
 _DIGIT = re.compile(r"\d")
 _OPENERS = "\"'([{«“‘"
 _SENTENCE_END = re.compile(r"[.!?:;][\"')\]»”’]*$")

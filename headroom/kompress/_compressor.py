@@ -180,8 +180,9 @@ class KompressCompressor:
         if typed is not None:
             # Words that could answer the question's type count as query words do.
             probs = [p + settings.query_boost * t for p, t in zip(probs, typed, strict=True)]
-        unboosted = name_units(words, probs)
-        probs = name_units(words, boost(words, probs, ctx.query, settings.query_boost))
+        names = name_spans(words)
+        unboosted = name_units(words, probs, names)
+        probs = name_units(words, boost(words, probs, ctx.query, settings.query_boost), names)
         costs = token_costs(words.flat, ctx.encoding)
         reserve = marker_reserve(text, len(costs), ctx)
         kept = forced.words
@@ -201,7 +202,7 @@ class KompressCompressor:
             # Inside a protected sentence the query's own words are not preferred: the reader has the
             # question, and what the sentence adds to it is the answer.
             probs = [(u + b if b else p) for p, u, b in zip(probs, unboosted, protect, strict=True)]
-        groups = units(len(probs), name_spans(words))
+        groups = units(len(probs), names)
         keep = tie_markup(
             words, choose(probs, kept, costs, settings.keep_rate, settings.threshold, reserve, total, groups)
         )

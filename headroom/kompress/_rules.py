@@ -30,10 +30,8 @@ _TABLE = re.compile(r"^\s*\|.*\|\s*$")
 _LISTING = re.compile(r"^\s*\d{1,6}(?:\s?[│┃|█▶]|\t)|^\s*[\w./\\-]+:\d+(?::\d+)?:\s")
 ASCII_SHARE = 0.8
 """Share of a word's letters that must be ASCII for the path and identifier rules to apply."""
-_MONTH = re.compile(
-    r"^(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)$"
-)
+MONTH_NAMES = "January February March April May June July August September October November December".split()
+_MONTH = re.compile(rf"^(?:{'|'.join(MONTH_NAMES)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)$")
 
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z_-]{0,23}[:=]$")
 

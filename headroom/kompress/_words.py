@@ -95,29 +95,34 @@ def name_spans(layout_: Layout) -> list[tuple[int, int]]:
     return spans
 
 
-def name_units(layout_: Layout, probs: list[float]) -> list[float]:
+def name_units(
+    layout_: Layout, probs: list[float], spans: Sequence[tuple[int, int]] | None = None
+) -> list[float]:
     """Runs of two or more capitalised words on a line (a name: ``Raymond Unwin``) share their best probability.
 
     A name cut in half ("Unwin", "Wilhelm Röntgen" without "Conrad") reads as another name; with
     one probability, and as one unit in :func:`choose` and the trim, the budget keeps or drops
-    the run together.
+    the run together. ``spans`` saves recomputing :func:`name_spans` when the caller has them.
     """
     out = list(probs)
-    for start, end in name_spans(layout_):
+    for start, end in name_spans(layout_) if spans is None else spans:
         out[start:end] = [max(out[start:end])] * (end - start)
     return out
 
 
 def units(count: int, spans: Sequence[tuple[int, int]]) -> list[list[int]]:
-    """Word indices ``0..count-1`` grouped: each span one unit, every other word alone, in text order."""
+    """Word indices ``0..count-1`` grouped: each span one unit, every other word alone, in text order.
+
+    ``spans`` are disjoint and in text order, as :func:`name_spans` gives them.
+    """
     grouped: list[list[int]] = []
     position = 0
-    for start, end in sorted(spans):
+    for start, end in spans:
         grouped.extend([i] for i in range(position, start))
-        grouped.append(list(range(max(start, position), end)))
-        position = max(position, end)
+        grouped.append(list(range(start, end)))
+        position = end
     grouped.extend([i] for i in range(position, count))
-    return [unit for unit in grouped if unit]
+    return grouped
 
 
 def _capitalised(word: str) -> bool:
