@@ -5,10 +5,14 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?")
+# A word starts with a letter (any script) or ``_``; ``[^\W\d]`` is ``\w`` without digits.
+_WORD = re.compile(r"[^\W\d]\w*|\d+(?:\.\d+)?")
+# The combining diacritical-mark blocks: accents on Latin, Greek and Cyrillic letters.
+_DIACRITICS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _STOPWORDS = frozenset(
     "a an and are as at be but by do does for from has have how i in is it its of on or "
@@ -16,10 +20,23 @@ _STOPWORDS = frozenset(
 )
 
 
+def fold(text: str) -> str:
+    """``text`` without accents (``Sinéad`` → ``Sinead``), as search engines index it.
+
+    People type names without their accents ("meaning of the name sinead"), so query and
+    document only meet once both are folded. Non-Latin letters are kept as they are.
+    """
+    if text.isascii():
+        return text
+    bare = _DIACRITICS.sub("", unicodedata.normalize("NFKD", text))
+    return unicodedata.normalize("NFC", bare)  # Hangul and other composed scripts back whole
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased word and number tokens; identifiers also split on ``_`` and camelCase."""
+    """Lower-cased, accent-folded word and number tokens of any script; identifiers also split
+    on ``_`` and camelCase."""
     out: list[str] = []
-    for token in _WORD.findall(text):
+    for token in _WORD.findall(fold(text)):
         out.extend(_token_words(token))
     return out
 
