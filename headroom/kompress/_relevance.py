@@ -11,7 +11,8 @@ question/answer pairs) — by a weighted z-score sum (the policy's ``dense_weigh
 encoder, BM25 alone decides. Each sentence
 is scored as read under its title or heading (a pronoun's referent is often only there), with
 the query acronyms it spells out added to it, plus a bonus when it holds a word of the question's
-expected answer type; title lines are never protected themselves.
+expected answer type; title lines are never protected themselves, and a sentence opening with a
+pronoun is protected together with the sentence before it, which names what the pronoun means.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ TYPE_WEIGHT = 1.5
 TITLE_WORDS = 8
 _TITLE_END = re.compile(r"[.!?…;,][\"')\]»”’*_`]*$")
 _KEY_VALUE = re.compile(r"[:=]")
+ANAPHORS = frozenset("it its he his him she her they their them this these those".split())
+"""Sentence openers that point back to the sentence before for their referent."""
+_OPENERS = "\"'([{«“‘*_"
 PROTECTED = 10.0
 """Added to a protected sentence's words: above any probability plus query boost, so they go first."""
 
@@ -107,7 +111,8 @@ def ranked_sentences(
     :mod:`headroom.kompress._answer_type`); a sentence holding one gains :data:`TYPE_WEIGHT`.
     Left out: sentences scoring below average, those that only repeat the query's own words, and
     title lines. A title names the topic, so it scores high, but it answers nothing; its score
-    still spreads to the sentences beside it.
+    still spreads to the sentences beside it. A sentence opening with a pronoun comes with the
+    sentence before it (:func:`with_antecedent`), so ranges may overlap.
     """
     asked = set(query_terms(query))
     ranges = sentence_ranges(raw_lines, lines)
@@ -125,10 +130,26 @@ def ranked_sentences(
     scores = spread(scores)
     order = sorted(range(len(ranges)), key=lambda i: (-scores[i], i))
     return [
-        ranges[i]
+        with_antecedent(ranges, i, flat, titles)
         for i in order
         if scores[i] > 0.0 and not set(query_terms(texts[i])) <= asked and not titles[i]
     ]
+
+
+def with_antecedent(
+    ranges: Sequence[tuple[int, int]], index: int, flat: Sequence[str], titles: Sequence[bool]
+) -> tuple[int, int]:
+    """Sentence ``index``'s range, reaching back over the sentence before when it opens with a pronoun.
+
+    "It was Federer's 20th Grand Slam singles title" matches a question about the title best, but
+    only "Roger Federer was the defending champion …" before it says who "it" was: kept alone,
+    the sentence answers nothing. A title is no antecedent (it is never protected).
+    """
+    start, end = ranges[index]
+    opener = flat[start].strip(_OPENERS).lower()
+    if index == 0 or opener not in ANAPHORS or titles[index - 1]:
+        return start, end
+    return ranges[index - 1][0], end
 
 
 def spelled_out(flat: Sequence[str], ranges: Sequence[tuple[int, int]], terms: set[str]) -> list[list[str]]:
@@ -190,6 +211,7 @@ def sentence_boost(
     for a, b in ranked:
         if used >= allowance:
             break
-        used += sum(costs[a:b])
+        # Ranges can overlap (a sentence read with its antecedent): words are paid for once.
+        used += sum(c for c, protected in zip(costs[a:b], boost[a:b], strict=True) if not protected)
         boost[a:b] = [PROTECTED] * (b - a)
     return boost

@@ -178,3 +178,26 @@ def test_inside_the_protected_sentence_the_answer_outranks_the_query_words() -> 
     keep = KompressCompressor(scorer=capitals_first).decide(text, policy, ctx)
     kept = {w for w, k in zip(text.split(), keep, strict=True) if k}
     assert {"Jonas", "Berg"} <= kept
+
+
+def test_a_sentence_opening_with_a_pronoun_is_protected_with_the_sentence_naming_its_referent() -> None:
+    antecedent = "Mara Voss sailed a borrowed dinghy in the spring race."
+    anaphor = "It was her third harbour regatta title and a harbour club record."
+    text = _prose(4) + antecedent + " " + anaphor + " " + _prose(4)
+    words = layout(text)
+    flat = words.flat
+    ranked = ranked_sentences(words.raw, words.lines, "who won the harbour regatta title", None)
+    assert " ".join(flat[slice(*ranked[0])]) == f"{antecedent} {anaphor}"
+
+
+def test_a_title_is_no_antecedent() -> None:
+    text = "Harbour regatta\nIt was won by a borrowed dinghy for the harbour club.\n" + _prose(4)
+    words = layout(text)
+    ranked = ranked_sentences(words.raw, words.lines, "harbour regatta winner", None)
+    assert " ".join(words.flat[slice(*ranked[0])]) == "It was won by a borrowed dinghy for the harbour club."
+
+
+def test_overlapping_protected_ranges_pay_for_their_words_once() -> None:
+    # (2, 6) shares two words with (0, 4): 4 + 2 = 6 tokens used, so (6, 8) still fits under 6.5
+    boost = sentence_boost([(0, 4), (2, 6), (6, 8)], 10, [1] * 10, 6.5)
+    assert boost == [PROTECTED] * 8 + [0.0, 0.0]
