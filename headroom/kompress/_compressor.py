@@ -1,8 +1,9 @@
 """The Kompress compressor: word-level deletion (LLMLingua-2 style) under the Compressor protocol.
 
 Each word gets a keep probability from the model (or an injected scorer), raised near query
-terms, shared across a name's words and, with a query, across the sentences most relevant to it
-(the coarse step, see :mod:`headroom.kompress._relevance`); force-keep rules win; the most
+terms, shared across a name's words (and a bound's: "till September") and, with a query,
+across the sentences most relevant to it (the coarse step, see
+:mod:`headroom.kompress._relevance`); force-keep rules win; the most
 probable words fill the keep-rate budget (or a probability threshold decides). The budget is the
 whole output: the marker's price is known up front (its key hashes the text) and the rendering
 is measured and trimmed. The output is the kept words in order with the original line breaks,
@@ -35,10 +36,10 @@ from headroom.kompress._words import (
     boost,
     choose,
     layout,
-    name_spans,
-    name_units,
     render,
+    share_best,
     tie_markup,
+    together_spans,
     token_costs,
     units,
 )
@@ -71,7 +72,7 @@ def trim_to_budget(
 
     Word costs are counted apart, so line breaks and joins can push the real text a few tokens
     over; measuring the rendering settles it (twice at most: one pass nearly always does).
-    ``groups`` (names, see :func:`~headroom.kompress._words.units`) are dropped whole.
+    ``groups`` (names and bounds, see :func:`~headroom.kompress._words.units`) are dropped whole.
     """
     keep = list(keep)
     grouped = [[i] for i in range(len(keep))] if groups is None else groups
@@ -180,9 +181,9 @@ class KompressCompressor:
         if typed is not None:
             # Words that could answer the question's type count as query words do.
             probs = [p + settings.query_boost * t for p, t in zip(probs, typed, strict=True)]
-        names = name_spans(words)
-        unboosted = name_units(words, probs, names)
-        probs = name_units(words, boost(words, probs, ctx.query, settings.query_boost), names)
+        together = together_spans(words)
+        unboosted = share_best(probs, together)
+        probs = share_best(boost(words, probs, ctx.query, settings.query_boost), together)
         costs = token_costs(words.flat, ctx.encoding)
         reserve = marker_reserve(text, len(costs), ctx)
         kept = forced.words
@@ -202,7 +203,7 @@ class KompressCompressor:
             # Inside a protected sentence the query's own words are not preferred: the reader has the
             # question, and what the sentence adds to it is the answer.
             probs = [(u + b if b else p) for p, u, b in zip(probs, unboosted, protect, strict=True)]
-        groups = units(len(probs), names)
+        groups = units(len(probs), together)
         keep = tie_markup(
             words, choose(probs, kept, costs, settings.keep_rate, settings.threshold, reserve, total, groups)
         )

@@ -1,6 +1,7 @@
 """Force-keep rules: words and lines the model is never allowed to drop.
 
-Numbers, paths, identifiers, URLs and code spans are kept word by word; error lines, headings,
+Numbers (with what gives them their meaning: a date's month, a label, a bound such as "until"),
+paths, identifiers, URLs and code spans are kept word by word; error lines, headings,
 table rows, numbered source listings, ``file:line:`` diagnostics and fenced code blocks are kept
 whole, and whole-kept lines are not even sent to the model (the rules already decided them,
 which saves inference time). A critical line longer than
@@ -34,6 +35,18 @@ MONTH_NAMES = "January February March April May June July August September Octob
 _MONTH = re.compile(rf"^(?:{'|'.join(MONTH_NAMES)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)$")
 
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z_-]{0,23}[:=]$")
+BOUNDS = frozenset(
+    "since until till before after from through by within over under above below about around "
+    "approximately nearly almost".split()
+)
+"""Words that bound the date or quantity after them: dropped, "until 2017" reads as "2017"."""
+BOUND_PAIRS = frozenset(
+    tuple(pair.split())
+    for pair in ("more than", "less than", "fewer than", "greater than", "at least", "at most", "up to")
+)
+_BOUND_STRIP = "\"'(["
+_QUANTITY_OPENERS = "\"'([~$€£≈<>"
+_MONTH_START = re.compile(rf"^(?:{'|'.join(MONTH_NAMES)})\b")
 
 
 @dataclass(frozen=True)
@@ -126,12 +139,31 @@ def force_keep(raw: Sequence[str], lines: Sequence[Sequence[str]]) -> Forced:
     return Forced(words=flags, lines=whole)
 
 
+def bounds(line: Sequence[str]) -> list[tuple[int, int]]:
+    """Ranges of a line's words holding a bound and the number or month right after it.
+
+    ``till September``, ``more than 40``, ``since (2017)``: a kept number stripped of its bound
+    states another fact ("until 2017" is not "2017", "more than 40" is not "40").
+    """
+    bare = [w.strip(_BOUND_STRIP).lower() for w in line]
+    spans: list[tuple[int, int]] = []
+    for i in range(1, len(line)):
+        quantity = line[i].lstrip(_QUANTITY_OPENERS)
+        if not (quantity[:1].isdigit() or _MONTH_START.match(quantity)):
+            continue
+        if i >= 2 and (bare[i - 2], bare[i - 1]) in BOUND_PAIRS:
+            spans.append((i - 2, i + 1))
+        elif bare[i - 1] in BOUNDS:
+            spans.append((i - 1, i + 1))
+    return spans
+
+
 def literal_words(line: Sequence[str]) -> list[bool]:
     """:func:`is_literal` per word, with what a number means kept beside it.
 
     A month next to a number is part of the date (``May 31, 2012``); a label ending in ``:`` or
     ``=`` right before a number names it (``exit code: 123``, ``port=8080``): a bare ``123``
-    would keep the fact and lose what it is.
+    would keep the fact and lose what it is. So does a bound (``until 2017``, see :func:`bounds`).
     """
     flags = [is_literal(w) for w in line]
     numeric = [_DIGIT.search(w) is not None for w in line]
@@ -141,4 +173,7 @@ def literal_words(line: Sequence[str]) -> list[bool]:
         date_part = beside_number and _MONTH.match(word.strip("\"'(),;:")) is not None
         label = before_number and _LABEL.match(word) is not None
         flags[i] = flags[i] or date_part or label
+    for start, end in bounds(line):
+        if numeric[end - 1]:
+            flags[start:end] = [True] * (end - start)
     return flags

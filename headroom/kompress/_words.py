@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from headroom._text import query_terms, words
+from headroom.kompress._rules import bounds
 from headroom.tokens import get_encoding
 
 _MARKUP = re.compile(r"^(?:#{1,6}|[-*+>•]|\d{1,3}[.)]|\|)$")
@@ -95,17 +96,41 @@ def name_spans(layout_: Layout) -> list[tuple[int, int]]:
     return spans
 
 
-def name_units(
-    layout_: Layout, probs: list[float], spans: Sequence[tuple[int, int]] | None = None
-) -> list[float]:
-    """Runs of two or more capitalised words on a line (a name: ``Raymond Unwin``) share their best probability.
+def bound_spans(layout_: Layout) -> list[tuple[int, int]]:
+    """Flat ranges of each bound and the date or quantity it bounds (see :func:`~headroom.kompress._rules.bounds`)."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in layout_.lines:
+        spans.extend((offset + a, offset + b) for a, b in bounds(line))
+        offset += len(line)
+    return spans
 
-    A name cut in half ("Unwin", "Wilhelm Röntgen" without "Conrad") reads as another name; with
-    one probability, and as one unit in :func:`choose` and the trim, the budget keeps or drops
-    the run together. ``spans`` saves recomputing :func:`name_spans` when the caller has them.
+
+def merge_spans(*groups: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The union of half-open ranges, overlapping ones merged: disjoint and in text order."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(span for group in groups for span in group):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def together_spans(layout_: Layout) -> list[tuple[int, int]]:
+    """Word ranges kept or dropped whole: names (:func:`name_spans`) and bounds (:func:`bound_spans`).
+
+    A name cut in half ("Unwin", "Wilhelm Röntgen" without "Conrad") reads as another name, and a
+    bound cut from its number states another fact; as one unit in :func:`choose` and the trim,
+    with one probability (:func:`share_best`), the budget keeps or drops each together.
     """
+    return merge_spans(name_spans(layout_), bound_spans(layout_))
+
+
+def share_best(probs: Sequence[float], spans: Sequence[tuple[int, int]]) -> list[float]:
+    """Every word of each span takes the span's best probability."""
     out = list(probs)
-    for start, end in name_spans(layout_) if spans is None else spans:
+    for start, end in spans:
         out[start:end] = [max(out[start:end])] * (end - start)
     return out
 
@@ -113,7 +138,7 @@ def name_units(
 def units(count: int, spans: Sequence[tuple[int, int]]) -> list[list[int]]:
     """Word indices ``0..count-1`` grouped: each span one unit, every other word alone, in text order.
 
-    ``spans`` are disjoint and in text order, as :func:`name_spans` gives them.
+    ``spans`` are disjoint and in text order, as :func:`together_spans` gives them.
     """
     grouped: list[list[int]] = []
     position = 0

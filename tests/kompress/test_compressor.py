@@ -187,3 +187,21 @@ def test_trim_drops_a_name_whole_never_half_of_it() -> None:
     assert trimmed[4] == trimmed[5]  # "Old" and "Trafford" share their fate
     halves = trim_to_budget(words, keep, forced, probs, costs, limit, ctx)
     assert halves[4] != halves[5]  # word by word, the later half goes first
+
+
+def test_a_kept_number_keeps_the_bound_that_gives_it_its_meaning() -> None:
+    def bounds_unlikely(lines: list[list[str]]) -> list[list[float]]:
+        low = {"until", "more", "than"}
+        return [
+            [0.01 if w in low else p for w, p in zip(line, probs, strict=True)]
+            for line, probs in zip(lines, fake_scorer(lines), strict=True)
+        ]
+
+    fact = "The old harbour office stays open until 2031 and serves more than 40 boats."
+    text = _prose(4) + fact + " " + _prose(4)
+    policy = Policy(prose=ProsePolicy(keep_rate=0.3, min_tokens=0))
+    keep = KompressCompressor(scorer=bounds_unlikely).decide(
+        text, policy, CompressContext(store=MemoryStore())
+    )
+    kept = " ".join(w for w, k in zip(text.split(), keep, strict=True) if k)
+    assert "until 2031" in kept and "more than 40" in kept

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from headroom.kompress._rules import (
+    bounds,
     code_span_words,
     force_keep,
     is_critical_word,
@@ -122,13 +123,32 @@ def test_month_names_beside_a_number_are_part_of_the_date(words: str, expected: 
     [
         ("black - exit code: 123 error", [False, False, False, True, True, False]),
         ("listening on port=8080 now", [False, False, True, False]),
-        ("the ratio: about 3", [False, False, False, True]),  # the label must touch the number
+        ("the ratio: was 3", [False, False, False, True]),  # the label must touch the number
         ("see: 4.2 and note:", [True, True, False, False]),  # a label with nothing after it stays free
         ("build-id: 77", [True, True]),
     ],
 )
 def test_a_label_right_before_a_number_is_kept_with_it(words: str, expected: list[bool]) -> None:
     assert literal_words(words.split()) == expected
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("open until 2031 today", [False, True, True, False]),
+        ("serves more than 40 boats", [False, True, True, True, False]),
+        ("from (1990) onwards", [True, True, False]),
+        ("lasts till September", [False, False, False]),  # no number: a budget unit, not forced
+        ("the more 40", [False, False, True]),  # "more" alone bounds nothing
+    ],
+)
+def test_a_bound_before_a_number_is_kept_with_it(words: str, expected: list[bool]) -> None:
+    assert literal_words(words.split()) == expected
+
+
+def test_bounds_span_a_bound_and_the_date_or_quantity_after_it() -> None:
+    line = "rain till September, then at least ~5 storms by hand".split()
+    assert bounds(line) == [(1, 3), (4, 7)]
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,16 @@ import pytest
 
 from headroom.kompress._words import (
     boost,
+    bound_spans,
     choose,
     layout,
+    merge_spans,
     name_spans,
-    name_units,
     render,
     sentence_ends,
+    share_best,
     tie_markup,
+    together_spans,
     token_costs,
     units,
 )
@@ -104,7 +107,7 @@ def test_token_costs_count_each_word_with_its_space() -> None:
 def test_a_name_shares_its_best_probability_so_it_is_kept_or_dropped_whole() -> None:
     words = layout("designed by Raymond Unwin and Barry Parker in York.\nThe end")
     probs = [0.1, 0.1, 0.2, 0.9, 0.1, 0.3, 0.4, 0.1, 0.5, 0.6, 0.7]
-    assert name_units(words, probs) == [0.1, 0.1, 0.9, 0.9, 0.1, 0.4, 0.4, 0.1, 0.5, 0.6, 0.7]
+    assert share_best(probs, together_spans(words)) == [0.1, 0.1, 0.9, 0.9, 0.1, 0.4, 0.4, 0.1, 0.5, 0.6, 0.7]
     # one capitalised word is not a run, and runs never cross lines ("York." / "The")
 
 
@@ -112,6 +115,26 @@ def test_name_spans_group_capitalised_runs_into_units() -> None:
     words = layout("filmed in Sudbury, Parry Sound, and Sault Ste. Marie\nby Old Trafford")
     assert name_spans(words) == [(2, 5), (6, 9), (10, 12)]
     assert units(12, name_spans(words)) == [[0], [1], [2, 3, 4], [5], [6, 7, 8], [9], [10, 11]]
+
+
+def test_a_bound_stays_with_the_date_or_quantity_it_bounds() -> None:
+    words = layout(
+        "rain lasts till September, costs more than 40 dollars\nsince (2017) and at least ~5 of 7 by hand"
+    )
+    assert bound_spans(words) == [(2, 4), (5, 8), (9, 11), (12, 15)]
+    # "of 7" is no bound and "by hand" bounds no quantity; "at least ~5" is one span
+    assert [" ".join(words.flat[a:b]) for a, b in bound_spans(words)] == [
+        "till September,",
+        "more than 40",
+        "since (2017)",
+        "at least ~5",
+    ]
+
+
+def test_merged_spans_are_disjoint_and_in_order() -> None:
+    assert merge_spans([(4, 6), (0, 2)], [(1, 3), (6, 8), (10, 11)]) == [(0, 3), (4, 6), (6, 8), (10, 11)]
+    words = layout("held Since January 20, 2017, by Maria Lopez")
+    assert together_spans(words) == [(1, 3), (6, 8)]  # "Since January" is a name run and a bound
 
 
 def test_choose_takes_a_name_whole_or_not_at_all() -> None:
