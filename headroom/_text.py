@@ -24,7 +24,8 @@ def fold(text: str) -> str:
     """``text`` without accents (``Sinéad`` → ``Sinead``), as search engines index it.
 
     People type names without their accents ("meaning of the name sinead"), so query and
-    document only meet once both are folded. Non-Latin letters are kept as they are.
+    document only meet once both are folded. Marks are dropped from Latin, Greek and Cyrillic
+    letters alike (``й`` reads as ``и``, as in most search engines); other scripts are untouched.
     """
     if text.isascii():
         return text
