@@ -13,6 +13,7 @@ Redacted values become ``[REDACTED:kind]``, which keeps JSON valid and is stable
 redacting twice changes nothing.
 """
 
+from headroom.redaction._files import redacted_copy
 from headroom.redaction._logging import (
     RedactingFilter,
     install_log_redaction,
@@ -43,6 +44,7 @@ __all__ = [
     "redact_record",
     "redact_text",
     "redact_value",
+    "redacted_copy",
     "register_credential",
     "registered_credentials",
     "secret_key",

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 PLACEHOLDER = "[REDACTED:{kind}]"
 
@@ -148,7 +149,7 @@ def secret_key(name: str) -> bool:
         return False
     if words in _SESSION_ALONE or any(w in SECRET_WORDS for w in words):
         return True
-    return any(pair in SECRET_PAIRS for pair in zip(words, words[1:], strict=False))
+    return any(pair in SECRET_PAIRS for pair in pairwise(words))
 
 
 _ASSIGNED = re.compile(
@@ -168,7 +169,9 @@ def redact_assignments(text: str) -> str:
 
 def _assignment(match: re.Match[str]) -> str:
     key = match["key"]
-    value = match["dq"] if match["dq"] is not None else match["sq"] if match["sq"] is not None else match["bare"]
+    value = (
+        match["dq"] if match["dq"] is not None else match["sq"] if match["sq"] is not None else match["bare"]
+    )
     # ``session: 3`` in prose is not a cookie; only JSON fields get the ``session`` rule.
     if not secret_key(key) or key.lower() == "session" or not value or "[REDACTED" in value:
         return match[0]
