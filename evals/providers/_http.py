@@ -9,6 +9,7 @@ base URL with ``user:password@``, never reaches a log, a report or a terminal in
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import json
 import os
@@ -116,6 +117,7 @@ class JsonPoster:
         for name, value in self._headers.items():
             if secret_key(name):
                 register_credential(value)
+        _register_url_credentials(self._base_url)
         self._config = config
         self._rng = random.Random(config.seed)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -184,6 +186,15 @@ class JsonPoster:
         """Exponential backoff with "equal jitter": half fixed, half random."""
         ceiling = min(self._config.backoff_max_s, self._config.backoff_base_s * 2.0 ** (attempt - 1))
         return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+
+
+def _register_url_credentials(url: str) -> None:
+    """``user:password@`` in a base URL: httpx sends it as Basic auth, which upstreams echo back."""
+    parsed = httpx.URL(url)
+    if parsed.password:
+        register_credential(parsed.password)
+        pair = f"{parsed.username}:{parsed.password}".encode()
+        register_credential(base64.b64encode(pair).decode("ascii"))
 
 
 def _decode(url: str, response: httpx.Response) -> dict[str, Any]:

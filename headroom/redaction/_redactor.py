@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from headroom.redaction._rules import TEXT_PASSES, placeholder, secret_key
+from headroom.redaction._rules import TEXT_PASSES, numeric_secret_key, placeholder, secret_key
 
 MIN_CREDENTIAL_LENGTH = 8
 """Shorter configured values are not matched verbatim: ``"x"`` as a dummy key would erase every x."""
@@ -84,7 +84,7 @@ class Redactor:
 
     def _field(self, name: str, value: Any) -> Any:
         if secret_key(name):
-            return _blank(value)
+            return _blank(value, numbers=numeric_secret_key(name))
         return self.value(value)
 
     def _string(self, text: str) -> str:
@@ -98,18 +98,20 @@ class Redactor:
         return self.text(text)
 
 
-def _blank(value: Any) -> Any:
-    """Every string under a secret-looking key, replaced; numbers and booleans kept.
+def _blank(value: Any, numbers: bool) -> Any:
+    """Every string under a secret-looking key, replaced (numbers too when ``numbers``).
 
-    Numbers stay because counters share the words (``token_f1``), and a shape-preserving
-    replacement keeps readers of the data working.
+    Numbers usually stay because counters share the words (``token_f1``); booleans and
+    ``None`` always stay. The shape is kept, so readers of the data keep working.
     """
     if isinstance(value, dict):
-        return {k: _blank(v) for k, v in value.items()}
+        return {k: _blank(v, numbers) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_blank(v) for v in value]
+        return [_blank(v, numbers) for v in value]
     if isinstance(value, str):
         return value if not value or value.startswith("[REDACTED") else placeholder("secret")
+    if numbers and isinstance(value, int | float) and not isinstance(value, bool):
+        return placeholder("secret")
     return value
 
 

@@ -8,6 +8,7 @@ process was configured with.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -131,11 +132,25 @@ SECRET_PAIRS = frozenset(
 )
 """Adjacent words that make a key secret (``x-goog-api-key``, ``aws_access_key_id``)."""
 
+PASSWORD_WORDS = frozenset({"passphrase", "passwd", "password", "pin", "pwd", "secret"})
+"""Keys whose numeric values are secrets too; other secret-looking keys keep numbers, because
+counters share their words (``token_f1``, ``auth_retries``)."""
+
 _SESSION_ALONE = frozenset({("session",), ("sessionid",), ("session", "cookie")})
 """``session`` on its own is a session credential; ``session_id`` in traces names a recorded
 agent session and stays readable."""
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _words(name: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in _WORD.findall(name))
+
+
+def numeric_secret_key(name: str) -> bool:
+    """Whether even a number under ``name`` is a secret (a PIN, a numeric password)."""
+    return any(w in PASSWORD_WORDS for w in _words(name))
 
 
 @lru_cache(maxsize=4096)
@@ -144,7 +159,7 @@ def secret_key(name: str) -> bool:
 
     Counting words stay readable: ``max_tokens`` and ``input_tokens`` are not ``token``.
     """
-    words = tuple(w.lower() for w in _WORD.findall(name))
+    words = _words(name)
     if not words:
         return False
     if words in _SESSION_ALONE or any(w in SECRET_WORDS for w in words):
@@ -155,7 +170,7 @@ def secret_key(name: str) -> bool:
 _ASSIGNED = re.compile(
     r"""(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>["']?\s*[:=]\s*)"""
     r"""(?:"(?P<dq>(?:[^"\\\n]|\\.)*)"|'(?P<sq>[^'\n]*)'"""
-    r"""|(?P<bare>(?:(?:Bearer|Basic|Token)\s+)?[^\s"'<>,;&}\])]+))"""
+    r"""|(?P<bare>(?:(?:Bearer|Basic|Token)\s+)?[^\s"'<>,;&}\])\[(]+))"""
 )
 _ASSIGN_HINT = re.compile(r"(?i)pass|secret|token|key|auth|cookie|credential|pwd|signature|jwt|bearer")
 
@@ -175,12 +190,33 @@ def _assignment(match: re.Match[str]) -> str:
     # ``session: 3`` in prose is not a cookie; only JSON fields get the ``session`` rule.
     if not secret_key(key) or key.lower() == "session" or not value or "[REDACTED" in value:
         return match[0]
+    if _NUMBER.fullmatch(value) and not numeric_secret_key(key):
+        return match[0]
     quote = '"' if match["dq"] is not None else "'" if match["sq"] is not None else ""
     return f"{key}{match['sep']}{quote}{placeholder('secret')}{quote}"
 
 
+_BASIC = re.compile(r"(?P<keep>\bBasic\s+)(?P<value>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])", re.I)
+
+
+def redact_basic_auth(text: str) -> str:
+    """HTTP Basic credentials: ``Basic`` and base64 that decodes to ``user:password``."""
+    if "asic" not in text:
+        return text
+
+    def replace(match: re.Match[str]) -> str:
+        try:
+            decoded = base64.b64decode(match["value"], validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return match[0]
+        return match["keep"] + placeholder("basic-auth") if ":" in decoded else match[0]
+
+    return _BASIC.sub(replace, text)
+
+
 TEXT_PASSES: tuple[Callable[[str], str], ...] = (
     *(rule.apply for rule in VALUE_RULES),
+    redact_basic_auth,
     redact_aws_secrets,
     redact_assignments,
 )
