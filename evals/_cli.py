@@ -29,7 +29,7 @@ def run_suite(
     """Run every chosen policy, write the reports (and mlflow runs); returns the summary."""
     suite = load_suite(suite_path)
     chosen = [suite.policy(name) for name in (policies or list(suite.policies))]
-    answerer = provider or build_provider(suite.provider)
+    answerer = provider if provider is not None else build_provider(suite.provider)
     probes = suite.load_probes()
     runs: list[PolicyRun] = []
     with _progress(progress, len(probes) * len(chosen)) as tick:
@@ -56,7 +56,7 @@ def gate_suite(
     """Gate ``candidate`` against ``baseline`` on the suite; the JSON-ready result with ``exit_code``."""
     suite = load_suite(suite_path)
     base, cand = _distinct(suite.policy(baseline), suite.policy(candidate))
-    answerer = provider or build_provider(suite.provider)
+    answerer = provider if provider is not None else build_provider(suite.provider)
     result = asyncio.run(run_gate(suite, base, cand, answerer, margin=margin))
     settings = suite.bootstrap.settings()
     data = result.as_dict(settings)

@@ -3,7 +3,9 @@
 The HTML embeds its styles and SVG plots (savings against accuracy by content type, and
 per-session cost) and loads nothing from anywhere. mlflow is imported only when a run is
 logged; the default tracking URI is a SQLite file inside the output directory, so no
-server is needed.
+server is needed. Everything written or logged goes through :mod:`headroom.redaction` first
+(with the configured API keys): probe contexts, predictions and upstream error texts may hold
+secrets, and reports are shared.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from __future__ import annotations
 import json
 import logging
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from evals._run import PolicyRun
 from evals._svg import BarGroup, Point, bars, scatter
+from evals.probes import ProbeResult
 from headroom.errors import MissingDependency
+from headroom.redaction import Redactor, default_redactor, redacted_copy
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#111;max-width:70rem}
@@ -42,15 +47,31 @@ class ReportFiles:
 def write_report(
     out_dir: str | Path, title: str, runs: Sequence[PolicyRun], summary: Mapping[str, Any]
 ) -> ReportFiles:
-    """Write ``samples.jsonl``, ``summary.json`` and ``report.html`` into ``out_dir``."""
+    """Write ``samples.jsonl``, ``summary.json`` and ``report.html`` into ``out_dir``, redacted."""
+    redactor = default_redactor()
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     files = ReportFiles(folder / "samples.jsonl", folder / "summary.json", folder / "report.html")
-    rows = [json.dumps(r.as_dict(), ensure_ascii=False) for run in runs for r in run.probes]
+    clean_runs = [redact_run(run, redactor) for run in runs]
+    clean_summary = redactor.value(dict(summary))
+    rows = [json.dumps(r.as_dict(), ensure_ascii=False) for run in clean_runs for r in run.probes]
     files.samples.write_text("".join(f"{row}\n" for row in rows), encoding="utf-8")
-    files.summary.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    files.html.write_text(render_html(title, runs, summary), encoding="utf-8")
+    files.summary.write_text(json.dumps(clean_summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    # A last pass over the page catches text the renderer builds from other fields.
+    html = redactor.text(render_html(redactor.text(title), clean_runs, clean_summary))
+    files.html.write_text(html, encoding="utf-8")
     return files
+
+
+def redact_run(run: PolicyRun, redactor: Redactor) -> PolicyRun:
+    """``run`` with secrets redacted from every probe result and replayed session."""
+    probes = tuple(ProbeResult(**redactor.value(r.as_dict())) for r in run.probes)
+    return replace(
+        run,
+        probes=probes,
+        sessions=tuple(redactor.value(dict(s)) for s in run.sessions),
+        replay_total=redactor.value(dict(run.replay_total)),
+    )
 
 
 def render_html(title: str, runs: Sequence[PolicyRun], summary: Mapping[str, Any]) -> str:
@@ -181,19 +202,21 @@ def log_mlflow(
         raise MissingDependency("mlflow", extra="evals") from exc
     # mlflow narrates schema migrations at INFO on every new store; the report line says where it went.
     logging.getLogger("mlflow").setLevel(logging.WARNING)
+    redactor = default_redactor()
     folder = Path(out_dir).resolve()
     mlflow.set_tracking_uri(tracking_uri or f"sqlite:///{folder / 'mlflow.db'}")
     if mlflow.get_experiment_by_name(experiment) is None:
         mlflow.create_experiment(experiment, artifact_location=(folder / "mlruns").as_uri())
     mlflow.set_experiment(experiment)
-    with mlflow.start_run(run_name=f"{summary.get('suite', 'suite')}:{run.policy.name}") as active:
-        mlflow.log_params(flatten(run.policy.model_dump(mode="json", by_alias=True, exclude={"provenance"})))
+    name = redactor.text(f"{summary.get('suite', 'suite')}:{run.policy.name}")
+    params = flatten(run.policy.model_dump(mode="json", by_alias=True, exclude={"provenance"}))
+    tags = {"suite_hash": str(summary.get("suite_hash", "")), "policy_hash": run.policy.policy_hash}
+    with mlflow.start_run(run_name=name) as active, tempfile.TemporaryDirectory() as staging:
+        mlflow.log_params(redactor.value(params))
         mlflow.log_metrics(_metrics(summary, run.policy.name))
-        mlflow.set_tags(
-            {"suite_hash": str(summary.get("suite_hash", "")), "policy_hash": run.policy.policy_hash}
-        )
+        mlflow.set_tags(redactor.value(tags))
         for path in (files.html, files.summary, files.samples):
-            mlflow.log_artifact(str(path))
+            mlflow.log_artifact(str(redacted_copy(path, staging, redactor)))
         return str(active.info.run_id)
 
 

@@ -2,11 +2,14 @@
 
 Every vendor client posts JSON through :class:`JsonPoster`; failures leave it only as
 ``UpstreamTimeout`` / ``UpstreamStatusError`` / ``UpstreamError`` (translated with ``raise ... from``).
+Their messages are redacted: an upstream that echoes the rejected key in its 401 body, or a
+base URL with ``user:password@``, never reaches a log, a report or a terminal in clear.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import json
 import os
@@ -19,6 +22,7 @@ from typing import Any
 import httpx
 
 from headroom.errors import ConfigError, UpstreamError, UpstreamStatusError, UpstreamTimeout
+from headroom.redaction import redact_text, register_credential, secret_key
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -59,6 +63,7 @@ def env_key(variable: str, env: Mapping[str, str] | None = None) -> str:
     value = (os.environ if env is None else env).get(variable, "").strip()
     if not value:
         raise ConfigError(f"{variable} is not set; export it or pass api_key= to the provider")
+    register_credential(value)
     return value
 
 
@@ -108,6 +113,11 @@ class JsonPoster:
     def __init__(self, base_url: str, headers: Mapping[str, str], config: HttpConfig) -> None:
         self._base_url = base_url.rstrip("/")
         self._headers = dict(headers)
+        # Every key this client sends is redacted wherever it shows up later (errors, logs, reports).
+        for name, value in self._headers.items():
+            if secret_key(name):
+                register_credential(value)
+        _register_url_credentials(self._base_url)
         self._config = config
         self._rng = random.Random(config.seed)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -151,12 +161,13 @@ class JsonPoster:
                 response = await client.post(url, json=payload)
             except httpx.TimeoutException as exc:
                 if last:
-                    raise UpstreamTimeout(f"{url} timed out after {attempts} attempts") from exc
+                    raise UpstreamTimeout(redact_text(f"{url} timed out after {attempts} attempts")) from exc
                 await self._config.sleep(self._backoff(attempt))
                 continue
             except httpx.TransportError as exc:
                 if last:
-                    raise UpstreamError(f"{url} unreachable after {attempts} attempts: {exc}") from exc
+                    message = f"{url} unreachable after {attempts} attempts: {exc}"
+                    raise UpstreamError(redact_text(message)) from exc
                 await self._config.sleep(self._backoff(attempt))
                 continue
             if response.status_code in RETRYABLE_STATUS and not last:
@@ -177,16 +188,26 @@ class JsonPoster:
         return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
 
 
+def _register_url_credentials(url: str) -> None:
+    """``user:password@`` in a base URL: httpx sends it as Basic auth, which upstreams echo back."""
+    parsed = httpx.URL(url)
+    if parsed.password:
+        register_credential(parsed.password)
+        pair = f"{parsed.username}:{parsed.password}".encode()
+        register_credential(base64.b64encode(pair).decode("ascii"))
+
+
 def _decode(url: str, response: httpx.Response) -> dict[str, Any]:
     if response.status_code >= 400:
         message = f"{url} answered {response.status_code}: {error_message(response)}"
-        raise UpstreamStatusError(message, response.status_code)
+        raise UpstreamStatusError(redact_text(message), response.status_code)
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UpstreamError(f"{url} answered {response.status_code} with a body that is not JSON") from exc
+        message = f"{url} answered {response.status_code} with a body that is not JSON"
+        raise UpstreamError(redact_text(message)) from exc
     if not isinstance(body, dict):
-        raise UpstreamError(f"{url} answered with JSON that is not an object")
+        raise UpstreamError(redact_text(f"{url} answered with JSON that is not an object"))
     return body
 
 

@@ -1,8 +1,10 @@
 """Replay provider: cassettes of recorded responses, keyed by the canonical request.
 
 A cassette is JSONL, one entry per key: ``{"key", "request": summary, "response"}``. Nothing
-secret is written: auth-looking keys and bearer tokens are redacted before hashing and saving,
-so a cassette recorded with one API key replays for anyone.
+secret is written: every entry (request summary, response text, tool-call arguments, usage)
+goes through :mod:`headroom.redaction` before it is saved, with the configured API keys. The
+key is the hash of the canonical request redacted *without* the configured keys, so it does
+not depend on whose key recorded it: a cassette recorded with one API key replays for anyone.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import asyncio
 import hashlib
 import json
 import os
-import re
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -21,13 +22,12 @@ from evals.providers._base import Provider, Request, Response
 from evals.providers._openai import content_text
 from evals.traces._model import ToolCall, Usage
 from headroom.errors import ConfigError
+from headroom.redaction import Redactor, redact_text, redact_value
 
 ReplayMode = Literal["record", "replay", "auto"]
 REPLAY_MODES: tuple[ReplayMode, ...] = ("record", "replay", "auto")
-REDACTED = "[redacted]"
-
-_SECRET_KEYS = re.compile(r"^(authorization|proxy-authorization|x-api-key|api[-_]?key|.*secret.*)$", re.I)
-_SECRET_VALUES = re.compile(r"\b(Bearer\s+)\S+|\b(sk-[A-Za-z0-9_\-]{8,})")
+_KEYING = Redactor()
+"""Redacts requests before hashing: rules only, so keys are the same in every process."""
 
 
 class CassetteMiss(ConfigError):
@@ -42,14 +42,8 @@ class CassetteMiss(ConfigError):
 
 
 def redact(value: Any) -> Any:
-    """A copy of ``value`` with auth headers and bearer/``sk-`` tokens replaced, at any depth."""
-    if isinstance(value, dict):
-        return {k: REDACTED if _SECRET_KEYS.match(str(k)) else redact(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact(v) for v in value]
-    if isinstance(value, str):
-        return _SECRET_VALUES.sub(lambda m: f"{m[1]}{REDACTED}" if m[1] else REDACTED, value)
-    return value
+    """A copy of ``value`` with secrets replaced at any depth (the registered API keys included)."""
+    return redact_value(value)
 
 
 def canonical_request(request: Request, model: str) -> str:
@@ -63,7 +57,7 @@ def canonical_request(request: Request, model: str) -> str:
         "max_tokens": request.max_tokens,
         "temperature": request.temperature,
     }
-    return json.dumps(redact(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(_KEYING.value(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def request_key(request: Request, model: str) -> str:
@@ -100,7 +94,8 @@ def _summary(request: Request, model: str) -> dict[str, Any]:
         "model": model,
         "policy_hash": request.policy_hash,
         "messages": len(request.messages),
-        "last_user": last_user[:200],
+        # Redact before cutting: a secret cut in half no longer looks like one.
+        "last_user": redact_text(last_user)[:200],
         "tools": sorted(str((t.get("function") or t).get("name", "")) for t in request.tools),
         "extra": request.extra,
         "max_tokens": request.max_tokens,
@@ -149,8 +144,9 @@ class ReplayProvider:
             raise CassetteMiss(key, str(self.path))
         response = await self._get_inner().generate(request)
         entry = {"key": key, "request": _summary(request, model), "response": response_to_json(response)}
-        await self._record(key, entry)
-        return response
+        clean = await self._record(key, entry)
+        # The run scores what its cassette will replay, so recording and replaying agree.
+        return response_from_json(clean["response"])
 
     def __contains__(self, request: object) -> bool:
         return (
@@ -188,8 +184,8 @@ class ReplayProvider:
                 self._inner = source
         return self._inner
 
-    async def _record(self, key: str, entry: dict[str, Any]) -> None:
-        clean = redact(entry)
+    async def _record(self, key: str, entry: dict[str, Any]) -> dict[str, Any]:
+        clean: dict[str, Any] = redact_value(entry)
         async with self._lock:
             self._entries[key] = clean
             self._dirty = True
@@ -197,6 +193,7 @@ class ReplayProvider:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as out:
                 out.write(_line(clean))
+        return clean
 
     def _load(self) -> dict[str, dict[str, Any]]:
         if not self.path.exists():
@@ -211,7 +208,8 @@ class ReplayProvider:
                 continue
             try:
                 entry = json.loads(line)
-                entries[str(entry["key"])] = entry
+                # Cassettes recorded before redaction covered everything come out clean when rewritten.
+                entries[str(entry["key"])] = redact_value(entry)
             except (ValueError, KeyError, TypeError) as exc:
                 raise ConfigError(f"{self.path}:{number}: not a cassette entry ({exc})") from exc
         return entries

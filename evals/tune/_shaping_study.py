@@ -106,7 +106,9 @@ def tune_shaping(options: Mapping[str, Any], provider: Provider | None = None) -
         )
     suite = load_suite(options["suite"])
     settings = shaping_settings(options, suite)
-    return run_shaping_study(suite_cases(suite), provider or build_provider(suite.provider), settings)
+    return run_shaping_study(
+        suite_cases(suite), provider if provider is not None else build_provider(suite.provider), settings
+    )
 
 
 def shaping_settings(options: Mapping[str, Any], suite: Suite) -> ShapingSettings:

@@ -2,18 +2,21 @@
 
 The client API is used directly (no global active run), so trials log cheaply and nothing
 leaks into a caller's mlflow state. The embedded default is a SQLite tracking store next to
-the study's output; ``tracking_uri`` points at a real server instead.
+the study's output; ``tracking_uri`` points at a real server instead. Params, tags and
+artifacts go through :mod:`headroom.redaction` first.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from headroom.errors import MissingDependency
+from headroom.redaction import default_redactor, redact_text, redacted_copy
 
 EXPERIMENT = "headroom-tune"
 
@@ -62,9 +65,8 @@ class MlflowTracker:
             logging.getLogger(name).setLevel(logging.WARNING)
         self._client = MlflowClient(tracking_uri=uri)
         self._experiment = self._experiment_id(out)
-        parent = self._client.create_run(
-            self._experiment, run_name=study, tags={"headroom.study": study, **tags}
-        )
+        clean_tags = {k: redact_text(str(v)) for k, v in {"headroom.study": study, **tags}.items()}
+        parent = self._client.create_run(self._experiment, run_name=redact_text(study), tags=clean_tags)
         self.parent_run_id: str | None = parent.info.run_id
 
     def _experiment_id(self, out: Path) -> str:
@@ -94,7 +96,7 @@ class MlflowTracker:
         self._client.log_batch(
             run.info.run_id,
             metrics=[Metric(k, float(v), stamp, 0) for k, v in metrics.items()],
-            params=[Param(k, str(v)) for k, v in params.items()],
+            params=[Param(k, redact_text(str(v))) for k, v in params.items()],
         )
         self._client.set_terminated(run.info.run_id, "FINISHED" if state == "COMPLETE" else "KILLED")
         return str(run.info.run_id)
@@ -108,8 +110,12 @@ class MlflowTracker:
         self._client.log_batch(
             self.parent_run_id, metrics=[Metric(k, float(v), stamp, 0) for k, v in metrics.items()]
         )
-        for path in artifacts:
-            self._client.log_artifact(self.parent_run_id, str(path))
+        redactor = default_redactor()
+        with tempfile.TemporaryDirectory() as staging:
+            for index, path in enumerate(artifacts):
+                # One subfolder each: two artifacts may share a file name.
+                copy = redacted_copy(path, Path(staging) / str(index), redactor)
+                self._client.log_artifact(self.parent_run_id, str(copy))
         self._client.set_terminated(self.parent_run_id, "FINISHED")
 
 

@@ -12,6 +12,7 @@ from headroom.cli._retrieve import retrieve_command
 from headroom.cli._trace import trace_group
 from headroom.cli._train import train_command
 from headroom.cli._tune import tune_group
+from headroom.redaction import install_log_redaction
 
 __all__ = ["cli", "main"]
 
@@ -20,6 +21,8 @@ __all__ = ["cli", "main"]
 @click.version_option(package_name="headroom")
 def cli() -> None:
     """Headroom: cut the tokens AI agents send, reversibly, and prove it."""
+    # Every command may log upstream errors or request text; no log line carries a key in clear.
+    install_log_redaction()
 
 
 cli.add_command(compress_command)

@@ -62,7 +62,7 @@ def test_record_then_replay_round_trip_with_redaction(tmp_path: Path) -> None:
     recorded = asyncio.run(recorder.generate(req))
     asyncio.run(recorder.aclose())
     written = path.read_text()
-    assert SECRET not in written and "[redacted]" in written
+    assert SECRET not in written and "[REDACTED:" in written
     entry = json.loads(written)
     assert entry["key"] == request_key(req, "m") and entry["request"]["last_user"] == "question one"
 
@@ -120,7 +120,11 @@ def test_key_covers_model_tools_extra_and_policy_hash() -> None:
 def test_redact_reaches_every_depth() -> None:
     data = {"a": [{"X-Api-Key": "k1"}, {"api-key": "k2"}, f"token Bearer {SECRET} end"], "ok": 3}
     assert redact(data) == {
-        "a": [{"X-Api-Key": "[redacted]"}, {"api-key": "[redacted]"}, "token Bearer [redacted] end"],
+        "a": [
+            {"X-Api-Key": "[REDACTED:secret]"},
+            {"api-key": "[REDACTED:secret]"},
+            "token Bearer [REDACTED:openai-key] end",
+        ],
         "ok": 3,
     }
 
