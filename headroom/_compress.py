@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import functools
-import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from headroom import cache
 from headroom._history import mask, observations_after
 from headroom._pipeline import compress_block
-from headroom.ccr import SqliteStore, Store, anthropic_tool, openai_chat_tool, openai_responses_tool
-from headroom.ccr._markers import RETRIEVE_TOOL_NAME
+from headroom._request import retrieval_tools, rewrap, tool_tokens, unwrap
+from headroom.ccr import SqliteStore, Store
 from headroom.compressors import CompressContext, Compressed, Elision
-from headroom.errors import MessageFormatError
-from headroom.messages import Location, MessageFormat, read_blocks, sniff_format, validate, write_blocks
+from headroom.messages import Location, MessageFormat, read_blocks, write_blocks
 from headroom.policy import Policy, load_policy
 from headroom.settings import Settings
 from headroom.shaping import shape_request
@@ -90,7 +87,7 @@ def compress(
 ) -> CompressResult:
     """Compress the live zone of a conversation (a message list or a whole request dict)."""
     active = policy if policy is not None else load_policy()
-    request, items, fmt = _unwrap(messages, format)
+    request, items, fmt = unwrap(messages, format)
     blocks = cache.align(read_blocks(items, fmt), items, fmt, active)
     ctx = CompressContext(store=store or default_store(), encoding=active.encoding)
     # Only user text needs a count up front (to spot pasted content); the rest is counted once compressed.
@@ -109,12 +106,12 @@ def compress(
         stats.append(_stats(live, out, time.perf_counter() - started))
         if out.text != live.block.text:
             replacements[live.block.location] = out.text
-    tools = _retrieval_tools(fmt, request) if any(s.elisions for s in stats) else ()
-    if tools and sum(s.tokens_in - s.tokens_out for s in stats) <= _tool_tokens(tools, ctx):
+    tools = retrieval_tools(fmt, request) if any(s.elisions for s in stats) else ()
+    if tools and sum(s.tokens_in - s.tokens_out for s in stats) <= tool_tokens(tools, ctx):
         replacements, tools = {}, ()
         stats = [_reverted(s) for s in stats]
     new_items = write_blocks(items, replacements)
-    out = _rewrap(request, new_items, fmt, tools)
+    out = rewrap(request, new_items, fmt, tools)
     shaped = shape_request(out, fmt, active) if request is not None else None
     return CompressResult(
         messages=shaped.request if shaped else out,
@@ -125,64 +122,6 @@ def compress(
         warnings=tuple(cache.volatile_content(blocks)),
         shaping=shaped.notes if shaped else (),
     )
-
-
-def _unwrap(
-    messages: Any, fmt: MessageFormat | str | None
-) -> tuple[dict[str, Any] | None, Any, MessageFormat]:
-    request: dict[str, Any] | None = None
-    items = messages
-    if isinstance(messages, Mapping):
-        request = dict(messages)
-        if "input" in request:
-            items = request["input"]
-            if isinstance(items, str):
-                items = []
-            fmt = fmt or MessageFormat.OPENAI_RESPONSES
-        elif "messages" in request:
-            items = request["messages"]
-            if "system" in request and fmt is None:
-                fmt = MessageFormat.ANTHROPIC
-        else:
-            raise MessageFormatError(
-                "a request must hold 'messages' (chat, Anthropic) or 'input' (Responses)"
-            )
-    try:
-        chosen = MessageFormat(fmt) if fmt is not None else None
-    except ValueError as exc:
-        raise MessageFormatError(f"unknown message format {fmt!r}") from exc
-    checked = validate(items, chosen or MessageFormat.OPENAI_CHAT)
-    return request, checked, chosen or sniff_format(checked)
-
-
-def _rewrap(
-    request: dict[str, Any] | None, items: Any, fmt: MessageFormat, tools: tuple[dict[str, Any], ...]
-) -> Any:
-    if request is None:
-        return items
-    out = dict(request)
-    if isinstance(request.get("input"), str):
-        return out
-    out["input" if fmt is MessageFormat.OPENAI_RESPONSES and "input" in request else "messages"] = items
-    if tools:
-        out["tools"] = [*request.get("tools", []), *tools]
-    return out
-
-
-def _retrieval_tools(fmt: MessageFormat, request: dict[str, Any] | None) -> tuple[dict[str, Any], ...]:
-    existing = (request or {}).get("tools") or []
-    if any(RETRIEVE_TOOL_NAME in json.dumps(tool) for tool in existing):
-        return ()
-    maker = {
-        MessageFormat.OPENAI_CHAT: openai_chat_tool,
-        MessageFormat.OPENAI_RESPONSES: openai_responses_tool,
-        MessageFormat.ANTHROPIC: anthropic_tool,
-    }[fmt]
-    return (maker(),)
-
-
-def _tool_tokens(tools: tuple[dict[str, Any], ...], ctx: CompressContext) -> int:
-    return sum(ctx.tokens(json.dumps(tool)) for tool in tools)
 
 
 def _recent_text(blocks: list[Any]) -> str:
