@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -13,7 +14,7 @@ from headroom._pipeline import compress_block
 from headroom._request import retrieval_tools, rewrap, tool_tokens, unwrap
 from headroom.ccr import SqliteStore, Store
 from headroom.compressors import CompressContext, Compressed, Elision
-from headroom.messages import Location, MessageFormat, read_blocks, write_blocks
+from headroom.messages import Block, MessageFormat, read_blocks, write_blocks
 from headroom.policy import Policy, load_policy
 from headroom.settings import Settings
 from headroom.shaping import shape_request
@@ -92,24 +93,29 @@ def compress(
     ctx = CompressContext(store=store or default_store(), encoding=active.encoding)
     # Only user text needs a count up front (to spot pasted content); the rest is counted once compressed.
     tokens = {i: ctx.tokens(b.text) for i, b in enumerate(blocks) if b.kind == "text" and b.role == "user"}
-    ctx.recent_text = _recent_text(blocks)
+    recent = _recent_texts(blocks)
     later = observations_after(blocks)
     position = {id(b): i for i, b in enumerate(blocks)}
-    replacements: dict[Location, str] = {}
+    done: list[tuple[cache.LiveBlock, Compressed]] = []
     stats: list[BlockStats] = []
     for live in cache.live_blocks(blocks, active, query, tokens):
         started = time.perf_counter()
         ctx.query = live.query
+        ctx.recent_text = recent[position[id(live.block)]]
         out = mask(live, later[position[id(live.block)]], active, ctx) or compress_block(
             live.block.text, active, ctx
         )
         stats.append(_stats(live, out, time.perf_counter() - started))
-        if out.text != live.block.text:
-            replacements[live.block.location] = out.text
+        done.append((live, out))
     tools = retrieval_tools(fmt, request) if any(s.elisions for s in stats) else ()
-    if tools and sum(s.tokens_in - s.tokens_out for s in stats) <= tool_tokens(tools, ctx):
-        replacements, tools = {}, ()
-        stats = [_reverted(s) for s in stats]
+    unpaid = _unpaid(stats, tool_tokens(tools, ctx)) if tools else set()
+    stats = [_reverted(s) if i in unpaid else s for i, s in enumerate(stats)]
+    tools = tools if any(s.elisions for s in stats) else ()
+    replacements = {
+        live.block.location: out.text
+        for i, (live, out) in enumerate(done)
+        if i not in unpaid and out.text != live.block.text
+    }
     new_items = write_blocks(items, replacements)
     out = rewrap(request, new_items, fmt, tools)
     shaped = shape_request(out, fmt, active) if request is not None else None
@@ -124,9 +130,31 @@ def compress(
     )
 
 
-def _recent_text(blocks: list[Any]) -> str:
-    tail = [b.text for b in blocks[-6:] if b.kind != "tool_result"]
-    return "\n".join(tail)[-8000:]
+def _recent_texts(blocks: list[Block]) -> list[str]:
+    """For each block, the latest turns before it (never after: its bytes must not change later)."""
+    texts: list[str] = []
+    window: deque[str] = deque(maxlen=6)
+    for block in blocks:
+        texts.append("\n".join(window)[-8000:])
+        if block.kind != "tool_result":
+            window.append(block.text)
+    return texts
+
+
+def _unpaid(stats: list[BlockStats], cost: int) -> set[int]:
+    """Elided blocks to revert: those before the running savings pay for the retrieval tool.
+
+    Running, in conversation order, so whether a block is reverted depends only on the blocks
+    before it: a later turn never changes an earlier block's bytes.
+    """
+    saved = 0
+    unpaid: set[int] = set()
+    for index, block in enumerate(stats):
+        if block.elisions:
+            saved += block.tokens_in - block.tokens_out
+            if saved <= cost:
+                unpaid.add(index)
+    return unpaid
 
 
 def _stats(live: cache.LiveBlock, out: Compressed, seconds: float) -> BlockStats:
