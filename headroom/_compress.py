@@ -11,13 +11,16 @@ from typing import Any
 from headroom import cache
 from headroom._history import mask, observations_after
 from headroom._pipeline import compress_block
+from headroom._provenance import foreign_keys
 from headroom._request import retrieval_tools, rewrap, tool_tokens, unwrap
-from headroom.ccr import SqliteStore, Store
-from headroom.compressors import CompressContext, Compressed, Elision
+from headroom.ccr import RETRIEVE_TOOL_NAME, SqliteStore, Store
+from headroom.compressors import CompressContext, Compressed, Elision, passthrough
 from headroom.messages import Block, MessageFormat, read_blocks, write_blocks
 from headroom.policy import Policy, load_policy
 from headroom.settings import Settings
 from headroom.shaping import shape_request
+
+RETRIEVED = "retrieval tool result: passed through"
 
 
 @dataclass(frozen=True)
@@ -93,27 +96,17 @@ def compress(
     ctx = CompressContext(store=store or default_store(), encoding=active.encoding)
     # Only user text needs a count up front (to spot pasted content); the rest is counted once compressed.
     tokens = {i: ctx.tokens(b.text) for i, b in enumerate(blocks) if b.kind == "text" and b.role == "user"}
-    recent = _recent_texts(blocks)
-    later = observations_after(blocks)
-    position = {id(b): i for i, b in enumerate(blocks)}
-    done: list[tuple[cache.LiveBlock, Compressed]] = []
-    stats: list[BlockStats] = []
-    for live in cache.live_blocks(blocks, active, query, tokens):
-        started = time.perf_counter()
-        ctx.query = live.query
-        ctx.recent_text = recent[position[id(live.block)]]
-        out = mask(live, later[position[id(live.block)]], active, ctx) or compress_block(
-            live.block.text, active, ctx
-        )
-        stats.append(_stats(live, out, time.perf_counter() - started))
-        done.append((live, out))
+    lives = cache.live_blocks(blocks, active, query, tokens)
+    warnings = [*_foreign_markers(lives, ctx.store), *cache.volatile_content(blocks)]
+    done = _compress_live(blocks, lives, active, ctx)
+    stats = [stat for _, _, stat in done]
     tools = retrieval_tools(fmt, request) if any(s.elisions for s in stats) else ()
     unpaid = _unpaid(stats, tool_tokens(tools, ctx)) if tools else set()
     stats = [_reverted(s) if i in unpaid else s for i, s in enumerate(stats)]
     tools = tools if any(s.elisions for s in stats) else ()
     replacements = {
         live.block.location: out.text
-        for i, (live, out) in enumerate(done)
+        for i, (live, out, _) in enumerate(done)
         if i not in unpaid and out.text != live.block.text
     }
     new_items = write_blocks(items, replacements)
@@ -125,9 +118,48 @@ def compress(
         blocks=tuple(stats),
         tools_added=tools,
         policy_hash=active.policy_hash,
-        warnings=tuple(cache.volatile_content(blocks)),
+        warnings=tuple(warnings),
         shaping=shaped.notes if shaped else (),
     )
+
+
+def _compress_live(
+    blocks: list[Block], lives: list[cache.LiveBlock], policy: Policy, ctx: CompressContext
+) -> list[tuple[cache.LiveBlock, Compressed, BlockStats]]:
+    """Each live block compressed with the context of its own turn."""
+    recent = _recent_texts(blocks)
+    later = observations_after(blocks)
+    position = {id(b): i for i, b in enumerate(blocks)}
+    done = []
+    for live in lives:
+        started = time.perf_counter()
+        at = position[id(live.block)]
+        ctx.query, ctx.recent_text = live.query, recent[at]
+        out = _compress_one(live, later[at], policy, ctx)
+        done.append((live, out, _stats(live, out, time.perf_counter() - started)))
+    return done
+
+
+def _compress_one(
+    live: cache.LiveBlock, observations_later: int, policy: Policy, ctx: CompressContext
+) -> Compressed:
+    if live.block.tool_name == RETRIEVE_TOOL_NAME:  # the model asked for the original: show it whole
+        return passthrough(live.block.text, ctx, "none", "unknown", RETRIEVED)
+    return mask(live, observations_later, policy, ctx) or compress_block(live.block.text, policy, ctx)
+
+
+def _foreign_markers(lives: list[cache.LiveBlock], store: Store) -> list[str]:
+    """Warnings for marker-like text whose key this store never wrote (forged or pasted)."""
+    warnings = []
+    for live in lives:
+        keys = foreign_keys(live.block.text, store)
+        if keys:
+            block = live.block
+            warnings.append(
+                f"message {block.location.message} ({block.role}) holds marker-like text whose key "
+                f"{', '.join(keys)} this store does not hold: not written by Headroom for this caller"
+            )
+    return warnings
 
 
 def _recent_texts(blocks: list[Block]) -> list[str]:

@@ -41,7 +41,9 @@ def test_latest_assistant_text_does_not_change_an_older_tool_result() -> None:
 
 TURNS = st.one_of(
     st.tuples(st.just("user"), st.sampled_from(["Why?", "Fix parse_rows", "Look at load_config"])),
-    st.tuples(st.just("assistant"), st.sampled_from(["Editing send_mail now.", "Done.", "render_page is wrong"])),
+    st.tuples(
+        st.just("assistant"), st.sampled_from(["Editing send_mail now.", "Done.", "render_page is wrong"])
+    ),
     st.tuples(st.just("tool"), st.integers(0, len(TEXTS) - 1)),
 )
 
