@@ -38,6 +38,8 @@ class BlockStats:
     elisions: tuple[Elision, ...]
     reason: str | None
     seconds: float
+    lossless: str | None = None
+    """The lossless re-encoding applied, if any (a change without a marker is only ever this)."""
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -203,6 +205,7 @@ def _stats(live: cache.LiveBlock, out: Compressed, seconds: float) -> BlockStats
         elisions=out.elisions,
         reason=out.reason,
         seconds=seconds,
+        lossless=out.lossless,
     )
 
 
@@ -211,6 +214,7 @@ def _reverted(stats: BlockStats) -> BlockStats:
         stats,
         tokens_out=stats.tokens_in,
         elisions=(),
+        lossless=None,
         reason="token gate: savings did not pay for the retrieval tool",
     )
 
