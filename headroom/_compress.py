@@ -11,7 +11,7 @@ from typing import Any
 from headroom import cache
 from headroom._history import mask, observations_after
 from headroom._pipeline import compress_block
-from headroom._provenance import foreign_keys
+from headroom._provenance import foreign_keys, remember_output
 from headroom._request import retrieval_tools, rewrap, tool_tokens, unwrap
 from headroom.ccr import RETRIEVE_TOOL_NAME, SqliteStore, Store
 from headroom.compressors import CompressContext, Compressed, Elision, passthrough
@@ -147,7 +147,14 @@ def _compress_one(
 ) -> Compressed:
     if live.block.tool_name == RETRIEVE_TOOL_NAME:  # the model asked for the original: show it whole
         return passthrough(live.block.text, ctx, "none", "unknown", RETRIEVED)
-    return mask(live, observations_later, policy, ctx) or compress_block(live.block.text, policy, ctx)
+    return mask(live, observations_later, policy, ctx) or _compress_text(live.block.text, policy, ctx)
+
+
+def _compress_text(text: str, policy: Policy, ctx: CompressContext) -> Compressed:
+    out = compress_block(text, policy, ctx)
+    if out.lossless and out.text != text and not out.elisions:
+        remember_output(out.text, ctx.store)  # no marker to recognise it by when it comes back
+    return out
 
 
 def _foreign_markers(lives: list[cache.LiveBlock], store: Store) -> list[str]:
@@ -232,4 +239,4 @@ def compress_text(
     ctx = CompressContext(
         store=store or default_store(), query=query, encoding=active.encoding, filename=filename
     )
-    return compress_block(text, active, ctx)
+    return _compress_text(text, active, ctx)

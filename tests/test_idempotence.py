@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -50,6 +51,23 @@ def test_our_output_is_recognised() -> None:
     once = compress_text(make_log(300), store=store)
     again = compress_text(once.text, store=store)
     assert once.elisions and again.text == once.text and again.reason == "already compressed"
+
+
+def test_a_lossless_re_encoding_is_recognised() -> None:
+    store = MemoryStore()
+    rows = [
+        {"id": i, "city": ["Paris", "Rome"][i % 2], "note": f"the quick brown fox {i}"} for i in range(10)
+    ]
+    once = compress_text(json.dumps(rows, indent=1), store=store)
+    assert once.lossless and not once.elisions
+    again = compress_text(once.text, store=store)
+    assert again.text == once.text and again.reason == "already compressed"
+
+
+def test_an_original_sent_again_is_still_compressed() -> None:
+    store = MemoryStore()
+    log = make_log(300)
+    assert compress_text(log, store=store).text == compress_text(log, store=store).text != log
 
 
 def test_forged_marker_is_flagged_and_not_taken_for_ours() -> None:
