@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import functools
-import json
 import time
-from collections.abc import Mapping
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
 
 from headroom import cache
 from headroom._history import mask, observations_after
 from headroom._pipeline import compress_block
-from headroom.ccr import SqliteStore, Store, anthropic_tool, openai_chat_tool, openai_responses_tool
-from headroom.ccr._markers import RETRIEVE_TOOL_NAME
-from headroom.compressors import CompressContext, Compressed, Elision
-from headroom.errors import MessageFormatError
-from headroom.messages import Location, MessageFormat, read_blocks, sniff_format, validate, write_blocks
+from headroom._provenance import foreign_keys, remember_output
+from headroom._request import retrieval_tools, rewrap, tool_tokens, unwrap
+from headroom.ccr import RETRIEVE_TOOL_NAME, SqliteStore, Store
+from headroom.compressors import CompressContext, Compressed, Elision, passthrough
+from headroom.messages import Block, MessageFormat, read_blocks, write_blocks
 from headroom.policy import Policy, load_policy
 from headroom.settings import Settings
 from headroom.shaping import shape_request
+
+RETRIEVED = "retrieval tool result: passed through"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class BlockStats:
     elisions: tuple[Elision, ...]
     reason: str | None
     seconds: float
+    lossless: str | None = None
+    """The lossless re-encoding applied, if any (a change without a marker is only ever this)."""
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -90,31 +93,26 @@ def compress(
 ) -> CompressResult:
     """Compress the live zone of a conversation (a message list or a whole request dict)."""
     active = policy if policy is not None else load_policy()
-    request, items, fmt = _unwrap(messages, format)
+    request, items, fmt = unwrap(messages, format)
     blocks = cache.align(read_blocks(items, fmt), items, fmt, active)
     ctx = CompressContext(store=store or default_store(), encoding=active.encoding)
     # Only user text needs a count up front (to spot pasted content); the rest is counted once compressed.
     tokens = {i: ctx.tokens(b.text) for i, b in enumerate(blocks) if b.kind == "text" and b.role == "user"}
-    ctx.recent_text = _recent_text(blocks)
-    later = observations_after(blocks)
-    position = {id(b): i for i, b in enumerate(blocks)}
-    replacements: dict[Location, str] = {}
-    stats: list[BlockStats] = []
-    for live in cache.live_blocks(blocks, active, query, tokens):
-        started = time.perf_counter()
-        ctx.query = live.query
-        out = mask(live, later[position[id(live.block)]], active, ctx) or compress_block(
-            live.block.text, active, ctx
-        )
-        stats.append(_stats(live, out, time.perf_counter() - started))
-        if out.text != live.block.text:
-            replacements[live.block.location] = out.text
-    tools = _retrieval_tools(fmt, request) if any(s.elisions for s in stats) else ()
-    if tools and sum(s.tokens_in - s.tokens_out for s in stats) <= _tool_tokens(tools, ctx):
-        replacements, tools = {}, ()
-        stats = [_reverted(s) for s in stats]
+    lives = cache.live_blocks(blocks, active, query, tokens)
+    warnings = [*_foreign_markers(lives, ctx.store), *cache.volatile_content(blocks)]
+    done = _compress_live(blocks, lives, active, ctx)
+    stats = [stat for _, _, stat in done]
+    tools = retrieval_tools(fmt, request) if any(s.elisions for s in stats) else ()
+    unpaid = _unpaid(stats, tool_tokens(tools, ctx)) if tools else set()
+    stats = [_reverted(s) if i in unpaid else s for i, s in enumerate(stats)]
+    tools = tools if any(s.elisions for s in stats) else ()
+    replacements = {
+        live.block.location: out.text
+        for i, (live, out, _) in enumerate(done)
+        if i not in unpaid and out.text != live.block.text
+    }
     new_items = write_blocks(items, replacements)
-    out = _rewrap(request, new_items, fmt, tools)
+    out = rewrap(request, new_items, fmt, tools)
     shaped = shape_request(out, fmt, active) if request is not None else None
     return CompressResult(
         messages=shaped.request if shaped else out,
@@ -122,72 +120,82 @@ def compress(
         blocks=tuple(stats),
         tools_added=tools,
         policy_hash=active.policy_hash,
-        warnings=tuple(cache.volatile_content(blocks)),
+        warnings=tuple(warnings),
         shaping=shaped.notes if shaped else (),
     )
 
 
-def _unwrap(
-    messages: Any, fmt: MessageFormat | str | None
-) -> tuple[dict[str, Any] | None, Any, MessageFormat]:
-    request: dict[str, Any] | None = None
-    items = messages
-    if isinstance(messages, Mapping):
-        request = dict(messages)
-        if "input" in request:
-            items = request["input"]
-            if isinstance(items, str):
-                items = []
-            fmt = fmt or MessageFormat.OPENAI_RESPONSES
-        elif "messages" in request:
-            items = request["messages"]
-            if "system" in request and fmt is None:
-                fmt = MessageFormat.ANTHROPIC
-        else:
-            raise MessageFormatError(
-                "a request must hold 'messages' (chat, Anthropic) or 'input' (Responses)"
-            )
-    try:
-        chosen = MessageFormat(fmt) if fmt is not None else None
-    except ValueError as exc:
-        raise MessageFormatError(f"unknown message format {fmt!r}") from exc
-    checked = validate(items, chosen or MessageFormat.OPENAI_CHAT)
-    return request, checked, chosen or sniff_format(checked)
+def _compress_live(
+    blocks: list[Block], lives: list[cache.LiveBlock], policy: Policy, ctx: CompressContext
+) -> list[tuple[cache.LiveBlock, Compressed, BlockStats]]:
+    """Each live block compressed with the context of its own turn."""
+    recent = _recent_texts(blocks)
+    later = observations_after(blocks)
+    position = {id(b): i for i, b in enumerate(blocks)}
+    done = []
+    for live in lives:
+        started = time.perf_counter()
+        at = position[id(live.block)]
+        ctx.query, ctx.recent_text = live.query, recent[at]
+        out = _compress_one(live, later[at], policy, ctx)
+        done.append((live, out, _stats(live, out, time.perf_counter() - started)))
+    return done
 
 
-def _rewrap(
-    request: dict[str, Any] | None, items: Any, fmt: MessageFormat, tools: tuple[dict[str, Any], ...]
-) -> Any:
-    if request is None:
-        return items
-    out = dict(request)
-    if isinstance(request.get("input"), str):
-        return out
-    out["input" if fmt is MessageFormat.OPENAI_RESPONSES and "input" in request else "messages"] = items
-    if tools:
-        out["tools"] = [*request.get("tools", []), *tools]
+def _compress_one(
+    live: cache.LiveBlock, observations_later: int, policy: Policy, ctx: CompressContext
+) -> Compressed:
+    if live.block.tool_name == RETRIEVE_TOOL_NAME:  # the model asked for the original: show it whole
+        return passthrough(live.block.text, ctx, "none", "unknown", RETRIEVED)
+    return mask(live, observations_later, policy, ctx) or _compress_text(live.block.text, policy, ctx)
+
+
+def _compress_text(text: str, policy: Policy, ctx: CompressContext) -> Compressed:
+    out = compress_block(text, policy, ctx)
+    if out.lossless and out.text != text and not out.elisions:
+        remember_output(out.text, ctx.store)  # no marker to recognise it by when it comes back
     return out
 
 
-def _retrieval_tools(fmt: MessageFormat, request: dict[str, Any] | None) -> tuple[dict[str, Any], ...]:
-    existing = (request or {}).get("tools") or []
-    if any(RETRIEVE_TOOL_NAME in json.dumps(tool) for tool in existing):
-        return ()
-    maker = {
-        MessageFormat.OPENAI_CHAT: openai_chat_tool,
-        MessageFormat.OPENAI_RESPONSES: openai_responses_tool,
-        MessageFormat.ANTHROPIC: anthropic_tool,
-    }[fmt]
-    return (maker(),)
+def _foreign_markers(lives: list[cache.LiveBlock], store: Store) -> list[str]:
+    """Warnings for marker-like text whose key this store never wrote (forged or pasted)."""
+    warnings = []
+    for live in lives:
+        keys = foreign_keys(live.block.text, store)
+        if keys:
+            block = live.block
+            warnings.append(
+                f"message {block.location.message} ({block.role}) holds marker-like text whose key "
+                f"{', '.join(keys)} this store does not hold: not written by Headroom for this caller"
+            )
+    return warnings
 
 
-def _tool_tokens(tools: tuple[dict[str, Any], ...], ctx: CompressContext) -> int:
-    return sum(ctx.tokens(json.dumps(tool)) for tool in tools)
+def _recent_texts(blocks: list[Block]) -> list[str]:
+    """For each block, the latest turns before it (never after: its bytes must not change later)."""
+    texts: list[str] = []
+    window: deque[str] = deque(maxlen=6)
+    for block in blocks:
+        texts.append("\n".join(window)[-8000:])
+        if block.kind != "tool_result":
+            window.append(block.text)
+    return texts
 
 
-def _recent_text(blocks: list[Any]) -> str:
-    tail = [b.text for b in blocks[-6:] if b.kind != "tool_result"]
-    return "\n".join(tail)[-8000:]
+def _unpaid(stats: list[BlockStats], cost: int) -> set[int]:
+    """Elided blocks to revert: those before the running savings pay for the retrieval tool.
+
+    Running, in conversation order, so whether a block is reverted depends only on the blocks
+    before it: a later turn never changes an earlier block's bytes.
+    """
+    saved = 0
+    unpaid: set[int] = set()
+    for index, block in enumerate(stats):
+        if block.elisions:
+            saved += block.tokens_in - block.tokens_out
+            if saved <= cost:
+                unpaid.add(index)
+    return unpaid
 
 
 def _stats(live: cache.LiveBlock, out: Compressed, seconds: float) -> BlockStats:
@@ -204,6 +212,7 @@ def _stats(live: cache.LiveBlock, out: Compressed, seconds: float) -> BlockStats
         elisions=out.elisions,
         reason=out.reason,
         seconds=seconds,
+        lossless=out.lossless,
     )
 
 
@@ -212,6 +221,7 @@ def _reverted(stats: BlockStats) -> BlockStats:
         stats,
         tokens_out=stats.tokens_in,
         elisions=(),
+        lossless=None,
         reason="token gate: savings did not pay for the retrieval tool",
     )
 
@@ -229,4 +239,4 @@ def compress_text(
     ctx = CompressContext(
         store=store or default_store(), query=query, encoding=active.encoding, filename=filename
     )
-    return compress_block(text, active, ctx)
+    return _compress_text(text, active, ctx)

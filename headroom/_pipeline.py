@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from headroom import router
+from headroom._provenance import already_compressed
 from headroom.compressors import CompressContext, Compressed, Elision, get_compressor, passthrough
 from headroom.errors import HeadroomError
 from headroom.policy import Policy
@@ -21,6 +22,8 @@ _POLICY_SECTION = {"json": "json_"}
 
 def compress_block(text: str, policy: Policy, ctx: CompressContext, depth: int = 0) -> Compressed:
     """Compress ``text`` with whatever compressor claims it; never raises for odd content."""
+    if already_compressed(text, ctx.store):  # ours: compressing it again would change it
+        return passthrough(text, ctx, "none", "unknown", "already compressed")
     reason = _skip_reason(text, policy, ctx)
     if reason is not None:
         return passthrough(text, ctx, "none", "unknown", reason)

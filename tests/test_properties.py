@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from headroom import compress, compress_text
-from headroom.ccr import MemoryStore, to_text
+from headroom.ccr import MemoryStore, parse_markers, to_text
 from headroom.policy import policy_from_mapping
 from headroom.testing._compressor_contract import JSON_VALUES
+from tests.texts import TEXTS
 
 WORD = re.compile(r"\w+")
 ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)")  # JSON escapes may be re-encoded either way
@@ -107,3 +108,42 @@ def test_compress_messages_round_trip(text: str) -> None:
     assert result.tokens_out <= result.tokens_in
     if out != text:
         assert any(to_text(store.get(k)) == text for b in result.blocks for k in b.keys)
+
+
+UNMARKED = settings(
+    max_examples=2000,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+TOOL_OUTPUTS = TEXTS | JSON_VALUES.map(json.dumps) | JSON_VALUES.map(lambda v: json.dumps(v, indent=2))
+
+
+def _accounted(before: str, after: str, lossless: str | None, store: MemoryStore) -> bool:
+    """Unchanged, or carrying a marker whose key resolves, or a declared lossless re-encoding."""
+    if after == before or lossless:
+        return True
+    return any(store.contains(marker.key) for marker in parse_markers(after))
+
+
+@UNMARKED
+@given(TOOL_OUTPUTS)
+def test_compress_text_never_changes_without_a_marker(text: str) -> None:
+    store = MemoryStore()
+    out = compress_text(text, EAGER, store=store)
+    assert _accounted(text, out.text, out.lossless, store), (out.compressor, out.text[:400])
+
+
+@settings(UNMARKED, max_examples=300)
+@given(st.lists(TOOL_OUTPUTS, min_size=1, max_size=3))
+def test_compress_never_changes_a_block_without_a_marker(texts: list[str]) -> None:
+    store = MemoryStore()
+    messages: list[dict[str, object]] = [{"role": "user", "content": "look"}]
+    messages += [{"role": "tool", "tool_call_id": str(i), "content": text} for i, text in enumerate(texts)]
+    result = compress(messages, EAGER, store=store)
+    for block in result.blocks:
+        before = messages[block.message_index]["content"]
+        after = result.messages[block.message_index]["content"]
+        assert isinstance(before, str) and isinstance(after, str)
+        assert _accounted(before, after, block.lossless, store), (block.compressor, after[:400])

@@ -33,6 +33,11 @@ class Compressed:
     tokens_out: int
     elisions: tuple[Elision, ...] = ()
     reason: str | None = None
+    lossless: str | None = None
+    """The lossless re-encoding applied besides any elisions (e.g. "json rows as a table"); None if none.
+
+    A text may change only by markers or by a re-encoding named here (decoding gives the input back).
+    """
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -125,6 +130,7 @@ def result(
     compressor: Compressor,
     elisions: list[Elision] | tuple[Elision, ...],
     content_type: str | None = None,
+    lossless: str | None = None,
 ) -> Compressed:
     """Build a :class:`Compressed` for ``compressor`` with token counts filled in."""
     return Compressed(
@@ -134,6 +140,7 @@ def result(
         tokens_in=ctx.tokens(original),
         tokens_out=ctx.tokens(text),
         elisions=tuple(elisions),
+        lossless=lossless,
     )
 
 
@@ -143,9 +150,10 @@ def smaller_or_passthrough(
     ctx: CompressContext,
     compressor: Compressor,
     elisions: list[Elision] | tuple[Elision, ...],
+    lossless: str | None = None,
 ) -> Compressed:
     """The compressed result when it saves tokens, else the original with reason "not smaller"."""
-    out = result(original, text, ctx, compressor, elisions)
+    out = result(original, text, ctx, compressor, elisions, lossless=lossless)
     if out.tokens_out >= out.tokens_in:
         return passthrough(original, ctx, compressor.name, compressor.content_type, "not smaller")
     return out

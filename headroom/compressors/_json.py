@@ -46,7 +46,9 @@ class JsonCompressor:
             return self._pass(text, ctx, "too deeply nested")
         if parsed.comment_lines:
             lines.insert(0, f"# JSONC {renderer.marker(parsed.comment_lines, 'comment lines')}")
-        return smaller_or_passthrough(text, "\n".join(lines), ctx, self, renderer.elisions)
+        return smaller_or_passthrough(
+            text, "\n".join(lines), ctx, self, renderer.elisions, "json as compact lines and tables"
+        )
 
     def _pass(self, text: str, ctx: CompressContext, reason: str) -> Compressed:
         return passthrough(text, ctx, self.name, self.content_type, reason)

@@ -180,7 +180,7 @@ class SearchCompressor:
         out, elisions = _Selector(text, rules, ctx, parsed).render()
         if ctx.tokens(out) >= ctx.tokens(text):
             return passthrough(text, ctx, self.name, self.content_type, "grouped output is not smaller")
-        return result(text, out, ctx, self, elisions)
+        return result(text, out, ctx, self, elisions, lossless="results grouped by file (heading mode)")
 
 
 class _Selector:

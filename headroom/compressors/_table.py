@@ -132,7 +132,7 @@ class TableCompressor:
         out, elisions = self._render(text, header, rows, delimiter, policy, ctx)
         if out is None:
             return self._pass(text, ctx, "nothing to compress")
-        return smaller_or_passthrough(text, out, ctx, self, elisions)
+        return smaller_or_passthrough(text, out, ctx, self, elisions, "constant columns in a header line")
 
     def _render(
         self,

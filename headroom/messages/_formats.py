@@ -6,7 +6,6 @@ import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from headroom.errors import MessageFormatError
 from headroom.messages._model import Block, BlockKind, Location, MessageFormat, Messages
 
 _RESPONSES_ITEM_TYPES = frozenset(
@@ -16,16 +15,21 @@ _RESPONSES_PART_TYPES = frozenset({"input_text", "output_text"})
 _ANTHROPIC_BLOCK_TYPES = frozenset({"tool_use", "tool_result", "thinking", "redacted_thinking", "document"})
 
 
-def sniff_format(messages: Messages) -> MessageFormat:
-    """Guess the provider shape of a message list (plain text-only chats read as OpenAI chat)."""
-    for message in messages:
-        if message.get("type") in _RESPONSES_ITEM_TYPES:
+def sniff_format(messages: object) -> MessageFormat:
+    """Guess the provider shape of a message list (plain text-only chats read as OpenAI chat).
+
+    Runs before validation (the format decides what is valid), so it reads anything.
+    """
+    for message in messages if isinstance(messages, list) else []:
+        if not isinstance(message, Mapping):
+            continue
+        if _str(message.get("type")) in _RESPONSES_ITEM_TYPES:
             return MessageFormat.OPENAI_RESPONSES
         if message.get("role") == "tool" or "tool_calls" in message:
             return MessageFormat.OPENAI_CHAT
         content = message.get("content")
         if isinstance(content, list):
-            types = {part.get("type") for part in content if isinstance(part, Mapping)}
+            types = {_str(part.get("type")) for part in content if isinstance(part, Mapping)}
             if types & _RESPONSES_PART_TYPES:
                 return MessageFormat.OPENAI_RESPONSES
             if types & _ANTHROPIC_BLOCK_TYPES:
@@ -33,30 +37,8 @@ def sniff_format(messages: Messages) -> MessageFormat:
     return MessageFormat.OPENAI_CHAT
 
 
-def validate(messages: object, fmt: MessageFormat) -> Messages:
-    """Check the structure every reader relies on; name the first problem found."""
-    if not isinstance(messages, list):
-        raise MessageFormatError(f"messages must be a list, got {type(messages).__name__}")
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict):
-            raise MessageFormatError(f"message {index} must be an object, got {type(message).__name__}")
-        if fmt is MessageFormat.OPENAI_RESPONSES and "role" not in message:
-            if "type" not in message:
-                raise MessageFormatError(f"item {index} has neither 'role' nor 'type'")
-            continue
-        role = message.get("role")
-        if not isinstance(role, str):
-            raise MessageFormatError(f"message {index} has no string 'role'")
-        content = message.get("content")
-        if content is not None and not isinstance(content, str | list):
-            raise MessageFormatError(
-                f"message {index} ({role}): 'content' must be a string or a list, got {type(content).__name__}"
-            )
-        if isinstance(content, list):
-            for part_index, part in enumerate(content):
-                if not isinstance(part, dict):
-                    raise MessageFormatError(f"message {index} content part {part_index} must be an object")
-    return messages
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def read_blocks(messages: Messages, fmt: MessageFormat) -> list[Block]:
