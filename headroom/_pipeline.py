@@ -98,6 +98,7 @@ def _compress_sections(
 ) -> Compressed:
     parts: list[str] = []
     elisions: list[Elision] = []
+    lossless: dict[str, None] = {}
     for section in sections:
         if not section.routable:
             parts.append(section.text)
@@ -108,6 +109,8 @@ def _compress_sections(
             text_out += "\n"
         parts.append(text_out)
         elisions.extend(out.elisions)
+        if out.lossless:
+            lossless[out.lossless] = None
     joined = "".join(parts)
     return Compressed(
         text=joined,
@@ -116,6 +119,7 @@ def _compress_sections(
         tokens_in=ctx.tokens(text),
         tokens_out=ctx.tokens(joined),
         elisions=tuple(elisions),
+        lossless="; ".join(lossless) or None,
     )
 
 

@@ -5,9 +5,12 @@ Headroom keeps that true in two ways:
 
 * the frozen prefix (system/developer prompts, the first ``live_zone.frozen_messages``
   messages, and optionally everything up to an explicit cache breakpoint) is never touched;
-* everything else is compressed deterministically, and a block's query is the user text
-  that preceded it, not the latest question, so an old tool result compresses to the same
-  bytes on every later turn.
+* everything else is compressed deterministically from what precedes it only: a block's
+  query is the user text that preceded it, not the latest question, its "recent turns" are
+  the turns before it, and whether its savings pay for the retrieval tool is a running sum
+  in conversation order, so an old tool result compresses to the same bytes on every later
+  turn. (Observation masking, when a policy enables it, rewrites an old output once it leaves
+  the window: that trade is the policy's choice.)
 """
 
 from __future__ import annotations

@@ -54,7 +54,8 @@ class Compressed:
 class CompressContext:
     """Per-call inputs beside the text: the store, the query and hints.
 
-    ``recent_text`` is the latest conversation turns (for protecting content being edited);
+    ``recent_text`` is the latest conversation turns before the block (for protecting content
+    being edited; never later ones, so a block's bytes do not change as the conversation grows);
     ``nested`` is set by the pipeline so a compressor can route embedded content.
     Mutable only in its memo of stored originals, so one original is stored once per call.
     """

@@ -41,6 +41,9 @@ def validate_request(request: dict[str, Any]) -> None:
     tools = request.get("tools")
     if tools is not None and not isinstance(tools, list):
         raise MessageFormatError(f"request 'tools' must be a list, got {type(tools).__name__}")
+    # Output shaping appends to these; any other type would be overwritten.
+    _content("request", request, "system")
+    _optional_str("request", request, "instructions")
 
 
 def _role(where: str, message: dict[str, Any]) -> None:

@@ -75,6 +75,8 @@ def test_odd_shapes_are_a_format_error(messages: Any, fmt: MessageFormat | None,
     [
         ({"messages": [{"role": "user", "content": "x"}], "tools": 3}, "'tools' must be a list"),
         ({"input": 5}, "must be a list"),
+        ({"system": {"text": "x"}, "messages": []}, "request: 'system' must be a string or a list"),
+        ({"instructions": ["x"], "input": []}, "request: 'instructions' must be a string"),
     ],
 )
 def test_odd_requests_are_a_format_error(request_: dict[str, Any], expected: str) -> None:
