@@ -153,7 +153,9 @@ def _compress_one(
 def _compress_text(text: str, policy: Policy, ctx: CompressContext) -> Compressed:
     out = compress_block(text, policy, ctx)
     if out.lossless and out.text != text and not out.elisions:
-        remember_output(out.text, ctx.store)  # no marker to recognise it by when it comes back
+        remember_output(
+            out.text, ctx.store, ctx.stored_keys
+        )  # no marker to recognise it by when it comes back
     return out
 
 

@@ -66,31 +66,21 @@ def _nested_hook(policy: Policy, depth: int) -> Callable[[str, CompressContext],
 
 
 def _run(detection: router.Detection, text: str, policy: Policy, ctx: CompressContext) -> Compressed:
+    """One compressor, guarded. Code that does not parse passes through with the reason: word-level
+    prose deletion would drop ``#include``, ``return`` and ``def`` and leave code that reads as code
+    but is not the original."""
     compressor = get_compressor(detection.compressor)
     section = getattr(policy, _POLICY_SECTION.get(compressor.name, compressor.name), None)
     if section is not None and not getattr(section, "enabled", True):
         return passthrough(text, ctx, compressor.name, detection.content_type, "disabled by policy")
     try:
-        out = compressor.compress(text, policy, ctx)
+        return compressor.compress(text, policy, ctx)
     except HeadroomError as exc:
-        out = passthrough(text, ctx, compressor.name, detection.content_type, f"{compressor.name}: {exc}")
+        return passthrough(text, ctx, compressor.name, detection.content_type, f"{compressor.name}: {exc}")
     except Exception as exc:  # a compressor bug must never lose the user's data
         logger.exception("compressor %s failed; passing the block through", compressor.name)
         reason = f"{compressor.name} failed: {type(exc).__name__}: {exc}"
-        out = passthrough(text, ctx, compressor.name, detection.content_type, reason)
-    if out.reason and out.tokens_out >= out.tokens_in and compressor.name != router.FALLBACK_COMPRESSOR:
-        return _fallback(text, policy, ctx, out)
-    return out
-
-
-def _fallback(text: str, policy: Policy, ctx: CompressContext, failed: Compressed) -> Compressed:
-    """Code that does not parse, JSON that does not load: try the prose path, keep the reason."""
-    if not failed.content_type.startswith("code") or not policy.prose.enabled:
-        return failed
-    prose = get_compressor(router.FALLBACK_COMPRESSOR).compress(text, policy, ctx)
-    if prose.tokens_out >= prose.tokens_in:
-        return failed
-    return replace(prose, reason=f"fallback after {failed.compressor}: {failed.reason}")
+        return passthrough(text, ctx, compressor.name, detection.content_type, reason)
 
 
 def _compress_sections(

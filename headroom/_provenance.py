@@ -42,10 +42,10 @@ def already_compressed(text: str, store: Store) -> bool:
     return _holds(store, content_key(_record(text)))
 
 
-def remember_output(text: str, store: Store) -> None:
+def remember_output(text: str, store: Store, keep: tuple[str, ...] = ()) -> None:
     """Record ``text`` as our lossless output (best effort: unrecorded, it is only compressed again)."""
     with contextlib.suppress(StoreError):
-        store.put(_record(text), kind="provenance")
+        store.put(_record(text), kind="provenance", keep=keep)
 
 
 def _record(text: str) -> bytes:

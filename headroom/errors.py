@@ -10,7 +10,8 @@
     ├── CompressionError         a compressor broke its contract
     ├── StoreError               reversible store (CCR) failures
     │   ├── EntryNotFound
-    │   └── EntryExpired
+    │   ├── EntryExpired
+    │   └── StoreFull            no room beside the entries this call's markers point to
     ├── UpstreamError            provider / upstream HTTP failures
     │   ├── UpstreamTimeout
     │   └── UpstreamStatusError
@@ -62,6 +63,10 @@ class EntryNotFound(StoreError):
 
 class EntryExpired(StoreError):
     """The entry existed but its time-to-live has passed."""
+
+
+class StoreFull(StoreError):
+    """The entry does not fit under the size cap without evicting entries pinned for this call."""
 
 
 class UpstreamError(HeadroomError):

@@ -6,11 +6,11 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from headroom.errors import EntryExpired, EntryNotFound, StoreError
+from headroom.errors import EntryExpired, EntryNotFound, StoreError, StoreFull
 
 KEY_PREFIX = "hr"
 KEY_DIGITS = 18
@@ -53,8 +53,12 @@ class StoreStats:
 class Store(Protocol):
     """A content-addressed store of originals with TTL and a size cap."""
 
-    def put(self, content: str | bytes, kind: str = "text") -> str:
-        """Store ``content``; return its content-hash key (idempotent)."""
+    def put(self, content: str | bytes, kind: str = "text", keep: Collection[str] = ()) -> str:
+        """Store ``content``; return its content-hash key (idempotent).
+
+        Eviction never removes ``keep`` (the keys a caller's markers already point to): when
+        the entry cannot fit beside them, nothing is stored and :class:`StoreFull` is raised.
+        """
         ...
 
     def get(self, key: str) -> bytes:
@@ -101,19 +105,24 @@ class MemoryStore:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def put(self, content: str | bytes, kind: str = "text") -> str:
+    def put(self, content: str | bytes, kind: str = "text", keep: Collection[str] = ()) -> str:
         data = to_bytes(content)
         key = content_key(data)
         expires = None if self._ttl is None else self._clock() + self._ttl
         with self._lock:
+            pinned = {key, *keep}
+            held = sum(len(e.content) for k, e in self._entries.items() if k in pinned and k != key)
+            if held + len(data) > self._max_bytes and (held or len(data) > self._max_bytes):
+                raise StoreFull(f"store full: {len(data)} bytes do not fit beside {held} pinned bytes")
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= len(old.content)
             self._entries[key] = _Entry(data, expires)
             self._bytes += len(data)
-            while self._bytes > self._max_bytes and len(self._entries) > 1:
-                _, evicted = self._entries.popitem(last=False)
-                self._bytes -= len(evicted.content)
+            for victim in [k for k in self._entries if k not in pinned]:
+                if self._bytes <= self._max_bytes:
+                    break
+                self._bytes -= len(self._entries.pop(victim).content)
         return key
 
     def get(self, key: str) -> bytes:

@@ -72,11 +72,21 @@ class CompressContext:
         """Token count under this context's encoding."""
         return count_tokens(text, self.encoding)
 
+    @property
+    def stored_keys(self) -> tuple[str, ...]:
+        """Keys of the originals this call has stored (what its markers may point to)."""
+        return tuple(self._stored.values())
+
     def remember(self, original: str, kind: str = "text") -> str:
-        """Store ``original`` (once) and return its key."""
+        """Store ``original`` (once) and return its key.
+
+        The keys this call's markers already point to are pinned, so storing one more original
+        never evicts them; when it cannot fit beside them the store raises ``StoreFull`` and the
+        block is passed through unelided by the pipeline.
+        """
         key = self._stored.get(original)
         if key is None:
-            key = self.store.put(original, kind=kind)
+            key = self.store.put(original, kind=kind, keep=self.stored_keys)
             self._stored[original] = key
         return key
 
