@@ -46,6 +46,8 @@ class JsonCompressor:
             return self._pass(text, ctx, "too deeply nested")
         if parsed.comment_lines:
             lines.insert(0, f"# JSONC {renderer.marker(parsed.comment_lines, 'comment lines')}")
+        if parsed.tail:
+            lines.append(parsed.tail.strip())
         return smaller_or_passthrough(
             text, "\n".join(lines), ctx, self, renderer.elisions, "json as compact lines and tables"
         )

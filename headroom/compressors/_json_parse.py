@@ -9,8 +9,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-# A string literal or a comment; strings are matched first so `//` inside a URL survives.
-_JSONC_TOKEN = re.compile(r'"(?:\\.|[^"\\\n])*"|//[^\n]*|/\*.*?\*/|,(?=\s*[}\]])', re.S)
+# A string literal or a comment; strings are matched first so `//` inside a URL survives. Every
+# alternative that starts a token also matches it (an unterminated string or comment runs as far
+# as it can, its close optional), so no start position is rescanned to the end: linear time.
+_JSONC_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*+"?|//[^\n]*|/\*(?:.*?\*/|.*\Z)|,(?=\s*[}\]])', re.S)
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+")
 _JSONL_SAMPLE_LINES = 8
 # What may follow an opening bracket in JSON; a bare number must end at `,` or `]`, so a
@@ -25,6 +27,8 @@ class Parsed:
     value: Any
     form: str
     comment_lines: int = 0
+    tail: str = ""
+    """A torn end (output cut at N bytes) that did not parse: kept verbatim after the value."""
 
 
 def _loads(text: str) -> Any:
@@ -47,25 +51,57 @@ def parse_document(text: str) -> Parsed | None:
         return Parsed(value, "json")
     lines = _parse_lines(stripped)
     if lines is not None:
-        return Parsed(lines, "jsonl")
+        return lines
     if "//" in stripped or "/*" in stripped:
-        return _parse_jsonc(stripped)
-    return None
+        jsonc = _parse_jsonc(stripped)
+        if jsonc is not None:
+            return jsonc
+    return _parse_torn_array(stripped)
 
 
-def _parse_lines(text: str) -> list[Any] | None:
+def _parse_lines(text: str) -> Parsed | None:
+    """JSON Lines; a last line that does not parse (the output was cut) is kept as the tail."""
     rows: list[Any] = []
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
         line = line.strip()
         if not line:
             continue
-        if line[0] not in "{[":
-            return None
-        value = _loads(line)
+        value = _loads(line) if line[0] in "{[" else _FAILED
         if value is _FAILED:
+            if number == len(lines) - 1 and len(rows) >= 2:
+                return Parsed(rows, "jsonl", tail=line)
             return None
         rows.append(value)
-    return rows if len(rows) >= 2 else None
+    return Parsed(rows, "jsonl") if len(rows) >= 2 else None
+
+
+_DECODER = json.JSONDecoder()
+_SEPARATOR = re.compile(r"\s*,\s*")
+_MIN_TORN_ITEMS = 2
+
+
+def _parse_torn_array(text: str) -> Parsed | None:
+    """An array cut mid-item: its complete items, with the torn rest kept verbatim as the tail."""
+    if not text.startswith("["):
+        return None
+    items: list[Any] = []
+    position = len(text) - len(text[1:].lstrip())
+    end = position
+    while position < len(text):
+        try:
+            item, after = _DECODER.raw_decode(text, position)
+        except (ValueError, RecursionError):
+            break
+        items.append(item)
+        end = after
+        separator = _SEPARATOR.match(text, after)
+        if separator is None:
+            break
+        position = separator.end()
+    if len(items) < _MIN_TORN_ITEMS:
+        return None
+    return Parsed(items, "json", tail=text[end:])
 
 
 def _parse_jsonc(text: str) -> Parsed | None:
