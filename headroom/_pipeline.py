@@ -9,6 +9,7 @@ from dataclasses import replace
 from headroom import router
 from headroom._provenance import already_compressed
 from headroom.compressors import CompressContext, Compressed, Elision, get_compressor, passthrough
+from headroom.compressors._json_text import sendable
 from headroom.errors import HeadroomError
 from headroom.policy import Policy
 
@@ -114,10 +115,11 @@ def _compress_sections(
 
 
 def _token_gate(original: str, out: Compressed, ctx: CompressContext) -> Compressed:
-    """Revert a stage that does not save tokens."""
-    if out.tokens_out < out.tokens_in:
+    """Revert a stage that does not save tokens, or whose text could no longer be sent."""
+    if out.tokens_out < out.tokens_in and (sendable(out.text) or not sendable(original)):
         return out
-    reason = out.reason or "token gate: output not smaller than input"
+    reason = out.reason if out.tokens_out >= out.tokens_in else "output holds a lone surrogate: not sendable"
+    reason = reason or "token gate: output not smaller than input"
     tokens = ctx.tokens(original)
     return Compressed(
         text=original,

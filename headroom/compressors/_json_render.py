@@ -7,7 +7,6 @@ marker for every dropped run. The result is meant for a model to read, not for a
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from headroom.compressors._base import CompressContext, Elision
@@ -23,6 +22,7 @@ from headroom.compressors._json_table import (
     lookup_map,
     tabular,
 )
+from headroom.compressors._json_text import dumps
 from headroom.policy import JsonPolicy
 
 _WIDTH = 160
@@ -30,7 +30,7 @@ _NESTED_CHARS = 1600
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return dumps(value, separators=(",", ":"))
 
 
 class Renderer:
@@ -132,7 +132,7 @@ class Renderer:
         limit = self.policy.max_string_chars
         if limit and len(value) > limit:
             cut = len(value) - limit
-            return f"{json.dumps(value[:limit], ensure_ascii=False)} {self.marker(cut, 'chars')}"
+            return f"{dumps(value[:limit])} {self.marker(cut, 'chars')}"
         return bare_string(value, extra)
 
     # -- tables --------------------------------------------------------------------------
@@ -157,7 +157,7 @@ class Renderer:
         if isinstance(value, str):
             nested = self._nested(value)
             if nested is not None:
-                return json.dumps(nested, ensure_ascii=False)
+                return dumps(nested)
             return self._plain_string(value, "|")
         if isinstance(value, dict | list):
             return self.inline(value, budget)
@@ -194,11 +194,11 @@ class Renderer:
             return f"({how} string){self.inline(parsed, budget)}"
         nested = self._nested(value)
         if nested is not None:
-            return json.dumps(nested, ensure_ascii=False)
+            return dumps(nested)
         limit = self.policy.max_string_chars
         if limit and len(value) > limit:
             return self._plain_string(value, "")
-        return json.dumps(value, ensure_ascii=False)
+        return dumps(value)
 
     @staticmethod
     def scalar(value: Any) -> str:

@@ -7,10 +7,11 @@ prefix and suffix (``forks_url = url + "/forks"``), which is common in REST API 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from headroom.compressors._json_text import dumps, sendable
 
 _MAX_COLUMNS = 80
 _MAX_FLAT_KEYS = 64
@@ -201,9 +202,9 @@ def _matching_column(rows: list[dict[str, Any]], keys: list[str]) -> str | None:
 
 def key_text(key: str) -> str:
     """A key as written in the output: bare when unambiguous, JSON-quoted otherwise."""
-    if key and key == key.strip() and _RAW_KEY.fullmatch(key):
+    if key and key == key.strip() and _RAW_KEY.fullmatch(key) and sendable(key):
         return key
-    return json.dumps(key, ensure_ascii=False)
+    return dumps(key)
 
 
 def bare_string(value: str, extra: str = "") -> str:
@@ -216,8 +217,9 @@ def bare_string(value: str, extra: str = "") -> str:
         or _NUMBERISH.fullmatch(value)
         or any(ch < " " for ch in value)
         or any(ch in value for ch in extra)
+        or not sendable(value)
     ):
-        return json.dumps(value, ensure_ascii=False)
+        return dumps(value)
     return value
 
 
@@ -225,9 +227,7 @@ def header(table: Table, total: int) -> str:
     """``# 40 rows; constant: status="ok"; derived: forks_url = url + "/forks"``."""
     parts = [f"# {total} rows"]
     if table.constants:
-        values = ", ".join(
-            f"{key_text(k)}={json.dumps(v, ensure_ascii=False)}" for k, v in table.constants.items()
-        )
+        values = ", ".join(f"{key_text(k)}={dumps(v)}" for k, v in table.constants.items())
         parts.append(f"constant: {values}")
     if table.derived:
         rules = ", ".join(_rule(column, *rule) for column, rule in table.derived.items())
@@ -240,8 +240,8 @@ def header(table: Table, total: int) -> str:
 
 
 def _rule(column: str, source: str, prefix: str, suffix: str) -> str:
-    terms = [json.dumps(prefix, ensure_ascii=False)] if prefix else []
+    terms = [dumps(prefix)] if prefix else []
     terms.append(key_text(source))
     if suffix:
-        terms.append(json.dumps(suffix, ensure_ascii=False))
+        terms.append(dumps(suffix))
     return f"{key_text(column)} = {' + '.join(terms)}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from typing import Any
 
@@ -21,6 +20,7 @@ from headroom.compressors._base import (
     smaller_or_passthrough,
 )
 from headroom.compressors._json_select import Budget, dropped_runs, select
+from headroom.compressors._json_text import dumps
 from headroom.compressors._registry import register
 from headroom.policy import Policy, TablePolicy
 
@@ -177,7 +177,7 @@ class TableCompressor:
 def _header_line(total: int, header: list[str], constants: dict[int, str]) -> str:
     line = f"# {total} rows"
     if constants:
-        values = ", ".join(f"{header[c]}={json.dumps(v, ensure_ascii=False)}" for c, v in constants.items())
+        values = ", ".join(f"{header[c]}={dumps(v)}" for c, v in constants.items())
         line += f"; constant: {values}"
     return line
 
