@@ -24,8 +24,9 @@ from evals.traces._registry import (
     usage_from,
 )
 
-_ENTRY_TYPES = {"user", "assistant", "summary", "system", "file-history-snapshot", "queue-operation"}
 _SESSION_KEYS = {"sessionId", "uuid", "leafUuid", "parentUuid"}
+_CONVERSATION = {"user", "assistant"}
+_SNIFF_RECORDS = 40
 
 
 class _Session:
@@ -44,10 +45,18 @@ class ClaudeCodeImporter:
     name = "claude-code"
 
     def sniff(self, path: Path) -> bool:
-        """JSONL whose first entries have a Claude Code ``type`` and session bookkeeping keys."""
-        records = head_records(read_prefix(path))
-        return bool(records) and all(
-            r.get("type") in _ENTRY_TYPES and bool(_SESSION_KEYS & r.keys()) for r in records
+        """JSONL of typed entries whose conversation entries carry a ``message`` and session keys.
+
+        Real sessions open with any number of bookkeeping records (``last-prompt``,
+        ``permission-mode``, ``attachment``, ``file-history-snapshot``, ``queue-operation``, and
+        types newer versions add), so the sniff reads past them to the first conversation entry.
+        """
+        records = head_records(read_prefix(path), limit=_SNIFF_RECORDS)
+        if not records or not all(isinstance(r.get("type"), str) for r in records):
+            return False
+        talk = [r for r in records if r["type"] in _CONVERSATION]
+        return bool(talk) and all(
+            isinstance(r.get("message"), dict) and bool(_SESSION_KEYS & r.keys()) for r in talk
         )
 
     def load(self, path: Path) -> list[Trace]:

@@ -33,6 +33,7 @@ from headroom.cli._common import friendly_errors, policy_option, resolve_policy,
     help="Price table YAML (default: configs/pricing.yaml).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for scripts.")
+@click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read (exit 1).")
 def replay_command(
     paths: tuple[Path, ...],
     policy_path: Path | None,
@@ -40,13 +41,17 @@ def replay_command(
     model: str | None,
     pricing_path: Path | None,
     as_json: bool,
+    strict: bool,
 ) -> None:
-    """Replay traces call by call: tokens, cache reads/writes, cost and reference retention."""
+    """Replay traces call by call: tokens, cache reads/writes, cost and reference retention.
+
+    Every readable file is replayed; the others are reported and the exit code is 3
+    (``--strict`` stops at the first instead).
+    """
     with friendly_errors():
         from evals.replay import ReplaySettings, load_pricing, replay_traces, summarize
-        from evals.traces._load import load_traces
 
-        traces = [trace for path in paths for trace in load_traces(path)]
+        traces, skipped = _load_all(paths, strict)
         settings = ReplaySettings(
             policy=resolve_policy(policy_path),
             pricing=load_pricing(pricing_path),
@@ -56,11 +61,36 @@ def replay_command(
         with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as progress:
             task = progress.add_task("replaying", total=len(traces))
             results = replay_traces(traces, settings, on_done=lambda _: progress.advance(task))
-        summary = summarize(results, settings)
+        summary = summarize(results, settings) if results else {"sessions": [], "total": {}}
+        summary["skipped"] = [{"path": str(path), "error": error} for path, error in skipped]
         if as_json:
             click.echo(json.dumps(summary, ensure_ascii=False))
-            return
-        Console().print(_totals_table(summary), _sessions_table(summary))
+        elif results:
+            Console().print(_totals_table(summary), _sessions_table(summary))
+        for path, error in skipped:
+            stderr.print(f"skipped {path}: {error}", markup=False, highlight=False)
+    if skipped:
+        raise SystemExit(SKIPPED_EXIT_CODE)
+
+
+SKIPPED_EXIT_CODE = 3
+
+
+def _load_all(paths: tuple[Path, ...], strict: bool) -> tuple[list[Any], list[tuple[Path, str]]]:
+    """Traces of every readable file, and each unreadable file with why."""
+    from evals.traces._load import load_traces
+    from headroom.errors import HeadroomError
+
+    traces: list[Any] = []
+    skipped: list[tuple[Path, str]] = []
+    for path in paths:
+        try:
+            traces.extend(load_traces(path))
+        except (HeadroomError, OSError, ValueError) as exc:
+            if strict:
+                raise
+            skipped.append((path, str(exc)))
+    return traces, skipped
 
 
 def _totals_table(summary: dict[str, Any]) -> Table:

@@ -72,3 +72,27 @@ def test_unknown_model_is_a_clean_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(replay_command, [str(file), "--model", "no-such-model", "--json"])
     assert result.exit_code == 2
     assert "no price for model" in result.stderr
+
+
+def _unreadable(path: Path) -> Path:
+    path.write_text('{"not": "a trace"}\n{"cut mid-li', encoding="utf-8")
+    return path
+
+
+def test_unreadable_files_are_skipped_and_reported(tmp_path: Path) -> None:
+    good = _request_log(tmp_path / "session.json")
+    bad = _unreadable(tmp_path / "broken.jsonl")
+    result = CliRunner().invoke(replay_command, [str(bad), str(good), "--json"])
+    assert result.exit_code == 3, result.output
+    data = json.loads(result.stdout)
+    assert len(data["sessions"]) == 1
+    assert [entry["path"] for entry in data["skipped"]] == [str(bad)]
+    assert "broken.jsonl" in result.stderr
+
+
+def test_strict_stops_at_the_first_unreadable_file(tmp_path: Path) -> None:
+    good = _request_log(tmp_path / "session.json")
+    bad = _unreadable(tmp_path / "broken.jsonl")
+    result = CliRunner().invoke(replay_command, [str(bad), str(good), "--json", "--strict"])
+    assert result.exit_code not in (0, 3)
+    assert not result.stdout.strip().startswith("{")

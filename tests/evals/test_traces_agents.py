@@ -99,6 +99,30 @@ def test_claude_code_merges_streamed_blocks_and_maps_usage(tmp_path: Path) -> No
     assert trace.metadata["summaries"] == ["Listed files"]
 
 
+_BOOKKEEPING = [
+    {"type": "last-prompt", "leafUuid": "u2", "sessionId": "s1"},
+    {"type": "permission-mode", "permissionMode": "default", "sessionId": "s1"},
+    {"type": "queue-operation", "operation": "enqueue", "sessionId": "s1"},
+    {
+        "parentUuid": None,
+        "type": "attachment",
+        "uuid": "h1",
+        "sessionId": "s1",
+        "attachment": {"type": "hook_success"},
+    },
+    {"type": "file-history-snapshot", "messageId": "m0", "snapshot": {"trackedFileBackups": {}}},
+    {"type": "ai-title", "title": "Listing files", "sessionId": "s1"},
+]
+
+
+def test_claude_code_sessions_that_open_with_bookkeeping_records_import(tmp_path: Path) -> None:
+    # Real sessions (Claude Code 2.1.x) open with these before the first message.
+    path = write_jsonl(tmp_path / "session.jsonl", [*_BOOKKEEPING, *CLAUDE_CODE])
+    assert detect_format(path).name == "claude-code"
+    (trace,) = load_traces(path)
+    assert [t.role for t in trace.turns] == ["user", "assistant", "tool"]
+
+
 def test_claude_code_malformed_line_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.jsonl"
     lines = [json.dumps(r) for r in CLAUDE_CODE[:2]] + ['{"type": "user", "message": {']
