@@ -44,12 +44,14 @@ class CorpusFile:
     kind: str
 
 
-def list_corpus(root: Path, kinds: Sequence[str] = ()) -> list[CorpusFile]:
+def list_corpus(root: Path, kinds: Sequence[str] = (), split: str = "all") -> list[CorpusFile]:
     """Every file in the corpus's subdirectories except the excluded kinds, in path order.
 
-    The kind comes from ``MANIFEST.jsonl`` where the file is listed, else from its subdirectory.
+    The kind comes from ``MANIFEST.jsonl`` where the file is listed, else from its subdirectory;
+    ``split`` (``tune``, ``test`` or ``all``) keeps the files the manifest puts on that side.
     """
-    manifest = _manifest_kinds(root / "MANIFEST.jsonl")
+    manifest = _manifest_field(root / "MANIFEST.jsonl", "kind")
+    splits = _manifest_field(root / "MANIFEST.jsonl", "split")
     files = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root).as_posix()
@@ -58,19 +60,22 @@ def list_corpus(root: Path, kinds: Sequence[str] = ()) -> list[CorpusFile]:
         kind = manifest.get(rel, rel.split("/", 1)[0])
         if kind in EXCLUDED_KINDS or (kinds and kind not in kinds):
             continue
+        if split != "all" and splits.get(rel) != split:
+            continue
         files.append(CorpusFile(path, rel, kind))
     return files
 
 
-def _manifest_kinds(path: Path) -> dict[str, str]:
+def _manifest_field(path: Path, field: str) -> dict[str, str]:
     if not path.is_file():
         return {}
-    kinds: dict[str, str] = {}
+    values: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             entry = json.loads(line)
-            kinds[str(entry["file"])] = str(entry["kind"])
-    return kinds
+            if field in entry:
+                values[str(entry["file"])] = str(entry[field])
+    return values
 
 
 def machine() -> dict[str, Any]:

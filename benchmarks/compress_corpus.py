@@ -137,6 +137,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-peer", action="store_true", help="skip the peer")
     parser.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
     parser.add_argument(
+        "--split",
+        choices=["tune", "test", "all"],
+        default="test",
+        help="the manifest's side: test (sources no rule was fitted to), tune, or all",
+    )
+    parser.add_argument(
         "--peer-python",
         type=Path,
         default=Path(os.environ.get("HEADROOM_PEER_PYTHON", DEFAULT_PEER_PYTHON)),
@@ -360,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     info = machine()
     console.print(f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['os']}")
-    files = list_corpus(args.corpus, args.kind)
+    files = list_corpus(args.corpus, args.kind, args.split)
     peer = None if args.no_peer else start_peer(args.peer_python, args.peer_timeout)
     peer_info: dict[str, Any] | None = None if peer is None else {"python": str(args.peer_python)}
     if isinstance(peer, PeerProcess):
