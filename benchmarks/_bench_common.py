@@ -48,7 +48,9 @@ def list_corpus(root: Path, kinds: Sequence[str] = (), split: str = "all") -> li
     """Every file in the corpus's subdirectories except the excluded kinds, in path order.
 
     The kind comes from ``MANIFEST.jsonl`` where the file is listed, else from its subdirectory;
-    ``split`` (``tune``, ``test`` or ``all``) keeps the files the manifest puts on that side.
+    ``split`` (``tune``, ``test`` or ``all``) keeps the files the manifest puts on that side; a
+    corpus whose manifest marks no split at all (one a user wrote) is taken whole, since then
+    no file has a side to be filtered by (``corpus_has_splits`` tells the caller to say so).
     """
     manifest = _manifest_field(root / "MANIFEST.jsonl", "kind")
     splits = _manifest_field(root / "MANIFEST.jsonl", "split")
@@ -60,10 +62,15 @@ def list_corpus(root: Path, kinds: Sequence[str] = (), split: str = "all") -> li
         kind = manifest.get(rel, rel.split("/", 1)[0])
         if kind in EXCLUDED_KINDS or (kinds and kind not in kinds):
             continue
-        if split != "all" and splits.get(rel) != split:
+        if split != "all" and splits and splits.get(rel) != split:
             continue
         files.append(CorpusFile(path, rel, kind))
     return files
+
+
+def corpus_has_splits(root: Path) -> bool:
+    """Whether the corpus's manifest puts any file on a ``tune`` or ``test`` side."""
+    return bool(_manifest_field(root / "MANIFEST.jsonl", "split"))
 
 
 def _manifest_field(path: Path, field: str) -> dict[str, str]:

@@ -32,6 +32,7 @@ from _bench_common import (
     CorpusFile,
     Retention,
     check_markers,
+    corpus_has_splits,
     critical_lines,
     list_corpus,
     machine,
@@ -288,7 +289,7 @@ def table(groups: dict[str, tuple[int, Totals, Totals | None]]) -> Table:
             peer_cells[3],
             _pct(ours.critical.templates_kept, ours.critical.templates_total),
         ]
-        out.add_row(*row, peer_cells[4], end_section=key == list(groups)[-2])
+        out.add_row(*row, peer_cells[4], end_section=len(groups) > 1 and key == list(groups)[-2])
     return out
 
 
@@ -367,6 +368,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = machine()
     console.print(f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['os']}")
     files = list_corpus(args.corpus, args.kind, args.split)
+    if args.split != "all" and not corpus_has_splits(args.corpus):
+        console.print(f"the manifest marks no split; --split {args.split} measures every file")
+    if not files:
+        console.print(f"no corpus files on split {args.split!r} for kinds {args.kind or 'all'}; nothing to benchmark")
+        return 0
     peer = None if args.no_peer else start_peer(args.peer_python, args.peer_timeout)
     peer_info: dict[str, Any] | None = None if peer is None else {"python": str(args.peer_python)}
     if isinstance(peer, PeerProcess):

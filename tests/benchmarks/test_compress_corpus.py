@@ -105,6 +105,31 @@ def test_manifest_kind_wins_over_directory(tmp_path: Path) -> None:
     assert kinds == {"json/items.json": "json", "log/app.log": "log", "prose/minutes.txt": "markdown"}
 
 
+def test_split_keeps_one_side_of_the_manifest(tmp_path: Path) -> None:
+    root = write_corpus(tmp_path)
+    sides = {"log/app.log": "tune", "json/items.json": "test", "prose/minutes.txt": "test"}
+    lines = [json.dumps({"file": rel, "split": side}) for rel, side in sides.items()]
+    (root / "MANIFEST.jsonl").write_text("\n".join(lines) + "\n")
+    assert [f.rel for f in common.list_corpus(root, split="tune")] == ["log/app.log"]
+    assert [f.rel for f in common.list_corpus(root, split="test")] == ["json/items.json", "prose/minutes.txt"]
+    assert len(common.list_corpus(root, split="all")) == 3
+    assert common.corpus_has_splits(root)
+
+
+def test_a_corpus_without_splits_is_measured_whole_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = run_benchmark(tmp_path)
+    assert report["kinds"]["TOTAL"]["files"] == 3
+    assert "marks no split" in capsys.readouterr().out
+
+
+def test_an_empty_selection_is_reported_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    assert compress_corpus.main(["--corpus", str(corpus), "--no-peer", "--kind", "diff"]) == 0
+    assert "nothing to benchmark" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("critical", "output", "kept"),
     [
