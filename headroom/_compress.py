@@ -13,8 +13,9 @@ from headroom._history import mask, observations_after
 from headroom._pipeline import compress_block
 from headroom._provenance import foreign_keys, remember_output
 from headroom._request import retrieval_tools, rewrap, tool_tokens, unwrap
-from headroom.ccr import RETRIEVE_TOOL_NAME, SqliteStore, Store
+from headroom.ccr import RETRIEVE_TOOL_NAME, Store
 from headroom.compressors import CompressContext, Compressed, Elision, passthrough
+from headroom.errors import StoreError
 from headroom.messages import Block, MessageFormat, read_blocks, write_blocks
 from headroom.policy import Policy, load_policy
 from headroom.settings import Settings
@@ -80,7 +81,7 @@ class CompressResult:
 def default_store() -> Store:
     """The embedded default store, configured from ``HEADROOM_*`` settings."""
     settings = Settings()
-    return SqliteStore(settings.store_path, settings.store_ttl_seconds, settings.store_max_bytes)
+    return settings.open_store()
 
 
 def compress(
@@ -95,7 +96,7 @@ def compress(
     active = policy if policy is not None else load_policy()
     request, items, fmt = unwrap(messages, format)
     blocks = cache.align(read_blocks(items, fmt), items, fmt, active)
-    ctx = CompressContext(store=store or default_store(), encoding=active.encoding)
+    ctx = CompressContext(store=store or default_store(), encoding=active.encoding, batched=True)
     # Only user text needs a count up front (to spot pasted content); the rest is counted once compressed.
     tokens = {i: ctx.tokens(b.text) for i, b in enumerate(blocks) if b.kind == "text" and b.role == "user"}
     lives = cache.live_blocks(blocks, active, query, tokens)
@@ -147,7 +148,14 @@ def _compress_one(
 ) -> Compressed:
     if live.block.tool_name == RETRIEVE_TOOL_NAME:  # the model asked for the original: show it whole
         return passthrough(live.block.text, ctx, "none", "unknown", RETRIEVED)
-    return mask(live, observations_later, policy, ctx) or _compress_text(live.block.text, policy, ctx)
+    masked = mask(live, observations_later, policy, ctx)
+    if masked is None:
+        return _compress_text(live.block.text, policy, ctx)
+    try:
+        ctx.commit()
+    except StoreError as exc:
+        return passthrough(live.block.text, ctx, "history", "history", f"not elided: {exc}")
+    return masked
 
 
 def _compress_text(text: str, policy: Policy, ctx: CompressContext) -> Compressed:
@@ -239,6 +247,6 @@ def compress_text(
     """Compress one text as a tool result would be (auto-detected content type)."""
     active = policy if policy is not None else load_policy()
     ctx = CompressContext(
-        store=store or default_store(), query=query, encoding=active.encoding, filename=filename
+        store=store or default_store(), query=query, encoding=active.encoding, filename=filename, batched=True
     )
     return _compress_text(text, active, ctx)

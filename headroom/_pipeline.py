@@ -10,7 +10,7 @@ from headroom import router
 from headroom._provenance import already_compressed
 from headroom.compressors import CompressContext, Compressed, Elision, get_compressor, passthrough
 from headroom.compressors._json_text import sendable
-from headroom.errors import HeadroomError
+from headroom.errors import HeadroomError, StoreError
 from headroom.policy import Policy
 
 logger = logging.getLogger("headroom")
@@ -22,7 +22,23 @@ _POLICY_SECTION = {"json": "json_"}
 
 
 def compress_block(text: str, policy: Policy, ctx: CompressContext, depth: int = 0) -> Compressed:
-    """Compress ``text`` with whatever compressor claims it; never raises for odd content."""
+    """Compress ``text`` with whatever compressor claims it; never raises for odd content.
+
+    A top-level block's originals are committed to the store before its output is returned, so a
+    marker never reaches the caller before its original is stored; when the store refuses them
+    the block passes through whole.
+    """
+    out = _compress_block(text, policy, ctx, depth)
+    if depth > 0:
+        return out
+    try:
+        ctx.commit()
+    except StoreError as exc:
+        return passthrough(text, ctx, out.compressor, out.content_type, f"not elided: {exc}")
+    return out
+
+
+def _compress_block(text: str, policy: Policy, ctx: CompressContext, depth: int) -> Compressed:
     if already_compressed(text, ctx.store):  # ours: compressing it again would change it
         return passthrough(text, ctx, "none", "unknown", "already compressed")
     reason = _skip_reason(text, policy, ctx)

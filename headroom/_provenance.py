@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 
-from headroom.ccr import Store, content_key, parse_markers, to_bytes
+from headroom.ccr import Store, parse_markers, to_bytes
 from headroom.errors import StoreError
 
 _TELL = "; retrieve: "
@@ -39,7 +39,7 @@ def already_compressed(text: str, store: Store) -> bool:
     keys = marker_keys(text)
     if keys:
         return all(_holds(store, key) for key in keys)
-    return _holds(store, content_key(_record(text)))
+    return _holds(store, store.key_for(_record(text)))
 
 
 def remember_output(text: str, store: Store, keep: tuple[str, ...] = ()) -> None:

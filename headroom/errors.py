@@ -11,7 +11,8 @@
     ├── StoreError               reversible store (CCR) failures
     │   ├── EntryNotFound
     │   ├── EntryExpired
-    │   └── StoreFull            no room beside the entries this call's markers point to
+    │   ├── StoreFull            no room beside the entries this call's markers point to
+    │   └── KeyCollision         two contents share a key (never served for each other)
     ├── UpstreamError            provider / upstream HTTP failures
     │   ├── UpstreamTimeout
     │   └── UpstreamStatusError
@@ -67,6 +68,10 @@ class EntryExpired(StoreError):
 
 class StoreFull(StoreError):
     """The entry does not fit under the size cap without evicting entries pinned for this call."""
+
+
+class KeyCollision(StoreError):
+    """Another content (or another scope's entry) already holds this content's key."""
 
 
 class UpstreamError(HeadroomError):

@@ -1,5 +1,6 @@
 """Reversible store (CCR): originals kept by content hash, retrievable by key."""
 
+from headroom.ccr._keys import DEFAULT_SCOPE, KeyScheme
 from headroom.ccr._markers import (
     MARKER_PATTERN,
     RETRIEVE_TOOL_NAME,
@@ -20,6 +21,8 @@ from headroom.ccr._store import (
 from headroom.ccr._tools import anthropic_tool, openai_chat_tool, openai_responses_tool
 
 __all__ = [
+    "DEFAULT_SCOPE",
+    "KeyScheme",
     "MARKER_PATTERN",
     "Marker",
     "MemoryStore",

@@ -4,7 +4,10 @@ Built for many processes on one file: a busy timeout and retried open (a fresh f
 initialised by one process at a time), size accounting kept by triggers (a put never sums the
 table), an index on expiry, reads that need no write (a read-only store still serves), and a
 check that the file on disk is still the one opened (a deleted store is reopened, never written
-to an unlinked inode).
+to an unlinked inode). Entries carry their scope and keyed digest: a store serves only its own
+scope's entries, and a key held by another content is a collision, never the other content.
+Commits are WAL with ``synchronous=NORMAL``: durable across a crash of the process, one fsync per
+checkpoint rather than per put.
 """
 
 from __future__ import annotations
@@ -14,15 +17,24 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Collection, Iterator
+import weakref
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 import platformdirs
 
-from headroom.ccr._store import Clock, StoreStats, content_key, to_bytes
-from headroom.errors import EntryExpired, EntryNotFound, StoreError, StoreFull
+from headroom.ccr._checkpoint import WalCheckpointer
+from headroom.ccr._keys import (
+    DEFAULT_SCOPE,
+    KeyScheme,
+    ephemeral_secret,
+    installation_secret,
+    key_from_digest,
+)
+from headroom.ccr._store import Clock, StoreStats, to_bytes
+from headroom.errors import EntryExpired, EntryNotFound, KeyCollision, StoreError, StoreFull
 
-_SCHEMA = """
+_TABLE = """
 CREATE TABLE IF NOT EXISTS entries (
     key TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -30,10 +42,17 @@ CREATE TABLE IF NOT EXISTS entries (
     size INTEGER NOT NULL,
     created_at REAL NOT NULL,
     accessed_at REAL NOT NULL,
-    expires_at REAL
+    expires_at REAL,
+    scope TEXT NOT NULL DEFAULT 'default',
+    digest BLOB
 );
+"""
+# Stores written before scopes and keyed digests gain the columns; their rows join the default scope.
+_ADDED_COLUMNS = {"scope": "TEXT NOT NULL DEFAULT 'default'", "digest": "BLOB"}
+_INDEXES = """
 CREATE INDEX IF NOT EXISTS entries_accessed ON entries(accessed_at);
 CREATE INDEX IF NOT EXISTS entries_expires ON entries(expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS entries_scope_created ON entries(scope, created_at);
 CREATE TABLE IF NOT EXISTS totals (id INTEGER PRIMARY KEY CHECK (id = 0), entries INTEGER, bytes INTEGER);
 INSERT OR IGNORE INTO totals SELECT 0, COUNT(*), COALESCE(SUM(size), 0) FROM entries;
 CREATE TRIGGER IF NOT EXISTS totals_insert AFTER INSERT ON entries BEGIN
@@ -53,7 +72,11 @@ def default_store_path() -> Path:
 
 
 class SqliteStore:
-    """Content-addressed originals in SQLite, with TTL and an LRU size cap."""
+    """Originals in SQLite, keyed per scope, with TTL and an LRU size cap.
+
+    ``secret`` defaults to the installation's (a 0600 file beside the store, made on first use);
+    ``keys`` replaces the whole key scheme (tests use it to force collisions).
+    """
 
     def __init__(
         self,
@@ -61,6 +84,10 @@ class SqliteStore:
         ttl_seconds: float | None = 7 * 24 * 3600,
         max_bytes: int = 1024 * 1024 * 1024,
         clock: Clock = time.time,
+        *,
+        scope: str = DEFAULT_SCOPE,
+        secret: bytes | None = None,
+        keys: KeyScheme | None = None,
     ) -> None:
         if max_bytes <= 0:
             raise StoreError("max_bytes must be positive")
@@ -70,32 +97,58 @@ class SqliteStore:
         self._clock = clock
         self._lock = threading.Lock()
         self._in_memory = str(self.path) == ":memory:"
+        self._keys = keys or KeyScheme(secret or self._default_secret(), scope)
         self._db, self._inode = self._open()
+        self._checkpointer = None if self._in_memory else WalCheckpointer(self.path, _BUSY_TIMEOUT_S)
+        if self._checkpointer is not None:
+            weakref.finalize(self, self._checkpointer.close)
+
+    @property
+    def scope(self) -> str:
+        return self._keys.scope
+
+    def key_for(self, content: str | bytes) -> str:
+        return self._keys.key(to_bytes(content))
 
     def put(self, content: str | bytes, kind: str = "text", keep: Collection[str] = ()) -> str:
-        data = to_bytes(content)
-        key = content_key(data)
+        return self.put_many([(content, kind)], keep)[0]
+
+    def put_many(self, entries: Sequence[tuple[str | bytes, str]], keep: Collection[str] = ()) -> list[str]:
+        rows = []
+        for content, kind in entries:
+            data = to_bytes(content)
+            digest = self._keys.digest(data)
+            rows.append((key_from_digest(digest, self._keys.digits), kind, data, digest))
         now = self._clock()
         expires = None if self._ttl is None else now + self._ttl
         with self._lock, self._translate("put"), self._transaction() as db:
-            db.execute(
-                "INSERT INTO entries(key, kind, content, size, created_at, accessed_at, expires_at)"
-                " VALUES (?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET"
-                " accessed_at=excluded.accessed_at, expires_at=excluded.expires_at",
-                (key, kind, data, len(data), now, now, expires),
-            )
-            self._evict(db, now, {key, *keep})
-        return key
+            seen: dict[str, bytes] = {}
+            for key, kind, data, digest in rows:
+                if seen.setdefault(key, digest) != digest:
+                    raise KeyCollision(f"key {key} is shared by two originals of one batch; not stored")
+                self._check_free(db, key, data, digest)
+                db.execute(
+                    "INSERT INTO entries(key, kind, content, size, created_at, accessed_at, expires_at, scope, digest)"
+                    " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET created_at=excluded.created_at,"
+                    " accessed_at=excluded.accessed_at, expires_at=excluded.expires_at, digest=excluded.digest",
+                    (key, kind, data, len(data), now, now, expires, self.scope, digest),
+                )
+            self._evict(db, now, {*seen, *keep})
+        self._written()
+        return [row[0] for row in rows]
 
     def get(self, key: str) -> bytes:
         now = self._clock()
         with self._lock, self._translate("get"):
             db = self._current()
-            row = db.execute("SELECT content, expires_at FROM entries WHERE key=?", (key,)).fetchone()
+            row = db.execute(
+                "SELECT content, expires_at, created_at FROM entries WHERE key=? AND scope=?",
+                (key, self.scope),
+            ).fetchone()
             if row is None:
                 raise EntryNotFound(f"no stored original for key {key!r}")
-            content, expires_at = row
-            if expires_at is not None and expires_at <= now:
+            content, expires_at, created_at = row
+            if self._expired(now, expires_at, created_at):
                 self._best_effort(db, "DELETE FROM entries WHERE key=?", (key,))
                 raise EntryExpired(f"stored original for key {key!r} has expired")
             self._best_effort(db, "UPDATE entries SET accessed_at=? WHERE key=?", (now, key))
@@ -110,16 +163,64 @@ class SqliteStore:
 
     def delete(self, key: str) -> None:
         with self._lock, self._translate("delete"):
-            self._current().execute("DELETE FROM entries WHERE key=?", (key,))
+            self._current().execute("DELETE FROM entries WHERE key=? AND scope=?", (key, self.scope))
 
     def stats(self) -> StoreStats:
         with self._lock, self._translate("stats"):
             count, total = self._current().execute("SELECT entries, bytes FROM totals").fetchone()
         return StoreStats(entries=int(count), total_bytes=int(total))
 
+    def scopes(self) -> dict[str, StoreStats]:
+        """Entries and bytes per scope (an administrator's view: it reads every scope's counts)."""
+        with self._lock, self._translate("stats"):
+            rows = (
+                self._current()
+                .execute("SELECT scope, COUNT(*), SUM(size) FROM entries GROUP BY scope")
+                .fetchall()
+            )
+        return {str(scope): StoreStats(int(n), int(size or 0)) for scope, n, size in rows}
+
+    def purge(self, all_scopes: bool = False) -> int:
+        with self._lock, self._translate("purge"), self._transaction() as db:
+            if all_scopes:
+                removed = db.execute("DELETE FROM entries").rowcount
+            else:
+                removed = db.execute("DELETE FROM entries WHERE scope=?", (self.scope,)).rowcount
+        self._written()
+        return int(removed)
+
+    def _expired(self, now: float, expires_at: float | None, created_at: float) -> bool:
+        """Past the TTL it was stored with, or past this store's TTL (a shorter one set since)."""
+        if expires_at is not None and expires_at <= now:
+            return True
+        return self._ttl is not None and created_at + self._ttl <= now
+
+    def _check_free(self, db: sqlite3.Connection, key: str, data: bytes, digest: bytes) -> None:
+        """Raise when ``key`` already names another content or another scope's entry."""
+        row = db.execute(
+            "SELECT scope, digest, CASE WHEN digest IS NULL THEN content END FROM entries WHERE key=?", (key,)
+        ).fetchone()
+        if row is None:
+            return
+        scope, held_digest, legacy_content = row
+        same = held_digest == digest if held_digest is not None else bytes(legacy_content) == data
+        if scope != self.scope or not same:
+            raise KeyCollision(f"key {key} already holds another original; not stored")
+
+    def _default_secret(self) -> bytes:
+        if self._in_memory:
+            return ephemeral_secret()
+        return installation_secret(self.path.with_name(self.path.name + ".key"))
+
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection (after checkpointing what was written)."""
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self._db.close()
+
+    def _written(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.written()
 
     def _open(self) -> tuple[sqlite3.Connection, int | None]:
         for attempt in range(_OPEN_ATTEMPTS):
@@ -143,7 +244,9 @@ class SqliteStore:
         try:
             if not self._in_memory:
                 db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer does it, off the put path
+            _create_schema(db)
             _restrict_sidecars(self.path)
         except sqlite3.OperationalError as exc:
             if "readonly" not in str(exc).replace(" ", "") and "read-only" not in str(exc):
@@ -176,22 +279,24 @@ class SqliteStore:
 
     def _evict(self, db: sqlite3.Connection, now: float, pinned: set[str]) -> None:
         db.execute("DELETE FROM entries WHERE expires_at IS NOT NULL AND expires_at <= ?", (now,))
+        if self._ttl is not None:
+            db.execute("DELETE FROM entries WHERE scope=? AND created_at <= ?", (self.scope, now - self._ttl))
         (total,) = db.execute("SELECT bytes FROM totals").fetchone()
-        marks = ",".join("?" * len(pinned))
-        while total > self._max_bytes:
-            victims = db.execute(
-                f"SELECT key, size FROM entries WHERE key NOT IN ({marks}) ORDER BY accessed_at LIMIT 64",
-                tuple(pinned),
-            ).fetchall()
-            if not victims:  # only this call's entries are left, and they are over the cap
-                raise StoreFull(
-                    f"store full: the entries pinned for this call exceed the cap of {self._max_bytes} bytes"
-                )
-            for key, size in victims:
-                db.execute("DELETE FROM entries WHERE key=?", (key,))
-                total -= size
-                if total <= self._max_bytes:
-                    break
+        if total <= self._max_bytes:
+            return
+        victims = []
+        for key, size in db.execute("SELECT key, size FROM entries ORDER BY accessed_at"):
+            if key in pinned:
+                continue
+            victims.append((key,))
+            total -= size
+            if total <= self._max_bytes:
+                break
+        if total > self._max_bytes:  # only this call's entries are left, and they are over the cap
+            raise StoreFull(
+                f"store full: the entries pinned for this call exceed the cap of {self._max_bytes} bytes"
+            )
+        db.executemany("DELETE FROM entries WHERE key=?", victims)
 
     @staticmethod
     def _best_effort(db: sqlite3.Connection, sql: str, args: tuple[object, ...]) -> None:
@@ -201,6 +306,16 @@ class SqliteStore:
 
     def _translate(self, operation: str) -> _SqliteErrors:
         return _SqliteErrors(operation, self.path)
+
+
+def _create_schema(db: sqlite3.Connection) -> None:
+    db.executescript(_TABLE)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(entries)")}
+    for name, declaration in _ADDED_COLUMNS.items():
+        if name not in columns:
+            with contextlib.suppress(sqlite3.OperationalError):  # another process added it first
+                db.execute(f"ALTER TABLE entries ADD COLUMN {name} {declaration}")
+    db.executescript(_INDEXES)
 
 
 def _create_private(path: Path) -> int | None:

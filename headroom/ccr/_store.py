@@ -6,27 +6,25 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from headroom.errors import EntryExpired, EntryNotFound, StoreError, StoreFull
+from headroom.ccr._keys import KEY_DIGITS, KEY_PREFIX, KeyScheme, key_from_digest
+from headroom.errors import EntryExpired, EntryNotFound, KeyCollision, StoreError, StoreFull
 
-KEY_PREFIX = "hr"
-KEY_DIGITS = 18
 KEY_PATTERN = rf"{KEY_PREFIX}\d{{{KEY_DIGITS}}}|hr_[0-9a-f]{{16}}"
 """A key as markers write it. ``hr_`` + 16 hex digits is the older format: stores and conversations
 written with it still resolve."""
 
 
 def content_key(content: bytes) -> str:
-    """Content-hash key: the same original always gets the same key.
+    """An unkeyed content hash in the key format: what a key costs, before a store names it.
 
-    Decimal, because tokenizers read digits three to a token: 18 digits (60 bits of SHA-256)
-    cost 6 tokens where 16 hex digits (64 bits) cost about 10, and every marker carries one.
+    Stores name entries with :meth:`Store.key_for` (a keyed hash of scope and content); this
+    one only gives a key of the same shape, for estimating a marker's token cost.
     """
-    digest = int.from_bytes(hashlib.sha256(content).digest()[:8], "big") % 10**KEY_DIGITS
-    return f"{KEY_PREFIX}{digest:0{KEY_DIGITS}d}"
+    return key_from_digest(hashlib.sha256(content).digest())
 
 
 def to_bytes(content: str | bytes) -> bytes:
@@ -51,13 +49,34 @@ class StoreStats:
 
 @runtime_checkable
 class Store(Protocol):
-    """A content-addressed store of originals with TTL and a size cap."""
+    """A keyed store of originals with TTL and a size cap, serving one scope.
+
+    Keys are keyed hashes of (scope, content): deterministic for one store and scope, unguessable
+    without the store's secret, and never served across scopes.
+    """
+
+    @property
+    def scope(self) -> str:
+        """The project, session or tenant whose entries this store writes and serves."""
+        ...
+
+    def key_for(self, content: str | bytes) -> str:
+        """The key ``put(content)`` returns in this store (whether or not it is stored)."""
+        ...
 
     def put(self, content: str | bytes, kind: str = "text", keep: Collection[str] = ()) -> str:
-        """Store ``content``; return its content-hash key (idempotent).
+        """Store ``content``; return its key (idempotent).
 
         Eviction never removes ``keep`` (the keys a caller's markers already point to): when
         the entry cannot fit beside them, nothing is stored and :class:`StoreFull` is raised.
+        When another content already holds the key, :class:`KeyCollision` is raised.
+        """
+        ...
+
+    def put_many(self, entries: Sequence[tuple[str | bytes, str]], keep: Collection[str] = ()) -> list[str]:
+        """Store every ``(content, kind)`` at once (one transaction where the backend has them).
+
+        All or nothing: when one entry fails, none of them is stored.
         """
         ...
 
@@ -74,7 +93,11 @@ class Store(Protocol):
         ...
 
     def stats(self) -> StoreStats:
-        """Entries and bytes currently held."""
+        """Entries and bytes currently held (every scope of a shared backend)."""
+        ...
+
+    def purge(self, all_scopes: bool = False) -> int:
+        """Remove this scope's entries (every scope's with ``all_scopes``); how many went."""
         ...
 
 
@@ -84,46 +107,85 @@ Clock = Callable[[], float]
 @dataclass
 class _Entry:
     content: bytes
+    digest: bytes
     expires_at: float | None
 
 
+_IN_PROCESS_SECRET = b"headroom in-process store, keys never leave it"
+
+
 class MemoryStore:
-    """A process-local LRU store: for tests, and for one-shot CLI runs when asked."""
+    """A process-local LRU store: for tests, evals, and one-shot CLI runs when asked.
+
+    Its default secret is a fixed one: nobody outside the process can query it, so there is
+    nothing to guess against, and fixed keys make a compressed request the same bytes in every
+    run (recorded cassettes replay, tuning trials compare like with like).
+    """
 
     def __init__(
         self,
         ttl_seconds: float | None = 7 * 24 * 3600,
         max_bytes: int = 256 * 1024 * 1024,
         clock: Clock = time.time,
+        *,
+        keys: KeyScheme | None = None,
     ) -> None:
         if max_bytes <= 0:
             raise StoreError("max_bytes must be positive")
         self._ttl = ttl_seconds
         self._max_bytes = max_bytes
         self._clock = clock
+        self._keys = keys or KeyScheme(_IN_PROCESS_SECRET)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
+    @property
+    def scope(self) -> str:
+        return self._keys.scope
+
+    def key_for(self, content: str | bytes) -> str:
+        return self._keys.key(to_bytes(content))
+
     def put(self, content: str | bytes, kind: str = "text", keep: Collection[str] = ()) -> str:
-        data = to_bytes(content)
-        key = content_key(data)
+        return self.put_many([(content, kind)], keep)[0]
+
+    def put_many(self, entries: Sequence[tuple[str | bytes, str]], keep: Collection[str] = ()) -> list[str]:
+        rows = [self._row(content) for content, _ in entries]
         expires = None if self._ttl is None else self._clock() + self._ttl
         with self._lock:
-            pinned = {key, *keep}
-            held = sum(len(e.content) for k, e in self._entries.items() if k in pinned and k != key)
-            if held + len(data) > self._max_bytes and (held or len(data) > self._max_bytes):
-                raise StoreFull(f"store full: {len(data)} bytes do not fit beside {held} pinned bytes")
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.content)
-            self._entries[key] = _Entry(data, expires)
-            self._bytes += len(data)
-            for victim in [k for k in self._entries if k not in pinned]:
-                if self._bytes <= self._max_bytes:
-                    break
-                self._bytes -= len(self._entries.pop(victim).content)
-        return key
+            fresh: dict[str, tuple[bytes, bytes]] = {}
+            for key, data, digest in rows:
+                held = self._entries.get(key)
+                if (held is not None and held.digest != digest) or fresh.get(key, (data, digest))[
+                    1
+                ] != digest:
+                    raise KeyCollision(f"key {key} already holds another original; not stored")
+                fresh[key] = (data, digest)
+            pinned = {*fresh, *keep}
+            size = sum(len(data) for data, _ in fresh.values())
+            held_bytes = sum(
+                len(e.content) for k, e in self._entries.items() if k in pinned and k not in fresh
+            )
+            if held_bytes + size > self._max_bytes and (held_bytes or size > self._max_bytes):
+                raise StoreFull(f"store full: {size} bytes do not fit beside {held_bytes} pinned bytes")
+            for key, (data, digest) in fresh.items():
+                old = self._entries.pop(key, None)
+                self._bytes += len(data) - (len(old.content) if old is not None else 0)
+                self._entries[key] = _Entry(data, digest, expires)
+            self._evict(pinned)
+        return [key for key, _, _ in rows]
+
+    def _row(self, content: str | bytes) -> tuple[str, bytes, bytes]:
+        data = to_bytes(content)
+        digest = self._keys.digest(data)
+        return key_from_digest(digest, self._keys.digits), data, digest
+
+    def _evict(self, pinned: set[str]) -> None:
+        for victim in [k for k in self._entries if k not in pinned]:
+            if self._bytes <= self._max_bytes:
+                break
+            self._bytes -= len(self._entries.pop(victim).content)
 
     def get(self, key: str) -> bytes:
         with self._lock:
@@ -153,3 +215,10 @@ class MemoryStore:
     def stats(self) -> StoreStats:
         with self._lock:
             return StoreStats(entries=len(self._entries), total_bytes=self._bytes)
+
+    def purge(self, all_scopes: bool = False) -> int:
+        with self._lock:
+            removed = len(self._entries)
+            self._entries.clear()
+            self._bytes = 0
+        return removed

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from headroom.ccr import SqliteStore, Store
+from headroom.ccr import SqliteStore
 from headroom.errors import HeadroomError
 from headroom.policy import Policy, load_policy
 from headroom.settings import Settings
@@ -25,10 +25,12 @@ def resolve_policy(path: Path | None) -> Policy:
     return load_policy(path if path is not None else Settings().policy)
 
 
-def open_store() -> Store:
-    """The configured SQLite store."""
+def open_store(scope: str | None = None) -> SqliteStore:
+    """The configured SQLite store (``scope`` overrides ``HEADROOM_STORE_SCOPE``)."""
     settings = Settings()
-    return SqliteStore(settings.store_path, settings.store_ttl_seconds, settings.store_max_bytes)
+    if scope is not None:
+        settings = settings.model_copy(update={"store_scope": scope})
+    return settings.open_store()
 
 
 @contextmanager

@@ -47,7 +47,9 @@ def compress_command(
             stderr.print("passed through unchanged: input is not UTF-8 text")
             return
         filename = None if str(source) == "-" else source.name
-        ctx = CompressContext(store=open_store(), query=query, encoding=policy.encoding, filename=filename)
+        ctx = CompressContext(
+            store=open_store(), query=query, encoding=policy.encoding, filename=filename, batched=True
+        )
         out = compress_block(text, policy, ctx)
         if as_json:
             click.echo(json.dumps(_as_json(out, policy.policy_hash), ensure_ascii=False))

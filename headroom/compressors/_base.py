@@ -57,7 +57,10 @@ class CompressContext:
     ``recent_text`` is the latest conversation turns before the block (for protecting content
     being edited; never later ones, so a block's bytes do not change as the conversation grows);
     ``nested`` is set by the pipeline so a compressor can route embedded content.
-    Mutable only in its memo of stored originals, so one original is stored once per call.
+    ``batched`` defers stores to :meth:`commit` (the pipeline commits each block in one
+    transaction); unbatched, as a compressor used on its own gets it, every original is stored
+    as it is remembered. Mutable only in its memo of stored originals, so one original is stored
+    once per call.
     """
 
     store: Store
@@ -66,7 +69,9 @@ class CompressContext:
     filename: str | None = None
     recent_text: str = ""
     nested: Callable[[str, CompressContext], Compressed] | None = None
+    batched: bool = False
     _stored: dict[str, str] = field(default_factory=dict, repr=False)
+    _pending: list[tuple[str, str]] = field(default_factory=list, repr=False)
 
     def tokens(self, text: str) -> int:
         """Token count under this context's encoding."""
@@ -74,21 +79,45 @@ class CompressContext:
 
     @property
     def stored_keys(self) -> tuple[str, ...]:
-        """Keys of the originals this call has stored (what its markers may point to)."""
+        """Keys of the originals this call has stored or will store (what its markers may point to)."""
         return tuple(self._stored.values())
 
     def remember(self, original: str, kind: str = "text") -> str:
         """Store ``original`` (once) and return its key.
 
         The keys this call's markers already point to are pinned, so storing one more original
-        never evicts them; when it cannot fit beside them the store raises ``StoreFull`` and the
-        block is passed through unelided by the pipeline.
+        never evicts them; when it cannot fit beside them the store raises ``StoreFull`` (at once,
+        or at :meth:`commit` when batched) and the block is passed through unelided by the pipeline.
         """
         key = self._stored.get(original)
         if key is None:
-            key = self.store.put(original, kind=kind, keep=self.stored_keys)
+            if self.batched:
+                key = self.store.key_for(original)
+                self._pending.append((original, kind))
+            else:
+                key = self.store.put(original, kind=kind, keep=self.stored_keys)
             self._stored[original] = key
         return key
+
+    def commit(self) -> None:
+        """Store the originals remembered since the last commit, all or none.
+
+        On failure (``StoreFull``, ``KeyCollision``, an unusable store) they are forgotten, so
+        no later marker points to them, and the error propagates for the caller to pass the
+        block through.
+        """
+        if not self._pending:
+            return
+        pending = list(self._pending)
+        self._pending.clear()
+        fresh = {original for original, _ in pending}
+        durable = [key for original, key in self._stored.items() if original not in fresh]
+        try:
+            self.store.put_many(pending, keep=durable)
+        except Exception:
+            for original in fresh:
+                self._stored.pop(original, None)
+            raise
 
     def compress_nested(self, text: str) -> Compressed | None:
         """Route an embedded text (a long JSON string, a fenced block) through the router.

@@ -10,6 +10,7 @@ the pipeline's nested hook.
 from __future__ import annotations
 
 from headroom.compressors._base import CompressContext, Compressed, passthrough, smaller_or_passthrough
+from headroom.compressors._json_exact import DuplicateKey, ExactNumber, exact_numbers_in_play
 from headroom.compressors._json_parse import detect_json, parse_document
 from headroom.compressors._json_render import Renderer
 from headroom.compressors._registry import register
@@ -34,14 +35,19 @@ class JsonCompressor:
             return self._pass(text, ctx, "empty")
         if not policy.json_.enabled:
             return self._pass(text, ctx, "disabled by policy")
-        parsed = parse_document(text)
+        exact_before = ExactNumber.created
+        try:
+            parsed = parse_document(text)
+        except DuplicateKey as exc:
+            return self._pass(text, ctx, str(exc))
         if parsed is None:
             return self._pass(text, ctx, "invalid json")
         if not isinstance(parsed.value, dict | list) or not parsed.value:
             return self._pass(text, ctx, "scalar json")
         renderer = Renderer(text, policy.json_, ctx)
         try:
-            lines = renderer.block(parsed.value, "", "", renderer.budget())
+            with exact_numbers_in_play(ExactNumber.created != exact_before):
+                lines = renderer.block(parsed.value, "", "", renderer.budget())
         except RecursionError:
             return self._pass(text, ctx, "too deeply nested")
         if parsed.comment_lines:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from headroom.compressors._json_exact import EXACT_DECODER, DuplicateKey
 
 # A string literal or a comment; strings are matched first so `//` inside a URL survives. Every
 # alternative that starts a token also matches it (an unterminated string or comment runs as far
@@ -32,17 +33,29 @@ class Parsed:
 
 
 def _loads(text: str) -> Any:
+    """The exact value of ``text`` (see ``_json_exact``), or ``_FAILED``; a repeated key raises DuplicateKey."""
     try:
-        return json.loads(text)
+        return EXACT_DECODER.decode(text)
     except (ValueError, RecursionError):
         return _FAILED
+
+
+def _loads_lenient(text: str) -> Any:
+    """As :func:`_loads`, with a repeated key counting as parsed (for detection: it is JSON)."""
+    try:
+        return _loads(text)
+    except DuplicateKey:
+        return True
 
 
 _FAILED = object()
 
 
 def parse_document(text: str) -> Parsed | None:
-    """Parse ``text`` as JSON, JSON Lines or JSONC; ``None`` when it is none of them."""
+    """Parse ``text`` as JSON, JSON Lines or JSONC; ``None`` when it is none of them.
+
+    Raises :class:`DuplicateKey` when an object repeats a key (no re-encoding can be lossless).
+    """
     stripped = text.strip()
     if not stripped or stripped[0] not in "{[":
         return None
@@ -76,7 +89,7 @@ def _parse_lines(text: str) -> Parsed | None:
     return Parsed(rows, "jsonl") if len(rows) >= 2 else None
 
 
-_DECODER = json.JSONDecoder()
+_DECODER = EXACT_DECODER
 _SEPARATOR = re.compile(r"\s*,\s*")
 _MIN_TORN_ITEMS = 2
 
@@ -123,13 +136,20 @@ def _parse_jsonc(text: str) -> Parsed | None:
     return Parsed(value, "jsonc", comments)
 
 
+def _loads_embedded(text: str) -> Any:
+    try:
+        return _loads(text)
+    except DuplicateKey:  # left as the string it is
+        return _FAILED
+
+
 def decode_embedded(value: str) -> tuple[Any, str] | None:
     """A JSON container embedded in a string (plain or base64), with how it was encoded."""
     if len(value) < 40:
         return None
     stripped = value.strip()
     if stripped[:1] in "{[" and stripped[-1:] in "}]":
-        parsed = _loads(stripped)
+        parsed = _loads_embedded(stripped)
         if isinstance(parsed, dict | list) and parsed:
             return parsed, "JSON"
         return None
@@ -146,7 +166,7 @@ def _decode_base64(value: str) -> tuple[Any, str] | None:
     stripped = raw.strip()
     if stripped[:1] not in "{[":
         return None
-    parsed = _loads(stripped)
+    parsed = _loads_embedded(stripped)
     if isinstance(parsed, dict | list) and parsed:
         return parsed, "base64 JSON"
     return None
@@ -157,10 +177,10 @@ def detect_json(sample: str) -> float:
     stripped = sample.strip()
     if not stripped or stripped[0] not in "{[":
         return 0.0
-    if _loads(stripped) is not _FAILED:
+    if _loads_lenient(stripped) is not _FAILED:
         return 0.95
     lines = [line.strip() for line in stripped.splitlines() if line.strip()][:_JSONL_SAMPLE_LINES]
-    whole = [line for line in lines[:-1] if line[0] in "{[" and _loads(line) is not _FAILED]
+    whole = [line for line in lines[:-1] if line[0] in "{[" and _loads_lenient(line) is not _FAILED]
     if len(lines) >= 3 and len(whole) >= len(lines) - 1:
         return 0.8
     head = stripped[:400]

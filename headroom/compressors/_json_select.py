@@ -7,6 +7,7 @@ even spread, until the budget is used.
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections import Counter
@@ -67,9 +68,21 @@ def _numeric_columns(items: Sequence[Any]) -> dict[str, list[tuple[int, float]]]
     for index, item in enumerate(items):
         fields = item.items() if isinstance(item, dict) else [("", item)]
         for key, value in fields:
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                columns.setdefault(key, []).append((index, float(value)))
+            number = _finite(value)
+            if number is not None:
+                columns.setdefault(key, []).append((index, number))
     return columns
+
+
+def _finite(value: Any) -> float | None:
+    """``value`` as a float for statistics; ``None`` for non-numbers, ``1e400`` and ints beyond float."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _outliers(items: Sequence[Any], z_limit: float) -> list[int]:

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from headroom.ccr import Store, content_key, retrieve, to_bytes
-from headroom.errors import EntryExpired, EntryNotFound, StoreError
+from headroom.errors import EntryExpired, EntryNotFound, StoreError, StoreFull
 
 
 class FakeClock:
@@ -37,10 +37,33 @@ class StoreContract:
             key = store.put(content)
             assert store.get(key) == to_bytes(content)
 
-    def test_keys_are_content_hashes(self) -> None:
+    def test_keys_are_deterministic_and_keyed(self) -> None:
         store, _ = self._store()
-        assert store.put("same") == store.put("same") == content_key(b"same")
+        assert store.put("same") == store.put("same") == store.key_for("same") == store.key_for(b"same")
         assert store.put("other") != store.put("same")
+        assert store.key_for("same") != content_key(b"same"), "keys must not be the bare content hash"
+
+    def test_put_many_stores_all_under_their_keys(self) -> None:
+        store, _ = self._store()
+        keys = store.put_many([("one", "text"), (b"two", "json"), ("one", "text")])
+        assert keys == [store.key_for("one"), store.key_for("two"), store.key_for("one")]
+        assert store.get(keys[1]) == b"two" and store.get(keys[0]) == b"one"
+
+    def test_put_many_is_all_or_nothing(self) -> None:
+        store, _ = self._store(max_bytes=100)
+        try:
+            store.put_many([("a" * 60, "text"), ("b" * 60, "text")])
+        except StoreFull:
+            assert not store.contains(store.key_for("a" * 60))
+            return
+        raise AssertionError("expected StoreFull: the batch cannot fit under the cap")
+
+    def test_purge_removes_this_scopes_entries(self) -> None:
+        store, _ = self._store()
+        keys = [store.put(f"entry {i}") for i in range(3)]
+        assert store.purge() == 3
+        assert not any(store.contains(k) for k in keys)
+        assert store.stats().entries == 0
 
     def test_missing_key(self) -> None:
         store, _ = self._store()

@@ -8,12 +8,15 @@ from headroom.ccr import MemoryStore, content_key, format_marker, parse_markers
 from headroom.tokens import SUPPORTED_ENCODINGS, get_encoding
 
 
-def test_keys_are_decimal_content_hashes() -> None:
+def test_keys_are_decimal_hashes_of_the_content() -> None:
     key = content_key(b"the original")
     assert re.fullmatch(r"hr\d{18}", key)
     assert key == content_key(b"the original")
     assert key != content_key(b"the original.")
-    assert MemoryStore().put("the original") == key
+    store = MemoryStore()
+    stored = store.put("the original")
+    assert re.fullmatch(r"hr\d{18}", stored) and stored == store.key_for("the original")
+    assert stored != key, "a store's keys are keyed by its secret, never the bare content hash"
 
 
 @pytest.mark.parametrize("encoding", SUPPORTED_ENCODINGS)

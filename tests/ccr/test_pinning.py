@@ -74,3 +74,45 @@ def test_every_marker_resolves_under_any_cap(texts: list[str], cap: int) -> None
     for text in texts:
         out = compress_text(json.dumps(text) if len(text) % 3 == 0 else text, EAGER, store=store)
         assert all(store.contains(marker.key) for marker in parse_markers(out.text))
+
+
+class _CountingStore(MemoryStore):
+    """A real memory store that counts how it is written to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+        self.single_puts = 0
+
+    def put(self, content: str | bytes, kind: str = "text", keep: object = ()) -> str:  # type: ignore[override]
+        self.single_puts += 1
+        return super().put(content, kind, keep)  # type: ignore[arg-type]
+
+    def put_many(self, entries, keep=()):  # type: ignore[no-untyped-def]
+        self.batches.append(len(entries))
+        return super().put_many(entries, keep)
+
+
+def test_one_call_stores_each_block_in_one_batch() -> None:
+    store = _CountingStore()
+    result = compress(_conversation(6), EAGER, store=store)
+    elided = [b for b in result.blocks if b.elisions]
+    assert len(elided) == 6
+    assert len(store.batches) == 6 and store.single_puts == 0
+    assert sum(store.batches) >= sum(len({e.key for e in b.elisions}) for b in elided)
+
+
+class _RefusingStore(MemoryStore):
+    def put_many(self, entries, keep=()):  # type: ignore[no-untyped-def]
+        raise StoreFull("store full: refused by the test")
+
+
+def test_a_refused_batch_passes_its_block_through_whole() -> None:
+    store = _RefusingStore()
+    messages = _conversation(2)
+    result = compress(messages, EAGER, store=store)
+    assert [m["content"] for m in result.messages] == [m["content"] for m in messages]
+    assert all(not b.elisions for b in result.blocks)
+    assert all("not elided: store full" in (b.reason or "") for b in result.blocks if b.role == "tool")
+    out = compress_text(_log(0), EAGER, store=store)
+    assert out.text == _log(0) and "store full" in (out.reason or "")
