@@ -33,6 +33,12 @@ class Settings(BaseSettings):
         description="Secret the store's keys are derived from (default: a per-installation file beside the store).",
     )
 
+    store_busy_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="How long a put waits for another process's write before its block passes through.",
+    )
+
     def open_store(self) -> SqliteStore:
         """The SQLite store these settings describe."""
         from headroom.ccr import SqliteStore
@@ -44,4 +50,5 @@ class Settings(BaseSettings):
             self.store_max_bytes,
             scope=self.store_scope,
             secret=secret,
+            busy_timeout_s=self.store_busy_timeout_s,
         )

@@ -75,7 +75,9 @@ class SqliteStore:
     """Originals in SQLite, keyed per scope, with TTL and an LRU size cap.
 
     ``secret`` defaults to the installation's (a 0600 file beside the store, made on first use);
-    ``keys`` replaces the whole key scheme (tests use it to force collisions).
+    ``keys`` replaces the whole key scheme (tests use it to force collisions); ``busy_timeout_s``
+    is how long a put waits for another process's write before it fails (and its block passes
+    through).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class SqliteStore:
         scope: str = DEFAULT_SCOPE,
         secret: bytes | None = None,
         keys: KeyScheme | None = None,
+        busy_timeout_s: float = _BUSY_TIMEOUT_S,
     ) -> None:
         if max_bytes <= 0:
             raise StoreError("max_bytes must be positive")
@@ -97,9 +100,10 @@ class SqliteStore:
         self._clock = clock
         self._lock = threading.Lock()
         self._in_memory = str(self.path) == ":memory:"
+        self._busy_timeout = busy_timeout_s
         self._keys = keys or KeyScheme(secret or self._default_secret(), scope)
         self._db, self._inode = self._open()
-        self._checkpointer = None if self._in_memory else WalCheckpointer(self.path, _BUSY_TIMEOUT_S)
+        self._checkpointer = None if self._in_memory else WalCheckpointer(self.path, busy_timeout_s)
         if self._checkpointer is not None:
             weakref.finalize(self, self._checkpointer.close)
 
@@ -239,7 +243,7 @@ class SqliteStore:
     def _connect(self) -> tuple[sqlite3.Connection, int | None]:
         inode = None if self._in_memory else _create_private(self.path)
         db = sqlite3.connect(
-            str(self.path), timeout=_BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
+            str(self.path), timeout=self._busy_timeout, check_same_thread=False, isolation_level=None
         )
         try:
             if not self._in_memory:
