@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ from headroom.compressors._code_query import (
 )
 from headroom.compressors._code_render import CriticalKeeper, cost, prune_sites, replacement, trailing_text
 from headroom.compressors._code_site import Site
-from headroom.compressors._code_skeleton import collect, error_count
+from headroom.compressors._code_skeleton import collect, error_count, error_spans
 from headroom.compressors._registry import register
 
 if TYPE_CHECKING:
@@ -149,7 +150,8 @@ class CodeCompressor:
         pruned = _pruned(bodies, parent, named, kept, src, rules, ctx)
         sites += _outside(pruned, sites + [bodies[i] for i in named])
         if errors:
-            sites = [s for s in sites if not _touches_error(root, s)]
+            bad = error_spans(root)
+            sites = [s for s in sites if not any(a < s.end and s.start < b for a, b in bad)]
         sites = [s for s in sites if spec.style == "brace" or not trailing_text(src, s.end)]
         return _Plan(spec, src, sorted(sites, key=lambda s: s.start), errors)
 
@@ -160,11 +162,15 @@ class CodeCompressor:
         if rules.mode == "lines":
             return []
         kept_spans = [bodies[i] for i in kept]
-        chosen_runs = [
+        long_runs = [
             run
             for run in runs
             if run.lines >= rules.min_run_lines
             and not any(run.start <= b.start < run.end for b in kept_spans)
+        ]
+        # A run inside a module wrapper that an outer run takes whole goes with it.
+        chosen_runs = [
+            r for r in long_runs if not any(o.start <= r.start < o.end and o != r for o in long_runs)
         ]
         # Bodies holding a kept one are opened: they stay, and their other inner bodies go.
         opened: set[int] = set().union(*(ancestors(i, parent) for i in kept))
@@ -182,37 +188,94 @@ class CodeCompressor:
     def _render(
         self, text: str, plan: _Plan, rules: CodePolicy, ctx: CompressContext, content_type: str
     ) -> Compressed:
-        src, spec = plan.src, plan.spec
-        keeper = CriticalKeeper(rules.critical_per_marker)
-        keeper.accept(_kept_critical(src, plan.sites))  # lines that stay already cover their like
-        pieces: list[bytes] = []
-        elisions: list[Elision] = []
-        cursor = 0
-        for site in plan.sites:
-            elided = src[site.start : site.end].decode("utf-8", "replace")
-            marker, elision = ctx.marker(
-                text, site.lines, "comment lines" if site.kind == "type" else "lines"
-            )
-            # A type body keeps its critical comment lines in place: nothing needs echoing.
-            echoes = [] if site.kind == "type" else keeper.pick(site.removed(src))
-            new = replacement(site, spec, marker, echoes)
-            if cost(new) >= cost(elided):  # the marker would cost what it saves: keep the text
-                continue
-            keeper.accept(echoes)
-            pieces += [src[cursor : site.start], new.encode("utf-8")]
-            elisions.append(elision)
-            cursor = site.end
+        sites = _parsing_sites(text, plan, rules, ctx)
+        out, elisions, _ = _assemble(text, plan, sites, rules, ctx)
         if not elisions:
             return passthrough(text, ctx, NAME, content_type, "nothing worth eliding")
-        pieces.append(src[cursor:])
-        out = b"".join(pieces).decode("utf-8", "surrogatepass")
-        problem = _reparse_problem(out, plan)
+        problem = _python_problem(out, plan)
         if problem:
             return passthrough(text, ctx, NAME, content_type, problem)
         compressed = result(text, out, ctx, self, elisions, content_type)
         if compressed.tokens_out >= compressed.tokens_in:
             return passthrough(text, ctx, NAME, content_type, "skeleton not smaller than the input")
         return compressed
+
+
+def _assemble(
+    text: str, plan: _Plan, sites: list[Site], rules: CodePolicy, ctx: CompressContext
+) -> tuple[str, list[Elision], dict[Site, tuple[int, int]]]:
+    """The skeleton with ``sites`` elided, its elisions, and each applied site's output bytes."""
+    src, spec = plan.src, plan.spec
+    keeper = CriticalKeeper(rules.critical_per_marker)
+    keeper.accept(_kept_critical(src, sites))  # lines that stay already cover their like
+    pieces: list[bytes] = []
+    elisions: list[Elision] = []
+    spans: dict[Site, tuple[int, int]] = {}
+    cursor = size = 0
+    for site in sites:
+        elided = src[site.start : site.end].decode("utf-8", "replace")
+        marker, elision = ctx.marker(text, site.lines, "comment lines" if site.kind == "type" else "lines")
+        # A type body keeps its critical comment lines in place: nothing needs echoing.
+        echoes = [] if site.kind == "type" else keeper.pick(site.removed(src))
+        new = replacement(site, spec, marker, echoes).encode("utf-8")
+        if cost(new.decode("utf-8")) >= cost(elided):  # the marker would cost what it saves
+            continue
+        keeper.accept(echoes)
+        size += site.start - cursor
+        spans[site] = (size, size + len(new))
+        size += len(new)
+        pieces += [src[cursor : site.start], new]
+        elisions.append(elision)
+        cursor = site.end
+    pieces.append(src[cursor:])
+    return b"".join(pieces).decode("utf-8", "surrogatepass"), elisions, spans
+
+
+def _parsing_sites(text: str, plan: _Plan, rules: CodePolicy, ctx: CompressContext) -> list[Site]:
+    """The planned sites less those whose elision makes the skeleton parse worse than the input.
+
+    First the sites next to the new syntax errors are kept (one cheap round); if the skeleton
+    still does not parse, the sites are bisected: halves are tried alone, and what parses is kept.
+    """
+
+    def parses(subset: list[Site]) -> bool:
+        out, _, spans = _assemble(text, plan, subset, rules, ctx)
+        return _broken_sites(out, plan, spans) is None
+
+    out, _, spans = _assemble(text, plan, plan.sites, rules, ctx)
+    broken = _broken_sites(out, plan, spans)
+    if broken is None:
+        return plan.sites
+    sites = [site for site in plan.sites if site not in broken]
+    if 2 * len(sites) >= len(plan.sites) and parses(sites):
+        return sites
+    return _bisect(plan.sites, parses)
+
+
+def _bisect(sites: list[Site], parses: Callable[[list[Site]], bool]) -> list[Site]:
+    if not sites or parses(sites):
+        return sites
+    if len(sites) == 1:
+        return []
+    middle = len(sites) // 2
+    left, right = _bisect(sites[:middle], parses), _bisect(sites[middle:], parses)
+    both = left + right
+    if parses(both):
+        return both
+    return left if len(left) >= len(right) else right
+
+
+def _broken_sites(out: str, plan: _Plan, spans: dict[Site, tuple[int, int]]) -> set[Site] | None:
+    """``None`` when ``out`` parses as well as the input did, else the sites next to its errors."""
+    root = _parser(plan.spec.grammar).parse(out.encode("utf-8", "surrogatepass")).root_node
+    if not root.has_error or error_count(root) <= plan.errors:
+        return None
+    broken: set[Site] = set()
+    for start, end in error_spans(root):
+        before = [site for site, span in spans.items() if span[0] <= start]
+        broken.update(site for site, span in spans.items() if span[0] <= end and start <= span[1])
+        broken.update(before[-1:])
+    return broken or set(spans)
 
 
 def _mention_text(rules: CodePolicy, ctx: CompressContext) -> str:
@@ -303,15 +366,7 @@ def _outside(candidates: list[Site], taken: list[Site]) -> list[Site]:
     return [c for c in candidates if not any(t.start < c.end and c.start < t.end for t in taken)]
 
 
-def _touches_error(root: Any, site: Site) -> bool:
-    node = root.descendant_for_byte_range(site.start, max(site.start, site.end - 1))
-    return node is not None and (node.has_error or node.is_error)
-
-
-def _reparse_problem(out: str, plan: _Plan) -> str:
-    root = _parser(plan.spec.grammar).parse(out.encode("utf-8", "surrogatepass")).root_node
-    if root.has_error and error_count(root) > plan.errors:
-        return "skeleton did not re-parse cleanly; passed through"
+def _python_problem(out: str, plan: _Plan) -> str:
     if plan.spec.name == "python" and not plan.errors:
         try:
             ast.parse(out)
