@@ -234,8 +234,8 @@ def _assemble(
 def _parsing_sites(text: str, plan: _Plan, rules: CodePolicy, ctx: CompressContext) -> list[Site]:
     """The planned sites less those whose elision makes the skeleton parse worse than the input.
 
-    First the sites next to the new syntax errors are kept (one cheap round); if the skeleton
-    still does not parse, the sites are bisected: halves are tried alone, and what parses is kept.
+    The sites next to the new syntax errors are suspects: when the others parse, the suspects
+    are bisected with them applied (halves tried alone, what parses kept); otherwise all sites are.
     """
 
     def parses(subset: list[Site]) -> bool:
@@ -246,10 +246,16 @@ def _parsing_sites(text: str, plan: _Plan, rules: CodePolicy, ctx: CompressConte
     broken = _broken_sites(out, plan, spans)
     if broken is None:
         return plan.sites
-    sites = [site for site in plan.sites if site not in broken]
-    if 2 * len(sites) >= len(plan.sites) and parses(sites):
-        return sites
+    fixed = [site for site in plan.sites if site not in broken]
+    if 2 * len(fixed) >= len(plan.sites) and parses(fixed):
+        suspects = [site for site in plan.sites if site in broken]
+        restored = _bisect(suspects, lambda subset: parses(_in_order(fixed + subset)))
+        return _in_order(fixed + restored)
     return _bisect(plan.sites, parses)
+
+
+def _in_order(sites: list[Site]) -> list[Site]:
+    return sorted(sites, key=lambda site: site.start)
 
 
 def _bisect(sites: list[Site], parses: Callable[[list[Site]], bool]) -> list[Site]:

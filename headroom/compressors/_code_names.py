@@ -54,6 +54,16 @@ def is_definition(node: Node, spec: LangSpec) -> bool:
     )
 
 
+def _module_variable(node: Node, spec: LangSpec) -> bool:
+    """A variable declared by a statement of the module (or of a wrapper's body, or exported)."""
+    if node.type != "variable_declarator" or node.parent is None:
+        return False
+    holder = node.parent.parent
+    if holder is None or holder.type in ("program", "export_statement"):
+        return True
+    return holder.type == "statement_block" and holder.parent is not None and is_wrapper(holder.parent, spec)
+
+
 def name_node(node: Node, spec: LangSpec) -> Node | None:
     """The node holding the name a definition declares, or ``None`` (anonymous)."""
     if node.type == "impl_item":
@@ -148,7 +158,7 @@ def definitions(root: Node, src: bytes, spec: LangSpec) -> list[str]:
     """Every name defined outside local scope under ``root``, one entry per definition."""
     seen: dict[int, str] = {}
     for node in _module_scope(root, spec):
-        if node.parent is not None and is_definition(node, spec):
+        if node.parent is not None and (is_definition(node, spec) or _module_variable(node, spec)):
             named = name_node(node, spec)
             if named is not None:
                 name = text_of(named, src).strip().strip("\"'`$")
