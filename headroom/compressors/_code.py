@@ -152,7 +152,9 @@ class CodeCompressor:
         if errors:
             bad = error_spans(root)
             sites = [s for s in sites if not any(a < s.end and s.start < b for a, b in bad)]
-        sites = [s for s in sites if spec.style == "brace" or not trailing_text(src, s.end)]
+        # A marker written as a line comment would swallow code after it on the line; a Bash body's
+        # marker ends its line itself, so the closing brace after it stays code.
+        sites = [s for s in sites if _safe_end(s, spec, src)]
         return _Plan(spec, src, sorted(sites, key=lambda s: s.start), errors)
 
     @staticmethod
@@ -188,8 +190,7 @@ class CodeCompressor:
     def _render(
         self, text: str, plan: _Plan, rules: CodePolicy, ctx: CompressContext, content_type: str
     ) -> Compressed:
-        sites = _parsing_sites(text, plan, rules, ctx)
-        out, elisions, _ = _assemble(text, plan, sites, rules, ctx)
+        out, elisions = _parsing_skeleton(text, plan, rules, ctx)
         if not elisions:
             return passthrough(text, ctx, NAME, content_type, "nothing worth eliding")
         problem = _python_problem(out, plan)
@@ -231,8 +232,10 @@ def _assemble(
     return b"".join(pieces).decode("utf-8", "surrogatepass"), elisions, spans
 
 
-def _parsing_sites(text: str, plan: _Plan, rules: CodePolicy, ctx: CompressContext) -> list[Site]:
-    """The planned sites less those whose elision makes the skeleton parse worse than the input.
+def _parsing_skeleton(
+    text: str, plan: _Plan, rules: CodePolicy, ctx: CompressContext
+) -> tuple[str, list[Elision]]:
+    """The skeleton and its elisions, less the sites whose elision makes it parse worse than the input.
 
     The sites next to the new syntax errors are suspects: when the others parse, the suspects
     are bisected with them applied (halves tried alone, what parses kept); otherwise all sites are.
@@ -242,16 +245,32 @@ def _parsing_sites(text: str, plan: _Plan, rules: CodePolicy, ctx: CompressConte
         out, _, spans = _assemble(text, plan, subset, rules, ctx)
         return _broken_sites(out, plan, spans) is None
 
-    out, _, spans = _assemble(text, plan, plan.sites, rules, ctx)
+    out, elisions, spans = _assemble(text, plan, plan.sites, rules, ctx)
     broken = _broken_sites(out, plan, spans)
     if broken is None:
-        return plan.sites
+        return out, elisions
     fixed = [site for site in plan.sites if site not in broken]
     if 2 * len(fixed) >= len(plan.sites) and parses(fixed):
         suspects = [site for site in plan.sites if site in broken]
         restored = _bisect(suspects, lambda subset: parses(_in_order(fixed + subset)))
-        return _in_order(fixed + restored)
-    return _bisect(plan.sites, parses)
+        sites = _in_order(fixed + restored)
+    else:
+        sites = _bisect(plan.sites, parses)
+    out, elisions, _ = _assemble(text, plan, sites, rules, ctx)
+    return out, elisions
+
+
+def _bisect(sites: list[Site], parses: Callable[[list[Site]], bool]) -> list[Site]:
+    if not sites or parses(sites):
+        return sites
+    if len(sites) == 1:
+        return []
+    middle = len(sites) // 2
+    left, right = _bisect(sites[:middle], parses), _bisect(sites[middle:], parses)
+    both = left + right
+    if parses(both):
+        return both
+    return left if len(left) >= len(right) else right
 
 
 def _in_order(sites: list[Site]) -> list[Site]:
@@ -365,6 +384,12 @@ def _kept_critical(src: bytes, sites: list[Site]) -> list[str]:
         found += [line.strip() for line in gap[1:-1] if CRITICAL.search(line)]
         cursor = max(cursor, site.end)
     return found
+
+
+def _safe_end(site: Site, spec: LangSpec, src: bytes) -> bool:
+    if spec.style == "brace" or (spec.style == "bash" and site.kind == "body"):
+        return True
+    return not trailing_text(src, site.end)
 
 
 def _outside(candidates: list[Site], taken: list[Site]) -> list[Site]:

@@ -289,3 +289,12 @@ def test_a_documented_method_beside_an_unrelated_syntax_error_is_still_elided() 
     out, reason = _skeleton("box.js", text)
     assert reason is None
     assert body not in out and all(f"open{n}()" in out for n in range(5))
+
+
+def test_bash_function_bodies_are_elided_and_the_closing_brace_stays() -> None:
+    body = _lines(5, "  ", "echo line{i}")
+    text = "#!/bin/bash\n{\n" + "".join(f"step{n}() {{\n{body}\n}}\n\n" for n in range(3)) + "}\n"
+    out, reason = _skeleton("install.sh", text)
+    assert reason is None
+    assert body not in out and all(f"step{n}()" in out for n in range(3))
+    assert not _parser("bash").parse(out.encode()).root_node.has_error
