@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from headroom.compressors._code_query import (
     select,
 )
 from headroom.compressors._code_render import CriticalKeeper, cost, prune_sites, replacement, trailing_text
+from headroom.compressors._code_repair import repaired, suspects
 from headroom.compressors._code_site import Site
 from headroom.compressors._code_skeleton import collect, error_count, error_spans
 from headroom.compressors._registry import register
@@ -235,72 +235,22 @@ def _assemble(
 def _parsing_skeleton(
     text: str, plan: _Plan, rules: CodePolicy, ctx: CompressContext
 ) -> tuple[str, list[Elision]]:
-    """The skeleton and its elisions, less the sites whose elision makes it parse worse than the input.
+    """The skeleton and its elisions, less the sites whose elision makes it parse worse than the input."""
 
-    The sites next to the new syntax errors are suspects: when the others parse, the suspects
-    are bisected with them applied (halves tried alone, what parses kept); otherwise all sites are.
-    """
+    def broken(out: str, spans: dict[Site, tuple[int, int]]) -> set[Site] | None:
+        root = _parser(plan.spec.grammar).parse(out.encode("utf-8", "surrogatepass")).root_node
+        return suspects(root, plan.errors, spans)
 
     def parses(subset: list[Site]) -> bool:
         out, _, spans = _assemble(text, plan, subset, rules, ctx)
-        return _broken_sites(out, plan, spans) is None
+        return broken(out, spans) is None
 
     out, elisions, spans = _assemble(text, plan, plan.sites, rules, ctx)
-    broken = _broken_sites(out, plan, spans)
-    if broken is None:
+    found = broken(out, spans)
+    if found is None:
         return out, elisions
-    fixed = [site for site in plan.sites if site not in broken]
-    if 2 * len(fixed) >= len(plan.sites) and parses(fixed):
-        suspects = [site for site in plan.sites if site in broken]
-        restored = _bisect(suspects, lambda subset: parses(_in_order(fixed + subset)))
-        sites = _in_order(fixed + restored)
-    else:
-        sites = _bisect(plan.sites, parses)
-    out, elisions, _ = _assemble(text, plan, sites, rules, ctx)
+    out, elisions, _ = _assemble(text, plan, repaired(plan.sites, found, parses), rules, ctx)
     return out, elisions
-
-
-def _bisect(sites: list[Site], parses: Callable[[list[Site]], bool]) -> list[Site]:
-    if not sites or parses(sites):
-        return sites
-    if len(sites) == 1:
-        return []
-    middle = len(sites) // 2
-    left, right = _bisect(sites[:middle], parses), _bisect(sites[middle:], parses)
-    both = left + right
-    if parses(both):
-        return both
-    return left if len(left) >= len(right) else right
-
-
-def _in_order(sites: list[Site]) -> list[Site]:
-    return sorted(sites, key=lambda site: site.start)
-
-
-def _bisect(sites: list[Site], parses: Callable[[list[Site]], bool]) -> list[Site]:
-    if not sites or parses(sites):
-        return sites
-    if len(sites) == 1:
-        return []
-    middle = len(sites) // 2
-    left, right = _bisect(sites[:middle], parses), _bisect(sites[middle:], parses)
-    both = left + right
-    if parses(both):
-        return both
-    return left if len(left) >= len(right) else right
-
-
-def _broken_sites(out: str, plan: _Plan, spans: dict[Site, tuple[int, int]]) -> set[Site] | None:
-    """``None`` when ``out`` parses as well as the input did, else the sites next to its errors."""
-    root = _parser(plan.spec.grammar).parse(out.encode("utf-8", "surrogatepass")).root_node
-    if not root.has_error or error_count(root) <= plan.errors:
-        return None
-    broken: set[Site] = set()
-    for start, end in error_spans(root):
-        before = [site for site, span in spans.items() if span[0] <= start]
-        broken.update(site for site, span in spans.items() if span[0] <= end and start <= span[1])
-        broken.update(before[-1:])
-    return broken or set(spans)
 
 
 def _mention_text(rules: CodePolicy, ctx: CompressContext) -> str:
