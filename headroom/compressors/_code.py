@@ -27,8 +27,9 @@ from headroom.compressors._code_query import (
     select,
 )
 from headroom.compressors._code_render import CriticalKeeper, cost, prune_sites, replacement, trailing_text
+from headroom.compressors._code_repair import repaired, suspects
 from headroom.compressors._code_site import Site
-from headroom.compressors._code_skeleton import collect, error_count
+from headroom.compressors._code_skeleton import collect, error_count, error_spans
 from headroom.compressors._registry import register
 
 if TYPE_CHECKING:
@@ -149,8 +150,11 @@ class CodeCompressor:
         pruned = _pruned(bodies, parent, named, kept, src, rules, ctx)
         sites += _outside(pruned, sites + [bodies[i] for i in named])
         if errors:
-            sites = [s for s in sites if not _touches_error(root, s)]
-        sites = [s for s in sites if spec.style == "brace" or not trailing_text(src, s.end)]
+            bad = error_spans(root)
+            sites = [s for s in sites if not any(a < s.end and s.start < b for a, b in bad)]
+        # A marker written as a line comment would swallow code after it on the line; a Bash body's
+        # marker ends its line itself, so the closing brace after it stays code.
+        sites = [s for s in sites if _safe_end(s, spec, src)]
         return _Plan(spec, src, sorted(sites, key=lambda s: s.start), errors)
 
     @staticmethod
@@ -160,11 +164,15 @@ class CodeCompressor:
         if rules.mode == "lines":
             return []
         kept_spans = [bodies[i] for i in kept]
-        chosen_runs = [
+        long_runs = [
             run
             for run in runs
             if run.lines >= rules.min_run_lines
             and not any(run.start <= b.start < run.end for b in kept_spans)
+        ]
+        # A run inside a module wrapper that an outer run takes whole goes with it.
+        chosen_runs = [
+            r for r in long_runs if not any(o.start <= r.start < o.end and o != r for o in long_runs)
         ]
         # Bodies holding a kept one are opened: they stay, and their other inner bodies go.
         opened: set[int] = set().union(*(ancestors(i, parent) for i in kept))
@@ -182,37 +190,67 @@ class CodeCompressor:
     def _render(
         self, text: str, plan: _Plan, rules: CodePolicy, ctx: CompressContext, content_type: str
     ) -> Compressed:
-        src, spec = plan.src, plan.spec
-        keeper = CriticalKeeper(rules.critical_per_marker)
-        keeper.accept(_kept_critical(src, plan.sites))  # lines that stay already cover their like
-        pieces: list[bytes] = []
-        elisions: list[Elision] = []
-        cursor = 0
-        for site in plan.sites:
-            elided = src[site.start : site.end].decode("utf-8", "replace")
-            marker, elision = ctx.marker(
-                text, site.lines, "comment lines" if site.kind == "type" else "lines"
-            )
-            # A type body keeps its critical comment lines in place: nothing needs echoing.
-            echoes = [] if site.kind == "type" else keeper.pick(site.removed(src))
-            new = replacement(site, spec, marker, echoes)
-            if cost(new) >= cost(elided):  # the marker would cost what it saves: keep the text
-                continue
-            keeper.accept(echoes)
-            pieces += [src[cursor : site.start], new.encode("utf-8")]
-            elisions.append(elision)
-            cursor = site.end
+        out, elisions = _parsing_skeleton(text, plan, rules, ctx)
         if not elisions:
             return passthrough(text, ctx, NAME, content_type, "nothing worth eliding")
-        pieces.append(src[cursor:])
-        out = b"".join(pieces).decode("utf-8", "surrogatepass")
-        problem = _reparse_problem(out, plan)
+        problem = _python_problem(out, plan)
         if problem:
             return passthrough(text, ctx, NAME, content_type, problem)
         compressed = result(text, out, ctx, self, elisions, content_type)
         if compressed.tokens_out >= compressed.tokens_in:
             return passthrough(text, ctx, NAME, content_type, "skeleton not smaller than the input")
         return compressed
+
+
+def _assemble(
+    text: str, plan: _Plan, sites: list[Site], rules: CodePolicy, ctx: CompressContext
+) -> tuple[str, list[Elision], dict[Site, tuple[int, int]]]:
+    """The skeleton with ``sites`` elided, its elisions, and each applied site's output bytes."""
+    src, spec = plan.src, plan.spec
+    keeper = CriticalKeeper(rules.critical_per_marker)
+    keeper.accept(_kept_critical(src, sites))  # lines that stay already cover their like
+    pieces: list[bytes] = []
+    elisions: list[Elision] = []
+    spans: dict[Site, tuple[int, int]] = {}
+    cursor = size = 0
+    for site in sites:
+        elided = src[site.start : site.end].decode("utf-8", "replace")
+        marker, elision = ctx.marker(text, site.lines, "comment lines" if site.kind == "type" else "lines")
+        # A type body keeps its critical comment lines in place: nothing needs echoing.
+        echoes = [] if site.kind == "type" else keeper.pick(site.removed(src))
+        new = replacement(site, spec, marker, echoes).encode("utf-8")
+        if cost(new.decode("utf-8")) >= cost(elided):  # the marker would cost what it saves
+            continue
+        keeper.accept(echoes)
+        size += site.start - cursor
+        spans[site] = (size, size + len(new))
+        size += len(new)
+        pieces += [src[cursor : site.start], new]
+        elisions.append(elision)
+        cursor = site.end
+    pieces.append(src[cursor:])
+    return b"".join(pieces).decode("utf-8", "surrogatepass"), elisions, spans
+
+
+def _parsing_skeleton(
+    text: str, plan: _Plan, rules: CodePolicy, ctx: CompressContext
+) -> tuple[str, list[Elision]]:
+    """The skeleton and its elisions, less the sites whose elision makes it parse worse than the input."""
+
+    def broken(out: str, spans: dict[Site, tuple[int, int]]) -> set[Site] | None:
+        root = _parser(plan.spec.grammar).parse(out.encode("utf-8", "surrogatepass")).root_node
+        return suspects(root, plan.errors, spans)
+
+    def parses(subset: list[Site]) -> bool:
+        out, _, spans = _assemble(text, plan, subset, rules, ctx)
+        return broken(out, spans) is None
+
+    out, elisions, spans = _assemble(text, plan, plan.sites, rules, ctx)
+    found = broken(out, spans)
+    if found is None:
+        return out, elisions
+    out, elisions, _ = _assemble(text, plan, repaired(plan.sites, found, parses), rules, ctx)
+    return out, elisions
 
 
 def _mention_text(rules: CodePolicy, ctx: CompressContext) -> str:
@@ -298,20 +336,18 @@ def _kept_critical(src: bytes, sites: list[Site]) -> list[str]:
     return found
 
 
+def _safe_end(site: Site, spec: LangSpec, src: bytes) -> bool:
+    if spec.style == "brace" or (spec.style == "bash" and site.kind == "body"):
+        return True
+    return not trailing_text(src, site.end)
+
+
 def _outside(candidates: list[Site], taken: list[Site]) -> list[Site]:
     """Candidates that overlap none of the sites already taken."""
     return [c for c in candidates if not any(t.start < c.end and c.start < t.end for t in taken)]
 
 
-def _touches_error(root: Any, site: Site) -> bool:
-    node = root.descendant_for_byte_range(site.start, max(site.start, site.end - 1))
-    return node is not None and (node.has_error or node.is_error)
-
-
-def _reparse_problem(out: str, plan: _Plan) -> str:
-    root = _parser(plan.spec.grammar).parse(out.encode("utf-8", "surrogatepass")).root_node
-    if root.has_error and error_count(root) > plan.errors:
-        return "skeleton did not re-parse cleanly; passed through"
+def _python_problem(out: str, plan: _Plan) -> str:
     if plan.spec.name == "python" and not plan.errors:
         try:
             ast.parse(out)

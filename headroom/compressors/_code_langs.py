@@ -159,6 +159,14 @@ LANGS: dict[str, LangSpec] = {
             + ("anonymous_initializer", "getter", "setter"),
         ),
         _spec(
+            "swift",
+            "swift",
+            ".swift",
+            "brace",
+            ("function_declaration", "init_declaration", "deinit_declaration", "subscript_declaration"),
+        ),
+        _spec("scala", "scala", ".scala .sc", "brace", ("function_definition",)),
+        _spec(
             "bash",
             "bash",
             ".sh .bash .zsh .ksh .bats",
@@ -213,6 +221,19 @@ _CLUES: tuple[tuple[str, str, float], ...] = (
     ("php", r"\$this->|\bfunction \w+\(\$", 2.0),
     ("kotlin", r"(?m)^\s*(?:private |override |suspend )*fun \w+", 3.0),
     ("kotlin", r"(?m)^\s*(?:val|var) \w+(?:: \w+)? =|\bdata class\b", 1.0),
+    (
+        "swift",
+        r"(?m)^\s*(?:@\w+ )?(?:(?:public|private|fileprivate|open|internal|static|override) )*func \w+",
+        3.0,
+    ),
+    ("swift", r"(?m)^import (?:Foundation|UIKit|SwiftUI|Dispatch)\s*$|\bguard let\b|\bif let\b", 2.0),
+    ("scala", r"(?m)^\s*(?:(?:sealed|abstract|final|implicit|case|private) )*(?:object|trait) \w+", 2.0),
+    (
+        "scala",
+        r"(?m)^\s*(?:(?:override|private|final|implicit) )*def \w+(?:\[.*\])?(?:\(.*\))*\s*(?::\s*[\w\[\], ]+)?\s*=",
+        3.0,
+    ),
+    ("scala", r"(?m)^import [\w.]+\.(?:_|\{)", 2.0),
     ("javascript", r"(?m)^\s*(?:const|let|var) \w+ = |=> \{|\bfunction\s*\w*\(", 1.5),
     ("javascript", r"(?m)^(?:import .* from ['\"]|export (?:default )?)|\brequire\(['\"]|console\.log", 2.0),
     ("typescript", r"(?m)^\s*(?:export )?(?:interface|type) \w+|: (?:string|number|boolean)\b", 2.0),
@@ -229,6 +250,12 @@ def language_for_filename(filename: str | None) -> str | None:
         return None
     path = PurePath(filename.strip())
     return _BY_SUFFIX.get(path.suffix.lower()) or _BY_SUFFIX.get(path.name)
+
+
+def _header_language(text: str) -> str:
+    """A ``.h`` file is C unless its content holds more C++ evidence (templates, namespaces)."""
+    scores = clue_scores(text[:8000])
+    return "cpp" if scores.get("cpp", 0.0) - scores.get("c", 0.0) >= 3.0 else "c"
 
 
 def clue_scores(sample: str) -> dict[str, float]:
@@ -251,6 +278,8 @@ def clue_scores(sample: str) -> dict[str, float]:
 def detect_language(text: str, filename: str | None = None) -> str | None:
     """The language of ``text``: from ``filename`` when it is known, else from the content."""
     by_name = language_for_filename(filename)
+    if by_name == "c" and filename and filename.lower().endswith(".h"):
+        return _header_language(text)
     if by_name is not None:
         return by_name
     sample = text[:8000]

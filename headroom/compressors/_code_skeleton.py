@@ -7,8 +7,10 @@ which sites to elide (query-aware) and renders markers as comments in the langua
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from headroom.compressors._code_langs import LangSpec
+from headroom.compressors._code_names import defines_names, is_wrapper
 from headroom.compressors._code_site import Node, Site, line_indent, removed_lines, starts_line, text_of
 from headroom.compressors._code_types import type_body_site
 
@@ -141,23 +143,46 @@ def collect(root: Node, src: bytes, spec: LangSpec) -> tuple[list[Site], list[Si
     bodies: list[Site] = []
     runs: list[Site] = []
     keep = re.compile(spec.keep, re.MULTILINE) if spec.keep else None
+    _scan(root, _Scan(src, spec, keep, bodies, runs, docs))
+    bodies.sort(key=lambda site: site.start)
+    runs.sort(key=lambda site: site.start)
+    docs.sort(key=lambda site: site.start)
+    return bodies, runs, docs
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What one skeleton scan reads and the site lists it fills."""
+
+    src: bytes
+    spec: LangSpec
+    keep: re.Pattern[str] | None
+    bodies: list[Site]
+    runs: list[Site]
+    docs: list[Site]
+
+
+def _scan(container: Node, scan: _Scan) -> None:
+    """Module-scope statements of ``container``: runs of executable ones, and the bodies in all.
+
+    A statement that defines a name outside local scope (``X.prototype = {…}``, a ``def`` under
+    ``if``) never joins a run: its definitions stay and only their bodies may go.
+    """
+    src, spec = scan.src, scan.spec
     run: list[Node] = []
-    for child in root.named_children:
+    for child in container.named_children:
         if child.type == "comment" and run:
             run.append(child)
             continue
-        if _is_run_statement(child, src, spec, keep):
+        if _is_run_statement(child, src, spec, scan.keep) and not defines_names(child, src, spec):
             run.append(child)
             # Bodies inside a run are still sites: the run may be too short to elide whole.
-            _find_bodies(child, src, spec, bodies, docs)
+            _find_bodies(child, scan)
             continue
-        _close_run(run, src, runs)
+        _close_run(run, src, scan.runs)
         run = []
-        _find_bodies(child, src, spec, bodies, docs)
-    _close_run(run, src, runs)
-    bodies.sort(key=lambda site: site.start)
-    docs.sort(key=lambda site: site.start)
-    return bodies, runs, docs
+        _find_bodies(child, scan)
+    _close_run(run, src, scan.runs)
 
 
 def _close_run(run: list[Node], src: bytes, runs: list[Site]) -> None:
@@ -173,18 +198,25 @@ def _close_run(run: list[Node], src: bytes, runs: list[Site]) -> None:
     )
 
 
-def _find_bodies(node: Node, src: bytes, spec: LangSpec, out: list[Site], docs: list[Site]) -> None:
+def _find_bodies(node: Node, scan: _Scan) -> None:
     # Iterative. Nested functions are sites too (a query may name one inside a kept outer body);
-    # doc comments and type bodies are only collected outside functions.
+    # doc comments and type bodies are only collected outside functions. A module wrapper's body
+    # (an IIFE, a UMD factory) is module scope: it is scanned like the file, never elided whole.
+    src, spec, docs = scan.src, scan.spec, scan.docs
     stack: list[tuple[Node, bool]] = [(node, False)]
     while stack:
         current, inside = stack.pop()
         if current.start_point.row == current.end_point.row:
             continue
         if current.type in spec.functions:
+            body = body_of(current)
+            if not inside and body is not None and is_wrapper(current, spec):
+                doc_sites(body, src, spec, docs)
+                _scan(body, scan)
+                continue
             site = body_site(current, src, spec)
             if site is not None:
-                out.append(site)
+                scan.bodies.append(site)
                 inside = True
         if not inside:
             typed = type_body_site(current, src, spec)
@@ -263,3 +295,16 @@ def error_count(node: Node) -> int:
             count += 1
         stack.extend(child for child in current.children if child.has_error or child.is_missing)
     return count
+
+
+def error_spans(node: Node) -> list[tuple[int, int]]:
+    """Byte spans of the ERROR and MISSING nodes in a tree (subtrees without errors skipped)."""
+    spans: list[tuple[int, int]] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.is_error or current.is_missing:
+            spans.append((current.start_byte, current.end_byte))
+            continue
+        stack.extend(child for child in current.children if child.has_error or child.is_missing)
+    return spans
