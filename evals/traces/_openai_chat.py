@@ -8,6 +8,7 @@ or JSONL), each optionally with the ``response`` and ``usage`` it got, or wrappe
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -150,14 +151,16 @@ class OpenAIChatImporter:
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record (or one for a bare array of messages)."""
-        records = records_of(path)
+        warnings: list[str] = []
+        records = records_of(path, warnings)
         if records and all("role" in record for _, record in records):
             messages = [record for _, record in records]
-            return [Trace(source=str(path), format=self.name, turns=tuple(chat_turns(path, messages)))]
+            turns = tuple(chat_turns(path, messages))
+            return [Trace(source=str(path), format=self.name, turns=turns, warnings=tuple(warnings))]
         traces = [
             self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)
         ]
-        return traces
+        return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces
 
     def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
         body, response = request_body(record)

@@ -8,6 +8,7 @@ raised as :class:`TraceFormatError` naming the file and, where known, the line.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,6 +64,35 @@ def head_records(prefix: str, limit: int = 5) -> list[dict[str, Any]]:
     return records
 
 
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]')
+
+
+def top_keys(prefix: str) -> list[str]:
+    """The keys of the first JSON object in ``prefix``, in order, even when the text is cut short.
+
+    Lets a sniff see which top-level fields a record has although its first value is larger
+    than the prefix (an OpenHands resolver record with a long ``instruction`` before ``history``).
+    """
+    keys: list[str] = []
+    depth = 0
+    pending: str | None = None
+    for match in _TOKEN.finditer(prefix.lstrip("\ufeff \t\r\n")):
+        token = match.group()
+        if token in "{[":
+            depth += 1
+        elif token in "}]":
+            depth -= 1
+            if depth <= 0:
+                break
+        elif token == ":" and depth == 1 and pending is not None:
+            keys.append(pending)
+        if token.startswith('"') and depth == 1:
+            pending = json.loads(token) if token.endswith('"') and len(token) > 1 else None
+        elif token != ":":
+            pending = None
+    return keys
+
+
 def read_json(path: Path) -> Any:
     """The parsed JSON document; a syntax error names the file and line."""
     text = path.read_text(encoding="utf-8", errors="replace")
@@ -72,8 +102,12 @@ def read_json(path: Path) -> Any:
         raise TraceFormatError(str(path), f"invalid JSON: {exc.msg}", exc.lineno) from exc
 
 
-def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line_number, object)`` for every non-blank line; anything but a JSON object is an error."""
+def iter_jsonl(path: Path, warnings: list[str] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line_number, object)`` for every non-blank line; anything but a JSON object is an error.
+
+    With a ``warnings`` list, a bad line is recorded there (``path:line: why``) and skipped, so
+    one torn or hand-edited line does not lose the rest of the session.
+    """
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -81,21 +115,37 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise TraceFormatError(str(path), f"invalid JSON: {exc.msg}", number) from exc
+                _bad_line(path, number, f"invalid JSON: {exc.msg}", warnings, exc)
+                continue
             if not isinstance(value, dict):
-                raise TraceFormatError(str(path), "expected a JSON object on this line", number)
+                _bad_line(path, number, "expected a JSON object on this line", warnings)
+                continue
             yield number, value
 
 
-def records_of(path: Path) -> list[tuple[int | None, dict[str, Any]]]:
-    """The records of a JSON object, a JSON array of objects, or a JSONL file, with line numbers."""
+def _bad_line(
+    path: Path, line: int, message: str, warnings: list[str] | None, cause: Exception | None = None
+) -> None:
+    if warnings is None:
+        raise TraceFormatError(str(path), message, line) from cause
+    warnings.append(f"{path}:{line}: {message}")
+
+
+def records_of(path: Path, warnings: list[str] | None = None) -> list[tuple[int | None, dict[str, Any]]]:
+    """The records of a JSON object, a JSON array of objects, or a JSONL file, with line numbers.
+
+    ``warnings`` is passed on to :func:`iter_jsonl` for JSONL files.
+    """
     if json_kind(read_prefix(path, 4096)) == "[":
         data = read_json(path)
         return [(None, require_dict(path, item, f"array item {i}")) for i, item in enumerate(data)]
     try:
         data = read_json(path)
     except TraceFormatError:
-        return list(iter_jsonl(path))
+        records: list[tuple[int | None, dict[str, Any]]] = list(iter_jsonl(path, warnings))
+        if not records:
+            raise
+        return records
     if isinstance(data, list):
         return [(None, require_dict(path, item, f"array item {i}")) for i, item in enumerate(data)]
     return [(None, require_dict(path, data, "document"))]

@@ -102,8 +102,12 @@ class OpenAIResponsesImporter:
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
-        records = records_of(path)
-        return [self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)]
+        warnings: list[str] = []
+        records = records_of(path, warnings)
+        traces = [
+            self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)
+        ]
+        return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces
 
     def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
         body, response = request_body(record)
