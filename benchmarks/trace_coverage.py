@@ -4,8 +4,8 @@
 
 Every ``agent-trace`` file of the corpus goes through ``load_traces`` (what ``headroom trace
 show`` runs). Reported per agent (the manifest's ``agent``, versions dropped): files imported of
-total, the formats that claimed them, turns, tool calls, tool results, turns with usage and
-import warnings; then every file that failed with its error. A file that imports but holds no
+total, the formats that claimed them, turns, tool calls, tool results, turns with usage,
+sessions with recorded usage totals and import warnings; then every file that failed with its error. A file that imports but holds no
 turn counts as a failure (there is nothing to show). Exit 0 when every file imports (or when
 there is no corpus, which it says), 1 otherwise.
 """
@@ -43,6 +43,7 @@ class AgentRow:
     tool_calls: int = 0
     tool_results: int = 0
     usage_turns: int = 0
+    session_usage: int = 0
     warnings: int = 0
 
 
@@ -87,19 +88,20 @@ def measure(root: Path, split: str) -> tuple[list[AgentRow], list[tuple[str, str
         row.tool_calls += sum(len(t.tool_calls) for t in turns)
         row.tool_results += sum(t.role == "tool" for t in turns)
         row.usage_turns += sum(t.usage is not None for t in turns)
+        row.session_usage += sum(trace.usage is not None for trace in traces)
         row.warnings += sum(len(getattr(trace, "warnings", ())) for trace in traces)
     return sorted(rows.values(), key=lambda r: r.agent), failures
 
 
 def _print(rows: list[AgentRow], failures: list[tuple[str, str]], split: str, verbose: bool) -> None:
-    header = f"{'agent':<42} {'imported':>9} {'turns':>7} {'calls':>6} {'results':>7} {'usage':>6} {'warn':>5}  formats"
+    header = f"{'agent':<42} {'imported':>9} {'turns':>7} {'calls':>6} {'results':>7} {'usage':>6} {'totals':>6} {'warn':>5}  formats"
     print(header)
     for r in rows:
         share = f"{r.imported}/{r.files}"
         formats = ",".join(sorted(r.formats)) or "-"
         print(
             f"{r.agent[:42]:<42} {share:>9} {r.turns:>7} {r.tool_calls:>6} {r.tool_results:>7}"
-            f" {r.usage_turns:>6} {r.warnings:>5}  {formats}"
+            f" {r.usage_turns:>6} {r.session_usage:>6} {r.warnings:>5}  {formats}"
         )
     files = sum(r.files for r in rows)
     imported = sum(r.imported for r in rows)

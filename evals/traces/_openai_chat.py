@@ -15,6 +15,7 @@ from typing import Any
 from evals.traces._model import Role, ToolCall, Trace, Turn, arguments_text
 from evals.traces._registry import (
     as_str,
+    first_record_keys,
     head_records,
     json_kind,
     read_prefix,
@@ -35,6 +36,8 @@ _ROLES: dict[str, Role] = {
     "function": "tool",
 }
 _MESSAGES_KEY = re.compile(r'"messages"\s*:\s*\[')
+_AGENT_KEYS = {"info", "eval", "samples", "traj", "trajectory", "history", "parts", "events"}
+_ANTHROPIC = re.compile(r'"type"\s*:\s*"(tool_use|tool_result)"|"stop_reason"\s*:|"anthropic_version"')
 _ROLE_KEY = re.compile(r'"role"\s*:\s*"(system|developer|user|assistant|tool)"')
 
 
@@ -143,11 +146,21 @@ class OpenAIChatImporter:
     name = "openai-chat"
 
     def sniff(self, path: Path) -> bool:
-        """A JSON/JSONL record with a ``messages`` array of role-tagged messages."""
+        """A JSON/JSONL record with a ``messages`` array of role-tagged messages, or bare messages.
+
+        Records with an agent format's top-level keys (``info``, ``eval``, ``traj``...) and
+        Anthropic-only markers belong to other importers.
+        """
         prefix = read_prefix(path)
         if not json_kind(prefix):
             return False
-        return bool(_MESSAGES_KEY.search(prefix) and _ROLE_KEY.search(prefix)) or _bare_chat(prefix)
+        keys = set(first_record_keys(prefix))
+        if keys & _AGENT_KEYS or _ANTHROPIC.search(prefix):
+            # An agent's own format (mini-swe-agent, OpenCode, Inspect...) or Anthropic Messages.
+            return False
+        if keys & {"messages", "request"}:
+            return bool(_MESSAGES_KEY.search(prefix) and _ROLE_KEY.search(prefix))
+        return _bare_chat(prefix)
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record (or one for a bare array of messages)."""
@@ -176,7 +189,8 @@ class OpenAIChatImporter:
 
 
 def _bare_chat(prefix: str) -> bool:
-    first = head_records(prefix, 1)
-    if first:
-        return "role" in first[0] and "content" in first[0]
+    records = head_records(prefix, 5)
+    if records:
+        # Every record a message: a stream whose other records are events is some agent's log.
+        return all("role" in r and ("content" in r or "tool_calls" in r) for r in records)
     return json_kind(prefix) == "[" and bool(re.match(r'\s*\[\s*\{\s*"(role|content)"', prefix))

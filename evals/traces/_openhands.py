@@ -52,7 +52,7 @@ _EVENT_KEYS = {
     "llm_metrics",
     "tool_call_metadata",
 }
-_RESOLVER_KEYS = {"issue", "instruction", "base_commit"}
+_RESOLVER_KEYS = {"issue", "issue_type", "instruction"}
 
 
 def _flatten(history: list[Any]) -> list[Any]:
@@ -211,7 +211,7 @@ class OpenHandsImporter:
     def sniff(self, path: Path) -> bool:
         """Events tagged with an OpenHands ``source`` and an ``action``/``observation`` kind.
 
-        Resolver output (``{"issue", "instruction", "base_commit", ..., "history"}``) stores its
+        Resolver output (``{"issue", "issue_type", "instruction", ..., "history"}``) stores its
         events without ``source`` and may put ``history`` past the prefix; its keys tell.
         """
         prefix = read_prefix(path)

@@ -93,6 +93,12 @@ def top_keys(prefix: str) -> list[str]:
     return keys
 
 
+def first_record_keys(prefix: str) -> list[str]:
+    """The top-level keys of the first record: the document, a JSONL line, or an array's first item."""
+    text = prefix.lstrip("\ufeff \t\r\n")
+    return top_keys(text[1:] if text.startswith("[") else text)
+
+
 def read_json(path: Path) -> Any:
     """The parsed JSON document; a syntax error names the file and line."""
     text = path.read_text(encoding="utf-8", errors="replace")
