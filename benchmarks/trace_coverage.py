@@ -5,7 +5,8 @@
 Every ``agent-trace`` file of the corpus goes through ``load_traces`` (what ``headroom trace
 show`` runs). Reported per agent (the manifest's ``agent``, versions dropped): files imported of
 total, the formats that claimed them, turns, tool calls, tool results, turns with usage,
-sessions with recorded usage totals and import warnings; then every file that failed with its error. A file that imports but holds no
+sessions with recorded usage totals and import warnings; then every file that failed with its
+error, and every file more than one importer's ``sniff`` claims. A file that imports but holds no
 turn counts as a failure (there is nothing to show). Exit 0 when every file imports (or when
 there is no corpus, which it says), 1 otherwise.
 """
@@ -24,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _bench_common import corpus_has_splits, list_corpus
 
-from evals.traces import load_traces
+from evals.traces import IMPORTERS, load_traces
 from headroom.errors import HeadroomError
 
 _KIND = "agent-trace"
@@ -45,6 +46,7 @@ class AgentRow:
     usage_turns: int = 0
     session_usage: int = 0
     warnings: int = 0
+    ambiguous: list[str] = field(default_factory=list)
 
 
 def agent_of(agent: str) -> str:
@@ -73,6 +75,9 @@ def measure(root: Path, split: str) -> tuple[list[AgentRow], list[tuple[str, str
         name = agent_of(agents.get(item.rel, item.rel.split("/")[-1].split("-")[0]))
         row = rows.setdefault(name, AgentRow(name))
         row.files += 1
+        claims = [importer.name for importer in IMPORTERS if importer.sniff(item.path)]
+        if len(claims) > 1:
+            row.ambiguous.append(f"{item.rel} (claimed by {', '.join(claims)})")
         try:
             traces = load_traces(item.path)
         except HeadroomError as exc:
@@ -109,6 +114,8 @@ def _print(rows: list[AgentRow], failures: list[tuple[str, str]], split: str, ve
     print(f"\nsplit {split}: {imported} of {files} agent traces import ({share:.1f}%)")
     for rel, error in failures:
         print(f"  FAIL {rel}: {error if verbose else error[:200]}")
+    for note in (n for r in rows for n in r.ambiguous):
+        print(f"  AMBIGUOUS {note}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,8 @@ from typing import Any
 
 from evals.traces._model import Role, ToolCall, Trace, Turn, arguments_text
 from evals.traces._registry import (
+    AGENT_KEYS,
+    MINI_SWE_MARKERS,
     as_str,
     first_record_keys,
     head_records,
@@ -36,7 +38,6 @@ _ROLES: dict[str, Role] = {
     "function": "tool",
 }
 _MESSAGES_KEY = re.compile(r'"messages"\s*:\s*\[')
-_AGENT_KEYS = {"info", "eval", "samples", "traj", "trajectory", "history", "parts", "events"}
 _ANTHROPIC = re.compile(r'"type"\s*:\s*"(tool_use|tool_result)"|"stop_reason"\s*:|"anthropic_version"')
 _ROLE_KEY = re.compile(r'"role"\s*:\s*"(system|developer|user|assistant|tool)"')
 
@@ -155,7 +156,7 @@ class OpenAIChatImporter:
         if not json_kind(prefix):
             return False
         keys = set(first_record_keys(prefix))
-        if keys & _AGENT_KEYS or _ANTHROPIC.search(prefix):
+        if keys & AGENT_KEYS or _ANTHROPIC.search(prefix) or MINI_SWE_MARKERS.search(prefix):
             # An agent's own format (mini-swe-agent, OpenCode, Inspect...) or Anthropic Messages.
             return False
         if keys & {"messages", "request"}:

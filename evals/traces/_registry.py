@@ -16,6 +16,13 @@ from typing import Any, Protocol
 from evals.traces._model import Trace, Usage
 from headroom.errors import TraceFormatError
 
+AGENT_KEYS = frozenset(
+    {"info", "eval", "samples", "traj", "trajectory", "history", "parts", "events", "payload"}
+)
+"""Top-level keys of agent formats: a record with one of them is not a plain request log."""
+MINI_SWE_MARKERS = re.compile(r"mini-swe-agent|```mswea_bash_command|<returncode>")
+"""What tells a mini-swe-agent message list from a plain chat log."""
+
 PREFIX_BYTES = 1 << 17
 """How much of a file ``sniff`` looks at: enough to see the top-level keys of every known format."""
 

@@ -20,6 +20,7 @@ from typing import Any
 from evals.traces._model import ToolCall, Trace, Turn, Usage
 from evals.traces._openai_chat import chat_tool_calls, chat_turn, content_text
 from evals.traces._registry import (
+    MINI_SWE_MARKERS,
     as_int,
     as_str,
     json_kind,
@@ -33,7 +34,6 @@ from evals.traces._registry import (
 
 _TRAJECTORY = re.compile(r'"trajectory"\s*:\s*\[')
 _HISTORY = re.compile(r'"history"\s*:\s*\[')
-_MINI = re.compile(r"mini-swe-agent|```mswea_bash_command|<returncode>")
 _MINI_ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 _BASH_BLOCK = re.compile(r"```(?:bash|mswea_bash_command)[ \t]*\n(.*?)\n```", re.DOTALL)
 
@@ -155,7 +155,7 @@ class MiniSWEAgentImporter:
     def sniff(self, path: Path) -> bool:
         """Chat messages with mini-swe-agent's command blocks or ``<returncode>`` outputs."""
         prefix = read_prefix(path)
-        return bool(json_kind(prefix) and '"role"' in prefix and _MINI.search(prefix))
+        return bool(json_kind(prefix) and '"role"' in prefix and MINI_SWE_MARKERS.search(prefix))
 
     def load(self, path: Path) -> list[Trace]:
         """The one session the file records."""
