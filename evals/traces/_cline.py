@@ -5,7 +5,8 @@ later user replies are ``say: task``/``user_feedback`` (or the first ``say: text
 carries ``images``/``files``); ``say: api_req_started`` opens one model call (its ``text`` is
 JSON with ``tokensIn``, ``tokensOut``, ``cacheReads``, ``cacheWrites``); ``say: text``,
 ``completion_result`` and the ``ask: followup`` / ``plan_mode_respond`` questions are the
-assistant's words; tools are ``say``/``ask`` ``tool`` (JSON ``{"tool", "path", "content"}``),
+assistant's words; tools are ``say``/``ask`` ``tool`` (JSON ``{"tool", "path", "content"}``:
+the content is the result of a listing or search, the edit of an edit, the path of a read),
 ``command`` answered by ``command_output`` chunks, ``use_mcp_server`` answered by
 ``mcp_server_response``, and ``browser_action`` answered by ``browser_action_result``.
 Checkpoints, progress lists, reasoning, retries and approval prompts are bookkeeping.
@@ -38,6 +39,7 @@ _KIND = re.compile(r'"type"\s*:\s*"(say|ask)"')
 _USER = {"task", "user_feedback"}
 _SPOKEN = {"text", "completion_result"}
 _QUESTIONS = {"followup": "question", "plan_mode_respond": "response"}
+_LISTINGS = {"listFilesTopLevel", "listFilesRecursive", "listCodeDefinitionNames", "searchFiles", "webFetch"}
 _RESULTS = {"command_output": "execute_command", "mcp_server_response": "use_mcp_tool"}
 
 
@@ -139,9 +141,7 @@ def _feed(log: _Log, message: dict[str, Any], first: bool) -> None:
     elif kind in _QUESTIONS and message.get("type") == "ask":
         log.say(str(_json(text).get(_QUESTIONS[kind]) or text), stamp)
     elif kind == "tool":
-        tool = _json(text)
-        content = tool.pop("content", None)
-        log.call(str(tool.get("tool", "tool")), tool, stamp, content if isinstance(content, str) else None)
+        _tool(log, _json(text), stamp)
     elif kind == "command":
         log.call("execute_command", {"command": text}, stamp)
     elif kind == "use_mcp_server":
@@ -152,6 +152,20 @@ def _feed(log: _Log, message: dict[str, Any], first: bool) -> None:
         log.result(text, stamp, chunk=kind == "command_output")
     elif kind == "error" and log.pending is not None:
         log.result(text, stamp, error=True)
+
+
+def _tool(log: _Log, tool: dict[str, Any], stamp: str | None) -> None:
+    # Listings and searches show what the tool returned; an edit shows the edit (the call's
+    # input); a read shows only the path (what was read is not in this log).
+    name = str(tool.get("tool", "tool"))
+    content = tool.get("content")
+    if name in _LISTINGS and isinstance(content, str):
+        del tool["content"]
+        log.call(name, tool, stamp, content)
+        return
+    if content == tool.get("path") or not content:
+        tool.pop("content", None)
+    log.call(name, tool, stamp)
 
 
 class ClineImporter:

@@ -112,7 +112,11 @@ def _new_tool(chat: _Chat, block: str, match: re.Match[str], model: str | None) 
     if kind == "shell" and fence and fence.group(1) in _SHELLS:
         arguments["command"] = fence.group(2) or ""
         body = (body[: fence.start()] + body[fence.end() :]).strip()
-    chat.call(name, arguments, _unfence(body), model)
+    if kind == "write":
+        # What an edit shows is the edit itself, the call's input; its outcome is not recorded.
+        arguments["edit"] = body
+        body = ""
+    chat.call(name, arguments, _unfence(body) if body else None, model)
 
 
 def _unfence(text: str) -> str:

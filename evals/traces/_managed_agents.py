@@ -130,9 +130,13 @@ class ManagedAgentsImporter:
     name = "claude-managed-agents"
 
     def sniff(self, path: Path) -> bool:
-        """JSONL whose events all carry a dotted ``session.``/``span.``/``agent.``/``user.`` type."""
+        """JSONL of events with dotted ``session.``/``span.``/``agent.``/``user.`` types.
+
+        One record of another kind (an exporter's header line) may open the file.
+        """
         records = head_records(read_prefix(path), limit=_SNIFF_RECORDS)
-        return bool(records) and all(_is_event(r) for r in records)
+        events = sum(_is_event(r) for r in records)
+        return events >= 1 and events >= len(records) - 1 and _is_event(records[-1])
 
     def load(self, path: Path) -> list[Trace]:
         """The one session the transcript records."""

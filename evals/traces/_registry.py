@@ -1,8 +1,11 @@
 """The importer protocol and the file-reading helpers every importer shares.
 
 An importer recognises one agent's trace format from a cheap look at the start of a file
-(``sniff``) and turns the whole file into :class:`Trace` objects (``load``). Reading errors are
-raised as :class:`TraceFormatError` naming the file and, where known, the line.
+(``sniff``: it reads past the bookkeeping records a format opens with, and never claims another
+importer's files) and turns the whole file into :class:`Trace` objects (``load``). A file that
+cannot be read is a :class:`TraceFormatError` naming the file and, where known, the line; one
+malformed line of a JSONL file is a warning on the trace (``Trace.warnings``) and the rest of the
+file still imports.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ class Importer(Protocol):
         ...
 
     def load(self, path: Path) -> list[Trace]:
-        """Every session the file holds; raises TraceFormatError when it is malformed."""
+        """Every session the file holds; raises TraceFormatError when it cannot be read."""
         ...
 
 

@@ -320,6 +320,20 @@ def cursor_new(path: Path) -> Path:
         "",
         "---",
         "",
+        '<tool-use data-tool-type="write" data-tool-name="search_replace">',
+        "",
+        "<details><summary>Tool use: **search_replace** • Edit file: app.tsx</summary>",
+        "",
+        "**Chunk 1**",
+        "```diff",
+        "- a",
+        "+ b",
+        "```",
+        "</details>",
+        "</tool-use>",
+        "",
+        "---",
+        "",
     ]
     return text(path / "2026-01-03_12-46Z-map.md", "\n".join(body))
 
@@ -372,7 +386,7 @@ MORE_CASES: tuple[Case, ...] = (
     Case("openai-chat", "openai-chat", chat_log, calls=2, results=2, model="gpt-x", jsonl=True),
     Case("cursor-specstory-old", "cursor-specstory", cursor_old, calls=4, results=2, usage=False),
     Case(
-        "cursor-specstory-new", "cursor-specstory", cursor_new, calls=2, results=2, model="gpt-x", usage=False
+        "cursor-specstory-new", "cursor-specstory", cursor_new, calls=3, results=1, model="gpt-x", usage=False
     ),
     Case("aider", "aider", aider, calls=0, results=3, model="gpt-x"),
 )
