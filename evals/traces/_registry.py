@@ -23,7 +23,9 @@ AGENT_KEYS = frozenset(
     {"info", "eval", "samples", "traj", "trajectory", "history", "parts", "events", "payload"}
 )
 """Top-level keys of agent formats: a record with one of them is not a plain request log."""
-MINI_SWE_MARKERS = re.compile(r"mini-swe-agent|```mswea_bash_command|<returncode>")
+MINI_SWE_MARKERS = re.compile(
+    r'mini-swe-agent|minisweagent\.|"mini_version"|```mswea_bash_command|<returncode>'
+)
 """What tells a mini-swe-agent message list from a plain chat log."""
 
 PREFIX_BYTES = 1 << 17

@@ -137,3 +137,25 @@ def test_openhands_resolver_record(tmp_path: Path) -> None:
     }
     assert trace.session_id == "o/r#5" and trace.model == "gpt-x" and trace.metadata["success"] is True
     assert trace.usage is not None and trace.usage.cache_read_tokens == 30
+
+
+def test_mini_swe_agent_2_with_tool_calls_is_told_by_its_info(tmp_path: Path) -> None:
+    call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "bash", "arguments": '{"command": "ls"}'},
+    }
+    messages = [
+        {"role": "system", "content": "You run commands."},
+        {"role": "user", "content": "Fix it."},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "a.py"},
+        {"role": "exit", "content": "", "extra": {"exit_status": "Submitted"}},
+    ]
+    info = {"mini_version": "2.2.4", "config": {"agent_type": "minisweagent.agents.default.DefaultAgent"}}
+    path = tmp_path / "tools.traj.json"
+    path.write_text(json.dumps({"info": info, "messages": messages}))
+    assert detect_format(path).name == "mini-swe-agent"
+    (trace,) = load_traces(path)
+    assert [t.role for t in trace.turns] == ["system", "user", "assistant", "tool"]
+    assert trace.turns[3].tool_call_id == "call_1"
