@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from evals.traces._cursor import is_specstory
 from evals.traces._model import Role, Trace, Turn, Usage
 from evals.traces._registry import json_kind, read_prefix, session_source
 from headroom.errors import TraceFormatError
@@ -122,7 +123,7 @@ class AiderImporter:
     def sniff(self, path: Path) -> bool:
         """Markdown with aider's session header, or with both ``#### `` and ``> `` lines."""
         prefix = read_prefix(path)
-        if json_kind(prefix) or "\x00" in prefix:
+        if json_kind(prefix) or "\x00" in prefix or is_specstory(prefix):
             return False
         return _START in prefix or bool(_USER_LINE.search(prefix) and _TOOL_LINE.search(prefix))
 

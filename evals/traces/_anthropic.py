@@ -8,14 +8,16 @@ A request log holds bodies ``{"model", "system", "messages", ...}`` optionally w
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
 from evals.traces._openai_chat import content_text, request_body
 from evals.traces._registry import (
+    AGENT_KEYS,
     as_str,
+    first_record_keys,
     json_kind,
     read_prefix,
     records_of,
@@ -118,14 +120,27 @@ class AnthropicMessagesImporter:
     name = "anthropic-messages"
 
     def sniff(self, path: Path) -> bool:
-        """A JSON/JSONL record with ``messages`` and an Anthropic-only marker (system, tool_use...)."""
+        """A JSON/JSONL record with ``messages`` and an Anthropic-only marker (system, tool_use...).
+
+        The record itself must hold ``messages`` (or a ``request``): an agent log that embeds
+        Messages calls deeper down (an Inspect eval log) belongs to its own importer.
+        """
         prefix = read_prefix(path)
-        return bool(json_kind(prefix) and _MESSAGES_KEY.search(prefix) and _MARKERS.search(prefix))
+        if not json_kind(prefix):
+            return False
+        keys = set(first_record_keys(prefix))
+        if not keys & {"messages", "request"} or keys & AGENT_KEYS:
+            return False
+        return bool(_MESSAGES_KEY.search(prefix) and _MARKERS.search(prefix))
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
-        records = records_of(path)
-        return [self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)]
+        warnings: list[str] = []
+        records = records_of(path, warnings)
+        traces = [
+            self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)
+        ]
+        return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces
 
     def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
         body, response = request_body(record)

@@ -23,6 +23,7 @@ from evals.traces._registry import (
     session_source,
     usage_from,
 )
+from headroom.errors import TraceFormatError
 
 _SESSION_KEYS = {"sessionId", "uuid", "leafUuid", "parentUuid"}
 _CONVERSATION = {"user", "assistant"}
@@ -63,7 +64,8 @@ class ClaudeCodeImporter:
         """One trace per session id, in order of first appearance."""
         sessions: dict[str | None, _Session] = {}
         summaries: list[str] = []
-        for line, entry in iter_jsonl(path):
+        warnings: list[str] = []
+        for line, entry in iter_jsonl(path, warnings):
             kind = entry.get("type")
             if kind == "summary":
                 summaries.append(str(entry.get("summary", "")))
@@ -73,7 +75,10 @@ class ClaudeCodeImporter:
             session = sessions.setdefault(session_id, _Session(session_id))
             self._add(path, line, entry, session)
         ordered = [s for s in sessions.values() if s.turns]
-        return [self._trace(path, s, i, len(ordered), summaries) for i, s in enumerate(ordered)]
+        if not ordered and warnings:
+            raise TraceFormatError(str(path), f"no readable conversation entries ({warnings[0]})", 1)
+        traces = [self._trace(path, s, i, len(ordered), summaries) for i, s in enumerate(ordered)]
+        return [replace(t, warnings=tuple(warnings)) for t in traces]
 
     def _add(self, path: Path, line: int, entry: dict[str, Any], session: _Session) -> None:
         message = require_dict(path, entry.get("message"), "message", line)

@@ -28,6 +28,15 @@ def _is_legacy_meta(record: dict[str, Any]) -> bool:
     return "type" not in record and "id" in record and "timestamp" in record and "instructions" in record
 
 
+def _is_bare_item(record: dict[str, Any]) -> bool:
+    # A Responses item: messages carry content parts (a list), never a plain string with a
+    # timestamp beside it (Gemini CLI's stream-json ``message`` events look like that).
+    kind = record.get("type")
+    if kind not in ITEM_TYPES:
+        return False
+    return kind != "message" or isinstance(record.get("content"), list)
+
+
 class _Rollout:
     def __init__(self, path: Path) -> None:
         self.builder = ItemBuilder(path)
@@ -69,12 +78,13 @@ class CodexImporter:
         first = records[0]
         if _is_wrapped(first) or _is_legacy_meta(first):
             return True
-        return "payload" not in first and first.get("type") in ITEM_TYPES and "input" not in first
+        return "payload" not in first and "input" not in first and _is_bare_item(first)
 
     def load(self, path: Path) -> list[Trace]:
         """The session the rollout records."""
         rollout = _Rollout(path)
-        for line, record in iter_jsonl(path):
+        warnings: list[str] = []
+        for line, record in iter_jsonl(path, warnings):
             self._dispatch(rollout, line, record)
         trace = Trace(
             source=session_source(path, 0, 1),
@@ -83,6 +93,7 @@ class CodexImporter:
             model=rollout.model,
             session_id=rollout.session_id,
             metadata=rollout.metadata,
+            warnings=tuple(warnings),
         )
         return [trace]
 

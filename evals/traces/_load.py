@@ -7,11 +7,17 @@ from pathlib import Path
 from evals.traces._aider import AiderImporter
 from evals.traces._anthropic import AnthropicMessagesImporter
 from evals.traces._claude_code import ClaudeCodeImporter
+from evals.traces._cline import ClineImporter
 from evals.traces._codex import CodexImporter
+from evals.traces._cursor import CursorSpecStoryImporter
+from evals.traces._gemini import GeminiCLIImporter
 from evals.traces._inspect import InspectImporter
+from evals.traces._managed_agents import ManagedAgentsImporter
 from evals.traces._model import Trace
 from evals.traces._openai_chat import OpenAIChatImporter
+from evals.traces._opencode import OpenCodeImporter
 from evals.traces._openhands import OpenHandsImporter
+from evals.traces._pi import PiImporter
 from evals.traces._registry import Importer
 from evals.traces._responses import OpenAIResponsesImporter
 from evals.traces._swe_agent import MiniSWEAgentImporter, SWEAgentImporter
@@ -21,6 +27,11 @@ from headroom.errors import TraceFormatError
 IMPORTERS: tuple[Importer, ...] = (
     ClaudeCodeImporter(),
     CodexImporter(),
+    GeminiCLIImporter(),
+    ManagedAgentsImporter(),
+    PiImporter(),
+    OpenCodeImporter(),
+    ClineImporter(),
     InspectImporter(),
     OpenHandsImporter(),
     SWEAgentImporter(),
@@ -29,6 +40,7 @@ IMPORTERS: tuple[Importer, ...] = (
     AnthropicMessagesImporter(),
     OpenAIResponsesImporter(),
     OpenAIChatImporter(),
+    CursorSpecStoryImporter(),
     AiderImporter(),
 )
 """Asked in this order: agent-specific formats first, generic request logs and markdown last."""

@@ -59,6 +59,10 @@ class Trace:
     model: str | None = None
     session_id: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    usage: Usage | None = None
+    """The session's total usage where the agent records only totals (per-call usage is on turns)."""
+    warnings: tuple[str, ...] = ()
+    """What the importer skipped, each naming the file and line (``path:12: invalid JSON: ...``)."""
 
     @property
     def tool_calls(self) -> int:

@@ -8,12 +8,16 @@ or JSONL), each optionally with the ``response`` and ``usage`` it got, or wrappe
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from evals.traces._model import Role, ToolCall, Trace, Turn, arguments_text
 from evals.traces._registry import (
+    AGENT_KEYS,
+    MINI_SWE_MARKERS,
     as_str,
+    first_record_keys,
     head_records,
     json_kind,
     read_prefix,
@@ -34,6 +38,7 @@ _ROLES: dict[str, Role] = {
     "function": "tool",
 }
 _MESSAGES_KEY = re.compile(r'"messages"\s*:\s*\[')
+_ANTHROPIC = re.compile(r'"type"\s*:\s*"(tool_use|tool_result)"|"stop_reason"\s*:|"anthropic_version"')
 _ROLE_KEY = re.compile(r'"role"\s*:\s*"(system|developer|user|assistant|tool)"')
 
 
@@ -142,22 +147,34 @@ class OpenAIChatImporter:
     name = "openai-chat"
 
     def sniff(self, path: Path) -> bool:
-        """A JSON/JSONL record with a ``messages`` array of role-tagged messages."""
+        """A JSON/JSONL record with a ``messages`` array of role-tagged messages, or bare messages.
+
+        Records with an agent format's top-level keys (``info``, ``eval``, ``traj``...) and
+        Anthropic-only markers belong to other importers.
+        """
         prefix = read_prefix(path)
         if not json_kind(prefix):
             return False
-        return bool(_MESSAGES_KEY.search(prefix) and _ROLE_KEY.search(prefix)) or _bare_chat(prefix)
+        keys = set(first_record_keys(prefix))
+        if keys & AGENT_KEYS or _ANTHROPIC.search(prefix) or MINI_SWE_MARKERS.search(prefix):
+            # An agent's own format (mini-swe-agent, OpenCode, Inspect...) or Anthropic Messages.
+            return False
+        if keys & {"messages", "request"}:
+            return bool(_MESSAGES_KEY.search(prefix) and _ROLE_KEY.search(prefix))
+        return _bare_chat(prefix)
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record (or one for a bare array of messages)."""
-        records = records_of(path)
+        warnings: list[str] = []
+        records = records_of(path, warnings)
         if records and all("role" in record for _, record in records):
             messages = [record for _, record in records]
-            return [Trace(source=str(path), format=self.name, turns=tuple(chat_turns(path, messages)))]
+            turns = tuple(chat_turns(path, messages))
+            return [Trace(source=str(path), format=self.name, turns=turns, warnings=tuple(warnings))]
         traces = [
             self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)
         ]
-        return traces
+        return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces
 
     def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
         body, response = request_body(record)
@@ -173,7 +190,8 @@ class OpenAIChatImporter:
 
 
 def _bare_chat(prefix: str) -> bool:
-    first = head_records(prefix, 1)
-    if first:
-        return "role" in first[0] and "content" in first[0]
+    records = head_records(prefix, 5)
+    if records:
+        # Every record a message: a stream whose other records are events is some agent's log.
+        return all("role" in r and ("content" in r or "tool_calls" in r) for r in records)
     return json_kind(prefix) == "[" and bool(re.match(r'\s*\[\s*\{\s*"(role|content)"', prefix))

@@ -15,9 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from evals.traces._model import ToolCall, Trace, Turn, arguments_text
+from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
 from evals.traces._openai_chat import content_text
 from evals.traces._registry import (
+    as_int,
     as_str,
     json_kind,
     read_json,
@@ -27,6 +28,7 @@ from evals.traces._registry import (
     require_list,
     session_source,
     sub_dict,
+    top_keys,
     usage_from,
 )
 
@@ -34,6 +36,23 @@ _EVENT = re.compile(r'"source"\s*:\s*"(agent|user|environment)"')
 _KIND = re.compile(r'"(action|observation)"\s*:\s*"')
 _SKIPPED_OBSERVATIONS = {"null", "agent_state_changed", "agent_condensation", "recall"}
 _SKIPPED_ACTIONS = {"change_agent_state", "recall", "condensation"}
+_EVENT_KEYS = {
+    "id",
+    "timestamp",
+    "source",
+    "action",
+    "message",
+    "cause",
+    "hidden",
+    "is_input",
+    "blocking",
+    "confirmation_state",
+    "security_risk",
+    "impl_source",
+    "llm_metrics",
+    "tool_call_metadata",
+}
+_RESOLVER_KEYS = {"issue", "issue_type", "instruction"}
 
 
 def _flatten(history: list[Any]) -> list[Any]:
@@ -48,6 +67,7 @@ class _Stream:
         self.turns: list[Turn] = []
         self.response_id: str | None = None
         self.model: str | None = None
+        self.pending: ToolCall | None = None
 
     def action(self, event: dict[str, Any]) -> None:
         kind, source = event.get("action"), event.get("source")
@@ -59,16 +79,28 @@ class _Stream:
             self._tool_action(event, metadata, timestamp)
             return
         args = sub_dict(event, "args")
-        text = str(args.get("content") or event.get("message") or "")
+        text = str(args.get("content") or event.get("message") or event.get("content") or "")
+        self.pending = None
         if kind == "system":
             self.turns.append(Turn(role="system", text=text, timestamp=timestamp))
+        elif kind == "message" or source == "user":
+            # Resolver records drop ``source``: the opening message is the task the user gave.
+            user = source == "user" or (source is None and not any(t.role == "assistant" for t in self.turns))
+            self.turns.append(Turn(role="user" if user else "assistant", text=text, timestamp=timestamp))
         else:
-            self.turns.append(
-                Turn(role="user" if source == "user" else "assistant", text=text, timestamp=timestamp)
-            )
+            self._plain_action(event, str(kind), timestamp)
         self.response_id = None
 
+    def _plain_action(self, event: dict[str, Any], kind: str, timestamp: str | None) -> None:
+        # An action recorded without tool-call metadata (older runs, resolver output) is still a call.
+        args = _args(event) or {k: v for k, v in event.items() if k not in _EVENT_KEYS}
+        thought = str(args.pop("thought", "") or "")
+        call = ToolCall(id=f"{kind}_{len(self.turns)}", name=kind, arguments=arguments_text(args))
+        self.turns.append(Turn(role="assistant", text=thought, tool_calls=(call,), timestamp=timestamp))
+        self.pending = call
+
     def _tool_action(self, event: dict[str, Any], metadata: dict[str, Any], timestamp: str | None) -> None:
+        self.pending = None
         call_id = str(metadata.get("tool_call_id", ""))
         name = str(metadata.get("function_name", event.get("action", "")))
         response = sub_dict(metadata, "model_response")
@@ -108,8 +140,19 @@ class _Stream:
                 is_error=is_error,
                 timestamp=timestamp,
             )
+        elif self.pending is not None:
+            name = self.pending.name
+            turn = Turn(
+                role="tool",
+                text=text,
+                tool_call_id=self.pending.id,
+                tool_name=name,
+                is_error=is_error,
+                timestamp=timestamp,
+            )
         else:
             turn = Turn(role="user", text=text, is_error=is_error, timestamp=timestamp)
+        self.pending = None
         self.turns.append(turn)
 
 
@@ -136,26 +179,69 @@ def _arguments(message: dict[str, Any], call_id: str, event: dict[str, Any]) -> 
     return arguments_text(args)
 
 
+def _metrics_usage(metrics: dict[str, Any]) -> Usage | None:
+    """The run's accumulated token usage (OpenHands counts cached input inside prompt tokens)."""
+    raw = sub_dict(metrics, "accumulated_token_usage")
+    inputs, output = as_int(raw.get("prompt_tokens")), as_int(raw.get("completion_tokens"))
+    if inputs is None and output is None:
+        return None
+    return Usage(
+        input_tokens=inputs,
+        cache_read_tokens=as_int(raw.get("cache_read_tokens")),
+        cache_write_tokens=as_int(raw.get("cache_write_tokens")),
+        output_tokens=output,
+    )
+
+
+def _metrics_model(metrics: dict[str, Any]) -> str | None:
+    for key in ("costs", "token_usages", "response_latencies"):
+        entries = metrics.get(key)
+        for entry in entries if isinstance(entries, list) else []:
+            model = as_str(entry.get("model")) if isinstance(entry, dict) else None
+            if model and model != "default":
+                return model
+    return None
+
+
 class OpenHandsImporter:
     """OpenHands trajectories and evaluation outputs."""
 
     name = "openhands"
 
     def sniff(self, path: Path) -> bool:
-        """Events tagged with an OpenHands ``source`` and an ``action``/``observation`` kind."""
+        """Events tagged with an OpenHands ``source`` and an ``action``/``observation`` kind.
+
+        Resolver output (``{"issue", "issue_type", "instruction", ..., "history"}``) stores its
+        events without ``source`` and may put ``history`` past the prefix; its keys tell.
+        """
         prefix = read_prefix(path)
-        return bool(json_kind(prefix) and _EVENT.search(prefix) and _KIND.search(prefix))
+        kind = json_kind(prefix)
+        if not kind:
+            return False
+        if _EVENT.search(prefix) and _KIND.search(prefix):
+            return True
+        keys = set(top_keys(prefix)) if kind == "{" else set()
+        if "trajectory" in keys or "messages" in keys:
+            return False
+        # Resolver and evaluation records: events without ``source``, ``history`` after long fields.
+        return ("history" in keys and bool(_KIND.search(prefix))) or keys >= _RESOLVER_KEYS
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per trajectory (per line of an ``output.jsonl``)."""
         records: list[tuple[int | None, Any]]
+        warnings: list[str] = []
         if json_kind(read_prefix(path, 4096)) == "[":
             records = [(None, {"history": read_json(path)})]
         else:
-            records = list(records_of(path))
-        return [self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)]
+            records = list(records_of(path, warnings))
+        return [
+            self._trace(path, line, record, i, len(records), warnings)
+            for i, (line, record) in enumerate(records)
+        ]
 
-    def _trace(self, path: Path, line: int | None, record: Any, index: int, count: int) -> Trace:
+    def _trace(
+        self, path: Path, line: int | None, record: Any, index: int, count: int, warnings: list[str]
+    ) -> Trace:
         record = require_dict(path, record, "record", line)
         events = record.get("history", record.get("events"))
         stream = _Stream()
@@ -165,14 +251,24 @@ class OpenHandsImporter:
                 stream.action(event)
             elif "observation" in event:
                 stream.observation(event)
-        metadata = {k: record[k] for k in ("instance_id", "test_result", "error") if k in record}
+        keys = ("instance_id", "test_result", "error", "success", "issue_type", "result_explanation")
+        metadata = {k: record[k] for k in keys if k in record}
+        issue = sub_dict(record, "issue")
+        if issue:
+            metadata["issue"] = {k: issue.get(k) for k in ("owner", "repo", "number", "title")}
         config = sub_dict(record, "metadata")
         llm = sub_dict(config, "llm_config")
+        metrics = sub_dict(record, "metrics")
+        session_id = as_str(record.get("instance_id"))
+        if session_id is None and issue:
+            session_id = f"{issue.get('owner')}/{issue.get('repo')}#{issue.get('number')}"
         return Trace(
             source=session_source(path, index, count),
             format=self.name,
             turns=tuple(stream.turns),
-            model=stream.model or as_str(llm.get("model")),
-            session_id=as_str(record.get("instance_id")),
+            model=stream.model or as_str(llm.get("model")) or _metrics_model(metrics),
+            session_id=session_id,
             metadata=metadata,
+            usage=_metrics_usage(metrics),
+            warnings=tuple(warnings),
         )

@@ -1,19 +1,32 @@
 """The importer protocol and the file-reading helpers every importer shares.
 
 An importer recognises one agent's trace format from a cheap look at the start of a file
-(``sniff``) and turns the whole file into :class:`Trace` objects (``load``). Reading errors are
-raised as :class:`TraceFormatError` naming the file and, where known, the line.
+(``sniff``: it reads past the bookkeeping records a format opens with, and never claims another
+importer's files) and turns the whole file into :class:`Trace` objects (``load``). A file that
+cannot be read is a :class:`TraceFormatError` naming the file and, where known, the line; one
+malformed line of a JSONL file is a warning on the trace (``Trace.warnings``) and the rest of the
+file still imports.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from evals.traces._model import Trace, Usage
 from headroom.errors import TraceFormatError
+
+AGENT_KEYS = frozenset(
+    {"info", "eval", "samples", "traj", "trajectory", "history", "parts", "events", "payload"}
+)
+"""Top-level keys of agent formats: a record with one of them is not a plain request log."""
+MINI_SWE_MARKERS = re.compile(
+    r'mini-swe-agent|minisweagent\.|"mini_version"|```mswea_bash_command|<returncode>'
+)
+"""What tells a mini-swe-agent message list from a plain chat log."""
 
 PREFIX_BYTES = 1 << 17
 """How much of a file ``sniff`` looks at: enough to see the top-level keys of every known format."""
@@ -29,7 +42,7 @@ class Importer(Protocol):
         ...
 
     def load(self, path: Path) -> list[Trace]:
-        """Every session the file holds; raises TraceFormatError when it is malformed."""
+        """Every session the file holds; raises TraceFormatError when it cannot be read."""
         ...
 
 
@@ -63,6 +76,41 @@ def head_records(prefix: str, limit: int = 5) -> list[dict[str, Any]]:
     return records
 
 
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]')
+
+
+def top_keys(prefix: str) -> list[str]:
+    """The keys of the first JSON object in ``prefix``, in order, even when the text is cut short.
+
+    Lets a sniff see which top-level fields a record has although its first value is larger
+    than the prefix (an OpenHands resolver record with a long ``instruction`` before ``history``).
+    """
+    keys: list[str] = []
+    depth = 0
+    pending: str | None = None
+    for match in _TOKEN.finditer(prefix.lstrip("\ufeff \t\r\n")):
+        token = match.group()
+        if token in "{[":
+            depth += 1
+        elif token in "}]":
+            depth -= 1
+            if depth <= 0:
+                break
+        elif token == ":" and depth == 1 and pending is not None:
+            keys.append(pending)
+        if token.startswith('"') and depth == 1:
+            pending = json.loads(token) if token.endswith('"') and len(token) > 1 else None
+        elif token != ":":
+            pending = None
+    return keys
+
+
+def first_record_keys(prefix: str) -> list[str]:
+    """The top-level keys of the first record: the document, a JSONL line, or an array's first item."""
+    text = prefix.lstrip("\ufeff \t\r\n")
+    return top_keys(text[1:] if text.startswith("[") else text)
+
+
 def read_json(path: Path) -> Any:
     """The parsed JSON document; a syntax error names the file and line."""
     text = path.read_text(encoding="utf-8", errors="replace")
@@ -72,8 +120,12 @@ def read_json(path: Path) -> Any:
         raise TraceFormatError(str(path), f"invalid JSON: {exc.msg}", exc.lineno) from exc
 
 
-def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line_number, object)`` for every non-blank line; anything but a JSON object is an error."""
+def iter_jsonl(path: Path, warnings: list[str] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line_number, object)`` for every non-blank line; anything but a JSON object is an error.
+
+    With a ``warnings`` list, a bad line is recorded there (``path:line: why``) and skipped, so
+    one torn or hand-edited line does not lose the rest of the session.
+    """
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -81,21 +133,37 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise TraceFormatError(str(path), f"invalid JSON: {exc.msg}", number) from exc
+                _bad_line(path, number, f"invalid JSON: {exc.msg}", warnings, exc)
+                continue
             if not isinstance(value, dict):
-                raise TraceFormatError(str(path), "expected a JSON object on this line", number)
+                _bad_line(path, number, "expected a JSON object on this line", warnings)
+                continue
             yield number, value
 
 
-def records_of(path: Path) -> list[tuple[int | None, dict[str, Any]]]:
-    """The records of a JSON object, a JSON array of objects, or a JSONL file, with line numbers."""
+def _bad_line(
+    path: Path, line: int, message: str, warnings: list[str] | None, cause: Exception | None = None
+) -> None:
+    if warnings is None:
+        raise TraceFormatError(str(path), message, line) from cause
+    warnings.append(f"{path}:{line}: {message}")
+
+
+def records_of(path: Path, warnings: list[str] | None = None) -> list[tuple[int | None, dict[str, Any]]]:
+    """The records of a JSON object, a JSON array of objects, or a JSONL file, with line numbers.
+
+    ``warnings`` is passed on to :func:`iter_jsonl` for JSONL files.
+    """
     if json_kind(read_prefix(path, 4096)) == "[":
         data = read_json(path)
         return [(None, require_dict(path, item, f"array item {i}")) for i, item in enumerate(data)]
     try:
         data = read_json(path)
     except TraceFormatError:
-        return list(iter_jsonl(path))
+        records: list[tuple[int | None, dict[str, Any]]] = list(iter_jsonl(path, warnings))
+        if not records:
+            raise
+        return records
     if isinstance(data, list):
         return [(None, require_dict(path, item, f"array item {i}")) for i, item in enumerate(data)]
     return [(None, require_dict(path, data, "document"))]

@@ -14,7 +14,9 @@ from typing import Any
 from evals.traces._model import Role, ToolCall, Trace, Turn, Usage, arguments_text
 from evals.traces._openai_chat import content_text, request_body
 from evals.traces._registry import (
+    AGENT_KEYS,
     as_str,
+    first_record_keys,
     json_kind,
     read_prefix,
     records_of,
@@ -96,14 +98,23 @@ class OpenAIResponsesImporter:
     name = "openai-responses"
 
     def sniff(self, path: Path) -> bool:
-        """A JSON/JSONL record with an ``input`` list (or string) and no ``messages``."""
+        """A JSON/JSONL record with an ``input`` list (or string) of its own and no ``messages``."""
         prefix = read_prefix(path)
-        return bool(json_kind(prefix) and _INPUT_KEY.search(prefix) and '"messages"' not in prefix)
+        if not json_kind(prefix) or '"messages"' in prefix:
+            return False
+        keys = set(first_record_keys(prefix))
+        if not keys & {"input", "request"} or keys & AGENT_KEYS:
+            return False
+        return bool(_INPUT_KEY.search(prefix))
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
-        records = records_of(path)
-        return [self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)]
+        warnings: list[str] = []
+        records = records_of(path, warnings)
+        traces = [
+            self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)
+        ]
+        return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces
 
     def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
         body, response = request_body(record)

@@ -17,9 +17,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from evals.traces._model import ToolCall, Trace, Turn
+from evals.traces._model import ToolCall, Trace, Turn, Usage
 from evals.traces._openai_chat import chat_tool_calls, chat_turn, content_text
 from evals.traces._registry import (
+    MINI_SWE_MARKERS,
+    as_int,
     as_str,
     json_kind,
     read_json,
@@ -32,7 +34,7 @@ from evals.traces._registry import (
 
 _TRAJECTORY = re.compile(r'"trajectory"\s*:\s*\[')
 _HISTORY = re.compile(r'"history"\s*:\s*\[')
-_MINI = re.compile(r"mini-swe-agent|```mswea_bash_command|<returncode>")
+_MINI_ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 _BASH_BLOCK = re.compile(r"```(?:bash|mswea_bash_command)[ \t]*\n(.*?)\n```", re.DOTALL)
 
 
@@ -104,7 +106,13 @@ class SWEAgentImporter:
                 pairing.observation(content_text(step.get("observation")))
         info = sub_dict(data, "info")
         return [
-            Trace(source=str(path), format=self.name, turns=tuple(pairing.turns), metadata={"info": info})
+            Trace(
+                source=str(path),
+                format=self.name,
+                turns=tuple(pairing.turns),
+                metadata={"info": info},
+                usage=_stats_usage(sub_dict(info, "model_stats")),
+            )
         ]
 
     def _history_entry(self, pairing: _Pairing, entry: dict[str, Any], index: int) -> None:
@@ -115,11 +123,20 @@ class SWEAgentImporter:
         if role == "assistant":
             pairing.assistant(text, chat_tool_calls(entry) or _action_calls(entry, index))
         elif role == "tool" or (
-            role == "user" and entry.get("message_type") == "observation" and pairing.pending
+            # Older trajectories write no message_type: a user message after a command is its output.
+            role == "user" and entry.get("message_type") in ("observation", None) and pairing.pending
         ):
             pairing.observation(text, first_id)
         else:
             pairing.other(entry)
+
+
+def _stats_usage(stats: dict[str, Any]) -> Usage | None:
+    """SWE-agent's run totals (``tokens_sent``/``tokens_received``), when it kept them."""
+    sent, received = as_int(stats.get("tokens_sent")), as_int(stats.get("tokens_received"))
+    if sent is None and received is None:
+        return None
+    return Usage(input_tokens=sent, output_tokens=received)
 
 
 def _action_calls(entry: dict[str, Any], index: int) -> tuple[ToolCall, ...]:
@@ -138,7 +155,7 @@ class MiniSWEAgentImporter:
     def sniff(self, path: Path) -> bool:
         """Chat messages with mini-swe-agent's command blocks or ``<returncode>`` outputs."""
         prefix = read_prefix(path)
-        return bool(json_kind(prefix) and '"role"' in prefix and _MINI.search(prefix))
+        return bool(json_kind(prefix) and '"role"' in prefix and MINI_SWE_MARKERS.search(prefix))
 
     def load(self, path: Path) -> list[Trace]:
         """The one session the file records."""
@@ -148,8 +165,16 @@ class MiniSWEAgentImporter:
             info = sub_dict(data, "info")
             data = data.get("messages")
         pairing = _Pairing(path)
+        warnings: list[str] = []
         for i, raw in enumerate(require_list(path, data, "messages")):
-            self._message(pairing, require_dict(path, raw, f"message {i}"), i)
+            message = require_dict(path, raw, f"message {i}")
+            if message.get("role") == "exit":
+                # mini-swe-agent 2 ends the run with an ``exit`` message: why it stopped, not a turn.
+                info = {**info, "exit": sub_dict(message, "extra") or {"content": message.get("content")}}
+            elif message.get("role") not in _MINI_ROLES:
+                warnings.append(f"{path}: message {i}: skipped a message with role {message.get('role')!r}")
+            else:
+                self._message(pairing, message, i)
         config = sub_dict(info, "config")
         model_config = sub_dict(config, "model")
         model = as_str(model_config.get("model_name"))
@@ -160,6 +185,8 @@ class MiniSWEAgentImporter:
                 turns=tuple(pairing.turns),
                 model=model,
                 metadata={"info": info},
+                usage=_stats_usage(sub_dict(info, "model_stats")),
+                warnings=tuple(warnings),
             )
         ]
 

@@ -56,7 +56,7 @@ def summed(stats: list[SessionStats]) -> SessionStats:
     )
 
 
-def _payload(format_name: str, stats: list[SessionStats]) -> dict[str, Any]:
+def _payload(format_name: str, stats: list[SessionStats], warnings: list[str]) -> dict[str, Any]:
     total = summed(stats)
     payload: dict[str, Any] = {
         "format": format_name,
@@ -67,7 +67,14 @@ def _payload(format_name: str, stats: list[SessionStats]) -> dict[str, Any]:
     }
     if len(stats) > 1:
         payload["sessions"] = len(stats)
+    if warnings:
+        payload["warnings"] = warnings
     return payload
+
+
+def _warnings(traces: list[Trace]) -> list[str]:
+    """What the importer skipped, once each (a file's warnings are on each of its sessions)."""
+    return list(dict.fromkeys(w for trace in traces for w in trace.warnings))
 
 
 def _table(path: Path, format_name: str, stats: list[SessionStats]) -> Table:
@@ -99,7 +106,10 @@ def show_command(path: Path, as_json: bool) -> None:
         traces = load_traces(path)
         format_name = traces[0].format if traces else "unknown"
         stats = [session_stats(trace) for trace in traces]
+        warnings = _warnings(traces)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
         if as_json:
-            click.echo(json.dumps(_payload(format_name, stats)))
+            click.echo(json.dumps(_payload(format_name, stats, warnings)))
         else:
             Console(highlight=False).print(_table(path, format_name, stats))

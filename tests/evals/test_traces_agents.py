@@ -123,13 +123,25 @@ def test_claude_code_sessions_that_open_with_bookkeeping_records_import(tmp_path
     assert [t.role for t in trace.turns] == ["user", "assistant", "tool"]
 
 
-def test_claude_code_malformed_line_names_file_and_line(tmp_path: Path) -> None:
+def test_claude_code_malformed_line_is_a_warning_naming_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.jsonl"
     lines = [json.dumps(r) for r in CLAUDE_CODE[:2]] + ['{"type": "user", "message": {']
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join([*lines, json.dumps(CLAUDE_CODE[3])]) + "\n")
+    (trace,) = load_traces(path)
+    assert [t.role for t in trace.turns] == ["user", "assistant", "tool"]
+    assert len(trace.warnings) == 1 and trace.warnings[0].startswith(f"{path}:3: invalid JSON")
+
+
+def test_claude_code_with_no_readable_line_is_an_error_naming_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.jsonl"
+    path.write_text(
+        json.dumps({"type": "summary", "summary": "x", "leafUuid": "u"})
+        + "\n"
+        + '{"type": "user", "message": {\n'
+    )
     with pytest.raises(TraceFormatError) as error:
-        load_traces(path)
-    assert error.value.line == 3 and str(path) in str(error.value)
+        load_traces(path, format="claude-code")
+    assert str(path) in str(error.value) and ":2:" in str(error.value)
 
 
 def _codex(kind: str, payload: dict[str, Any]) -> dict[str, Any]:

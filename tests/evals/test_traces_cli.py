@@ -61,11 +61,21 @@ def test_show_table(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "tau-bench" in result.output and "total" in result.output
 
 
-def test_show_malformed_exits_2_naming_file_and_line(tmp_path: Path) -> None:
+def test_show_malformed_line_warns_naming_file_and_line_and_shows_the_rest(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text(
         '{"type": "user", "sessionId": "s", "message": {"role": "user", "content": "hi"}}\n{oops\n'
     )
     result = CliRunner().invoke(trace_group, ["show", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {path}:2: invalid JSON" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["turns"] == 1 and len(data["warnings"]) == 1
+
+
+def test_show_malformed_document_exits_2_naming_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "tau.json"
+    path.write_text('{"task_id": 1, "reward": 1.0,\n "traj": [\n')
+    result = CliRunner().invoke(trace_group, ["show", str(path), "--json"])
     assert result.exit_code == 2
-    assert f"{path}:2" in result.output.replace("\n", "")
+    assert f"{path}:3" in result.output.replace("\n", "")
