@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from headroom._deadline import Clock, Deadline
 from headroom.ccr import Store, format_marker
 from headroom.tokens import DEFAULT_ENCODING, count_tokens
 
@@ -56,7 +59,9 @@ class CompressContext:
 
     ``recent_text`` is the latest conversation turns before the block (for protecting content
     being edited; never later ones, so a block's bytes do not change as the conversation grows);
-    ``nested`` is set by the pipeline so a compressor can route embedded content.
+    ``nested`` is set by the pipeline so a compressor can route embedded content; so is
+    ``deadline``, the current block's time budget, which long loops check with :meth:`check_time`
+    (``clock`` reads the time; tests inject their own).
     Mutable only in its memo of stored originals, so one original is stored once per call.
     """
 
@@ -66,11 +71,22 @@ class CompressContext:
     filename: str | None = None
     recent_text: str = ""
     nested: Callable[[str, CompressContext], Compressed] | None = None
+    clock: Clock = time.perf_counter
+    deadline: Deadline | None = None
     _stored: dict[str, str] = field(default_factory=dict, repr=False)
 
     def tokens(self, text: str) -> int:
         """Token count under this context's encoding."""
         return count_tokens(text, self.encoding)
+
+    def check_time(self, stage: str) -> None:
+        """Raise :class:`~headroom.errors.TimeBudgetExceeded` once the block's budget is spent."""
+        if self.deadline is not None:
+            self.deadline.check(stage)
+
+    def untimed(self) -> contextlib.AbstractContextManager[None]:
+        """Run one-time set-up (a grammar, a model) off the block's time budget."""
+        return contextlib.nullcontext() if self.deadline is None else self.deadline.untimed()
 
     @property
     def stored_keys(self) -> tuple[str, ...]:

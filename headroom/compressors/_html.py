@@ -171,6 +171,7 @@ class HtmlCompressor:
         # Extraction looks for a page's main content; a fragment is all content already.
         document = _DOCUMENT.search(text[:200_000]) is not None
         body = (_extract(text, policy.html) if document else "") or "\n".join(visible_lines(text))
+        ctx.check_time("html: extracting the main content")
         body = _with_title(body, _title(text)).strip()
         extra = _missing_critical(text, body)
         if extra:

@@ -37,6 +37,7 @@ class JsonCompressor:
         parsed = parse_document(text)
         if parsed is None:
             return self._pass(text, ctx, "invalid json")
+        ctx.check_time("json: parsing")
         if not isinstance(parsed.value, dict | list) or not parsed.value:
             return self._pass(text, ctx, "scalar json")
         renderer = Renderer(text, policy.json_, ctx)
@@ -44,6 +45,7 @@ class JsonCompressor:
             lines = renderer.block(parsed.value, "", "", renderer.budget())
         except RecursionError:
             return self._pass(text, ctx, "too deeply nested")
+        ctx.check_time("json: rendering")
         if parsed.comment_lines:
             lines.insert(0, f"# JSONC {renderer.marker(parsed.comment_lines, 'comment lines')}")
         if parsed.tail:

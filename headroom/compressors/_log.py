@@ -49,7 +49,9 @@ class LogCompressor:
         body, newline = (text[:-1], "\n") if text.endswith("\n") else (text, "")
         raw = body.split("\n")
         lines = _analyse(raw)
+        ctx.check_time("log: mining templates")
         keep = select(lines, policy.log, ctx.query)
+        ctx.check_time("log: selecting lines")
         runs = _runs(lines, keep)
         if not runs and colour_codes(raw) == 0:
             return passthrough(text, ctx, self.name, self.content_type, "nothing worth eliding")

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from headroom._critical import CRITICAL
+from headroom._fences import FenceIndex
 
 SENTENCES = "sentences"
 LIST_ITEMS = "list items"
@@ -65,6 +66,8 @@ class _Builder:
     block: int = 0
     section: int = 0
     section_lead: bool = True
+    fences: FenceIndex | None = None
+    """Closing fences of the text's lines (one scan, not one per opener)."""
 
     def add(self, start: int, end: int, kind: str, must_keep: bool = False, index: int = 0) -> None:
         content_end = len(self.text[start:end].rstrip()) + start
@@ -110,7 +113,7 @@ def _is_abbreviation(text: str, begin: int, dot: int) -> bool:
 def build_units(text: str) -> list[Unit]:
     """Partition ``text`` into units in document order (leading blank lines belong to no unit)."""
     lines = split_lines(text)
-    builder = _Builder(text, [])
+    builder = _Builder(text, [], fences=FenceIndex((_line(text, span) for span in lines), bare=False))
     i = _front_matter(text, lines, builder)
     while i < len(lines):
         i = _parse_block(text, lines, i, builder)
@@ -178,10 +181,9 @@ def _is_title(line: str) -> bool:
 def _parse_fence(text: str, lines: list[tuple[int, int]], i: int, builder: _Builder) -> int:
     opener = FENCE.match(_line(text, lines[i]))
     assert opener is not None
-    fence = opener.group(1)
-    j = i + 1
-    while j < len(lines) and not _line(text, lines[j]).strip().startswith(fence):
-        j += 1
+    assert builder.fences is not None
+    found = builder.fences.closer(opener.group(1), i)
+    j = len(lines) if found is None else found
     if j == len(lines):
         # An unclosed fence (a truncated transcript) would swallow the rest of the text.
         return _parse_paragraph(text, lines, i, builder, force_lines=True)

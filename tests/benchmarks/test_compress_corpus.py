@@ -124,7 +124,9 @@ def test_a_corpus_without_splits_is_measured_whole_and_says_so(
     assert "marks no split" in capsys.readouterr().out
 
 
-def test_an_empty_selection_is_reported_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_empty_selection_is_reported_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     corpus = write_corpus(tmp_path / "corpus")
     assert compress_corpus.main(["--corpus", str(corpus), "--no-peer", "--kind", "diff"]) == 0
     assert "nothing to benchmark" in capsys.readouterr().out
