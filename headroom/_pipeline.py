@@ -85,9 +85,15 @@ def _skip_reason(text: str, policy: Policy, ctx: CompressContext) -> str | None:
 
 
 def _looks_binary(text: str) -> bool:
+    """Mostly control characters or undecodable bytes; a few NULs or U+FFFDs in a log are still text."""
     sample = text[:4096]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\x1b\x0c")
-    return "\x00" in sample or controls > len(sample) * 0.1
+    odd = sum(1 for ch in sample if _odd(ch))
+    return odd > len(sample) * 0.1
+
+
+def _odd(ch: str) -> bool:
+    code = ord(ch)
+    return (code < 32 and ch not in "\t\n\r\x1b\x0c") or code == 0xFFFD or 0xDC80 <= code <= 0xDCFF
 
 
 def _nested_hook(policy: Policy, depth: int) -> Callable[[str, CompressContext], Compressed]:

@@ -9,6 +9,8 @@ from headroom.compressors._log_mine import TIMESTAMP, strip_ansi
 
 _SAMPLE_CHARS = 8000
 _SAMPLE_LINES = 80
+_PROGRESS_REDRAWS = 3
+_BREAK = re.compile(r"\r(?!\n)|\n")
 
 _LEVEL = re.compile(
     r"(?i)(?:^|[\s\[(|.:])(?:info|warn(?:ing)?|error|debug|trace|fatal|notice|critical|severe)(?:[\s\]):|]|$)"
@@ -60,10 +62,17 @@ def _json_event(line: str) -> bool | None:
 
 
 def _sample_lines(sample: str) -> list[str]:
-    lines = [strip_ansi(line) for line in sample[:_SAMPLE_CHARS].split("\n")[:_SAMPLE_LINES]]
+    head = sample[:_SAMPLE_CHARS]
+    split = _BREAK.split(head) if _progress(head) else head.split("\n")
+    lines = [strip_ansi(line) for line in split[:_SAMPLE_LINES]]
     if len(sample) > _SAMPLE_CHARS and len(lines) > 1:
         lines.pop()  # the cut-off last line would not parse
     return [line for line in lines if line.strip()]
+
+
+def _progress(head: str) -> bool:
+    """Lines redrawn with a lone ``\r`` (progress bars, download counters): only terminals write those."""
+    return head.count("\r") - head.count("\r\n") >= _PROGRESS_REDRAWS
 
 
 def _json_score(lines: list[str]) -> float | None:
@@ -87,6 +96,8 @@ def detect_log(sample: str) -> float:
     levelled = sum(1 for line in lines if _LEVEL.search(line[:80])) / len(lines)
     if any(_SIGNATURE.search(line) for line in lines):
         shaped = min(1.0, shaped + 0.3)
+    if _progress(sample[:_SAMPLE_CHARS]):
+        shaped = max(shaped, 0.8)
     evidence = max(shaped, stamped * 0.7 + levelled * 0.3, min(1.0, stamped + levelled) * 0.8)
     if evidence < 0.3:
         return evidence
