@@ -371,7 +371,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.split != "all" and not corpus_has_splits(args.corpus):
         console.print(f"the manifest marks no split; --split {args.split} measures every file")
     if not files:
-        console.print(f"no corpus files on split {args.split!r} for kinds {args.kind or 'all'}; nothing to benchmark")
+        console.print(
+            f"no corpus files on split {args.split!r} for kinds {args.kind or 'all'}; nothing to benchmark"
+        )
         return 0
     peer = None if args.no_peer else start_peer(args.peer_python, args.peer_timeout)
     peer_info: dict[str, Any] | None = None if peer is None else {"python": str(args.peer_python)}
