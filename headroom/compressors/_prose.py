@@ -43,7 +43,7 @@ def marker_cost(encoding: str, key: str = _SAMPLE_KEY) -> float:
 def with_token_counts(text: str, units: list[Unit], encoding: str) -> list[Unit]:
     """Give each unit its own token count (one linear pass; dense sentences cost more per character)."""
     encode = get_encoding(encoding).encode_ordinary
-    return [replace(u, tokens=float(len(encode(text[u.start : u.end])))) for u in units]
+    return [u.with_tokens(float(len(encode(text[u.start : u.end])))) for u in units]
 
 
 class ProseCompressor:
