@@ -66,6 +66,11 @@ CASES: dict[str, tuple[Callable[[int], str], Callable[[str], object]]] = {
     # Each line opening a JSON array that never closes was decoded to the end of the text, joined anew.
     "unclosed json arrays in prose (router)": (lambda n: prose_with("[1, 2, 3,", n), pipeline),
     "json-looking lines in prose (router)": (lambda n: prose_with("[note] read it", n), pipeline),
+    # The table-separator pattern had two blank runs around an optional pipe.
+    "a table row over a long blank line (prose units)": (
+        lambda n: "| a | b |\n" + " " * n + "x\n",
+        build_units,
+    ),
 }
 
 

@@ -27,7 +27,8 @@ HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
 _UNDERLINE = re.compile(r"^([=\-^~*#+\"'`:.])\1{2,}\s*$")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _LIST = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\S")
-_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# Matched on the stripped line: ``^\s*\|?\s*`` around an optional pipe was quadratic in a long blank run.
+_TABLE_SEP = re.compile(r"\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?")
 _CODEISH = re.compile(r"[{}();=<>\[\]$\\|]")
 _BOUNDARY = re.compile(r"[.!?…][\"')\]»”’]*\s+(?=[\"'(\[«“‘*_`]?[A-Z0-9\u00C0-\u024F])")
 _INITIALISM = re.compile(r"^(?:[a-z]\.)+[a-z]$")
@@ -214,7 +215,7 @@ def _parse_table(text: str, lines: list[tuple[int, int]], i: int, builder: _Buil
     j = i
     while j < len(lines) and _line(text, lines[j]).lstrip().startswith("|"):
         j += 1
-    has_header = j - i >= 2 and _TABLE_SEP.match(_line(text, lines[i + 1])) is not None
+    has_header = j - i >= 2 and _TABLE_SEP.fullmatch(_line(text, lines[i + 1]).strip()) is not None
     header_end = i + 2 if has_header else i
     if has_header:
         builder.add(lines[i][0], lines[i + 1][1], LINES, must_keep=True)
