@@ -66,6 +66,14 @@ CASES: dict[str, tuple[Callable[[int], str], Callable[[str], object]]] = {
     # Each line opening a JSON array that never closes was decoded to the end of the text, joined anew.
     "unclosed json arrays in prose (router)": (lambda n: prose_with("[1, 2, 3,", n), pipeline),
     "json-looking lines in prose (router)": (lambda n: prose_with("[note] read it", n), pipeline),
+    # A tag pattern ran to the next ">" from every "<a"; the URL pattern rescanned long words.
+    "unclosed tags (html)": (lambda n: "<html><body><p>page</p>" + "<a " * (n // 3), pipeline),
+    "a long word in a json value (json)": (
+        lambda n: json.dumps([{"id": i, "v": "x" * (n // 40)} for i in range(40)]),
+        pipeline,
+    ),
+    # Log shapes were searched over whole sample lines: a line of colons took seconds to detect.
+    "a long line of colons (log detection)": (lambda n: ":" * n, pipeline),
     # The table-separator pattern had two blank runs around an optional pipe.
     "a table row over a long blank line (prose units)": (
         lambda n: "| a | b |\n" + " " * n + "x\n",

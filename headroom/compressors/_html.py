@@ -27,7 +27,7 @@ _TITLE_CLOSE = re.compile(r"</title\s*>", re.IGNORECASE)
 _TITLE_CHARS = 2000
 _TAG = re.compile(
     r"</?(?:html|head|body|div|p|span|a|li|ul|ol|table|tr|td|th|h[1-6]|br|img|section|article|header"
-    r"|footer|nav|main|script|style|meta|link|form|input|button)\b[^>]*>",
+    r"|footer|nav|main|script|style|meta|link|form|input|button)\b[^<>]*>",
     re.IGNORECASE,
 )
 _DOCUMENT = re.compile(r"<(?:html|body)\b", re.IGNORECASE)

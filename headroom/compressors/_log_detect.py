@@ -10,6 +10,7 @@ from headroom.compressors._log_mine import TIMESTAMP, strip_ansi
 _SAMPLE_CHARS = 8000
 _SAMPLE_LINES = 80
 _PROGRESS_REDRAWS = 3
+_SHAPE_CHARS = 400
 _BREAK = re.compile(r"\r(?!\n)|\n")
 
 _LEVEL = re.compile(
@@ -91,10 +92,11 @@ def detect_log(sample: str) -> float:
     json_score = _json_score(lines)
     if json_score is not None:
         return json_score
-    shaped = sum(1 for line in lines if _SHAPES.search(line)) / len(lines)
+    # Shapes and signatures are line prefixes; a long line of ``:`` took seconds in full.
+    shaped = sum(1 for line in lines if _SHAPES.search(line[:_SHAPE_CHARS])) / len(lines)
     stamped = sum(1 for line in lines if TIMESTAMP.search(line[:40])) / len(lines)
     levelled = sum(1 for line in lines if _LEVEL.search(line[:80])) / len(lines)
-    if any(_SIGNATURE.search(line) for line in lines):
+    if any(_SIGNATURE.search(line[:_SHAPE_CHARS]) for line in lines):
         shaped = min(1.0, shaped + 0.3)
     if _progress(sample[:_SAMPLE_CHARS]):
         shaped = max(shaped, 0.8)
