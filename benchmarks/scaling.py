@@ -103,7 +103,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=Path(os.environ.get("HEADROOM_PEER_PYTHON", DEFAULT_PEER_PYTHON)),
         help="python of the peer's virtual environment (env HEADROOM_PEER_PYTHON)",
     )
-    parser.add_argument("--peer-max-bytes", type=int, default=1_000_000, help="larger cases skip the peer")
+    parser.add_argument("--peer-max-bytes", type=int, default=1_500_000, help="larger cases skip the peer")
     parser.add_argument("--peer-timeout", type=float, default=120.0, help="seconds for one peer answer")
     parser.add_argument("--kind", action="append", default=[], help="only these synthetic kinds")
     parser.add_argument("--size", action="append", default=[], choices=sorted(SIZES), help="only these sizes")
