@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
 
 from headroom import router
+from headroom._deadline import Deadline, block_budget_seconds
 from headroom._provenance import already_compressed
 from headroom.compressors import CompressContext, Compressed, Elision, get_compressor, passthrough
 from headroom.compressors._json_text import sendable
-from headroom.errors import HeadroomError, StoreError
+from headroom.errors import HeadroomError, StoreError, TimeBudgetExceeded
 from headroom.policy import Policy
 
 logger = logging.getLogger("headroom")
@@ -19,18 +21,33 @@ MAX_NESTING = 3
 _CONFIDENT = 0.8
 _PROSE_TYPES = frozenset({"prose", "markdown"})
 _POLICY_SECTION = {"json": "json_"}
+# Compressors that have run once in this process. The first run pays one-time set-up (parsers,
+# grammars, the Kompress model) and is not timed: billing it to one block would fail that block.
+_WARM: set[str] = set()
 
 
-def compress_block(text: str, policy: Policy, ctx: CompressContext, depth: int = 0) -> Compressed:
+def compress_block(text: str, policy: Policy, ctx: CompressContext) -> Compressed:
     """Compress ``text`` with whatever compressor claims it; never raises for odd content.
 
-    A top-level block's originals are committed to the store before its output is returned, so a
-    marker never reaches the caller before its original is stored; when the store refuses them
-    the block passes through whole.
+    The block is forwarded unchanged, with the reason, once it runs past its time budget
+    (``live_zone.block_budget_ms`` plus ``block_budget_ms_per_10k_tokens``): compressors stop
+    at their next check, and a stage that never checks is discarded when it returns late.
+    Its originals are committed to the store before its output is returned, so a marker never
+    reaches the caller before its original is stored; when the store refuses them the block
+    passes through whole.
     """
-    out = _compress_block(text, policy, ctx, depth)
-    if depth > 0:
-        return out
+    deadline = _deadline(text, policy, ctx)
+    ctx.deadline = deadline
+    try:
+        out = _compress(text, policy, ctx, 0)
+    except TimeBudgetExceeded as exc:  # raised by the router's own loops (splitting sections)
+        ctx.discard()
+        return passthrough(text, ctx, "none", "unknown", str(exc))
+    finally:
+        ctx.deadline = None
+    if deadline is not None and deadline.expired():
+        ctx.discard()
+        return passthrough(text, ctx, out.compressor, out.content_type, deadline.reason(out.compressor))
     try:
         ctx.commit()
     except StoreError as exc:
@@ -38,7 +55,18 @@ def compress_block(text: str, policy: Policy, ctx: CompressContext, depth: int =
     return out
 
 
-def _compress_block(text: str, policy: Policy, ctx: CompressContext, depth: int) -> Compressed:
+def _deadline(text: str, policy: Policy, ctx: CompressContext) -> Deadline | None:
+    """The block's deadline, started once its tokens are counted (the count sizes the budget)."""
+    zone = policy.live_zone
+    if len(text) > zone.max_block_chars or not text.strip():
+        return None  # passed through before any compressor runs
+    seconds = block_budget_seconds(
+        zone.block_budget_ms, zone.block_budget_ms_per_10k_tokens, ctx.tokens(text)
+    )
+    return None if seconds is None else Deadline(ctx.clock(), seconds, ctx.clock)
+
+
+def _compress(text: str, policy: Policy, ctx: CompressContext, depth: int) -> Compressed:
     if already_compressed(text, ctx.store):  # ours: compressing it again would change it
         return passthrough(text, ctx, "none", "unknown", "already compressed")
     reason = _skip_reason(text, policy, ctx)
@@ -47,7 +75,7 @@ def _compress_block(text: str, policy: Policy, ctx: CompressContext, depth: int)
     ctx.nested = _nested_hook(policy, depth)
     detection = router.detect(text)
     if detection.confidence < _CONFIDENT or detection.content_type in _PROSE_TYPES:
-        sections = router.split_mixed(text)
+        sections = router.split_mixed(text, lambda: ctx.check_time("splitting mixed content"))
         if sections is not None:
             return _token_gate(text, _compress_sections(text, sections, policy, ctx, depth), ctx)
     return _token_gate(text, _run(detection, text, policy, ctx), ctx)
@@ -66,9 +94,15 @@ def _skip_reason(text: str, policy: Policy, ctx: CompressContext) -> str | None:
 
 
 def _looks_binary(text: str) -> bool:
+    """Mostly control characters or undecodable bytes; a few NULs or U+FFFDs in a log are still text."""
     sample = text[:4096]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\x1b\x0c")
-    return "\x00" in sample or controls > len(sample) * 0.1
+    odd = sum(1 for ch in sample if _odd(ch))
+    return odd > len(sample) * 0.1
+
+
+def _odd(ch: str) -> bool:
+    code = ord(ch)
+    return (code < 32 and ch not in "\t\n\r\x1b\x0c") or code == 0xFFFD or 0xDC80 <= code <= 0xDCFF
 
 
 def _nested_hook(policy: Policy, depth: int) -> Callable[[str, CompressContext], Compressed]:
@@ -77,7 +111,7 @@ def _nested_hook(policy: Policy, depth: int) -> Callable[[str, CompressContext],
             return passthrough(inner, parent, "none", "unknown", "nesting too deep")
         child = replace(parent, nested=None)
         child._stored = parent._stored
-        return compress_block(inner, policy, child, depth + 1)
+        return _compress(inner, policy, child, depth + 1)
 
     return nested
 
@@ -91,13 +125,18 @@ def _run(detection: router.Detection, text: str, policy: Policy, ctx: CompressCo
     if section is not None and not getattr(section, "enabled", True):
         return passthrough(text, ctx, compressor.name, detection.content_type, "disabled by policy")
     try:
-        return compressor.compress(text, policy, ctx)
+        with ctx.untimed() if compressor.name not in _WARM else contextlib.nullcontext():
+            return compressor.compress(text, policy, ctx)
+    except TimeBudgetExceeded as exc:
+        return passthrough(text, ctx, compressor.name, detection.content_type, str(exc))
     except HeadroomError as exc:
         return passthrough(text, ctx, compressor.name, detection.content_type, f"{compressor.name}: {exc}")
     except Exception as exc:  # a compressor bug must never lose the user's data
         logger.exception("compressor %s failed; passing the block through", compressor.name)
         reason = f"{compressor.name} failed: {type(exc).__name__}: {exc}"
         return passthrough(text, ctx, compressor.name, detection.content_type, reason)
+    finally:
+        _WARM.add(compressor.name)
 
 
 def _compress_sections(
@@ -107,10 +146,11 @@ def _compress_sections(
     elisions: list[Elision] = []
     lossless: dict[str, None] = {}
     for section in sections:
+        ctx.check_time("compressing mixed sections")
         if not section.routable:
             parts.append(section.text)
             continue
-        out = compress_block(section.text, policy, ctx, depth)
+        out = _compress(section.text, policy, ctx, depth)
         text_out = out.text
         if section.text.endswith("\n") and not text_out.endswith("\n"):
             text_out += "\n"

@@ -8,6 +8,7 @@
     ├── TraceFormatError         a recorded agent trace is malformed (names file and line)
     ├── UnknownCompressor        a name not in the compressor registry
     ├── CompressionError         a compressor broke its contract
+    │   └── TimeBudgetExceeded   a block ran past its time budget (it is forwarded unchanged)
     ├── StoreError               reversible store (CCR) failures
     │   ├── EntryNotFound
     │   ├── EntryExpired
@@ -52,6 +53,10 @@ class UnknownCompressor(HeadroomError):
 
 class CompressionError(HeadroomError):
     """A compressor failed in a way that could not be passed through safely."""
+
+
+class TimeBudgetExceeded(CompressionError):
+    """A block's compression ran past ``live_zone.block_budget_ms``; the pipeline forwards it unchanged."""
 
 
 class StoreError(HeadroomError):

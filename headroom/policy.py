@@ -317,7 +317,18 @@ class LiveZonePolicy(_Frozen):
         ),
     )
     max_block_chars: int = Field(
-        4_000_000, ge=1000, description="Blocks longer than this are passed through (with a reason)."
+        64_000_000, ge=1000, description="Blocks longer than this are passed through (with a reason)."
+    )
+    block_budget_ms: float = Field(
+        1000.0,
+        ge=0,
+        description="Time one block may take to compress, besides block_budget_ms_per_10k_tokens; a block "
+        "that runs past its budget is forwarded unchanged (fail open). 0 with 0 below: no budget.",
+    )
+    block_budget_ms_per_10k_tokens: float = Field(
+        200.0,
+        ge=0,
+        description="Extra time a block may take per 10,000 input tokens (big blocks get longer).",
     )
 
 

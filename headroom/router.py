@@ -6,16 +6,22 @@ sections first, and each section is routed on its own.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from headroom._fences import FenceIndex
 from headroom.compressors import Compressor, all_compressors
 
 FALLBACK_COMPRESSOR = "prose"
 MIN_CONFIDENCE = 0.5
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>[^\n`]*)$")
 _MIN_SECTION_CHARS = 400
+_CHECK_EVERY = 256
+_JSON_ALLOWANCE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -57,14 +63,21 @@ def _content_type(compressor: Compressor, text: str) -> str:
     return str(refine(text)) if callable(refine) else compressor.content_type
 
 
-def split_mixed(text: str) -> list[Section] | None:
-    """Sections of mixed content, or ``None`` when ``text`` is one kind throughout."""
-    lines = text.splitlines(keepends=True)
+def split_mixed(text: str, check: Callable[[], None] | None = None) -> list[Section] | None:
+    """Sections of mixed content, or ``None`` when ``text`` is one kind throughout.
+
+    Linear in the text: closing fences come from one index, JSON is decoded in place, and the
+    JSON decoder's total work is capped; ``check`` (the block's deadline) is called as it goes.
+    """
+    splitter = _Splitter(text)
     sections: list[Section] = []
     buffer: list[str] = []
+    lines = splitter.lines
     index = 0
     while index < len(lines):
-        found = _fenced_block(lines, index) or _json_block(lines, index)
+        if check is not None and index % _CHECK_EVERY == 0:
+            check()
+        found = _fenced_block(splitter, index) or _json_block(splitter, index)
         if found is None:
             buffer.append(lines[index])
             index += 1
@@ -87,6 +100,18 @@ def split_mixed(text: str) -> list[Section] | None:
     return sections
 
 
+class _Splitter:
+    """The text's lines with their offsets, its closing fences, and the JSON decoder's allowance."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.splitlines(keepends=True)
+        self.offsets = list(itertools.accumulate((len(line) for line in self.lines), initial=0))
+        self.fences = FenceIndex(self.lines, bare=True)
+        # Failed decodes rescan what follows them; past this many characters, JSON is not looked for.
+        self.json_allowance = 2 * len(text) + _JSON_ALLOWANCE
+
+
 def _flush(buffer: list[str], sections: list[Section]) -> None:
     if buffer:
         joined = "".join(buffer)
@@ -94,36 +119,39 @@ def _flush(buffer: list[str], sections: list[Section]) -> None:
         buffer.clear()
 
 
-def _fenced_block(lines: list[str], start: int) -> tuple[str, list[str], str, int] | None:
+def _fenced_block(splitter: _Splitter, start: int) -> tuple[str, list[str], str, int] | None:
+    lines = splitter.lines
     match = _FENCE.match(lines[start].rstrip("\r\n"))
     if match is None:
         return None
-    fence = match["fence"]
-    for end in range(start + 1, len(lines)):
-        stripped = lines[end].strip()
-        if stripped.startswith(fence[0] * len(fence)) and not stripped.strip(fence[0]):
-            return lines[start], lines[start + 1 : end], lines[end], end + 1
-    return None
+    end = splitter.fences.closer(match["fence"], start)
+    if end is None:
+        return None
+    return lines[start], lines[start + 1 : end], lines[end], end + 1
 
 
 _DECODER = json.JSONDecoder()
 
 
-def _json_block(lines: list[str], start: int) -> tuple[str, list[str], str, int] | None:
+def _json_block(splitter: _Splitter, start: int) -> tuple[str, list[str], str, int] | None:
+    lines = splitter.lines
     stripped = lines[start].lstrip()
     if not stripped.startswith(("{", "[")) or (start == 0 and _looks_all_json(lines)):
         return None
-    chunk = "".join(lines[start:])
-    try:
-        _, consumed = _DECODER.raw_decode(chunk.lstrip())
-    except ValueError:
+    if splitter.json_allowance <= 0:
         return None
-    consumed += len(chunk) - len(chunk.lstrip())
-    taken, end = 0, start
-    while end < len(lines) and taken < consumed:
-        taken += len(lines[end])
-        end += 1
-    if taken != consumed and "".join(lines[start:end])[consumed:].strip():
+    begin = splitter.offsets[start] + len(lines[start]) - len(stripped)
+    try:
+        _, stop = _DECODER.raw_decode(splitter.text, begin)
+    except ValueError as exc:
+        splitter.json_allowance -= getattr(exc, "pos", len(splitter.text)) - begin + 1
+        return None
+    except RecursionError:  # nesting deeper than the decoder's stack: not a section
+        splitter.json_allowance -= len(splitter.text) - begin
+        return None
+    splitter.json_allowance -= stop - begin
+    end = bisect.bisect_left(splitter.offsets, stop, lo=start + 1)
+    if splitter.text[stop : splitter.offsets[end]].strip():
         return None
     return "", lines[start:end], "", end
 

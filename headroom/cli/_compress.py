@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from headroom.cli._common import (
     stderr,
 )
 from headroom.compressors import CompressContext, Compressed
+from headroom.compressors._json_text import dumps
 from headroom.policy import Policy
 
 
@@ -40,23 +40,39 @@ def compress_command(
     with friendly_errors():
         raw = sys.stdin.buffer.read() if str(source) == "-" else _read(source)
         policy = _with_rate(resolve_policy(policy_path), rate)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            sys.stdout.buffer.write(raw)
-            stderr.print("passed through unchanged: input is not UTF-8 text")
-            return
         filename = None if str(source) == "-" else source.name
         ctx = CompressContext(
             store=open_store(), query=query, encoding=policy.encoding, filename=filename, batched=True
         )
+        text, invalid = decode(raw, ctx)
         out = compress_block(text, policy, ctx)
         if as_json:
-            click.echo(json.dumps(_as_json(out, policy.policy_hash), ensure_ascii=False))
+            report = _as_json(out, policy.policy_hash) | {"invalid_bytes": invalid}
+            sys.stdout.buffer.write(dumps(report).encode("utf-8") + b"\n")
             return
-        sys.stdout.write(out.text)
+        # Unchanged is byte-exact, invalid bytes too; changed text is always valid UTF-8.
+        sys.stdout.buffer.write(raw if out.text == text else out.text.encode("utf-8"))
         sys.stdout.flush()
         stderr.print(_table(out, policy.policy_hash))
+        if invalid:
+            stderr.print(
+                f"{invalid['count']} bytes were not UTF-8: compressed with U+FFFD in their place; "
+                f"the original bytes: headroom retrieve {invalid['key']}"
+            )
+
+
+def decode(raw: bytes, ctx: CompressContext) -> tuple[str, dict[str, object] | None]:
+    """``raw`` as text to compress; bytes that are not UTF-8 become U+FFFD, the original is stored.
+
+    The output must encode as UTF-8 to be sent, so invalid bytes never reach it; the store keeps
+    the exact bytes under the returned key (``headroom retrieve KEY`` writes them back).
+    """
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError:
+        escaped = raw.decode("utf-8", "surrogateescape")
+        count = sum(1 for ch in escaped if "\udc80" <= ch <= "\udcff")
+        return raw.decode("utf-8", "replace"), {"count": count, "key": ctx.store.put(raw, kind="bytes")}
 
 
 def _with_rate(policy: Policy, rate: float | None) -> Policy:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from headroom._deadline import Clock, Deadline
 from headroom.ccr import Store, format_marker
 from headroom.tokens import DEFAULT_ENCODING, count_tokens
 
@@ -56,7 +59,9 @@ class CompressContext:
 
     ``recent_text`` is the latest conversation turns before the block (for protecting content
     being edited; never later ones, so a block's bytes do not change as the conversation grows);
-    ``nested`` is set by the pipeline so a compressor can route embedded content.
+    ``nested`` is set by the pipeline so a compressor can route embedded content; so is
+    ``deadline``, the current block's time budget, which long loops check with :meth:`check_time`
+    (``clock`` reads the time; tests inject their own).
     ``batched`` defers stores to :meth:`commit` (the pipeline commits each block in one
     transaction); unbatched, as a compressor used on its own gets it, every original is stored
     as it is remembered. Mutable only in its memo of stored originals, so one original is stored
@@ -70,12 +75,23 @@ class CompressContext:
     recent_text: str = ""
     nested: Callable[[str, CompressContext], Compressed] | None = None
     batched: bool = False
+    clock: Clock = time.perf_counter
+    deadline: Deadline | None = None
     _stored: dict[str, str] = field(default_factory=dict, repr=False)
     _pending: list[tuple[str, str]] = field(default_factory=list, repr=False)
 
     def tokens(self, text: str) -> int:
         """Token count under this context's encoding."""
         return count_tokens(text, self.encoding)
+
+    def check_time(self, stage: str) -> None:
+        """Raise :class:`~headroom.errors.TimeBudgetExceeded` once the block's budget is spent."""
+        if self.deadline is not None:
+            self.deadline.check(stage)
+
+    def untimed(self) -> contextlib.AbstractContextManager[None]:
+        """Run one-time set-up (a grammar, a model) off the block's time budget."""
+        return contextlib.nullcontext() if self.deadline is None else self.deadline.untimed()
 
     @property
     def stored_keys(self) -> tuple[str, ...]:
@@ -98,6 +114,12 @@ class CompressContext:
                 key = self.store.put(original, kind=kind, keep=self.stored_keys)
             self._stored[original] = key
         return key
+
+    def discard(self) -> None:
+        """Forget the originals remembered since the last commit (their block passes through)."""
+        for original, _ in self._pending:
+            self._stored.pop(original, None)
+        self._pending.clear()
 
     def commit(self) -> None:
         """Store the originals remembered since the last commit, all or none.

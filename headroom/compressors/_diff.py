@@ -116,6 +116,7 @@ class _Trimmer:
             line = lines[i]
             hunk = _HUNK.match(line)
             if hunk:
+                self.ctx.check_time("diff: trimming hunks")
                 end = _hunk_end(lines, i + 1, _count(hunk[2]), _count(hunk[4]))
                 self.out.append(line)
                 self._hunk(lines[i + 1 : end], _is_generated(path))

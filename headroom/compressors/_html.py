@@ -21,10 +21,13 @@ from headroom.compressors._registry import register
 if TYPE_CHECKING:
     from headroom.policy import HtmlPolicy, Policy
 
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+# The opening tag only: a lazy ``(.*?)</title>`` ran to the end of the text for every unclosed one.
+_TITLE_OPEN = re.compile(r"<title\b[^<>]{0,500}>", re.IGNORECASE)
+_TITLE_CLOSE = re.compile(r"</title\s*>", re.IGNORECASE)
+_TITLE_CHARS = 2000
 _TAG = re.compile(
     r"</?(?:html|head|body|div|p|span|a|li|ul|ol|table|tr|td|th|h[1-6]|br|img|section|article|header"
-    r"|footer|nav|main|script|style|meta|link|form|input|button)\b[^>]*>",
+    r"|footer|nav|main|script|style|meta|link|form|input|button)\b[^<>]*>",
     re.IGNORECASE,
 )
 _DOCUMENT = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
@@ -51,6 +54,9 @@ class _TextParser(HTMLParser):
         self.skipping: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if "head" in self.skipping and (tag == "body" or (tag in _BLOCKS and tag != "title")):
+            # Body content closes an unclosed head (and title), as browsers do: not all invisible.
+            del self.skipping[self.skipping.index("head") :]
         if tag in _SKIPPED:
             self.skipping.append(tag)
         elif tag in _BLOCKS:
@@ -105,8 +111,14 @@ def _extract(markup: str, rules: HtmlPolicy) -> str:
 
 
 def _title(markup: str) -> str:
-    match = _TITLE.search(markup[:200_000])
-    return " ".join(html.unescape(match.group(1)).split()) if match else ""
+    """The first ``<title>``'s text; none when it does not close within a title's length."""
+    opening = _TITLE_OPEN.search(markup, 0, 200_000)
+    if opening is None:
+        return ""
+    closing = _TITLE_CLOSE.search(markup, opening.end(), opening.end() + _TITLE_CHARS)
+    if closing is None:
+        return ""
+    return " ".join(html.unescape(markup[opening.end() : closing.start()]).split())
 
 
 def _with_title(body: str, title: str) -> str:
@@ -171,6 +183,7 @@ class HtmlCompressor:
         # Extraction looks for a page's main content; a fragment is all content already.
         document = _DOCUMENT.search(text[:200_000]) is not None
         body = (_extract(text, policy.html) if document else "") or "\n".join(visible_lines(text))
+        ctx.check_time("html: extracting the main content")
         body = _with_title(body, _title(text)).strip()
         extra = _missing_critical(text, body)
         if extra:
@@ -178,6 +191,8 @@ class HtmlCompressor:
         return self._finish(text, body, ctx)
 
     def _finish(self, text: str, body: str, ctx: CompressContext) -> Compressed:
+        if not body:  # an unclosed <title> or <head> hides the rest: a lone marker would hide it all
+            return passthrough(text, ctx, self.name, self.content_type, "no visible text extracted")
         removed = _removed_lines(text, body)
         if removed == 0:
             return passthrough(text, ctx, self.name, self.content_type, "no markup lines removed")

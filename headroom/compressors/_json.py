@@ -42,6 +42,7 @@ class JsonCompressor:
             return self._pass(text, ctx, str(exc))
         if parsed is None:
             return self._pass(text, ctx, "invalid json")
+        ctx.check_time("json: parsing")
         if not isinstance(parsed.value, dict | list) or not parsed.value:
             return self._pass(text, ctx, "scalar json")
         renderer = Renderer(text, policy.json_, ctx)
@@ -50,6 +51,7 @@ class JsonCompressor:
                 lines = renderer.block(parsed.value, "", "", renderer.budget())
         except RecursionError:
             return self._pass(text, ctx, "too deeply nested")
+        ctx.check_time("json: rendering")
         if parsed.comment_lines:
             lines.insert(0, f"# JSONC {renderer.marker(parsed.comment_lines, 'comment lines')}")
         if parsed.tail:

@@ -18,7 +18,7 @@ from typing import Any
 from headroom._critical import CRITICAL
 from headroom._text import BM25, query_terms
 
-_URL = re.compile(r"\w+://\S+")
+_URL = re.compile(r"(?<!\w)\w+://\S+")  # from a word's start only: inside a long word it rescanned
 _VOLATILE = re.compile(r"[0-9a-f]{7,}|\d+", re.I)
 _MAX_CATEGORIES = 6
 _SHORT_ITEM_CHARS = 80

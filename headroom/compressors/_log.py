@@ -8,6 +8,7 @@ marker says how many escapes were removed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from headroom._critical import is_critical
@@ -21,6 +22,8 @@ from headroom.policy import Policy
 # A marker costs about this many characters; shorter runs are cheaper kept verbatim.
 _MARKER_CHARS = 90
 _MIN_LINES = 4
+_LONE_CR = re.compile(r"\r(?!\n)")
+_BREAK = re.compile(r"(\r(?!\n)|\n)")
 
 
 @dataclass(frozen=True)
@@ -47,14 +50,16 @@ class LogCompressor:
         if reason:
             return passthrough(text, ctx, self.name, self.content_type, reason)
         body, newline = (text[:-1], "\n") if text.endswith("\n") else (text, "")
-        raw = body.split("\n")
+        raw, breaks = split_lines(body)
         lines = _analyse(raw)
+        ctx.check_time("log: mining templates")
         keep = select(lines, policy.log, ctx.query)
+        ctx.check_time("log: selecting lines")
         runs = _runs(lines, keep)
         if not runs and colour_codes(raw) == 0:
             return passthrough(text, ctx, self.name, self.content_type, "nothing worth eliding")
         out, elisions = _render(text, raw, lines, runs, ctx)
-        compressed = "\n".join(out) + newline
+        compressed = _join(out, breaks) + newline
         if ctx.tokens(compressed) >= ctx.tokens(text):
             return passthrough(text, ctx, self.name, self.content_type, "compressed form was not smaller")
         return result(text, compressed, ctx, self, elisions)
@@ -62,11 +67,28 @@ class LogCompressor:
     def _skip_reason(self, text: str, policy: Policy) -> str | None:
         if not policy.log.enabled:
             return "log compression disabled by policy"
-        if text.count("\n") + 1 < _MIN_LINES:
+        if len(split_lines(text)[0]) < _MIN_LINES:
             return "too few lines to compress"
-        if "\x00" in text:
-            return "binary content"
         return None
+
+
+def split_lines(body: str) -> tuple[list[str], list[str]]:
+    """Lines and the break after each: ``\n`` (CRLF lines keep their ``\r``), or a lone ``\r``
+    (progress output redraws its line with one); the last line's break is ``""``."""
+    if "\r" not in body or _LONE_CR.search(body) is None:
+        lines = body.split("\n")
+        return lines, ["\n"] * (len(lines) - 1) + [""]
+    parts = _BREAK.split(body)
+    return parts[0::2], [*parts[1::2], ""]
+
+
+def _join(out: list[tuple[str, int | None]], breaks: list[str]) -> str:
+    """Kept lines with their own breaks; a marker ends its line with ``\n``."""
+    pieces = []
+    for position, (piece, line) in enumerate(out):
+        last = position == len(out) - 1
+        pieces.append(piece + ("" if last else breaks[line] if line is not None else "\n"))
+    return "".join(pieces)
 
 
 def _analyse(raw: list[str]) -> Lines:
@@ -128,25 +150,26 @@ def _kind(lines: Lines, run: _Run, previous: int) -> str:
 
 def _render(
     text: str, raw: list[str], lines: Lines, runs: list[_Run], ctx: CompressContext
-) -> tuple[list[str], list[Elision]]:
-    out: list[str] = []
+) -> tuple[list[tuple[str, int | None]], list[Elision]]:
+    """Kept lines (with their index, for their break) and markers (index None), in order."""
+    out: list[tuple[str, int | None]] = []
     elisions: list[Elision] = []
     codes = colour_codes(raw)
     if codes:
         # Colour is noise to a model; one marker says so and keeps the coloured original.
         marker, elision = ctx.marker(text, codes, "colour codes", "(ANSI escapes stripped from kept lines)")
-        out.append(marker)
+        out.append((marker, None))
         elisions.append(elision)
     shown = lines.clean if codes else raw
     cursor = 0
     for run in runs:
-        out.extend(shown[cursor : run.start])
+        out.extend((shown[i], i) for i in range(cursor, run.start))
         kind = _kind(lines, run, run.start - 1)
         marker, elision = ctx.marker(text, run.stop - run.start, kind, _detail(lines, run))
-        out.append(marker)
+        out.append((marker, None))
         elisions.append(elision)
         cursor = run.stop
-    out.extend(shown[cursor:])
+    out.extend((shown[i], i) for i in range(cursor, len(shown)))
     return out, elisions
 
 

@@ -9,6 +9,9 @@ from headroom.compressors._log_mine import TIMESTAMP, strip_ansi
 
 _SAMPLE_CHARS = 8000
 _SAMPLE_LINES = 80
+_PROGRESS_REDRAWS = 3
+_SHAPE_CHARS = 400
+_BREAK = re.compile(r"\r(?!\n)|\n")
 
 _LEVEL = re.compile(
     r"(?i)(?:^|[\s\[(|.:])(?:info|warn(?:ing)?|error|debug|trace|fatal|notice|critical|severe)(?:[\s\]):|]|$)"
@@ -60,10 +63,17 @@ def _json_event(line: str) -> bool | None:
 
 
 def _sample_lines(sample: str) -> list[str]:
-    lines = [strip_ansi(line) for line in sample[:_SAMPLE_CHARS].split("\n")[:_SAMPLE_LINES]]
+    head = sample[:_SAMPLE_CHARS]
+    split = _BREAK.split(head) if _progress(head) else head.split("\n")
+    lines = [strip_ansi(line) for line in split[:_SAMPLE_LINES]]
     if len(sample) > _SAMPLE_CHARS and len(lines) > 1:
         lines.pop()  # the cut-off last line would not parse
     return [line for line in lines if line.strip()]
+
+
+def _progress(head: str) -> bool:
+    """Lines redrawn with a lone ``\r`` (progress bars, download counters): only terminals write those."""
+    return head.count("\r") - head.count("\r\n") >= _PROGRESS_REDRAWS
 
 
 def _json_score(lines: list[str]) -> float | None:
@@ -82,11 +92,14 @@ def detect_log(sample: str) -> float:
     json_score = _json_score(lines)
     if json_score is not None:
         return json_score
-    shaped = sum(1 for line in lines if _SHAPES.search(line)) / len(lines)
+    # Shapes and signatures are line prefixes; a long line of ``:`` took seconds in full.
+    shaped = sum(1 for line in lines if _SHAPES.search(line[:_SHAPE_CHARS])) / len(lines)
     stamped = sum(1 for line in lines if TIMESTAMP.search(line[:40])) / len(lines)
     levelled = sum(1 for line in lines if _LEVEL.search(line[:80])) / len(lines)
-    if any(_SIGNATURE.search(line) for line in lines):
+    if any(_SIGNATURE.search(line[:_SHAPE_CHARS]) for line in lines):
         shaped = min(1.0, shaped + 0.3)
+    if _progress(sample[:_SAMPLE_CHARS]):
+        shaped = max(shaped, 0.8)
     evidence = max(shaped, stamped * 0.7 + levelled * 0.3, min(1.0, stamped + levelled) * 0.8)
     if evidence < 0.3:
         return evidence

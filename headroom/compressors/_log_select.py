@@ -16,7 +16,7 @@ WARNING = re.compile(r"(?i)\bwarn(?:ing)?\b")
 RESULT = re.compile(
     r"--- FAIL:|^\s*FAIL\b|\bFAILED\b|^\s*(?:ok|FAIL)\s+\S+\s+(?:[\d.]+s|\(cached\))"
     r"|^=+ .*\b(?:passed|failed|errors?|skipped|xfailed)\b.* =+$|short test summary info"
-    r"|\bTESTDONE\b|\bTESTFAIL\b|tests? (?:passed|failed)|\d+% tests passed"
+    r"|\bTESTDONE\b|\bTESTFAIL\b|tests? (?:passed|failed)|(?<!\d)\d+% tests passed"
     r"|(?:Output|\\n)\"?:\s*\"(?:--- FAIL|FAIL\\t)"
 )
 # Lines that continue a stack trace or an error report opened by an earlier line.

@@ -43,7 +43,7 @@ def marker_cost(encoding: str, key: str = _SAMPLE_KEY) -> float:
 def with_token_counts(text: str, units: list[Unit], encoding: str) -> list[Unit]:
     """Give each unit its own token count (one linear pass; dense sentences cost more per character)."""
     encode = get_encoding(encoding).encode_ordinary
-    return [replace(u, tokens=float(len(encode(text[u.start : u.end])))) for u in units]
+    return [u.with_tokens(float(len(encode(text[u.start : u.end])))) for u in units]
 
 
 class ProseCompressor:
@@ -73,7 +73,10 @@ class ProseCompressor:
         if settings.engine != "extractive":
             from headroom.kompress import kompress_or_reason  # torch stays unimported until a model runs
 
-            kompressed = kompress_or_reason(text, policy, ctx)
+            # Model inference runs at the speed of the hardware (seconds per 10K tokens on a CPU);
+            # the block budget bounds the linear compressors, not the model.
+            with ctx.untimed():
+                kompressed = kompress_or_reason(text, policy, ctx)
             if not isinstance(kompressed, str):
                 return kompressed
             note = f"{kompressed}; extractive fallback"
@@ -84,13 +87,17 @@ class ProseCompressor:
         units = build_units(text)
         if len(units) < MIN_UNITS:
             return passthrough(text, ctx, self.name, kind, "too few sentences to select from")
-        return self._select(text, with_token_counts(text, units, ctx.encoding), settings, ctx, kind)
+        ctx.check_time("prose: splitting units")
+        counted = with_token_counts(text, units, ctx.encoding)
+        ctx.check_time("prose: counting unit tokens")
+        return self._select(text, counted, settings, ctx, kind)
 
     def _select(
         self, text: str, units: list[Unit], settings: ProsePolicy, ctx: CompressContext, kind: str
     ) -> Compressed:
         weights = Weights(query=settings.query_weight, short_code_tokens=settings.short_code_tokens)
         scores = query_scores(contents(text, units), units, ctx.query, weights)
+        ctx.check_time("prose: scoring units")
         budget = settings.keep_rate * ctx.tokens(text)
         keep = select_spans(units, scores, budget, marker_cost(ctx.encoding, content_key(to_bytes(text))))
         if all(keep):

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from headroom._critical import CRITICAL
+from headroom._fences import FenceIndex
 
 SENTENCES = "sentences"
 LIST_ITEMS = "list items"
@@ -26,7 +27,8 @@ HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
 _UNDERLINE = re.compile(r"^([=\-^~*#+\"'`:.])\1{2,}\s*$")
 FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _LIST = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\S")
-_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# Matched on the stripped line: ``^\s*\|?\s*`` around an optional pipe was quadratic in a long blank run.
+_TABLE_SEP = re.compile(r"\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?")
 _CODEISH = re.compile(r"[{}();=<>\[\]$\\|]")
 _BOUNDARY = re.compile(r"[.!?…][\"')\]»”’]*\s+(?=[\"'(\[«“‘*_`]?[A-Z0-9\u00C0-\u024F])")
 _INITIALISM = re.compile(r"^(?:[a-z]\.)+[a-z]$")
@@ -55,6 +57,16 @@ class Unit:
     section_lead: bool = False
     tokens: float = 0.0
 
+    def with_end(self, end: int) -> Unit:
+        """This unit stretched to ``end`` (positional: ``dataclasses.replace`` is the hot spot here)."""
+        return Unit(self.start, end, self.content_end, self.kind, self.must_keep, self.block,
+                    self.index_in_block, self.section, self.section_lead, self.tokens)  # fmt: skip
+
+    def with_tokens(self, tokens: float) -> Unit:
+        """This unit with its token count."""
+        return Unit(self.start, self.end, self.content_end, self.kind, self.must_keep, self.block,
+                    self.index_in_block, self.section, self.section_lead, tokens)  # fmt: skip
+
 
 @dataclass
 class _Builder:
@@ -65,6 +77,8 @@ class _Builder:
     block: int = 0
     section: int = 0
     section_lead: bool = True
+    fences: FenceIndex | None = None
+    """Closing fences of the text's lines (one scan, not one per opener)."""
 
     def add(self, start: int, end: int, kind: str, must_keep: bool = False, index: int = 0) -> None:
         content_end = len(self.text[start:end].rstrip()) + start
@@ -110,7 +124,7 @@ def _is_abbreviation(text: str, begin: int, dot: int) -> bool:
 def build_units(text: str) -> list[Unit]:
     """Partition ``text`` into units in document order (leading blank lines belong to no unit)."""
     lines = split_lines(text)
-    builder = _Builder(text, [])
+    builder = _Builder(text, [], fences=FenceIndex((_line(text, span) for span in lines), bare=False))
     i = _front_matter(text, lines, builder)
     while i < len(lines):
         i = _parse_block(text, lines, i, builder)
@@ -178,10 +192,9 @@ def _is_title(line: str) -> bool:
 def _parse_fence(text: str, lines: list[tuple[int, int]], i: int, builder: _Builder) -> int:
     opener = FENCE.match(_line(text, lines[i]))
     assert opener is not None
-    fence = opener.group(1)
-    j = i + 1
-    while j < len(lines) and not _line(text, lines[j]).strip().startswith(fence):
-        j += 1
+    assert builder.fences is not None
+    found = builder.fences.closer(opener.group(1), i)
+    j = len(lines) if found is None else found
     if j == len(lines):
         # An unclosed fence (a truncated transcript) would swallow the rest of the text.
         return _parse_paragraph(text, lines, i, builder, force_lines=True)
@@ -202,7 +215,7 @@ def _parse_table(text: str, lines: list[tuple[int, int]], i: int, builder: _Buil
     j = i
     while j < len(lines) and _line(text, lines[j]).lstrip().startswith("|"):
         j += 1
-    has_header = j - i >= 2 and _TABLE_SEP.match(_line(text, lines[i + 1])) is not None
+    has_header = j - i >= 2 and _TABLE_SEP.fullmatch(_line(text, lines[i + 1]).strip()) is not None
     header_end = i + 2 if has_header else i
     if has_header:
         builder.add(lines[i][0], lines[i + 1][1], LINES, must_keep=True)
@@ -277,7 +290,7 @@ def _absorb_gaps(units: list[Unit], length: int) -> list[Unit]:
     out: list[Unit] = []
     for k, unit in enumerate(units):
         end = units[k + 1].start if k + 1 < len(units) else length
-        out.append(replace(unit, end=end))
+        out.append(unit.with_end(end))
     return out
 
 

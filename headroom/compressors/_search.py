@@ -177,6 +177,7 @@ class SearchCompressor:
         parsed = _parse(text.splitlines())
         if not parsed.files:
             return passthrough(text, ctx, self.name, self.content_type, "no search results found")
+        ctx.check_time("search: parsing")
         out, elisions = _Selector(text, rules, ctx, parsed).render()
         if ctx.tokens(out) >= ctx.tokens(text):
             return passthrough(text, ctx, self.name, self.content_type, "grouped output is not smaller")
