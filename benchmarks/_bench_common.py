@@ -5,6 +5,7 @@ Everything here is a number or a list of findings; formatting lives in the scrip
 
 from __future__ import annotations
 
+import functools
 import html as htmllib
 import json
 import math
@@ -246,11 +247,52 @@ def _variants(part: str) -> set[str]:
     return found
 
 
-def occurrences(part: str, whole: str) -> int:
-    """How many times ``part`` appears in ``whole``, raw or JSON-escaped (0: not embedded)."""
+def occurrences(part: str, whole: str, thorough: bool = False) -> int:
+    """How many times ``part`` appears in ``whole``, raw or JSON-escaped (0: not embedded).
+
+    Escaping has more spellings than ``json.dumps`` writes (Go escapes ``<``, ``>`` and ``&`` as
+    ``\\u003c``…, others escape ``/``), so when no spelling matches, the JSON string literals of
+    ``whole`` are decoded, level by level, and searched as the text they stand for; ``thorough``
+    counts those too even when a spelling matched (copies may be spelled differently).
+    """
     if part == whole:
         return 1
-    return sum(whole.count(v) for v in _variants(part)) if part else 0
+    if not part:
+        return 0
+    spelled = sum(whole.count(v) for v in _variants(part))
+    if spelled and not thorough:
+        return spelled
+    # A copy inside a string inside a string is another copy (a file read, then echoed in a tool
+    # call's JSON arguments); summing levels may count one escape-free copy twice, a lax bound.
+    decoded = sum(text.count(part) for level in _decoded_literals(whole) for text in level)
+    return max(spelled, decoded)
+
+
+_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+
+
+@functools.lru_cache(maxsize=4)
+def _decoded_literals(whole: str) -> tuple[tuple[str, ...], ...]:
+    """The decoded JSON string literals of ``whole``, then of those, up to ``ESCAPE_LEVELS`` deep."""
+    levels: list[tuple[str, ...]] = []
+    texts = (whole,)
+    for _ in range(ESCAPE_LEVELS):
+        decoded = []
+        for text in texts:
+            if '"' not in text:
+                continue
+            for literal in _STRING_LITERAL.findall(text):
+                try:
+                    value = json.loads(literal)
+                except ValueError:
+                    continue
+                if len(value) >= 2:
+                    decoded.append(value)
+        if not decoded:
+            break
+        levels.append(tuple(decoded))
+        texts = tuple(decoded)
+    return tuple(levels)
 
 
 @dataclass(frozen=True)
@@ -329,6 +371,8 @@ def _line_sum_failures(
         lines = len(part.splitlines())
         # An original embedded several times may be elided at each place it occurs.
         bound = lines * occurrences(part, original)
+        if total > bound:  # copies spelled with other escapes count too
+            bound = lines * occurrences(part, original, thorough=True)
         if total > bound:
             problem = f"line markers for this key sum to {total} > {lines} lines x occurrences = {bound}"
             failures.append(MarkerFailure(key, problem))

@@ -201,3 +201,15 @@ def test_embedded_originals_may_be_json_escaped_twice() -> None:
     whole = json.dumps({"body": json.dumps({"text": part})})
     assert common.occurrences(part, whole) == 1
     assert common.occurrences("absent", whole) == 0
+
+
+def test_an_original_escaped_in_another_spelling_is_found() -> None:
+    part = "if a < b && c > d:\n    return 'x'\n"
+    go_style = (
+        json.dumps({"content": part}).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    )
+    whole = json.dumps({"event": go_style}) + "\n" + go_style
+    assert part not in whole and json.dumps(part)[1:-1] not in whole
+    assert common.occurrences(part, whole) >= 1
+    assert common.occurrences(part, whole, thorough=True) == 2
+    assert common.occurrences("not there at all", whole) == 0
