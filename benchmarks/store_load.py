@@ -20,6 +20,7 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -65,8 +66,18 @@ class WorkerResult:
 
 
 def _content(worker: int, index: int, size: int) -> bytes:
-    seed = hashlib.sha256(f"{worker}:{index}".encode()).digest()
-    return (seed * (size // len(seed) + 1))[:size]
+    """Log-like text, distinct per (worker, index), as compressible as real tool output (about 4x)."""
+    rng = random.Random(f"{worker}:{index}")
+    lines, total = [], 0
+    while total < size:
+        line = (
+            f"2026-12-03T08:{rng.randrange(60):02d}:{rng.randrange(60):02d}.{rng.randrange(1000):03d}Z "
+            f"{rng.choice(['INFO', 'INFO', 'INFO', 'WARN', 'DEBUG'])} worker-{worker} "
+            f"req={rng.getrandbits(48):012x} path=/api/v1/items/{rng.randrange(10**6)} took {rng.randrange(900)}ms\n"
+        )
+        lines.append(line)
+        total += len(line)
+    return "".join(lines).encode()[:size]
 
 
 def _worker(path: str, worker: int, load: Load, start: Any, queue: Any) -> None:

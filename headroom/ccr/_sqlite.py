@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 import weakref
+import zlib
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
@@ -44,11 +45,12 @@ CREATE TABLE IF NOT EXISTS entries (
     accessed_at REAL NOT NULL,
     expires_at REAL,
     scope TEXT NOT NULL DEFAULT 'default',
-    digest BLOB
+    digest BLOB,
+    codec TEXT
 );
 """
 # Stores written before scopes and keyed digests gain the columns; their rows join the default scope.
-_ADDED_COLUMNS = {"scope": "TEXT NOT NULL DEFAULT 'default'", "digest": "BLOB"}
+_ADDED_COLUMNS = {"scope": "TEXT NOT NULL DEFAULT 'default'", "digest": "BLOB", "codec": "TEXT"}
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS entries_accessed ON entries(accessed_at);
 CREATE INDEX IF NOT EXISTS entries_expires ON entries(expires_at) WHERE expires_at IS NOT NULL;
@@ -123,6 +125,10 @@ class SqliteStore:
             data = to_bytes(content)
             digest = self._keys.digest(data)
             rows.append((key_from_digest(digest, self._keys.digits), kind, data, digest))
+        held = self._held_digests([row[0] for row in rows])
+        # Encoded before the write lock is taken, and only what is not stored already: a
+        # conversation re-sent each turn re-puts its originals, which then cost one UPDATE each.
+        encoded = {key: _encode(data) for key, _, data, digest in rows if held.get(key) != digest}
         now = self._clock()
         expires = None if self._ttl is None else now + self._ttl
         with self._lock, self._translate("put"), self._transaction() as db:
@@ -130,33 +136,58 @@ class SqliteStore:
             for key, kind, data, digest in rows:
                 if seen.setdefault(key, digest) != digest:
                     raise KeyCollision(f"key {key} is shared by two originals of one batch; not stored")
+                if key not in encoded and self._refresh(db, key, digest, now, expires):
+                    continue
                 self._check_free(db, key, data, digest)
+                stored, codec = encoded[key] if key in encoded else _encode(data)
                 db.execute(
-                    "INSERT INTO entries(key, kind, content, size, created_at, accessed_at, expires_at, scope, digest)"
-                    " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET created_at=excluded.created_at,"
+                    "INSERT INTO entries(key, kind, content, size, created_at, accessed_at, expires_at, scope, digest, codec)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET created_at=excluded.created_at,"
                     " accessed_at=excluded.accessed_at, expires_at=excluded.expires_at, digest=excluded.digest",
-                    (key, kind, data, len(data), now, now, expires, self.scope, digest),
+                    (key, kind, stored, len(stored), now, now, expires, self.scope, digest, codec),
                 )
             self._evict(db, now, {*seen, *keep})
         self._written()
         return [row[0] for row in rows]
+
+    def _held_digests(self, keys: list[str]) -> dict[str, bytes]:
+        """Digests of the entries this scope already holds under ``keys`` (a read: no write lock)."""
+        held: dict[str, bytes] = {}
+        with self._lock, self._translate("put"):
+            db = self._current()
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"SELECT key, digest FROM entries WHERE scope=? AND digest IS NOT NULL AND key IN ({marks})"
+                held.update({str(k): bytes(d) for k, d in db.execute(query, (self.scope, *chunk))})
+        return held
+
+    def _refresh(
+        self, db: sqlite3.Connection, key: str, digest: bytes, now: float, expires: float | None
+    ) -> bool:
+        """Renew an entry already stored; False when it went meanwhile (evicted by another process)."""
+        cursor = db.execute(
+            "UPDATE entries SET created_at=?, accessed_at=?, expires_at=? WHERE key=? AND scope=? AND digest=?",
+            (now, now, expires, key, self.scope, digest),
+        )
+        return cursor.rowcount > 0
 
     def get(self, key: str) -> bytes:
         now = self._clock()
         with self._lock, self._translate("get"):
             db = self._current()
             row = db.execute(
-                "SELECT content, expires_at, created_at FROM entries WHERE key=? AND scope=?",
+                "SELECT content, codec, expires_at, created_at FROM entries WHERE key=? AND scope=?",
                 (key, self.scope),
             ).fetchone()
             if row is None:
                 raise EntryNotFound(f"no stored original for key {key!r}")
-            content, expires_at, created_at = row
+            content, codec, expires_at, created_at = row
             if self._expired(now, expires_at, created_at):
                 self._best_effort(db, "DELETE FROM entries WHERE key=?", (key,))
                 raise EntryExpired(f"stored original for key {key!r} has expired")
             self._best_effort(db, "UPDATE entries SET accessed_at=? WHERE key=?", (now, key))
-            return bytes(content)
+        return _decode(bytes(content), codec, key)
 
     def contains(self, key: str) -> bool:
         try:
@@ -310,6 +341,32 @@ class SqliteStore:
 
     def _translate(self, operation: str) -> _SqliteErrors:
         return _SqliteErrors(operation, self.path)
+
+
+_COMPRESS_FROM_BYTES = 1024
+
+
+def _encode(data: bytes) -> tuple[bytes, str | None]:
+    """``(stored bytes, codec)``: zlib at its fastest level when that saves a tenth or more.
+
+    Tool output compresses 3-4x, so the store holds several times more originals under its cap
+    and a large put holds the write lock for a fraction of the time.
+    """
+    if len(data) < _COMPRESS_FROM_BYTES:
+        return data, None
+    packed = zlib.compress(data, 1)
+    return (packed, "zlib") if len(packed) <= len(data) * 0.9 else (data, None)
+
+
+def _decode(stored: bytes, codec: str | None, key: str) -> bytes:
+    if codec is None:
+        return stored
+    if codec != "zlib":
+        raise StoreError(f"stored original for key {key!r} uses an unknown codec {codec!r}")
+    try:
+        return zlib.decompress(stored)
+    except zlib.error as exc:
+        raise StoreError(f"stored original for key {key!r} is corrupt: {exc}") from exc
 
 
 def _create_schema(db: sqlite3.Connection) -> None:

@@ -41,7 +41,9 @@ def _stores(tmp_path: Path, max_bytes: int) -> list[Store]:
 
 @pytest.mark.parametrize("which", [0, 1])
 def test_a_cap_smaller_than_one_call_never_leaves_a_dangling_marker(tmp_path: Path, which: int) -> None:
-    one_original = len(_log(0).encode())
+    probe = _stores(tmp_path / "probe", max_bytes=10**9)[which]
+    probe.put(_log(0))
+    one_original = probe.stats().total_bytes  # as the backend holds it (SQLite compresses)
     store = _stores(tmp_path, max_bytes=int(one_original * 2.5))[which]
     result = compress(_conversation(5), EAGER, store=store)
     texts = [m["content"] for m in result.messages if m.get("role") == "tool"]
