@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -79,6 +79,7 @@ class CompressContext:
     deadline: Deadline | None = None
     _stored: dict[str, str] = field(default_factory=dict, repr=False)
     _pending: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    _pinned: dict[str, None] = field(default_factory=dict, repr=False)
 
     def tokens(self, text: str) -> int:
         """Token count under this context's encoding."""
@@ -96,7 +97,11 @@ class CompressContext:
     @property
     def stored_keys(self) -> tuple[str, ...]:
         """Keys of the originals this call has stored or will store (what its markers may point to)."""
-        return tuple(self._stored.values())
+        return (*self._stored.values(), *self._pinned)
+
+    def pin(self, keys: Iterable[str]) -> None:
+        """Keep ``keys`` (a remembered block's markers) from eviction for the rest of this call."""
+        self._pinned.update(dict.fromkeys(keys))
 
     def remember(self, original: str, kind: str = "text") -> str:
         """Store ``original`` (once) and return its key.
@@ -133,7 +138,7 @@ class CompressContext:
         pending = list(self._pending)
         self._pending.clear()
         fresh = {original for original, _ in pending}
-        durable = [key for original, key in self._stored.items() if original not in fresh]
+        durable = [key for original, key in self._stored.items() if original not in fresh] + [*self._pinned]
         try:
             self.store.put_many(pending, keep=durable)
         except Exception:
