@@ -9,43 +9,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from headroom._policy_fields import Frozen as _Frozen
+from headroom._policy_fields import tunable
 from headroom._yaml import read_yaml
 from headroom.errors import ConfigError
 
 SCHEMA_VERSION = 1
 POLICY_ENV_VAR = "HEADROOM_POLICY"
-
-
-def tunable(
-    default: Any,
-    description: str,
-    *,
-    low: float | None = None,
-    high: float | None = None,
-    choices: Sequence[Any] | None = None,
-    log: bool = False,
-) -> Any:
-    """A field with a declared search range (numeric ``low``/``high`` or ``choices``)."""
-    search: dict[str, Any] = {"log": log}
-    if choices is not None:
-        search["choices"] = list(choices)
-    else:
-        search.update(low=low, high=high)
-    bounds: dict[str, Any] = {}
-    if low is not None and high is not None:
-        bounds = {"ge": low, "le": high}
-    return Field(default=default, description=description, json_schema_extra={"tunable": search}, **bounds)
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class JsonPolicy(_Frozen):
