@@ -19,7 +19,18 @@ _PATH = click.Path(path_type=Path)
 
 
 @click.group("tune", invoke_without_command=True)
-@click.option("--corpus", type=click.Path(path_type=Path, file_okay=False), help="Corpus directory.")
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Corpus folder: any files (routed by content), per-kind subfolders (json/, log/…) or a MANIFEST.jsonl.",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["tune", "test", "all"]),
+    default="all",
+    show_default=True,
+    help="Side of the MANIFEST.jsonl split to tune on.",
+)
 @click.option("--suite", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Suite YAML.")
 @click.option(
     "--content-type",
