@@ -61,12 +61,6 @@ def list_files(root: Path, kinds: Iterable[str], split: str = "all") -> list[Lis
     return listed
 
 
-def has_splits(root: Path) -> bool:
-    """Whether ``root``'s manifest puts any file on a ``tune`` or ``test`` side."""
-    manifest = _manifest(root) if root.is_dir() else None
-    return bool(manifest) and any("split" in entry for entry in (manifest or {}).values())
-
-
 def routed_counts(files: Iterable[Listed]) -> Counter[str]:
     """What each file goes to: its declared kind, else the compressor the router picks."""
     counts: Counter[str] = Counter()

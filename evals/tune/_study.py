@@ -44,7 +44,7 @@ class TuneSettings:
     storage: str | None = None
     """Optuna storage URL (default ``sqlite:///<out>/optuna.db``)."""
     study: str | None = None
-    """Study name (default ``headroom-<content type>``)."""
+    """Study name (default ``headroom-<content type>``, with ``-<split>`` after it unless the split is ``all``)."""
     seed: int = 0
     """Sampler seed."""
     sampler: Literal["tpe", "nsga2"] = "tpe"
@@ -70,7 +70,8 @@ class TuneSettings:
 
     def study_name(self) -> str:
         """The study name."""
-        return self.study or f"headroom-{self.content_type}"
+        side = f"-{self.split}" if self.split != "all" else ""
+        return self.study or f"headroom-{self.content_type}{side}"
 
 
 @dataclass

@@ -40,7 +40,9 @@ _PATH = click.Path(path_type=Path)
 @click.option("--trials", type=click.IntRange(min=1), help="Trials per study (default 200).")
 @click.option("--timeout", type=float, help="Stop starting trials after this many seconds.")
 @click.option("--storage", help="Optuna storage URL (default sqlite:///<out>/optuna.db).")
-@click.option("--study", help="Study name (default headroom-<content type>).")
+@click.option(
+    "--study", help="Study name (default headroom-<content type>, then -<split> unless --split all)."
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampler seed.")
 @click.option("--sampler", type=click.Choice(["tpe", "nsga2"]), default="tpe", show_default=True)
 @click.option("--delta", type=float, help="Largest tolerated retention drop (default 0.02).")
