@@ -46,7 +46,7 @@ class CorpusFile:
 
 
 def list_corpus(root: Path, kinds: Sequence[str] = (), split: str = "all") -> list[CorpusFile]:
-    """Every file in the corpus's subdirectories except the excluded kinds, in path order.
+    """Every file in the corpus's subdirectories except the excluded kinds (unless ``kinds`` names them), in path order.
 
     The kind comes from ``MANIFEST.jsonl`` where the file is listed, else from its subdirectory;
     ``split`` (``tune``, ``test`` or ``all``) keeps the files the manifest puts on that side; a
@@ -61,7 +61,7 @@ def list_corpus(root: Path, kinds: Sequence[str] = (), split: str = "all") -> li
         if "/" not in rel:
             continue
         kind = manifest.get(rel, rel.split("/", 1)[0])
-        if kind in EXCLUDED_KINDS or (kinds and kind not in kinds):
+        if (kind in EXCLUDED_KINDS and kind not in kinds) or (kinds and kind not in kinds):
             continue
         if split != "all" and splits and splits.get(rel) != split:
             continue

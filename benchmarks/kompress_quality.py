@@ -1,6 +1,6 @@
 """Kompress answer retention on the corpus QA sets, beside the extractive fallback, in one run.
 
-    python benchmarks/kompress_quality.py CORPUS_DIR [--model DIR] [--rate 0.5] [--json PATH]
+    python benchmarks/kompress_quality.py CORPUS_DIR [--model DIR] [--rate 0.5] [--split tune|test|all] [--json PATH]
 
 For every question of the corpus QA files (COVID-QA SQuAD articles, NQ-open oracle passages,
 key-value retrieval records) the context is compressed with the question as the query the way
@@ -19,7 +19,10 @@ engines price their markers with the text's own key and Kompress measures its re
 so ``--rate 0.5`` is 2× wherever 2× is possible (a text whose marker alone costs half of it
 cannot get there). Files of
 the default training recipe's test split are marked ``held_out``; the others were seen (or used
-for checkpoint selection) in training. Without a corpus it says so and exits 0. Needs ``[ml]``.
+for checkpoint selection) in training. ``--split`` keeps the QA files the corpus's
+``MANIFEST.jsonl`` puts on that side (default ``all``; a corpus whose manifest marks no split is
+measured whole and says so); ``settings.split`` reports the side measured. Without a corpus it
+says so and exits 0. Needs ``[ml]``.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._bench_common import emit_json
+from benchmarks._bench_common import corpus_has_splits, emit_json, list_corpus
 from headroom import compress_text
 from headroom.ccr import MemoryStore
 from headroom.policy import Policy, ProsePolicy
@@ -89,17 +92,28 @@ def kv_items(path: Path) -> Iterator[Item]:
         yield Item(path.name, "{\n" + body + "\n}", question, (record["value"],))
 
 
-def corpus_items(root: Path) -> list[Item]:
-    """Every question of the corpus QA files."""
+def corpus_items(root: Path, split: str = "all") -> list[Item]:
+    """Every question of the corpus QA files on side ``split`` of the manifest."""
     qa = root / "qa"
+    on_side = {f.rel for f in list_corpus(root, ("qa",), split)}
     items: list[Item] = []
-    for path in sorted(qa.glob("covidqa-squad-*.json")):
-        items.extend(squad_items(path))
-    for path in sorted(qa.glob("*nq-open*.jsonl")):
-        items.extend(nq_items(path))
-    for path in sorted(qa.glob("*kv-retrieval*.jsonl")):
-        items.extend(kv_items(path))
+    for pattern, reader in (
+        ("covidqa-squad-*.json", squad_items),
+        ("*nq-open*.jsonl", nq_items),
+        ("*kv-retrieval*.jsonl", kv_items),
+    ):
+        for path in sorted(qa.glob(pattern)):
+            if path.relative_to(root).as_posix() in on_side:
+                items.extend(reader(path))
     return items
+
+
+def measured_split(root: Path, split: str) -> str:
+    """The side actually measured: ``split``, or ``all`` when the manifest marks none (said on stderr)."""
+    if split != "all" and not corpus_has_splits(root):
+        print(f"the corpus at {root} marks no split: measuring every file", file=sys.stderr)
+        return "all"
+    return split
 
 
 def content_words(text: str) -> set[str]:
@@ -192,12 +206,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rate", type=float, default=0.5, help="keep rate (share of tokens) for both engines"
     )
+    parser.add_argument("--split", choices=("tune", "test", "all"), default="all", help="manifest side")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     if not (args.corpus / "qa").is_dir():
         print(f"no corpus QA sets at {args.corpus / 'qa'}; nothing to measure")
         return 0
-    items = corpus_items(args.corpus)
+    split = measured_split(args.corpus, args.split)
+    items = corpus_items(args.corpus, split)
     engines = {
         "kompress": engine_policy("kompress", args.rate, args.model),
         "extractive": engine_policy("extractive", args.rate, None),
@@ -207,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         "rate": args.rate,
         "model": str(args.model or "bundled default"),
         "items": len(items),
+        "split": split,
     }
     emit_json(result, args.json)
     return 0

@@ -1,6 +1,6 @@
 """Must-keep recall of the deployed Kompress compressor on the held-out split, at keep rate 0.5.
 
-    python benchmarks/kompress_recall.py [CORPUS_DIR] [--model DIR] [--config YAML] [--rate 0.5]
+    python benchmarks/kompress_recall.py [CORPUS_DIR] [--model DIR] [--config YAML] [--rate 0.5] [--split tune|test|all]
 
 The held-out files are the ``test`` sources of the training recipe (default:
 configs/training/default.yaml; split by source file, so no file was seen in training or used for
@@ -14,7 +14,10 @@ checkpoint selection). Rows are labelled exactly as in training, one per questio
 Each row is compressed by the whole compressor (force-keep rules, model, query relevance, budget)
 and the word-level decisions are scored: must-keep recall and keep rate (words and tokens kept /
 total), pooled over all rows and per kind, beside the same model with no query (the query-free
-classifier plus rules). Without a corpus it says so and exits 0. Needs ``[ml]``.
+classifier plus rules). ``--split`` further keeps the held-out files the corpus's
+``MANIFEST.jsonl`` puts on that side (default ``all``; a corpus whose manifest marks no split is
+measured whole and says so); ``settings.split`` reports the side measured. Without a corpus it
+says so and exits 0. Needs ``[ml]``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._bench_common import emit_json
+from benchmarks._bench_common import corpus_has_splits, emit_json, list_corpus
 from headroom.ccr import MemoryStore
 from headroom.compressors import CompressContext
 from headroom.kompress import KompressCompressor, load_model
@@ -90,14 +93,17 @@ def trace_cases(path: Path, budget: float) -> Iterator[Case]:
         yield Case("trace", text, row, output.query)
 
 
-def held_out_cases(config_path: Path, corpus: Path, min_tokens: int = 0) -> list[Case]:
-    """Every case of the recipe's test split with at least ``min_tokens`` tokens (o200k_base)."""
+def held_out_cases(config_path: Path, corpus: Path, min_tokens: int = 0, split: str = "all") -> list[Case]:
+    """Every case of the recipe's test split (on manifest side ``split``) with ≥ ``min_tokens`` tokens."""
     config = load_config(config_path, [f"data.root={corpus}"])
     data, budget = config.data, config.data.keep_budget
     readers = {"squad": squad_cases, "nq": nq_cases, "traces": trace_cases}
+    on_side = {f.path.resolve() for f in list_corpus(corpus, ("qa", "agent-trace"), split)}
     cases: list[Case] = []
     for source in data.sources:
         if source.split != "test" or source.kind not in readers:
+            continue
+        if split != "all" and source_path(data, source).resolve() not in on_side:
             continue
         found = readers[source.kind](source_path(data, source), budget)
         cases.extend(
@@ -159,12 +165,17 @@ def main(argv: list[str] | None = None) -> int:
         default=ProsePolicy().min_tokens,
         help="skip texts the runtime would pass through unread (default: the policy's prose min_tokens)",
     )
+    parser.add_argument("--split", choices=("tune", "test", "all"), default="all", help="manifest side")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     if not (args.corpus / "qa").is_dir():
         print(f"no corpus at {args.corpus}; nothing to measure")
         return 0
-    cases = held_out_cases(args.config, args.corpus, args.min_tokens)
+    split = args.split
+    if split != "all" and not corpus_has_splits(args.corpus):
+        print(f"the corpus at {args.corpus} marks no split: measuring every file", file=sys.stderr)
+        split = "all"
+    cases = held_out_cases(args.config, args.corpus, args.min_tokens, split)
     model = load_model(args.model)
     compressor = KompressCompressor(scorer=model.score_lines, embedder=model.embedder())
     policy = Policy(prose=ProsePolicy(keep_rate=args.rate, min_tokens=0, engine="kompress"))
@@ -176,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             "min_tokens": args.min_tokens,
             "model": str(args.model or "bundled default"),
             "config": str(args.config),
+            "split": split,
+            "cases": len(cases),
         },
     }
     emit_json(result, args.json)

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from evals.suite import Suite, load_suite, suite_hash
-from evals.tune._corpus import CONTENT_TYPES, content_type
+from evals.tune._corpus import CONTENT_TYPES, content_type, no_files_message, study_files
 from evals.tune._export import DEFAULT_EXPORT_DIR, Export, export_study, load_study
 from evals.tune._shaping_study import CONTENT_TYPE as SHAPING
 from evals.tune._shaping_study import export_shaping
-from evals.tune._study import DEFAULT_OUT, StudyRun, TuneSettings, run_study
+from evals.tune._study import DEFAULT_OUT, FACTS_SEED, StudyRun, TuneSettings, run_study
 from headroom.errors import ConfigError
 from headroom.policy import Policy, load_policy
 
@@ -20,17 +20,25 @@ DEFAULT_TRIALS = 200
 
 
 def tune(options: Mapping[str, Any]) -> list[StudyRun]:
-    """Run one study per content type asked for (``--content-type``, the suite's list, or all)."""
+    """Run one study per content type asked for (``--content-type``, the suite's list, or all).
+
+    A study that was asked for by name and has no corpus file is an error, and so is a corpus
+    in which no study finds a file; when every study runs, one without files is skipped.
+    """
     suite = load_suite(options["suite"]) if options.get("suite") else None
     settings = _settings(options, suite)
-    kinds = _content_types(options.get("content_type"), suite)
+    kinds, named = _content_types(options.get("content_type"), suite)
     _check_space(settings.space, kinds)
+    listed = {k: study_files(settings.corpus, content_type(k), FACTS_SEED, settings.split) for k in kinds}
+    empty = [k for k in kinds if not listed[k]]
+    if empty and (named or len(empty) == len(kinds)):
+        raise ConfigError(no_files_message(settings.corpus, empty, settings.split))
     runs = []
     for kind in kinds:
         section = content_type(kind).section
         space = {k: v for k, v in settings.space.items() if k.startswith(f"{section}.")}
         study = options.get("study") if len(kinds) == 1 else None
-        runs.append(run_study(replace(settings, content_type=kind, space=space, study=study)))
+        runs.append(run_study(replace(settings, content_type=kind, space=space, study=study), listed[kind]))
     return runs
 
 
@@ -45,6 +53,7 @@ def _settings(options: Mapping[str, Any], suite: Suite | None) -> TuneSettings:
     return TuneSettings(
         corpus=Path(corpus),
         content_type="",
+        split=options.get("split") or "all",
         trials=options.get("trials") or (spec.trials if spec and spec.trials else DEFAULT_TRIALS),
         timeout=options.get("timeout"),
         storage=options.get("storage"),
@@ -60,10 +69,11 @@ def _settings(options: Mapping[str, Any], suite: Suite | None) -> TuneSettings:
     )
 
 
-def _content_types(chosen: str | None, suite: Suite | None) -> list[str]:
+def _content_types(chosen: str | None, suite: Suite | None) -> tuple[list[str], bool]:
+    """The studies to run, and whether they were named (else: every corpus study)."""
     if chosen:
         content_type(chosen)
-        return [chosen]
+        return [chosen], True
     listed = suite.tune.content_types if suite is not None and suite.tune is not None else []
     if "shaping" in listed:
         raise ConfigError(
@@ -73,7 +83,7 @@ def _content_types(chosen: str | None, suite: Suite | None) -> list[str]:
         )
     for name in listed:
         content_type(name)
-    return list(listed) or list(CONTENT_TYPES)
+    return (list(listed), True) if listed else (list(CONTENT_TYPES), False)
 
 
 def _check_space(space: Mapping[str, Any], kinds: list[str]) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evals.replay import token_facts
+from evals.tune._listing import MANIFEST, list_files, read, routed_counts
 from headroom import router
 from headroom._critical import critical_template, is_critical
 from headroom.errors import ConfigError
@@ -37,7 +38,7 @@ class ContentType:
     section: str
     """Policy section (alias) the study tunes."""
     kinds: tuple[str, ...]
-    """Corpus subdirectories holding candidate files."""
+    """Corpus kinds (manifest kinds or per-kind folders) holding candidate files."""
     compressors: frozenset[str] = frozenset()
     """Keep only files the router sends to one of these (empty: every file of the kinds)."""
 
@@ -57,6 +58,8 @@ CONTENT_TYPES: dict[str, ContentType] = {
         ),
     )
 }
+KINDS = frozenset(kind for ct in CONTENT_TYPES.values() for kind in ct.kinds)
+"""Every corpus kind some study reads (the names of the per-kind folders)."""
 
 
 @dataclass(frozen=True)
@@ -93,19 +96,41 @@ def content_type(name: str) -> ContentType:
         raise ConfigError(f"no content-type study {name!r} (known: {known})") from None
 
 
-def study_files(root: Path, ct: ContentType, seed: int = 0) -> list[CorpusFile]:
-    """The corpus files of ``ct`` under ``root`` (sorted), each with its facts."""
-    if not root.is_dir():
-        raise ConfigError(f"corpus directory {root} does not exist")
+def study_files(root: Path, ct: ContentType, seed: int = 0, split: str = "all") -> list[CorpusFile]:
+    """The corpus files of ``ct`` under ``root`` (on side ``split``), each with its facts.
+
+    A file of a declared kind (manifest or per-kind folder) is read when ``ct`` reads that kind
+    (and, where ``ct`` names compressors, the router sends it to one); a file of no declared
+    kind is read when the router sends it to the study's compressor. Declared kinds come in
+    ``ct.kinds`` order, each sorted by path, then the routed files.
+    """
+    wanted = ct.compressors or frozenset({ct.name})
+    order = {kind: i for i, kind in enumerate(ct.kinds)}
     chosen = []
-    for kind in ct.kinds:
-        folder = root / kind
-        for path in sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            if ct.compressors and router.detect(text).compressor not in ct.compressors:
-                continue
-            chosen.append(make_file(path.relative_to(root).as_posix(), text, ct, seed))
-    return chosen
+    for item in list_files(root, KINDS, split):
+        if item.kind is not None and item.kind not in order:
+            continue
+        text = read(item)
+        if (item.kind is None or ct.compressors) and router.detect(text).compressor not in wanted:
+            continue
+        chosen.append((order.get(item.kind or "", len(order)), make_file(item.rel, text, ct, seed)))
+    return [file for _, file in sorted(chosen, key=lambda pair: (pair[0], pair[1].rel))]
+
+
+def no_files_message(root: Path, studies: list[str], split: str = "all") -> str:
+    """Why ``studies`` found nothing under ``root``: what its files go to, and how files are routed."""
+    listed = list_files(root, KINDS, split)
+    side = f" (split {split})" if split != "all" else ""
+    if not listed:
+        return f"no files under {root}{side}: a corpus is a folder of files (tool outputs, logs, code…)"
+    counts = routed_counts(listed)
+    found = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))
+    label = "study" if len(studies) == 1 else "studies"
+    return (
+        f"no file under {root}{side} for the {', '.join(studies)} {label}: its {len(listed)} files go to "
+        f"{found} (a file in a per-kind folder such as log/, or listed in {MANIFEST} with a kind, "
+        "counts as that kind; any other file goes where the runtime's router sends it)"
+    )
 
 
 def corpus_hash(files: list[CorpusFile]) -> str:

@@ -32,9 +32,11 @@ class TuneSettings:
     """One ``headroom tune`` invocation."""
 
     corpus: Path
-    """Corpus directory: one subdirectory per kind (``json/``, ``log/``…)."""
+    """Corpus directory: per-kind subfolders, a ``MANIFEST.jsonl``, or any files (routed by content)."""
     content_type: str
     """Which study: json, log, code, search, diff, html, prose or table."""
+    split: str = "all"
+    """Which side of the manifest's split to read: ``tune``, ``test`` or ``all``."""
     trials: int = 200
     """Trials this worker runs (several workers on one storage add up)."""
     timeout: float | None = None
@@ -42,7 +44,7 @@ class TuneSettings:
     storage: str | None = None
     """Optuna storage URL (default ``sqlite:///<out>/optuna.db``)."""
     study: str | None = None
-    """Study name (default ``headroom-<content type>``)."""
+    """Study name (default ``headroom-<content type>``, with ``-<split>`` after it unless the split is ``all``)."""
     seed: int = 0
     """Sampler seed."""
     sampler: Literal["tpe", "nsga2"] = "tpe"
@@ -68,7 +70,8 @@ class TuneSettings:
 
     def study_name(self) -> str:
         """The study name."""
-        return self.study or f"headroom-{self.content_type}"
+        side = f"-{self.split}" if self.split != "all" else ""
+        return self.study or f"headroom-{self.content_type}{side}"
 
 
 @dataclass
@@ -146,13 +149,17 @@ def make_sampler(kind: str, seed: int) -> optuna.samplers.BaseSampler:
     return optuna.samplers.TPESampler(seed=seed, multivariate=True)
 
 
-def run_study(settings: TuneSettings) -> StudyRun:
-    """Run (or continue) the study that ``settings`` describes and write its artifacts."""
+def run_study(settings: TuneSettings, files: list[CorpusFile] | None = None) -> StudyRun:
+    """Run (or continue) the study that ``settings`` describes and write its artifacts.
+
+    ``files`` are the study's corpus files when the caller has listed them already.
+    """
     from evals.tune._summary import finish_study
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     ct = content_type(settings.content_type)
-    files = study_files(settings.corpus, ct, FACTS_SEED)
+    if files is None:
+        files = study_files(settings.corpus, ct, FACTS_SEED, settings.split)
     run = StudyRun(settings.study_name(), ct.name, [f.rel for f in files], storage=settings.storage_url())
     if not files:
         run.skipped = _no_files_note(ct.name, settings.corpus)
@@ -209,6 +216,7 @@ def _open_study(
     attrs = {
         "content_type": settings.content_type,
         "corpus_hash": ":".join(h for h in (settings.suite_hash, corpus_hash(files)) if h),
+        "split": settings.split,
         "delta": settings.delta,
         "latency_objective": settings.latency,
         "baseline": {

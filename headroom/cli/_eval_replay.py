@@ -46,12 +46,13 @@ def replay_command(
     """Replay traces call by call: tokens, cache reads/writes, cost and reference retention.
 
     Every readable file is replayed; the others are reported and the exit code is 3
-    (``--strict`` stops at the first instead).
+    (``--strict`` stops at the first instead). A file's malformed lines are skipped and
+    counted: ``files`` in ``--json`` lists each file's ``file:line: message`` warnings.
     """
     with friendly_errors():
         from evals.replay import ReplaySettings, load_pricing, replay_traces, summarize
 
-        traces, skipped = _load_all(paths, strict)
+        traces, files, skipped = _load_all(paths, strict)
         settings = ReplaySettings(
             policy=resolve_policy(policy_path),
             pricing=load_pricing(pricing_path),
@@ -62,11 +63,13 @@ def replay_command(
             task = progress.add_task("replaying", total=len(traces))
             results = replay_traces(traces, settings, on_done=lambda _: progress.advance(task))
         summary = summarize(results, settings) if results else {"sessions": [], "total": {}}
+        summary["files"] = files
         summary["skipped"] = [{"path": str(path), "error": error} for path, error in skipped]
         if as_json:
             click.echo(json.dumps(summary, ensure_ascii=False))
         elif results:
             Console().print(_totals_table(summary), _sessions_table(summary))
+        _report_warnings(files)
         for path, error in skipped:
             stderr.print(f"skipped {path}: {error}", markup=False, highlight=False)
     if skipped:
@@ -76,21 +79,41 @@ def replay_command(
 SKIPPED_EXIT_CODE = 3
 
 
-def _load_all(paths: tuple[Path, ...], strict: bool) -> tuple[list[Any], list[tuple[Path, str]]]:
-    """Traces of every readable file, and each unreadable file with why."""
+def _load_all(
+    paths: tuple[Path, ...], strict: bool
+) -> tuple[list[Any], list[dict[str, Any]], list[tuple[Path, str]]]:
+    """Traces of every readable file, each such file's sessions and warnings, and each unreadable file with why."""
     from evals.traces._load import load_traces
     from headroom.errors import HeadroomError
 
     traces: list[Any] = []
+    files: list[dict[str, Any]] = []
     skipped: list[tuple[Path, str]] = []
     for path in paths:
         try:
-            traces.extend(load_traces(path))
+            loaded = load_traces(path)
         except (HeadroomError, OSError, ValueError) as exc:
             if strict:
                 raise
             skipped.append((path, str(exc)))
-    return traces, skipped
+            continue
+        traces.extend(loaded)
+        # A file's warnings are on each of its sessions: listed once per file.
+        warnings = list(dict.fromkeys(w for trace in loaded for w in trace.warnings))
+        files.append({"path": str(path), "sessions": len(loaded), "warnings": warnings})
+    return traces, files, skipped
+
+
+def _report_warnings(files: list[dict[str, Any]]) -> None:
+    for entry in files:
+        count = len(entry["warnings"])
+        if count:
+            noun = "warning" if count == 1 else "warnings"
+            stderr.print(
+                f"warning: {entry['path']}: {count} {noun} (malformed lines skipped); first: {entry['warnings'][0]}",
+                markup=False,
+                highlight=False,
+            )
 
 
 def _totals_table(summary: dict[str, Any]) -> Table:

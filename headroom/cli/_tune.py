@@ -19,7 +19,18 @@ _PATH = click.Path(path_type=Path)
 
 
 @click.group("tune", invoke_without_command=True)
-@click.option("--corpus", type=click.Path(path_type=Path, file_okay=False), help="Corpus directory.")
+@click.option(
+    "--corpus",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Corpus folder: any files (routed by content), per-kind subfolders (json/, log/…) or a MANIFEST.jsonl.",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["tune", "test", "all"]),
+    default="all",
+    show_default=True,
+    help="Side of the MANIFEST.jsonl split to tune on.",
+)
 @click.option("--suite", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Suite YAML.")
 @click.option(
     "--content-type",
@@ -29,7 +40,9 @@ _PATH = click.Path(path_type=Path)
 @click.option("--trials", type=click.IntRange(min=1), help="Trials per study (default 200).")
 @click.option("--timeout", type=float, help="Stop starting trials after this many seconds.")
 @click.option("--storage", help="Optuna storage URL (default sqlite:///<out>/optuna.db).")
-@click.option("--study", help="Study name (default headroom-<content type>).")
+@click.option(
+    "--study", help="Study name (default headroom-<content type>, then -<split> unless --split all)."
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampler seed.")
 @click.option("--sampler", type=click.Choice(["tpe", "nsga2"]), default="tpe", show_default=True)
 @click.option("--delta", type=float, help="Largest tolerated retention drop (default 0.02).")

@@ -44,3 +44,18 @@ def write_corpus(root: Path) -> Path:
         )
         (root / "log" / f"service{seed}.log").write_text(_log(150 * seed))
     return root
+
+
+def write_flat_corpus(root: Path) -> Path:
+    """The same four files with no per-kind folders: ``root/dump-N.txt`` and ``root/more/out-N.txt``."""
+    (root / "more").mkdir(parents=True)
+    for seed in (1, 2):
+        (root / f"dump-{seed}.txt").write_text(json.dumps(_records(60 + 20 * seed, seed), indent=1))
+        (root / "more" / f"out-{seed}.txt").write_text(_log(150 * seed))
+    (root / ".hidden").write_text("not a corpus file\n")
+    return root
+
+
+def write_manifest(root: Path, entries: list[dict[str, str]]) -> None:
+    """``root/MANIFEST.jsonl`` with one JSON object per entry."""
+    (root / "MANIFEST.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))

@@ -9,6 +9,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from headroom.cli._eval_replay import replay_command
+from tests.evals.test_traces_agents import CLAUDE_CODE
 
 _FIGURES = {"input_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd", "reference_retention"}
 
@@ -96,3 +97,30 @@ def test_strict_stops_at_the_first_unreadable_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(replay_command, [str(bad), str(good), "--json", "--strict"])
     assert result.exit_code not in (0, 3)
     assert not result.stdout.strip().startswith("{")
+
+
+def _claude_code_with_a_bad_line(path: Path) -> Path:
+    lines = [json.dumps(r) for r in CLAUDE_CODE[:2]] + ['{"type": "user", "message": {']
+    path.write_text("\n".join([*lines, json.dumps(CLAUDE_CODE[3])]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_malformed_lines_are_counted_per_file_and_listed_in_json(tmp_path: Path) -> None:
+    good = _request_log(tmp_path / "session.json")
+    broken = _claude_code_with_a_bad_line(tmp_path / "broken.jsonl")
+    result = CliRunner().invoke(replay_command, [str(broken), str(good), "--json"])
+    assert result.exit_code == 0, result.output
+    files = {entry["path"]: entry for entry in json.loads(result.stdout)["files"]}
+    assert files[str(good)] == {"path": str(good), "sessions": 1, "warnings": []}
+    [warning] = files[str(broken)]["warnings"]
+    assert warning.startswith(f"{broken}:3: invalid JSON") and files[str(broken)]["sessions"] == 1
+    said = " ".join(result.stderr.split())
+    assert f"{broken}: 1 warning" in said and str(good) not in said
+
+
+def test_the_table_run_prints_the_warning_count(tmp_path: Path) -> None:
+    broken = _claude_code_with_a_bad_line(tmp_path / "broken.jsonl")
+    result = CliRunner().invoke(replay_command, [str(broken)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert f"{broken}: 1 warning (malformed lines skipped)" in said and f"{broken}:3: invalid JSON" in said

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from headroom.cli._tune import tune_group
 from headroom.policy import load_policy
-from tests.evals._tune_fixtures import write_corpus
+from tests.evals._tune_fixtures import write_corpus, write_flat_corpus
 
 # The tune group run as its own program, the way ``python -m headroom tune`` runs it.
 _PROGRAM = "from headroom.cli._tune import tune_group; tune_group(prog_name='headroom tune')"
@@ -104,3 +104,27 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     assert stray.exit_code == 2 and "log.head_lines" in stray.output
     nostudy = runner.invoke(tune_group, ["export", "nope", "--storage", f"sqlite:///{tmp_path / 'x.db'}"])
     assert nostudy.exit_code == 2 and "no study named" in nostudy.output
+
+
+def _quick(corpus: Path, out: Path, *extra: str) -> list[str]:
+    return ["--corpus", str(corpus), "--out", str(out), "--tracking-uri", "none", "--trials", "2", *extra]
+
+
+def test_a_flat_corpus_tunes(tmp_path: Path) -> None:
+    corpus = write_flat_corpus(tmp_path / "flat")
+    result = CliRunner().invoke(tune_group, _quick(corpus, tmp_path / "o", "--content-type", "log", "--json"))
+    assert result.exit_code == 0, result.output
+    [summary] = json.loads(result.output)
+    assert summary["files"] == ["more/out-1.txt", "more/out-2.txt"]
+
+
+def test_no_file_for_the_requested_study_is_an_error(tmp_path: Path) -> None:
+    runner = CliRunner()
+    corpus = write_flat_corpus(tmp_path / "flat")
+    empty = runner.invoke(tune_group, _quick(corpus, tmp_path / "o", "--content-type", "diff"))
+    assert empty.exit_code == 2
+    said = " ".join(empty.output.split())  # the message may be wrapped
+    assert "no file" in said and "diff study" in said and "json 2, log 2" in said
+    (tmp_path / "nothing").mkdir()
+    every = runner.invoke(tune_group, _quick(tmp_path / "nothing", tmp_path / "o"))
+    assert every.exit_code == 2 and "no files" in every.output
