@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from headroom.ccr import SqliteStore
 from headroom.errors import HeadroomError
@@ -39,7 +40,7 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except HeadroomError as exc:
-        stderr.print(f"[red]error:[/red] {exc}")
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}")  # "headroom[evals]" is not markup
         sys.exit(2)
 
 

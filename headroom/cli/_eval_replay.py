@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from headroom._extras import needs_extra
 from headroom.cli._common import friendly_errors, policy_option, resolve_policy, stderr
 
 
@@ -49,7 +50,7 @@ def replay_command(
     (``--strict`` stops at the first instead). A file's malformed lines are skipped and
     counted: ``files`` in ``--json`` lists each file's ``file:line: message`` warnings.
     """
-    with friendly_errors():
+    with friendly_errors(), needs_extra("evals"):
         from evals.replay import ReplaySettings, load_pricing, replay_traces, summarize
 
         traces, files, skipped = _load_all(paths, strict)

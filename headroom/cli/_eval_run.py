@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 
+from headroom._extras import needs_extra
 from headroom.cli._common import friendly_errors, stderr
 
 EXIT_HARNESS_ERROR = 1
@@ -39,7 +41,7 @@ def eval_run_command(
     suite_path: Path, policies: tuple[str, ...], out_dir: Path | None, use_mlflow: bool, as_json: bool
 ) -> None:
     """Run a suite's probes (and replay its traces) under each policy; write the reports."""
-    with friendly_errors():
+    with friendly_errors(), needs_extra("evals"):
         from evals._cli import run_suite
 
         summary = run_suite(suite_path, policies, out_dir, use_mlflow, progress=not as_json)
@@ -71,7 +73,7 @@ def eval_gate_command(
 
         result = gate_suite(suite_path, baseline, candidate, margin, out_dir)
     except Exception as exc:  # any harness failure must exit 1, never look like a verdict
-        stderr.print(f"[red]harness error:[/red] {type(exc).__name__}: {exc}")
+        stderr.print(f"[red]harness error:[/red] {type(exc).__name__}: {escape(str(exc))}")
         sys.exit(EXIT_HARNESS_ERROR)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from headroom._extras import needs_extra
 from headroom.cli._common import friendly_errors
 
 CONTENT_TYPES = ("json", "log", "code", "search", "diff", "html", "prose", "table", "shaping")
@@ -58,7 +59,7 @@ def tune_group(ctx: click.Context, /, as_json: bool, **options: Any) -> None:
     """Tune policy sections on a corpus: savings ↑, retention ↑, latency ↓, retention drop ≤ δ."""
     if ctx.invoked_subcommand is not None:
         return
-    with friendly_errors():
+    with friendly_errors(), needs_extra("evals"):
         if options.get("content_type") == "shaping":
             _tune_shaping(options, as_json)
             return
@@ -89,7 +90,7 @@ def _tune_shaping(options: dict[str, Any], as_json: bool) -> None:
 )
 def export_command(**options: Any) -> None:
     """Write the study's max-savings trial within the constraint as a policy with provenance."""
-    with friendly_errors():
+    with friendly_errors(), needs_extra("evals"):
         from evals.tune._cli import export
 
         done = export(options)
