@@ -14,9 +14,11 @@ from headroom.errors import MissingDependency
 
 
 def test_a_missing_third_party_module_names_the_extra() -> None:
-    with pytest.raises(MissingDependency, match=r"'optuna'.*pip install 'headroom\[evals\]'"):
-        with needs_extra("evals"):
-            raise ModuleNotFoundError("No module named 'optuna'", name="optuna")
+    with (
+        pytest.raises(MissingDependency, match=r"'optuna'.*pip install 'headroom\[evals\]'"),
+        needs_extra("evals"),
+    ):
+        raise ModuleNotFoundError("No module named 'optuna'", name="optuna")
 
 
 def test_our_own_broken_imports_stay_bugs() -> None:
