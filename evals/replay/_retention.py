@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -50,7 +51,7 @@ class RetentionJudge:
 
     def _holds(self, text: str, use: FactUse) -> bool:
         if use.quoted:
-            return use.fact in text
+            return any(spelling in text for spelling in unescaped_spellings(use.fact))
         tokens = self._tokens.get(text)
         if tokens is None:
             tokens = self._tokens[text] = token_facts(text)
@@ -77,3 +78,28 @@ def _marker_keys(texts: Iterable[str]) -> list[str]:
         for marker in parse_markers(text):
             keys.setdefault(marker.key)
     return list(keys)
+
+
+_MIN_SPELLING = 4
+
+
+def unescaped_spellings(fact: str) -> tuple[str, ...]:
+    """``fact`` and what it reads as once JSON escapes are undone, level by level.
+
+    A fact quoted from a JSON string inside a JSON string carries its escapes (``next build\\\\``);
+    a lossless re-encoding that decodes the embedded JSON shows the same words unescaped, which
+    the model reads just the same, so that spelling counts as the fact kept.
+    """
+    spellings = [fact]
+    current = fact
+    for _ in range(3):
+        trimmed = current.rstrip("\\")
+        try:
+            decoded = json.loads(f'"{trimmed}"')
+        except ValueError:
+            decoded = trimmed.replace('\\"', '"').replace("\\\\", "\\")
+        if decoded == current or len(decoded) < _MIN_SPELLING:
+            break
+        spellings.append(decoded)
+        current = decoded
+    return tuple(dict.fromkeys(spellings))
