@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from headroom._critical import CRITICAL, LONG_LINE_CHARS, SNIPPET_WORDS
+from headroom._critical import CRITICAL, LONG_LINE_CHARS, SNIPPET_WORDS, without_no_error_fields
 from headroom.ccr import MARKER_PATTERN, Store, to_text
 
 CRITICAL_RE = CRITICAL  # the runtime's own definition of a critical line
@@ -157,7 +157,9 @@ class OutputIndex:
 def critical_lines(text: str, kind: str = "") -> list[str]:
     """Critical units of ``text``: lines matching the critical pattern.
 
-    Two refinements, applied to ours and the peer alike:
+    Three refinements, applied to ours and the peer alike:
+    * an error-named JSON field with an empty value (``"is_error": false``, ``"error": null``)
+      reports that there is no error, so it makes no line critical (the runtime's rule too);
     * a web page's critical content is its visible text, so for HTML the script/style elements
       and the tags are removed before lines are read (the issue has HTML compressors drop them);
     * a line longer than ``LONG_LINE_CHARS`` is a record or minified markup, not a log line: its
@@ -169,7 +171,10 @@ def critical_lines(text: str, kind: str = "") -> list[str]:
     for line in text.splitlines():
         if CRITICAL_RE.search(line) is None:
             continue
-        units.append(line if len(line) <= LONG_LINE_CHARS else _snippet(line))
+        signal = without_no_error_fields(line)
+        if CRITICAL_RE.search(signal) is None:
+            continue
+        units.append(line if len(line) <= LONG_LINE_CHARS else _snippet(signal))
     return units
 
 

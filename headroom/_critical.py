@@ -13,11 +13,31 @@ _CRITICAL_LOWER = re.compile("|".join(CRITICAL_STEMS))
 LONG_LINE_CHARS = 400
 SNIPPET_WORDS = 6
 _TEMPLATE_TOKEN = re.compile(r"\"[^\"]*\"|'[^']*'|0x[0-9a-fA-F]+|\d+|[A-Za-z_][\w.]*")
+# A JSON field named for an error whose value is empty ("is_error": false, "error": null,
+# "failures": [], "last_error": "") reports that there is no error: it is no error signal. Keys may
+# be quoted at any escape depth (JSON inside a JSON string); the value must end there.
+_Q = r'\\*"'
+NO_ERROR_FIELD = re.compile(
+    rf"{_Q}[^\"\\]*(?:{'|'.join(CRITICAL_STEMS)})[^\"\\]*{_Q}\s*:\s*"
+    rf"(?:null|false|0|{_Q}{_Q}|\[\s*\]|\{{\s*\}})(?![\w.])",
+    re.IGNORECASE,
+)
 
 
 def is_critical(line: str) -> bool:
-    """Whether ``line`` carries an error signal that must survive compression."""
-    return _CRITICAL_LOWER.search(line.lower()) is not None
+    """Whether ``line`` carries an error signal that must survive compression.
+
+    Error-named JSON fields with an empty value (``"is_error": false``) are no signal.
+    """
+    lower = line.lower()
+    if _CRITICAL_LOWER.search(lower) is None:
+        return False
+    return _CRITICAL_LOWER.search(without_no_error_fields(lower)) is not None
+
+
+def without_no_error_fields(text: str) -> str:
+    """``text`` with every error-named JSON field that reports no error removed."""
+    return NO_ERROR_FIELD.sub(" ", text)
 
 
 def critical_template(line: str) -> str:
