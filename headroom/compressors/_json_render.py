@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from headroom._critical import LONG_LINE_CHARS
 from headroom.compressors._base import CompressContext, Elision
 from headroom.compressors._json_parse import decode_embedded
-from headroom.compressors._json_select import Budget, dropped_runs, select
+from headroom.compressors._json_select import Budget, critical_signature, dropped_runs, select
 from headroom.compressors._json_table import (
     Table,
     bare_string,
@@ -31,6 +32,12 @@ _NESTED_CHARS = 1600
 
 def _compact(value: Any) -> str:
     return dumps(value, separators=(",", ":"))
+
+
+def _short_critical_record(item: Any) -> bool:
+    if not isinstance(item, dict | list) or not item:
+        return False
+    return len(_compact(item)) <= LONG_LINE_CHARS and critical_signature(item) is not None
 
 
 class Renderer:
@@ -102,6 +109,9 @@ class Renderer:
         return lines
 
     def _item_block(self, item: Any, indent: str, budget: Budget) -> list[str]:
+        if _short_critical_record(item):
+            # A record that reports an error stays one line, as a log line would: its fields together.
+            return [indent + "- " + self.inline(item, budget)]
         lines = self.block(item, "", indent + "  ", budget)
         if not lines:
             return [indent + "-"]

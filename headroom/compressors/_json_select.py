@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headroom._critical import CRITICAL
+from headroom._critical import CRITICAL, without_no_error_fields
 from headroom._text import BM25, query_terms
 
 _URL = re.compile(r"(?<!\w)\w+://\S+")  # from a word's start only: inside a long word it rescanned
@@ -56,7 +56,7 @@ def critical_signature(item: Any) -> str | None:
     hits: list[str] = []
     for path, value in _walk(item):
         # URLs are addresses, not signals: ".../check-runs/failures" is no error by itself.
-        if isinstance(value, str) and CRITICAL.search(_URL.sub("", value)):
+        if isinstance(value, str) and CRITICAL.search(without_no_error_fields(_URL.sub("", value))):
             hits.append(f"{path}={_VOLATILE.sub('#', value[:120])}")
         elif value not in (None, False, 0, "") and CRITICAL.search(path.rsplit(".", 1)[-1]):
             hits.append(f"{path}={_VOLATILE.sub('#', str(value)[:40])}")

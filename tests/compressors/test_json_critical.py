@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from headroom._critical import is_critical
+from headroom.ccr import MemoryStore
+from headroom.compressors import CompressContext, Compressed
+from headroom.compressors._json import JsonCompressor
+from headroom.policy import Policy
 
 
 @pytest.mark.parametrize(
@@ -22,3 +28,41 @@ from headroom._critical import is_critical
 )
 def test_an_error_field_that_reports_no_error_is_no_signal(line: str, critical: bool) -> None:
     assert is_critical(line) is critical
+
+
+def _compress(text: str) -> Compressed:
+    return JsonCompressor().compress(text, Policy(), CompressContext(store=MemoryStore()))
+
+
+def test_jsonc_comments_that_report_errors_stay_verbatim() -> None:
+    options = "".join(f'    // "opt{i}": true,   /* Plain option number {i}. */\n' for i in range(8))
+    text = (
+        '{\n  // Visit the docs\n  "compilerOptions": {\n'
+        + options
+        + '    // "strictChecks": true,   /* Enable error reporting for unused labels. */\n'
+        + '    "target": "es2016"\n  }\n}\n'
+    )
+    out = _compress(text)
+    assert '// "strictChecks": true,   /* Enable error reporting for unused labels. */' in out.text
+    assert "[9 comment lines omitted" in out.text and "Plain option" not in out.text
+
+
+def test_a_short_record_that_reports_an_error_stays_on_one_line() -> None:
+    def start(i: int, name: str) -> dict[str, object]:
+        return {
+            "test": {
+                "id": i,
+                "name": name,
+                "suite": "widgets",
+                "line": 126,
+                "url": "package:flutter_test/src/widget_tester.dart",
+                "root": "file:///w/provider/test/stream_test.dart",
+            }
+        }
+
+    records = [start(i, f"renders item {i}") if i % 2 else {"testID": i, "result": "ok"} for i in range(40)]
+    records[21] = start(21, "throws if the stream has an error")
+    out = _compress("\n".join(json.dumps(r) for r in records))
+    record = '{"test":{"id":21,"name":"throws if the stream has an error","suite":"widgets","line":126,"url":"package:flutter_test/src/widget_tester.dart","root":"file:///w/provider/test/stream_test.dart"}}'
+    assert f"- {record}" in out.text.splitlines()
+    assert "   name: renders item 1" in out.text.splitlines()  # records without errors keep block form
