@@ -153,7 +153,7 @@ class Renderer:
         table = build_table(items, keys)
         lines.append(inner + header(table, len(items)))
         lines.append(inner + "|".join(key_text(c) for c in table.columns))
-        kept = self._select(items, budget)
+        kept = self._select(items, budget, keys)
         cell_budget = budget.nested()
         for index, gap in self._walk(len(items), kept, "rows"):
             lines.append(inner + (gap if gap is not None else self._row(table, index, cell_budget)))
@@ -216,22 +216,22 @@ class Renderer:
         return _compact(value)
 
     # -- selection -----------------------------------------------------------------------
-    def _select(self, items: list[Any], budget: Budget) -> list[int] | None:
+    def _select(self, items: list[Any], budget: Budget, names: list[str] | None = None) -> list[int] | None:
         if len(items) <= max(budget.min_items, budget.max_items):
             return None
         texts = [_compact(item) for item in items]
-        return select(items, texts, budget, self.ctx.query)
+        return select(items, texts, budget, self.ctx.query, names)
 
     def _select_entries(self, value: dict[str, Any], budget: Budget) -> list[int] | None:
         # Only collections keyed by id lose entries; a record's fields are never dropped.
         values = list(value.values())
         if all(isinstance(v, dict) and v for v in values):
-            return self._select(values, budget)
+            return self._select(values, budget, list(value))
         if lookup_map(value):
             return self._select([{key: v} for key, v in value.items()], budget)
         lists = [v for v in values if isinstance(v, list)]
         if len(lists) == len(values) and sum(map(len, lists)) >= 2 * len(lists):
-            return self._select(values, budget)
+            return self._select(values, budget, list(value))
         return None
 
     def _walk(self, n: int, kept: list[int] | None, kind: str) -> list[tuple[int, str | None]]:

@@ -66,3 +66,26 @@ def test_a_short_record_that_reports_an_error_stays_on_one_line() -> None:
     record = '{"test":{"id":21,"name":"throws if the stream has an error","suite":"widgets","line":126,"url":"package:flutter_test/src/widget_tester.dart","root":"file:///w/provider/test/stream_test.dart"}}'
     assert f"- {record}" in out.text.splitlines()
     assert "   name: renders item 1" in out.text.splitlines()  # records without errors keep block form
+
+
+@pytest.mark.parametrize("tabular", [True, False])
+def test_an_entry_keyed_by_an_error_named_id_is_kept(tabular: bool) -> None:
+    def entry(i: int) -> dict[str, object]:
+        extra = {} if tabular else {f"dep{i}": {"version": f"1.{i}.0"}}
+        return {"version": f"1.{i}.0", "resolved": f"https://registry.example/pkg-{i}.tgz", **extra}
+
+    packages = {f"node_modules/pkg-{i}": entry(i) for i in range(60)}
+    packages["node_modules/http-errors"] = entry(99)
+    packages.update({f"node_modules/zz-{i}": entry(i) for i in range(30)})
+    out = _compress(json.dumps({"packages": packages}, indent=2))
+    assert "http-errors" in out.text
+
+
+def test_records_whose_error_text_differs_past_its_start_are_told_apart() -> None:
+    stem = "Runner instance method uncaught() when provided an object argument when it is an Error and "
+    stem += "no runnables are running when "
+    tests = [{"title": f"case {i}", "fullTitle": f"suite case {i}"} for i in range(60)]
+    tests[20]["fullTitle"] = stem + "the runner is IDLE should emit start and end events"
+    tests[40]["fullTitle"] = stem + "the runner is STOPPED should not emit start and end events"
+    out = _compress(json.dumps({"tests": tests}, indent=2))
+    assert "IDLE should emit" in out.text and "STOPPED should not emit" in out.text
