@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from headroom._critical import CRITICAL, LONG_LINE_CHARS, SNIPPET_WORDS
+from headroom._critical import (
+    CRITICAL,
+    LONG_LINE_CHARS,
+    SNIPPET_WORDS,
+    critical_fields,
+    json_record,
+    without_no_error_fields,
+)
 from headroom.ccr import MARKER_PATTERN, Store, to_text
 
 CRITICAL_RE = CRITICAL  # the runtime's own definition of a critical line
@@ -158,11 +165,17 @@ class OutputIndex:
 def critical_lines(text: str, kind: str = "") -> list[str]:
     """Critical units of ``text``: lines matching the critical pattern.
 
-    Two refinements, applied to ours and the peer alike:
+    Three refinements, applied to ours and the peer alike:
+    * an error-named JSON field with an empty value (``"is_error": false``, ``"error": null``)
+      reports that there is no error, so it makes no line critical (the runtime's rule too);
     * a web page's critical content is its visible text, so for HTML the script/style elements
       and the tags are removed before lines are read (the issue has HTML compressors drop them);
     * a line longer than ``LONG_LINE_CHARS`` is a record or minified markup, not a log line: its
-      unit is the ``SNIPPET_WORDS`` words either side of the first critical word.
+      unit is the ``SNIPPET_WORDS`` words either side of the first critical word; when such a
+      line is one whole JSON record (JSON Lines), it is read field by field instead, as the same
+      record pretty-printed would be: its units are those of each string field carrying an error
+      signal (its own lines) and ``key: value`` for a non-empty error-named field, since a window
+      of words that crosses field and embedded-line boundaries measures layout, not content.
     """
     if kind == "html":
         text = visible_text(text)
@@ -170,7 +183,14 @@ def critical_lines(text: str, kind: str = "") -> list[str]:
     for line in text.splitlines():
         if CRITICAL_RE.search(line) is None:
             continue
-        units.append(line if len(line) <= LONG_LINE_CHARS else _snippet(line))
+        signal = without_no_error_fields(line)
+        if CRITICAL_RE.search(signal) is None:
+            continue
+        record = json_record(line) if len(line) > LONG_LINE_CHARS else None
+        if record is not None:
+            units += [unit for field in critical_fields(record) for unit in critical_lines(field)]
+            continue
+        units.append(line if len(line) <= LONG_LINE_CHARS else _snippet(signal))
     return units
 
 

@@ -52,6 +52,7 @@ class JsonCompressor:
         except RecursionError:
             return self._pass(text, ctx, "too deeply nested")
         ctx.check_time("json: rendering")
+        lines[:0] = parsed.critical_comments  # comments that report errors stay verbatim
         if parsed.comment_lines:
             lines.insert(0, f"# JSONC {renderer.marker(parsed.comment_lines, 'comment lines')}")
         if parsed.tail:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from headroom._critical import is_critical
 from headroom.compressors._json_exact import EXACT_DECODER, DuplicateKey
 
 # A string literal or a comment; strings are matched first so `//` inside a URL survives. Every
@@ -30,6 +31,8 @@ class Parsed:
     comment_lines: int = 0
     tail: str = ""
     """A torn end (output cut at N bytes) that did not parse: kept verbatim after the value."""
+    critical_comments: tuple[str, ...] = ()
+    """Comment lines that carry an error signal: kept verbatim, not counted in ``comment_lines``."""
 
 
 def _loads(text: str) -> Any:
@@ -118,22 +121,21 @@ def _parse_torn_array(text: str) -> Parsed | None:
 
 
 def _parse_jsonc(text: str) -> Parsed | None:
-    comments = 0
+    comments: list[str] = []
 
     def drop(match: re.Match[str]) -> str:
-        nonlocal comments
         token = match.group(0)
         if token.startswith('"'):
             return token
-        if token == ",":
-            return ""
-        comments += token.count("\n") + 1
+        if token != ",":
+            comments.extend(token.split("\n"))
         return ""
 
     value = _loads(_JSONC_TOKEN.sub(drop, text))
-    if value is _FAILED or comments == 0:
+    if value is _FAILED or not comments:
         return None
-    return Parsed(value, "jsonc", comments)
+    critical = tuple(line.strip() for line in comments if is_critical(line))
+    return Parsed(value, "jsonc", len(comments) - len(critical), critical_comments=critical)
 
 
 def _loads_embedded(text: str) -> Any:

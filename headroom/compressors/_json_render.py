@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from headroom._critical import LONG_LINE_CHARS
 from headroom.compressors._base import CompressContext, Elision
 from headroom.compressors._json_parse import decode_embedded
-from headroom.compressors._json_select import Budget, dropped_runs, select
+from headroom.compressors._json_select import Budget, critical_signature, dropped_runs, select
 from headroom.compressors._json_table import (
     Table,
     bare_string,
@@ -31,6 +32,12 @@ _NESTED_CHARS = 1600
 
 def _compact(value: Any) -> str:
     return dumps(value, separators=(",", ":"))
+
+
+def _short_critical_record(item: Any) -> bool:
+    if not isinstance(item, dict | list) or not item:
+        return False
+    return len(_compact(item)) <= LONG_LINE_CHARS and critical_signature(item) is not None
 
 
 class Renderer:
@@ -102,6 +109,9 @@ class Renderer:
         return lines
 
     def _item_block(self, item: Any, indent: str, budget: Budget) -> list[str]:
+        if _short_critical_record(item):
+            # A record that reports an error stays one line, as a log line would: its fields together.
+            return [indent + "- " + self.inline(item, budget)]
         lines = self.block(item, "", indent + "  ", budget)
         if not lines:
             return [indent + "-"]
@@ -143,7 +153,7 @@ class Renderer:
         table = build_table(items, keys)
         lines.append(inner + header(table, len(items)))
         lines.append(inner + "|".join(key_text(c) for c in table.columns))
-        kept = self._select(items, budget)
+        kept = self._select(items, budget, keys)
         cell_budget = budget.nested()
         for index, gap in self._walk(len(items), kept, "rows"):
             lines.append(inner + (gap if gap is not None else self._row(table, index, cell_budget)))
@@ -206,22 +216,22 @@ class Renderer:
         return _compact(value)
 
     # -- selection -----------------------------------------------------------------------
-    def _select(self, items: list[Any], budget: Budget) -> list[int] | None:
+    def _select(self, items: list[Any], budget: Budget, names: list[str] | None = None) -> list[int] | None:
         if len(items) <= max(budget.min_items, budget.max_items):
             return None
         texts = [_compact(item) for item in items]
-        return select(items, texts, budget, self.ctx.query)
+        return select(items, texts, budget, self.ctx.query, names)
 
     def _select_entries(self, value: dict[str, Any], budget: Budget) -> list[int] | None:
         # Only collections keyed by id lose entries; a record's fields are never dropped.
         values = list(value.values())
         if all(isinstance(v, dict) and v for v in values):
-            return self._select(values, budget)
+            return self._select(values, budget, list(value))
         if lookup_map(value):
             return self._select([{key: v} for key, v in value.items()], budget)
         lists = [v for v in values if isinstance(v, list)]
         if len(lists) == len(values) and sum(map(len, lists)) >= 2 * len(lists):
-            return self._select(values, budget)
+            return self._select(values, budget, list(value))
         return None
 
     def _walk(self, n: int, kept: list[int] | None, kind: str) -> list[tuple[int, str | None]]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headroom._critical import CRITICAL
+from headroom._critical import CRITICAL, LONG_LINE_CHARS, without_no_error_fields
 from headroom._text import BM25, query_terms
 
 _URL = re.compile(r"(?<!\w)\w+://\S+")  # from a word's start only: inside a long word it rescanned
@@ -56,8 +56,10 @@ def critical_signature(item: Any) -> str | None:
     hits: list[str] = []
     for path, value in _walk(item):
         # URLs are addresses, not signals: ".../check-runs/failures" is no error by itself.
-        if isinstance(value, str) and CRITICAL.search(_URL.sub("", value)):
-            hits.append(f"{path}={_VOLATILE.sub('#', value[:120])}")
+        if isinstance(value, str) and CRITICAL.search(without_no_error_fields(_URL.sub("", value))):
+            # A line-sized value is told apart whole; a longer one by its start.
+            shown = value if len(value) <= LONG_LINE_CHARS else value[:120]
+            hits.append(f"{path}={_VOLATILE.sub('#', shown)}")
         elif value not in (None, False, 0, "") and CRITICAL.search(path.rsplit(".", 1)[-1]):
             hits.append(f"{path}={_VOLATILE.sub('#', str(value)[:40])}")
     return "\n".join(hits) if hits else None
@@ -134,11 +136,14 @@ def _rare_shapes(items: Sequence[Any]) -> list[int]:
     return picked
 
 
-def _critical(items: Sequence[Any]) -> list[int]:
+def _critical(items: Sequence[Any], names: Sequence[str] | None) -> list[int]:
     seen: set[str] = set()
     picked = []
     for index, item in enumerate(items):
         signature = critical_signature(item)
+        if names is not None and CRITICAL.search(names[index]):
+            # An entry keyed by an error-named id ("http-errors") shows it only in its key.
+            signature = f"key={_VOLATILE.sub('#', names[index])}\n{signature or ''}"
         if signature is not None and signature not in seen:
             seen.add(signature)
             picked.append(index)
@@ -160,13 +165,22 @@ def _spread(n: int, kept: set[int], room: int) -> list[int]:
     return sorted({free[int(step * (k + 1))] for k in range(room)})
 
 
-def select(items: Sequence[Any], texts: Sequence[str], budget: Budget, query: str | None) -> list[int] | None:
-    """Sorted indices of the items to keep, or ``None`` when the array is kept whole."""
+def select(
+    items: Sequence[Any],
+    texts: Sequence[str],
+    budget: Budget,
+    query: str | None,
+    names: Sequence[str] | None = None,
+) -> list[int] | None:
+    """Sorted indices of the items to keep, or ``None`` when the array is kept whole.
+
+    ``names`` are the entries' keys when the items are the values of an object keyed by id.
+    """
     n = len(items)
     if n <= max(budget.min_items, budget.max_items):
         return None
     kept = set(range(min(budget.keep_first, n))) | set(range(max(0, n - budget.keep_last), n))
-    kept.update(_critical(items))
+    kept.update(_critical(items, names))
     ranked_groups = [
         _query_matches(texts, query),
         _outliers(items, budget.outlier_z),

@@ -158,6 +158,49 @@ def test_templates_collapse_numbers_hex_and_quoted_names() -> None:
     assert (result.templates_total, result.templates_kept, result.lines_kept) == (3, 1, 1)
 
 
+@pytest.mark.parametrize(
+    ("line", "units"),
+    [
+        ('{"type": "result", "is_error": false, "uuid": "a1"}', []),
+        ('{"id": 3, "error": null, "last_error": "", "failures": []}', []),
+        ('{"msg": "{\\"error\\":null}"}', []),
+        ('"is_error": true, "content": "boom"', ['"is_error": true, "content": "boom"']),
+        ('"error": null, "message": "upload failed"', ['"error": null, "message": "upload failed"']),
+        ("Tests run: 5, Failures: 0", ["Tests run: 5, Failures: 0"]),
+    ],
+)
+def test_an_error_field_that_reports_no_error_is_not_critical(line: str, units: list[str]) -> None:
+    assert common.critical_lines(line) == units
+
+
+def test_a_long_line_is_cut_around_its_first_real_error_word() -> None:
+    line = 'record "is_error": false, "pad": "' + "word " * 100 + 'then it failed badly", "x": 1'
+    (unit,) = common.critical_lines(line)
+    assert unit.startswith("word") and "failed badly" in unit and "is_error" not in unit
+
+
+@pytest.mark.parametrize(
+    ("record", "units"),
+    [
+        ('{"id": 7, "status": "error", "output": "File not found"}', ["status: error"]),
+        ('{"type": "tool_result", "is_error": true, "uuid": "u1"}', ["is_error: true"]),
+        ('{"id": 1, "output": "line one\\nERROR two\\nthree", "error": null}', ["ERROR two"]),
+        ('{"out": "{\\"error\\": \\"quota exceeded\\"}"}', ["error: quota exceeded"]),
+        ('[{"title": "should fail"}, {"title": "ok"}]', ["should fail"]),
+        ('{"is_error": false, "content": "fine"}', []),
+    ],
+)
+def test_a_long_json_lines_record_is_read_field_by_field(record: str, units: list[str]) -> None:
+    pad = '"' + "x" * 400 + '"'
+    padded = record[:-1] + (f', "pad": {pad}}}' if record[0] == "{" else f", {pad}]")
+    assert common.critical_lines(padded) == units
+
+
+def test_a_short_json_lines_record_stays_one_unit() -> None:
+    line = '{"id": 7, "status": "error"}'
+    assert common.critical_lines(line) == [line]
+
+
 def _stored(text: str, part: str | None = None) -> tuple[MemoryStore, str]:
     store = MemoryStore()
     return store, store.put(text if part is None else part)
