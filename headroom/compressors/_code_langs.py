@@ -7,6 +7,8 @@ how a comment is written, so markers are comments in the target language.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -240,6 +242,7 @@ _CLUES: tuple[tuple[str, str, float], ...] = (
     ("tsx", r"</\w+>|<\w+ [\w]+=\{|return \(\s*$", 1.0),
     ("bash", r"(?m)^\s*(?:if \[|fi$|done$|esac$|then$|export \w+=)|\$\{\w+|\becho \"", 1.5),
 )
+_MAX_HITS = 5
 _COMPILED = tuple((lang, re.compile(pattern), weight) for lang, pattern, weight in _CLUES)
 _JS_FAMILY = ("javascript", "typescript", "tsx")
 
@@ -260,9 +263,15 @@ def _header_language(text: str) -> str:
 
 def clue_scores(sample: str) -> dict[str, float]:
     """Weighted pattern evidence per language (matches counted, capped per pattern)."""
+    return dict(_clue_scores(sample))
+
+
+@functools.lru_cache(maxsize=256)
+def _clue_scores(sample: str) -> dict[str, float]:
+    # Cached: the router and the compressor score the same sample; callers get a copy.
     scores: dict[str, float] = {}
     for lang, pattern, weight in _COMPILED:
-        hits = min(len(pattern.findall(sample)), 5)
+        hits = sum(1 for _ in itertools.islice(pattern.finditer(sample), _MAX_HITS))
         if hits:
             scores[lang] = scores.get(lang, 0.0) + weight * hits
     # TypeScript and TSX are JavaScript with more syntax: their evidence adds to the base.
