@@ -82,7 +82,8 @@ def _rarity(tokens: list[str], idf: dict[str, float], top: float) -> float:
     content = {t for t in tokens if t not in _STOPWORDS and len(t) > 2}
     if not content:
         return 0.0
-    return sum(idf[t] for t in content) / (len(content) * top)
+    # fsum: exact, so the set's iteration order (it varies with PYTHONHASHSEED) cannot tip a tie.
+    return math.fsum(idf[t] for t in content) / (len(content) * top)
 
 
 def _density(text: str, tokens: list[str]) -> float:
