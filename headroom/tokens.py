@@ -10,7 +10,6 @@ import base64
 import functools
 import gzip
 import hashlib
-import re
 from collections import OrderedDict
 from importlib import resources
 from typing import Final
@@ -81,67 +80,18 @@ _CACHE_SIZE: Final = 65536
 _cache: OrderedDict[tuple[bytes, str], int] = OrderedDict()
 
 
-_CHUNK_CHARS: Final = 2048
-# Where a pre-token must start under both encodings' split patterns, so counts add up across a cut:
-# a letter that begins a line (no pattern runs from a line break into a letter), and a space before
-# a letter after a non-space (a word takes one leading space; no pattern runs through a space).
-# Checked on every corpus file for both encodings; tests/test_tokens.py keeps examples.
-_CUT = re.compile(r"\n(?=[^\W\d_]{6})|(?<=\S)(?= [^\W\d_]{6})")
-
-
 def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
-    """Count tokens of ``text``; results are cached per block hash (not per text object).
-
-    A long text is counted in pieces cut where a pre-token must start, each cached on its own:
-    a compressor's output, a section of a text or a text with a few lines changed shares most
-    pieces with what was counted before, so only the changed ones are encoded again.
-    """
+    """Count tokens of ``text``; results are cached per block hash (not per text object)."""
     if not text:
         return 0
-    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), encoding)
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    key = (digest, encoding)
     cached = _cache.get(key)
     if cached is not None:
         _cache.move_to_end(key)
         return cached
-    if len(text) <= 2 * _CHUNK_CHARS:
-        count = _encoded_length(text, encoding)
-    else:
-        count = sum(_cached_count(piece, encoding) for piece in _pieces(text))
-    _remember(key, count)
-    return count
-
-
-def _pieces(text: str) -> list[str]:
-    """``text`` cut at pre-token starts chosen by their own content (so cuts recur where text recurs)."""
-    pieces: list[str] = []
-    begin = 0
-    for match in _CUT.finditer(text):
-        cut = match.end()
-        # ``isalpha`` is the patterns' ``\p{L}``; the hash picks about one cut in 16.
-        after = cut + 1 if text[cut] == " " else cut
-        if text[after].isalpha() and hash(text[cut : cut + 12]) & 7 == 0 and cut - begin >= 64:
-            pieces.append(text[begin:cut])
-            begin = cut
-    pieces.append(text[begin:])
-    return pieces
-
-
-def _cached_count(text: str, encoding: str) -> int:
-    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), encoding)
-    cached = _cache.get(key)
-    if cached is not None:
-        _cache.move_to_end(key)
-        return cached
-    count = _encoded_length(text, encoding)
-    _remember(key, count)
-    return count
-
-
-def _encoded_length(text: str, encoding: str) -> int:
-    return len(get_encoding(encoding).encode(text, disallowed_special=()))
-
-
-def _remember(key: tuple[bytes, str], count: int) -> None:
+    count = len(get_encoding(encoding).encode(text, disallowed_special=()))
     _cache[key] = count
     if len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)
+    return count
