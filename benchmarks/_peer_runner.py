@@ -132,7 +132,8 @@ class PeerProcess:
         self.header: dict[str, Any] = {}
         # stderr goes to a file: a pipe nobody reads would fill and stall a chatty peer.
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (closed in close())
-        env = os.environ | {
+        # PYTHONPATH would put this checkout's headroom before the peer's own (both are ``headroom``).
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {
             "TIKTOKEN_CACHE_DIR": str(ensure_tiktoken_cache(tiktoken_cache)),
             "HEADROOM_OFFLINE": "1",
             "HEADROOM_TELEMETRY": "off",

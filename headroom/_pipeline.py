@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -96,13 +97,12 @@ def _skip_reason(text: str, policy: Policy, ctx: CompressContext) -> str | None:
 def _looks_binary(text: str) -> bool:
     """Mostly control characters or undecodable bytes; a few NULs or U+FFFDs in a log are still text."""
     sample = text[:4096]
-    odd = sum(1 for ch in sample if _odd(ch))
-    return odd > len(sample) * 0.1
+    return len(_ODD.findall(sample)) > len(sample) * 0.1
 
 
-def _odd(ch: str) -> bool:
-    code = ord(ch)
-    return (code < 32 and ch not in "\t\n\r\x1b\x0c") or code == 0xFFFD or 0xDC80 <= code <= 0xDCFF
+# Control characters other than tab, newline, CR, form feed and escape; U+FFFD; lone surrogates
+# from undecodable bytes (surrogateescape).
+_ODD = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\ufffd\udc80-\udcff]")
 
 
 def _nested_hook(policy: Policy, depth: int) -> Callable[[str, CompressContext], Compressed]:

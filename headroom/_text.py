@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -36,10 +37,7 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-cased, accent-folded word and number tokens of any script; identifiers also split
     on ``_`` and camelCase."""
-    out: list[str] = []
-    for token in _WORD.findall(fold(text)):
-        out.extend(_token_words(token))
-    return out
+    return list(itertools.chain.from_iterable(map(_token_words, _WORD.findall(fold(text)))))
 
 
 @functools.lru_cache(maxsize=131072)
@@ -72,8 +70,16 @@ def query_terms(query: str | None) -> list[str]:
 class BM25:
     """Okapi BM25 over a fixed list of documents."""
 
-    def __init__(self, documents: Sequence[str], k1: float = 1.2, b: float = 0.75) -> None:
-        self._docs = [Counter(words(doc)) for doc in documents]
+    def __init__(
+        self,
+        documents: Sequence[str],
+        k1: float = 1.2,
+        b: float = 0.75,
+        tokenized: Sequence[Sequence[str]] | None = None,
+    ) -> None:
+        """``tokenized``: ``words(doc)`` of each document, when the caller has them already."""
+        tokens = tokenized if tokenized is not None else [words(doc) for doc in documents]
+        self._docs = [Counter(doc) for doc in tokens]
         self._lengths = [sum(doc.values()) for doc in self._docs]
         self._avg = (sum(self._lengths) / len(self._lengths)) if self._lengths else 0.0
         df: Counter[str] = Counter()

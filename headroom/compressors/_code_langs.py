@@ -7,6 +7,8 @@ how a comment is written, so markers are comments in the target language.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -240,7 +242,52 @@ _CLUES: tuple[tuple[str, str, float], ...] = (
     ("tsx", r"</\w+>|<\w+ [\w]+=\{|return \(\s*$", 1.0),
     ("bash", r"(?m)^\s*(?:if \[|fi$|done$|esac$|then$|export \w+=)|\$\{\w+|\becho \"", 1.5),
 )
-_COMPILED = tuple((lang, re.compile(pattern), weight) for lang, pattern, weight in _CLUES)
+# A substring every match of the clue at the same index holds (``None``: no such filter). A sample
+# holding none of them has no match, so that clue's scan is skipped (scanning is the cost here).
+_NEEDS: tuple[tuple[str, ...] | None, ...] = (
+    ("def ",),
+    ("from ", "import "),
+    ("class ",),
+    ("elif", "else", "try", "finally", "except", "self."),
+    ("package ",),
+    ("func ",),
+    (":= ", "err != nil"),
+    ("fn ",),
+    ("use ", "impl", "let mut ", "#[derive"),
+    ("&self", "&mut ", "::new("),
+    ("package ", "import "),
+    ("class ",),
+    ("System.out.", "@Override"),
+    ("using ", "namespace "),
+    ("public ", "private ", "internal ", "string[]", "var ", "async Task"),
+    ("#include ",),
+    None,
+    ("malloc", "printf", "sizeof", "NULL"),
+    ("#include <", "std::", "template", "namespace "),
+    ("::", "nullptr", "auto"),
+    ("def ",),
+    ("end",),
+    ("require ", "module ", "attr_", "do |"),
+    ("<?php",),
+    ("$this->", "function "),
+    ("fun ",),
+    ("val ", "var ", "data class"),
+    ("func ",),
+    ("import ", "guard let", "if let"),
+    ("object ", "trait "),
+    ("def ",),
+    ("import ",),
+    ("const ", "let ", "var ", "=> {", "function"),
+    ("import ", "export ", "require(", "console.log"),
+    ("interface ", "type ", ": string", ": number", ": boolean"),
+    ("</", "={", "return ("),
+    ("if [", "fi", "done", "esac", "then", "export ", "${", 'echo "'),
+)
+_MAX_HITS = 5
+_COMPILED = tuple(
+    (lang, re.compile(pattern), weight, needs)
+    for (lang, pattern, weight), needs in zip(_CLUES, _NEEDS, strict=True)
+)
 _JS_FAMILY = ("javascript", "typescript", "tsx")
 
 
@@ -260,9 +307,17 @@ def _header_language(text: str) -> str:
 
 def clue_scores(sample: str) -> dict[str, float]:
     """Weighted pattern evidence per language (matches counted, capped per pattern)."""
+    return dict(_clue_scores(sample))
+
+
+@functools.lru_cache(maxsize=256)
+def _clue_scores(sample: str) -> dict[str, float]:
+    # Cached: the router and the compressor score the same sample; callers get a copy.
     scores: dict[str, float] = {}
-    for lang, pattern, weight in _COMPILED:
-        hits = min(len(pattern.findall(sample)), 5)
+    for lang, pattern, weight, needs in _COMPILED:
+        if needs is not None and not any(needle in sample for needle in needs):
+            continue
+        hits = sum(1 for _ in itertools.islice(pattern.finditer(sample), _MAX_HITS))
         if hits:
             scores[lang] = scores.get(lang, 0.0) + weight * hits
     # TypeScript and TSX are JavaScript with more syntax: their evidence adds to the base.

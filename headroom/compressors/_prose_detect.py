@@ -99,7 +99,7 @@ _LINE_TESTS: tuple[tuple[re.Pattern[str], float], ...] = (
 
 def _word_share(head: str) -> float:
     """Share of non-space characters that belong to alphabetic words."""
-    visible = sum(1 for ch in head if not ch.isspace())
+    visible = len(head) - sum(map(str.isspace, head))
     if not visible:
         return 0.0
     return sum(len(w) for w in _WORD.findall(head)) / visible

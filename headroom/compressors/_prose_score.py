@@ -43,9 +43,16 @@ def contents(text: str, units: Sequence[Unit]) -> list[str]:
     return [text[u.start : u.content_end] for u in units]
 
 
-def prior_scores(texts: Sequence[str], units: Sequence[Unit], weights: Weights = Weights()) -> list[float]:
-    """Query-free importance of every unit (position, density, rarity, cue words)."""
-    tokenized = [words(t) for t in texts]
+def prior_scores(
+    texts: Sequence[str],
+    units: Sequence[Unit],
+    weights: Weights = Weights(),
+    tokenized: Sequence[list[str]] | None = None,
+) -> list[float]:
+    """Query-free importance of every unit (position, density, rarity, cue words);
+    ``tokenized``: ``words()`` of each text, when the caller has them already."""
+    if tokenized is None:
+        tokenized = [words(t) for t in texts]
     idf = _idf(tokenized)
     top = max(idf.values(), default=1.0) or 1.0
     return [
@@ -75,7 +82,8 @@ def _rarity(tokens: list[str], idf: dict[str, float], top: float) -> float:
     content = {t for t in tokens if t not in _STOPWORDS and len(t) > 2}
     if not content:
         return 0.0
-    return sum(idf[t] for t in content) / (len(content) * top)
+    # fsum: exact, so the set's iteration order (it varies with PYTHONHASHSEED) cannot tip a tie.
+    return math.fsum(idf[t] for t in content) / (len(content) * top)
 
 
 def _density(text: str, tokens: list[str]) -> float:
@@ -97,8 +105,9 @@ def query_scores(
     texts: Sequence[str], units: Sequence[Unit], query: str | None, weights: Weights = Weights()
 ) -> list[float]:
     """BM25 relevance to ``query`` (spread a little to block neighbours) on top of the prior."""
-    prior = prior_scores(texts, units, weights)
-    relevance = BM25(texts).scores(query) if query_terms(query) else [0.0] * len(texts)
+    tokenized = [words(t) for t in texts]
+    prior = prior_scores(texts, units, weights, tokenized)
+    relevance = BM25(texts, tokenized=tokenized).scores(query) if query_terms(query) else [0.0] * len(texts)
     best = max(relevance, default=0.0)
     if best <= 0.0:
         return prior

@@ -279,7 +279,7 @@ def _line_oriented(text: str, lines: list[tuple[int, int]]) -> bool:
     codeish = 0
     for span in lines:
         line = _line(text, span)
-        letters = sum(ch.isalpha() or ch == " " for ch in line)
+        letters = sum(map(str.isalpha, line)) + line.count(" ")
         if line[:1] in " \t" or len(_CODEISH.findall(line)) >= 3 or letters < 0.7 * len(line):
             codeish += 1
     return codeish * 2 >= len(lines)
