@@ -123,7 +123,9 @@ def scenario_healthy(root: Path) -> list[dict[str, Any]]:
 
 def scenario_full(root: Path) -> list[dict[str, Any]]:
     path = root / "full.sqlite3"
-    store = SqliteStore(path, secret=SECRET, max_bytes=30_000)  # less than one call's originals
+    store = SqliteStore(
+        path, secret=SECRET, max_bytes=6_000
+    )  # less than one call's originals, compressed as stored
     return [audit(conversation(i), store, _fresh_reader(path)) for i in range(3)]
 
 
