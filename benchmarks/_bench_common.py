@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from headroom._critical import (
+from headroom.ccr import MARKER_PATTERN, Store, to_text
+from headroom.critical import (
     CRITICAL,
     LONG_LINE_CHARS,
     SNIPPET_WORDS,
@@ -26,7 +27,6 @@ from headroom._critical import (
     json_record,
     without_no_error_fields,
 )
-from headroom.ccr import MARKER_PATTERN, Store, to_text
 
 CRITICAL_RE = CRITICAL  # the runtime's own definition of a critical line
 KEEP_SHARE = 0.75

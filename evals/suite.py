@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evals.probes import Probe, load_probes, probe_from_mapping
 from evals.stats import Bootstrap
-from headroom._yaml import read_yaml
 from headroom.errors import ConfigError
 from headroom.policy import Policy, load_policy
+from headroom.yaml_io import read_yaml
 
 DEFAULT_POLICY = "default"
 """The policy name that means the built-in default policy rather than a file."""

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from headroom._policy_fields import Frozen as _Frozen
 from headroom._policy_fields import tunable
-from headroom._yaml import read_yaml
 from headroom.errors import ConfigError
+from headroom.yaml_io import read_yaml
 
 SCHEMA_VERSION = 1
 POLICY_ENV_VAR = "HEADROOM_POLICY"

@@ -37,7 +37,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from headroom._critical import is_critical
+from headroom.critical import is_critical
 from headroom.messages import MessageFormat
 from headroom.policy import Policy, ShapingPolicy
 

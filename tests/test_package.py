@@ -5,7 +5,7 @@ import pkgutil
 import subprocess
 import sys
 
-import headroom
+import pytest
 
 HEAVY = ("torch", "transformers", "optuna", "mlflow")
 
@@ -22,8 +22,10 @@ def test_import_headroom_stays_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_every_package_all_is_sorted_and_resolvable() -> None:
-    for info in pkgutil.walk_packages(headroom.__path__, "headroom."):
+@pytest.mark.parametrize("root", ["headroom", "evals", "training"])
+def test_every_package_all_is_sorted_and_resolvable(root: str) -> None:
+    package = importlib.import_module(root)
+    for info in pkgutil.walk_packages(package.__path__, f"{root}."):
         if not info.ispkg or info.name.endswith("__main__"):
             continue
         module = importlib.import_module(info.name)

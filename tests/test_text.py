@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from headroom._text import BM25, fold, query_terms, words
+from headroom.text import BM25, fold, query_terms, words
 
 
 def test_words_fold_accents_so_a_query_typed_without_them_matches() -> None:

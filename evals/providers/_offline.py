@@ -16,8 +16,8 @@ from typing import Any
 from evals.providers._base import Request, Response
 from evals.providers._openai import content_text
 from evals.traces._model import Usage
-from headroom._text import BM25, query_terms, words
 from headroom.ccr import MARKER_PATTERN
+from headroom.text import BM25, query_terms, words
 from headroom.tokens import DEFAULT_ENCODING, count_tokens
 
 TYPED_CANDIDATES = 5

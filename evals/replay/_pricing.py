@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from headroom._yaml import read_yaml
 from headroom.errors import ConfigError
+from headroom.yaml_io import read_yaml
 
 ProviderName = Literal["openai", "anthropic"]
 DEFAULT_PRICING_PATH = Path(__file__).resolve().parents[2] / "configs" / "pricing.yaml"

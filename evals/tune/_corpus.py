@@ -17,7 +17,7 @@ from pathlib import Path
 from evals.replay import token_facts
 from evals.tune._listing import MANIFEST, list_files, read, routed_counts
 from headroom import router
-from headroom._critical import critical_template, is_critical
+from headroom.critical import critical_template, is_critical
 from headroom.errors import ConfigError
 
 MAX_TOKEN_FACTS = 40

@@ -17,8 +17,8 @@ from typing import Any
 from evals.tune._corpus import KEEP_SHARE, CorpusFile, Fact, words
 from evals.tune._space import apply
 from headroom import compress_text
-from headroom._critical import critical_template, is_critical
 from headroom.ccr import MemoryStore, Store, parse_markers, to_text
+from headroom.critical import critical_template, is_critical
 from headroom.errors import StoreError
 from headroom.policy import Policy
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from headroom._text import BM25, query_terms
 from headroom.ccr._store import Store, to_text
+from headroom.text import BM25, query_terms
 
 
 @dataclass(frozen=True)

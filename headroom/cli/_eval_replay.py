@@ -84,7 +84,7 @@ def _load_all(
     paths: tuple[Path, ...], strict: bool
 ) -> tuple[list[Any], list[dict[str, Any]], list[tuple[Path, str]]]:
     """Traces of every readable file, each such file's sessions and warnings, and each unreadable file with why."""
-    from evals.traces._load import load_traces
+    from evals.traces import load_traces
     from headroom.errors import HeadroomError
 
     traces: list[Any] = []

@@ -42,7 +42,7 @@ def eval_run_command(
 ) -> None:
     """Run a suite's probes (and replay its traces) under each policy; write the reports."""
     with friendly_errors(), needs_extra("evals"):
-        from evals._cli import run_suite
+        from evals.cli import run_suite
 
         summary = run_suite(suite_path, policies, out_dir, use_mlflow, progress=not as_json)
         if as_json:
@@ -69,7 +69,7 @@ def eval_gate_command(
 ) -> None:
     """Exit 0 when the candidate is non-inferior to the baseline, 100 on a regression, 1 on error."""
     try:
-        from evals._cli import gate_suite
+        from evals.cli import gate_suite
 
         result = gate_suite(suite_path, baseline, candidate, margin, out_dir)
     except Exception as exc:  # any harness failure must exit 1, never look like a verdict

@@ -26,7 +26,7 @@ from headroom.errors import HeadroomError, MissingDependency
 def train_command(config_path: str, overrides: tuple[str, ...], out: str | None, quiet: bool) -> None:
     """Train a keep/drop word labeller and export it to OUT/model (kompress/1 format)."""
     try:
-        from training._cli import run_training, summary
+        from training.cli import run_training, summary
     except ImportError as exc:
         raise click.ClickException(str(MissingDependency("the training packages", extra="train"))) from exc
     try:

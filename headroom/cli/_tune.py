@@ -63,7 +63,7 @@ def tune_group(ctx: click.Context, /, as_json: bool, **options: Any) -> None:
         if options.get("content_type") == "shaping":
             _tune_shaping(options, as_json)
             return
-        from evals.tune._cli import describe, tune
+        from evals.tune.cli import describe, tune
 
         runs = tune(options)
         if as_json:
@@ -73,7 +73,7 @@ def tune_group(ctx: click.Context, /, as_json: bool, **options: Any) -> None:
 
 
 def _tune_shaping(options: dict[str, Any], as_json: bool) -> None:
-    from evals.tune._shaping_study import describe_shaping, tune_shaping
+    from evals.tune.cli import describe_shaping, tune_shaping
 
     run = tune_shaping(options)
     click.echo(json.dumps([run.summary]) if as_json else describe_shaping(run))
@@ -91,7 +91,7 @@ def _tune_shaping(options: dict[str, Any], as_json: bool) -> None:
 def export_command(**options: Any) -> None:
     """Write the study's max-savings trial within the constraint as a policy with provenance."""
     with friendly_errors(), needs_extra("evals"):
-        from evals.tune._cli import export
+        from evals.tune.cli import export
 
         done = export(options)
         metrics = done.policy.provenance.metrics if done.policy.provenance else {}

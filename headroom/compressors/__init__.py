@@ -8,6 +8,7 @@ from headroom.compressors._base import (
     passthrough,
     result,
 )
+from headroom.compressors._prose_units import split_sentences
 from headroom.compressors._registry import all_compressors, get_compressor, register
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "passthrough",
     "register",
     "result",
+    "split_sentences",
 ]

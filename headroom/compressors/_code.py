@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from headroom._critical import CRITICAL
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._code_langs import LangSpec, clue_scores, detect_language, spec_for
 from headroom.compressors._code_query import (
@@ -31,6 +30,7 @@ from headroom.compressors._code_repair import repaired, suspects
 from headroom.compressors._code_site import Site
 from headroom.compressors._code_skeleton import collect, error_count, error_spans
 from headroom.compressors._registry import register
+from headroom.critical import CRITICAL
 
 if TYPE_CHECKING:
     from headroom.policy import CodePolicy, Policy

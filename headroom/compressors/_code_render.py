@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from headroom._critical import CRITICAL
 from headroom.compressors._code_langs import LangSpec
 from headroom.compressors._code_site import Node, Site, line_indent, removed_lines
+from headroom.critical import CRITICAL
 
 _WORD = re.compile(r"\w+")
 _RAISES = re.compile(r"\b(?:raise|throw|panic|fatal|abort|die)\b|Errorf?\(|Exception\(", re.IGNORECASE)

@@ -8,9 +8,9 @@ lines holding a critical word (error, panic, fail…) stay in place.
 
 from __future__ import annotations
 
-from headroom._critical import CRITICAL
 from headroom.compressors._code_langs import LangSpec
 from headroom.compressors._code_site import Node, Site, line_indent, starts_line, text_of
+from headroom.critical import CRITICAL
 
 _TYPE_BODIES = frozenset(
     {"field_declaration_list", "interface_type", "enum_variant_list", "interface_body", "enum_body"}

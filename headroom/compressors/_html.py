@@ -13,10 +13,10 @@ import re
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
-from headroom._critical import CRITICAL, critical_template
-from headroom._text import words
 from headroom.compressors._base import CompressContext, Compressed, passthrough, result
 from headroom.compressors._registry import register
+from headroom.critical import CRITICAL, critical_template
+from headroom.text import words
 
 if TYPE_CHECKING:
     from headroom.policy import HtmlPolicy, Policy

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from headroom._critical import is_critical
 from headroom.compressors._json_exact import EXACT_DECODER, DuplicateKey
+from headroom.critical import is_critical
 
 # A string literal or a comment; strings are matched first so `//` inside a URL survives. Every
 # alternative that starts a token also matches it (an unterminated string or comment runs as far

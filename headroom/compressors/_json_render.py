@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from headroom._critical import LONG_LINE_CHARS
 from headroom.compressors._base import CompressContext, Elision
 from headroom.compressors._json_parse import decode_embedded
 from headroom.compressors._json_select import Budget, critical_signature, dropped_runs, select
@@ -24,6 +23,7 @@ from headroom.compressors._json_table import (
     tabular,
 )
 from headroom.compressors._json_text import dumps
+from headroom.critical import LONG_LINE_CHARS
 from headroom.policy import JsonPolicy
 
 _WIDTH = 160

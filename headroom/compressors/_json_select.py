@@ -15,8 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headroom._critical import CRITICAL, LONG_LINE_CHARS, without_no_error_fields
-from headroom._text import BM25, query_terms
+from headroom.critical import CRITICAL, LONG_LINE_CHARS, without_no_error_fields
+from headroom.text import BM25, query_terms
 
 _URL = re.compile(r"(?<!\w)\w+://\S+")  # from a word's start only: inside a long word it rescanned
 _VOLATILE = re.compile(r"[0-9a-f]{7,}|\d+", re.I)

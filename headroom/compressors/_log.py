@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from headroom._critical import is_critical
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._log_detect import detect_log
 from headroom.compressors._log_mine import colour_codes, first_timestamp, mine, strip_ansi
 from headroom.compressors._log_select import Lines, select
 from headroom.compressors._registry import register
+from headroom.critical import is_critical
 from headroom.policy import Policy
 
 # A marker costs about this many characters; shorter runs are cheaper kept verbatim.

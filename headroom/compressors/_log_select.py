@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from headroom._text import BM25
 from headroom.policy import LogPolicy
+from headroom.text import BM25
 
 # Cheap literal hints that a non-critical line may still be a test result or summary.
 _RESULT_HINTS = ("passed", "ok ", "ok\t", "TESTDONE", "tests", "summary")

@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from headroom._text import _STOPWORDS, BM25, query_terms, words
 from headroom.compressors._prose_units import CODE_BLOCKS, Unit
+from headroom.text import _STOPWORDS, BM25, query_terms, words
 
 _CUES = re.compile(
     r"\b(?:important|note|must|never|always|should|required?|warning|caution|key|main|conclusions?|"

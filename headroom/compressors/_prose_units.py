@@ -11,8 +11,8 @@ import bisect
 import re
 from dataclasses import dataclass, replace
 
-from headroom._critical import CRITICAL
 from headroom._fences import FenceIndex
+from headroom.critical import CRITICAL
 
 SENTENCES = "sentences"
 LIST_ITEMS = "list items"

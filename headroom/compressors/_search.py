@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from headroom._critical import critical_template, is_critical
-from headroom._text import BM25, query_terms, words
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._registry import register
+from headroom.critical import critical_template, is_critical
+from headroom.text import BM25, query_terms, words
 
 if TYPE_CHECKING:
     from headroom.policy import Policy, SearchPolicy

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from headroom._text import is_stopword
+from headroom.text import is_stopword
 
 MIN_LETTERS = 2
 MAX_LETTERS = 5

@@ -12,8 +12,8 @@ import enum
 import re
 from collections.abc import Sequence
 
-from headroom._text import query_terms
 from headroom.kompress._rules import MONTH_NAMES
+from headroom.text import query_terms
 
 
 class AnswerType(enum.Enum):

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from headroom._text import query_terms
 from headroom.ccr import content_key, format_marker, to_bytes
 from headroom.compressors._base import (
     CompressContext,
@@ -43,6 +42,7 @@ from headroom.kompress._words import (
     token_costs,
     units,
 )
+from headroom.text import query_terms
 
 if TYPE_CHECKING:
     from headroom.policy import Policy, ProsePolicy

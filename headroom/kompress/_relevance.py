@@ -22,9 +22,9 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
-from headroom._text import BM25, query_terms
 from headroom.compressors._prose_units import split_sentences
 from headroom.kompress._acronyms import acronym_runs
+from headroom.text import BM25, query_terms
 
 _WORD = re.compile(r"\S+")
 

@@ -5,7 +5,7 @@ paths, identifiers, URLs and code spans are kept word by word; error lines, head
 table rows, numbered source listings, ``file:line:`` diagnostics and fenced code blocks are kept
 whole, and whole-kept lines are not even sent to the model (the rules already decided them,
 which saves inference time). A critical line longer than
-:data:`~headroom._critical.LONG_LINE_CHARS` is a paragraph, not a log line: the words around
+:data:`~headroom.critical.LONG_LINE_CHARS` is a paragraph, not a log line: the words around
 each critical word are kept, not the whole paragraph (the same unit the corpus benchmark checks).
 """
 
@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from headroom._critical import CRITICAL, LONG_LINE_CHARS, SNIPPET_WORDS, is_critical
 from headroom.compressors._prose_units import FENCE, HEADING
+from headroom.critical import CRITICAL, LONG_LINE_CHARS, SNIPPET_WORDS, is_critical
 
 _DIGIT = re.compile(r"\d")
 _URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S", re.IGNORECASE)
@@ -117,7 +117,7 @@ def is_critical_word(word: str) -> bool:
 
 
 def critical_neighbourhood(line: Sequence[str]) -> list[bool]:
-    """Words within :data:`~headroom._critical.SNIPPET_WORDS` of a critical word."""
+    """Words within :data:`~headroom.critical.SNIPPET_WORDS` of a critical word."""
     out = [False] * len(line)
     for i, word in enumerate(line):
         if is_critical_word(word):

@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from headroom._text import query_terms, words
 from headroom.kompress._rules import bounds
+from headroom.text import query_terms, words
 from headroom.tokens import get_encoding
 
 _MARKUP = re.compile(r"^(?:#{1,6}|[-*+>•]|\d{1,3}[.)]|\|)$")

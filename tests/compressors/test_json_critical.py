@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from headroom._critical import is_critical
 from headroom.ccr import MemoryStore
 from headroom.compressors import CompressContext, Compressed
 from headroom.compressors._json import JsonCompressor
+from headroom.critical import is_critical
 from headroom.policy import Policy
 
 

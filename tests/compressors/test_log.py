@@ -5,13 +5,13 @@ import time
 
 import pytest
 
-from headroom._critical import is_critical
-from headroom._text import words
 from headroom.ccr import MemoryStore, parse_markers, to_text
 from headroom.compressors._base import CompressContext, Compressed, Compressor
 from headroom.compressors._log import LogCompressor
+from headroom.critical import is_critical
 from headroom.policy import LogPolicy, Policy
 from headroom.testing import CompressorContract
+from headroom.text import words
 
 # --- fixtures written for these tests -------------------------------------------------------
 

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from headroom._critical import critical_template, is_critical
 from headroom.ccr import MemoryStore, parse_markers, to_text
 from headroom.compressors._base import CompressContext, Compressed, Compressor
 from headroom.compressors._search import SearchCompressor
+from headroom.critical import critical_template, is_critical
 from headroom.policy import Policy, SearchPolicy
 from headroom.testing import CompressorContract
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from evals._cli import gate_suite, run_suite
+from evals.cli import gate_suite, run_suite
 from evals.gate import EXIT_PASS, EXIT_REGRESSION, run_gate
 from evals.suite import load_suite, suite_hash
 from headroom.cli._eval_run import eval_gate_command, eval_run_command

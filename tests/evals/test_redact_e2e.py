@@ -20,7 +20,7 @@ import httpx
 import pytest
 import yaml
 
-from evals._cli import run_suite
+from evals.cli import run_suite
 from evals.providers import (
     AnthropicProvider,
     HttpConfig,

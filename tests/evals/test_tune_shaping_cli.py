@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from evals.providers._base import Request, Response
 from evals.traces._model import Usage
-from evals.tune._cli import export
 from evals.tune._shaping_study import tune_shaping
+from evals.tune.cli import export
 from headroom.cli._tune import tune_group
 from headroom.policy import Policy, load_policy
 from headroom.shaping import VERBOSITY_NOTES

@@ -11,7 +11,7 @@ pytest.importorskip("peft")
 pytest.importorskip("mlflow")
 
 from tests.training._fixtures import write_tiny_corpus
-from training._cli import run_training
+from training.cli import run_training
 
 TINY = Path(__file__).resolve().parents[2] / "configs" / "training" / "tiny.yaml"
 

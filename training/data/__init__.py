@@ -7,12 +7,12 @@ from training.data._weak import nq_rows, qa_row, squad_rows, tool_row, trace_row
 from training.data._words import Row, budget_labels, informativeness, normalise
 
 __all__ = [
-    "INSTRUCTION",
-    "SPLITS",
-    "TeacherOptions",
     "AlignStats",
+    "INSTRUCTION",
     "Pair",
     "Row",
+    "SPLITS",
+    "TeacherOptions",
     "align",
     "budget_labels",
     "build_datasets",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from headroom.compressors._prose_units import split_sentences
+from headroom.compressors import split_sentences
 from training.data._words import Row, budget_labels, covered, is_content, normalise, terms, word_spans
 
 MAX_TOOL_WORDS = 1200

@@ -9,6 +9,8 @@ from pathlib import Path
 from training._train import RunResult, train
 from training.config import config_hash, load_config
 
+__all__ = ["DEFAULT_OUT", "run_training", "summary"]
+
 DEFAULT_OUT = Path(".runs") / "kompress"
 
 

@@ -11,10 +11,12 @@ from evals.suite import Suite, load_suite, suite_hash
 from evals.tune._corpus import CONTENT_TYPES, content_type, no_files_message, study_files
 from evals.tune._export import DEFAULT_EXPORT_DIR, Export, export_study, load_study
 from evals.tune._shaping_study import CONTENT_TYPE as SHAPING
-from evals.tune._shaping_study import export_shaping
+from evals.tune._shaping_study import describe_shaping, export_shaping, tune_shaping
 from evals.tune._study import DEFAULT_OUT, FACTS_SEED, StudyRun, TuneSettings, run_study
 from headroom.errors import ConfigError
 from headroom.policy import Policy, load_policy
+
+__all__ = ["describe", "describe_shaping", "export", "tune", "tune_shaping"]
 
 DEFAULT_TRIALS = 200
 

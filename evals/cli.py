@@ -16,6 +16,8 @@ from evals.report import log_mlflow, write_report
 from evals.suite import Suite, load_suite, suite_hash
 from headroom.policy import Policy
 
+__all__ = ["gate_suite", "run_suite"]
+
 
 def run_suite(
     suite_path: Path,

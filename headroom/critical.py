@@ -7,6 +7,19 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+__all__ = [
+    "CRITICAL",
+    "CRITICAL_STEMS",
+    "LONG_LINE_CHARS",
+    "NO_ERROR_FIELD",
+    "SNIPPET_WORDS",
+    "critical_fields",
+    "critical_template",
+    "is_critical",
+    "json_record",
+    "without_no_error_fields",
+]
+
 CRITICAL_STEMS = ("error", "exception", "fatal", "fail", "traceback", "panic", "denied", "refused")
 CRITICAL = re.compile("|".join(CRITICAL_STEMS), re.IGNORECASE)
 # Lower-casing once and matching without IGNORECASE is several times faster on long logs.

@@ -10,6 +10,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+__all__ = ["BM25", "fold", "is_stopword", "query_terms", "words"]
+
 # A word starts with a letter (any script) or ``_``; ``[^\W\d]`` is ``\w`` without digits.
 _WORD = re.compile(r"[^\W\d]\w*|\d+(?:\.\d+)?")
 # The combining diacritical-mark blocks: accents on Latin, Greek and Cyrillic letters.

@@ -9,6 +9,8 @@ import yaml
 
 from headroom.errors import ConfigError
 
+__all__ = ["read_yaml"]
+
 
 def read_yaml(file: Path, what: str) -> Any:
     """The parsed YAML of ``file``; ConfigError naming ``what`` and the file when it cannot be read."""
