@@ -13,6 +13,7 @@ checkpoint rather than per put.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -65,6 +66,7 @@ CREATE TRIGGER IF NOT EXISTS totals_delete AFTER DELETE ON entries BEGIN
 END;
 """
 _BUSY_TIMEOUT_S = 30.0
+logger = logging.getLogger("headroom")
 _OPEN_ATTEMPTS = 8
 
 
@@ -245,7 +247,14 @@ class SqliteStore:
     def _default_secret(self) -> bytes:
         if self._in_memory:
             return ephemeral_secret()
-        return installation_secret(self.path.with_name(self.path.name + ".key"))
+        where = self.path.with_name(self.path.name + ".key")
+        try:
+            return installation_secret(where)
+        except OSError as exc:  # a read-only place: serve what is there, with keys only this process knows
+            logger.warning(
+                "cannot create the store secret at %s (%s); using one for this process only", where, exc
+            )
+            return ephemeral_secret()
 
     def close(self) -> None:
         """Close the database connection (after checkpointing what was written)."""

@@ -152,3 +152,14 @@ def test_store_commands_show_scopes_and_purge(tmp_path: Path, monkeypatch: pytes
     assert refused.exit_code == 1 and SqliteStore(path).stats().entries == 1
     assert runner.invoke(cli, ["store", "purge", "--all-scopes", "--yes"]).exit_code == 0
     assert SqliteStore(path).stats().entries == 0
+
+
+def test_a_store_whose_secret_cannot_be_written_still_opens(tmp_path: Path) -> None:
+    path = tmp_path / "ro" / "ccr.sqlite3"
+    SqliteStore(path).close()
+    path.with_name("ccr.sqlite3.key").unlink()
+    blocker = path.with_name("ccr.sqlite3.key")
+    blocker.mkdir()  # a directory where the file would go: creating it fails even as root
+    (blocker / "x").write_text("x")
+    store = SqliteStore(path)
+    assert store.get(store.put("still works")) == b"still works"
