@@ -16,6 +16,7 @@ import threading
 import weakref
 from collections import OrderedDict
 
+from headroom._provenance import holds
 from headroom.ccr import Store
 from headroom.compressors import CompressContext, Compressed
 
@@ -36,7 +37,7 @@ class BlockMemo:
             out = self._entries.get(digest)
             if out is not None:
                 self._entries.move_to_end(digest)
-        if out is None or not all(_resolves(store, e.key) for e in out.elisions):
+        if out is None or not all(holds(store, e.key) for e in out.elisions):
             return None
         return out
 
@@ -77,10 +78,3 @@ def block_digest(text: str, policy_hash: str, ctx: CompressContext) -> bytes:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.digest()
-
-
-def _resolves(store: Store, key: str) -> bool:
-    try:
-        return store.contains(key)
-    except Exception:  # a store that cannot answer cannot vouch for the marker
-        return False

@@ -31,15 +31,15 @@ def marker_keys(text: str) -> list[str]:
 
 def foreign_keys(text: str, store: Store) -> list[str]:
     """Keys of markers in ``text`` that ``store`` does not hold."""
-    return [key for key in marker_keys(text) if not _holds(store, key)]
+    return [key for key in marker_keys(text) if not holds(store, key)]
 
 
 def already_compressed(text: str, store: Store) -> bool:
     """Whether ``text`` is our output: a recorded re-encoding, or markers that all resolve in ``store``."""
     keys = marker_keys(text)
     if keys:
-        return all(_holds(store, key) for key in keys)
-    return _holds(store, store.key_for(_record(text)))
+        return all(holds(store, key) for key in keys)
+    return holds(store, store.key_for(_record(text)))
 
 
 def remember_output(text: str, store: Store, keep: tuple[str, ...] = ()) -> None:
@@ -52,7 +52,8 @@ def _record(text: str) -> bytes:
     return _OUTPUT_TAG + hashlib.sha256(to_bytes(text)).hexdigest().encode()
 
 
-def _holds(store: Store, key: str) -> bool:
+def holds(store: Store, key: str) -> bool:
+    """Whether ``store`` can give back ``key``'s original (a store that cannot answer cannot vouch)."""
     try:
         return store.contains(key)
     except StoreError:  # a store that cannot answer cannot vouch for the marker

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any, Literal
@@ -83,6 +84,7 @@ def _marker_keys(texts: Iterable[str]) -> list[str]:
 _MIN_SPELLING = 4
 
 
+@functools.lru_cache(maxsize=4096)
 def unescaped_spellings(fact: str) -> tuple[str, ...]:
     """``fact`` and what it reads as once JSON escapes are undone, level by level.
 

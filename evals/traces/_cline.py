@@ -32,7 +32,7 @@ from evals.traces._registry import (
     session_source,
     sub_dict,
     top_keys,
-    total,
+    uncached_usage,
 )
 
 _KIND = re.compile(r'"type"\s*:\s*"(say|ask)"')
@@ -55,15 +55,7 @@ def _json(text: Any) -> dict[str, Any]:
 
 def _usage(info: dict[str, Any]) -> Usage | None:
     read, write = as_int(info.get("cacheReads")), as_int(info.get("cacheWrites"))
-    inputs, output = as_int(info.get("tokensIn")), as_int(info.get("tokensOut"))
-    if inputs is None and output is None:
-        return None
-    return Usage(
-        input_tokens=total(inputs, read, write),
-        cache_read_tokens=read,
-        cache_write_tokens=write,
-        output_tokens=output,
-    )
+    return uncached_usage(as_int(info.get("tokensIn")), as_int(info.get("tokensOut")), read, write)
 
 
 class _Log:

@@ -29,6 +29,7 @@ from evals.traces._registry import (
     sub_dict,
     top_keys,
     total,
+    uncached_usage,
 )
 
 _PARTS = re.compile(r'"parts"\s*:\s*\[')
@@ -43,13 +44,7 @@ def _usage(tokens: Any) -> Usage | None:
     inputs, output = as_int(tokens.get("input")), as_int(tokens.get("output"))
     if inputs is None and output is None:
         return None
-    reasoning = as_int(tokens.get("reasoning"))
-    return Usage(
-        input_tokens=total(inputs, read, write),
-        cache_read_tokens=read,
-        cache_write_tokens=write,
-        output_tokens=total(output, reasoning),
-    )
+    return uncached_usage(inputs, total(output, as_int(tokens.get("reasoning"))), read, write)
 
 
 def _stamp(info: dict[str, Any]) -> str | None:

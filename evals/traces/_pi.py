@@ -26,7 +26,7 @@ from evals.traces._registry import (
     iter_jsonl,
     read_prefix,
     session_source,
-    total,
+    uncached_usage,
 )
 from headroom.errors import TraceFormatError
 
@@ -48,15 +48,7 @@ def _usage(raw: Any) -> Usage | None:
     if not isinstance(raw, dict):
         return None
     read, write = as_int(raw.get("cacheRead")), as_int(raw.get("cacheWrite"))
-    inputs, output = as_int(raw.get("input")), as_int(raw.get("output"))
-    if inputs is None and output is None:
-        return None
-    return Usage(
-        input_tokens=total(inputs, read, write),
-        cache_read_tokens=read,
-        cache_write_tokens=write,
-        output_tokens=output,
-    )
+    return uncached_usage(as_int(raw.get("input")), as_int(raw.get("output")), read, write)
 
 
 def _text(content: Any) -> str:

@@ -205,6 +205,21 @@ def total(*parts: int | None) -> int | None:
     return sum(known) if known else None
 
 
+def uncached_usage(
+    inputs: int | None, output: int | None, read: int | None, write: int | None
+) -> Usage | None:
+    """Usage from formats whose input count leaves the cache out (it is added back); None when
+    neither input nor output is recorded."""
+    if inputs is None and output is None:
+        return None
+    return Usage(
+        input_tokens=total(inputs, read, write),
+        cache_read_tokens=read,
+        cache_write_tokens=write,
+        output_tokens=output,
+    )
+
+
 def usage_from(raw: Any) -> Usage | None:
     """Usage from any of the usual shapes (OpenAI chat/Responses, Anthropic, Inspect, Codex).
 

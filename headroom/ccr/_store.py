@@ -165,7 +165,7 @@ class MemoryStore:
             pinned = {*fresh, *keep}
             size = sum(len(data) for data, _ in fresh.values())
             held_bytes = sum(
-                len(e.content) for k, e in self._entries.items() if k in pinned and k not in fresh
+                len(self._entries[k].content) for k in pinned - fresh.keys() if k in self._entries
             )
             if held_bytes + size > self._max_bytes and (held_bytes or size > self._max_bytes):
                 raise StoreFull(f"store full: {size} bytes do not fit beside {held_bytes} pinned bytes")
@@ -182,6 +182,8 @@ class MemoryStore:
         return key_from_digest(digest, self._keys.digits), data, digest
 
     def _evict(self, pinned: set[str]) -> None:
+        if self._bytes <= self._max_bytes:
+            return
         for victim in [k for k in self._entries if k not in pinned]:
             if self._bytes <= self._max_bytes:
                 break

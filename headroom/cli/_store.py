@@ -6,7 +6,6 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from headroom.ccr import SqliteStore
 from headroom.cli._common import friendly_errors, open_store
 
 _SCOPE = click.option(
@@ -24,7 +23,7 @@ def store_group() -> None:
 def stats_command(scope: str | None) -> None:
     """Where the store is, and its entries and bytes per scope."""
     with friendly_errors():
-        store = _sqlite(scope)
+        store = open_store(scope)
         table = Table(title=f"CCR store at {store.path} (this scope: {store.scope})")
         for header in ("scope", "entries", "bytes"):
             table.add_column(header, justify="left" if header == "scope" else "right")
@@ -42,13 +41,9 @@ def stats_command(scope: str | None) -> None:
 def purge_command(scope: str | None, all_scopes: bool, yes: bool) -> None:
     """Remove stored originals: markers already sent can no longer be retrieved."""
     with friendly_errors():
-        store = _sqlite(scope)
+        store = open_store(scope)
         what = "every scope" if all_scopes else f"scope {store.scope!r}"
         if not yes:
             click.confirm(f"Remove the stored originals of {what} in {store.path}?", abort=True)
         removed = store.purge(all_scopes=all_scopes)
         click.echo(f"removed {removed} entries ({what})")
-
-
-def _sqlite(scope: str | None) -> SqliteStore:
-    return open_store(scope)
