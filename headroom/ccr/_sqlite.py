@@ -192,8 +192,20 @@ class SqliteStore:
         return _decode(bytes(content), codec, key)
 
     def contains(self, key: str) -> bool:
+        """Present and unexpired (and used, for the LRU), read without decoding the content."""
+        now = self._clock()
         try:
-            self.get(key)
+            with self._lock, self._translate("contains"):
+                db = self._current()
+                row = db.execute(
+                    "SELECT expires_at, created_at FROM entries WHERE key=? AND scope=?", (key, self.scope)
+                ).fetchone()
+                if row is None:
+                    return False
+                if self._expired(now, *row):
+                    self._best_effort(db, "DELETE FROM entries WHERE key=?", (key,))
+                    return False
+                self._best_effort(db, "UPDATE entries SET accessed_at=? WHERE key=?", (now, key))
         except StoreError:
             return False
         return True
