@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,evals,ml,train]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,evals,ml,train,proxy,redis]'
 	touch $(STAMP)
 
 setup: $(STAMP)

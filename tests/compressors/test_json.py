@@ -238,12 +238,15 @@ def test_large_documents_cost_linear_time() -> None:
         )
 
     _compress("[1]")  # warm the tokenizer
-    seconds = {}
-    for n in (500, 4000):
-        start = time.perf_counter()
-        out, _ = _compress(rows(n))
-        seconds[n] = time.perf_counter() - start
-        assert re.match(rf"# {n} rows", out.text)
+    documents = {n: rows(n) for n in (500, 4000)}
+    seconds: dict[int, float] = {n: float("inf") for n in documents}
+    # Interleaved best-of-three: a load spike on a shared machine slows one run, not the minimum of three.
+    for _ in range(3):
+        for n, document in documents.items():
+            start = time.perf_counter()
+            out, _ = _compress(document)
+            seconds[n] = min(seconds[n], time.perf_counter() - start)
+            assert re.match(rf"# {n} rows", out.text)
     assert seconds[4000] < 8 * 2.5 * seconds[500] + 0.05  # 8x the input, well under 8x squared the time
 
 
