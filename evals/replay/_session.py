@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from evals.replay._arms import ARMS, Arm, ArmRunner, Tokenizer, message_positions, runners
+from evals.replay._arms import ARMS, Arm, ArmRunner, Sent, Tokenizer, message_positions, runners
 from evals.replay._cache_model import RULES, CallTokens, TokenizedRequest, bill_call, common_prefix
 from evals.replay._facts import FactUse, fact_uses
 from evals.replay._pricing import ModelPrice, Pricing, ProviderName, cost_usd
@@ -33,6 +33,24 @@ class ArmResult:
     """Retention outcome per fact use, in the same order for every arm of the session."""
     elided_blocks: int
     """Tool outputs carrying a marker in the session's last request."""
+    misses: tuple[Miss, ...] = ()
+    """Every fact use this arm did not keep verbatim, with the block and compressor responsible."""
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A later-used fact an arm did not keep verbatim: what, when, from which block, changed by what."""
+
+    fact: str
+    outcome: Outcome
+    call: int
+    """The model call (0-based) that used the fact."""
+    tool_turn: int | None
+    """The trace turn of the newest tool output that held the fact."""
+    tool: str | None
+    """That tool output's tool name, when the trace records it."""
+    changed_by: str | None
+    """The compressor (and content type) that changed that block in this arm's request."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +109,9 @@ class _ArmLedger:
         self.previous: TokenizedRequest | None = None
         self.billed: list[CallTokens] = []
         self.outcomes: list[Outcome] = []
+        self.misses: list[Miss] = []
         self.elided = 0
+        self.turns = trace.turns
 
 
 def replay_session(trace: Trace, settings: ReplaySettings) -> SessionResult:
@@ -110,7 +130,8 @@ def replay_session(trace: Trace, settings: ReplaySettings) -> SessionResult:
     for index, start in enumerate(starts):
         expired = _expired(trace.turns, starts, index, RULES[settings.provider].ttl_seconds)
         for ledger in ledgers.values():
-            _step(ledger, messages[: positions[start]], by_call[start], tokenizer, settings.provider, expired)
+            request = messages[: positions[start]]
+            _step(ledger, request, by_call[start], tokenizer, settings.provider, expired, index)
         outputs += _output_tokens(trace.turns, start, tokenizer)
     arms = {arm: _result(ledgers[arm], outputs, price) for arm in ARMS}
     facts = tuple(use.fact for use in uses)
@@ -124,14 +145,27 @@ def _step(
     tokenizer: Tokenizer,
     provider: ProviderName,
     expired: bool,
+    call: int,
 ) -> None:
     sent = ledger.runner.send(request)
     tokenized = tokenizer.request(sent)
     shared = common_prefix(ledger.previous, tokenized)
     ledger.billed.append(bill_call(RULES[provider], tokenized.tokens, shared, expired))
     ledger.previous = tokenized
-    ledger.outcomes.extend(ledger.judge.judge(use, sent.messages) for use in uses)
+    for use in uses:
+        outcome, source = ledger.judge.judge_with_source(use, sent.messages)
+        ledger.outcomes.append(outcome)
+        if outcome != "kept":
+            ledger.misses.append(_miss(ledger, sent, use, outcome, source, call))
     ledger.elided = sent.elided_blocks
+
+
+def _miss(
+    ledger: _ArmLedger, sent: Sent, use: FactUse, outcome: Outcome, source: int | None, call: int
+) -> Miss:
+    tool = None if source is None else ledger.turns[source].tool_name
+    changed = None if source is None else sent.changed_by.get(ledger.judge.position(source))
+    return Miss(use.fact, outcome, call, source, tool, changed)
 
 
 def _result(ledger: _ArmLedger, outputs: int, price: ModelPrice) -> ArmResult:
@@ -147,6 +181,7 @@ def _result(ledger: _ArmLedger, outputs: int, price: ModelPrice) -> ArmResult:
         input_cost_usd=cost_usd(price, inputs, reads, writes, 0),
         outcomes=tuple(ledger.outcomes),
         elided_blocks=ledger.elided,
+        misses=tuple(ledger.misses),
     )
 
 
