@@ -114,8 +114,25 @@ class _ArmLedger:
         self.turns = trace.turns
 
 
-def replay_session(trace: Trace, settings: ReplaySettings) -> SessionResult:
-    """Replay ``trace`` under the raw, policy and masking arms."""
+@dataclass(frozen=True)
+class PreparedSession:
+    """What every arm's replay of one trace shares: calls, fact uses, messages, prices, expiry."""
+
+    trace: Trace
+    model: str
+    price: ModelPrice
+    starts: tuple[int, ...]
+    uses: tuple[FactUse, ...]
+    by_call: dict[int, tuple[FactUse, ...]]
+    messages: list[dict[str, Any]]
+    positions: list[int]
+    expired: tuple[bool, ...]
+    """Per call: whether the trace's clock shows a gap past the provider's cache TTL before it."""
+    output_tokens: int
+
+
+def prepare_session(trace: Trace, settings: ReplaySettings, tokenizer: Tokenizer) -> PreparedSession:
+    """Everything about ``trace`` that does not depend on the arm or the policy."""
     name, price = price_for(trace, settings)
     starts = call_starts(trace)
     uses = fact_uses(trace, starts)
@@ -123,19 +140,49 @@ def replay_session(trace: Trace, settings: ReplaySettings) -> SessionResult:
     for use in uses:
         by_call[use.call_turn].append(use)
     messages = trace.to_openai_messages()
-    positions = message_positions(trace.turns, messages)
+    ttl = RULES[settings.provider].ttl_seconds
+    return PreparedSession(
+        trace=trace,
+        model=name,
+        price=price,
+        starts=tuple(starts),
+        uses=tuple(uses),
+        by_call={call: tuple(group) for call, group in by_call.items()},
+        messages=messages,
+        positions=message_positions(trace.turns, messages),
+        expired=tuple(_expired(trace.turns, starts, i, ttl) for i in range(len(starts))),
+        output_tokens=sum(_output_tokens(trace.turns, start, tokenizer) for start in starts),
+    )
+
+
+def replay_arm(
+    session: PreparedSession, runner: ArmRunner, tokenizer: Tokenizer, provider: ProviderName
+) -> ArmResult:
+    """One arm's replay of a prepared session, call by call."""
+    ledger = _ArmLedger(runner, session.trace, session.positions)
+    for index, start in enumerate(session.starts):
+        request = session.messages[: session.positions[start]]
+        uses = list(session.by_call.get(start, ()))
+        _step(ledger, request, uses, tokenizer, provider, session.expired[index], index)
+    return _result(ledger, session.output_tokens, session.price)
+
+
+def replay_session(trace: Trace, settings: ReplaySettings) -> SessionResult:
+    """Replay ``trace`` under the raw, policy and masking arms."""
     tokenizer = Tokenizer()
-    ledgers = {arm: _ArmLedger(runner, trace, positions) for arm, runner in runners(settings.policy).items()}
-    outputs = 0
-    for index, start in enumerate(starts):
-        expired = _expired(trace.turns, starts, index, RULES[settings.provider].ttl_seconds)
-        for ledger in ledgers.values():
-            request = messages[: positions[start]]
-            _step(ledger, request, by_call[start], tokenizer, settings.provider, expired, index)
-        outputs += _output_tokens(trace.turns, start, tokenizer)
-    arms = {arm: _result(ledgers[arm], outputs, price) for arm in ARMS}
-    facts = tuple(use.fact for use in uses)
-    return SessionResult(trace.source, trace.format, name, len(starts), facts, arms)
+    session = prepare_session(trace, settings, tokenizer)
+    arms = {
+        arm: replay_arm(session, runner, tokenizer, settings.provider)
+        for arm, runner in runners(settings.policy).items()
+    }
+    return session_result(session, {arm: arms[arm] for arm in ARMS})
+
+
+def session_result(session: PreparedSession, arms: dict[Arm, ArmResult]) -> SessionResult:
+    """The figures of a prepared session's arms."""
+    trace = session.trace
+    facts = tuple(use.fact for use in session.uses)
+    return SessionResult(trace.source, trace.format, session.model, len(session.starts), facts, arms)
 
 
 def _step(
