@@ -69,7 +69,9 @@ class SessionEvaluator:
         """The policy arm of every session under ``policy`` (remembered by policy hash)."""
         known = self._scores.get(policy.policy_hash)
         if known is None:
-            results = self._replay_here(policy, "policy") if self.workers == 1 else self._replay_pooled(policy)
+            results = (
+                self._replay_here(policy, "policy") if self.workers == 1 else self._replay_pooled(policy)
+            )
             known = self._scores[policy.policy_hash] = SessionScore.of(results)
         return known
 

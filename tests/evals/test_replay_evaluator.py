@@ -24,7 +24,10 @@ def test_the_policy_arm_and_the_yardsticks_match_a_full_replay() -> None:
 
 def test_a_harsher_policy_keeps_fewer_facts_and_costs_less() -> None:
     harsh = Policy.model_validate(
-        {"history": {"enabled": True, "keep_last_observations": 1, "min_tokens": 0}, "log": {"enabled": False}}
+        {
+            "history": {"enabled": True, "keep_last_observations": 1, "min_tokens": 0},
+            "log": {"enabled": False},
+        }
     )
     with SessionEvaluator([_trace()], SETTINGS) as evaluator:
         gentle, severe = evaluator.score(POLICY), evaluator.score(harsh)
