@@ -196,7 +196,7 @@ def _misses_table(runs: Sequence[PolicyRun]) -> str:
         f"<tr><td>{escape(policy)}</td><td>{escape(label)}</td><td>{miss['call']}</td>"
         f"<td>{escape(miss['fact'][:120])}</td>"
         f'<td class="{"bad" if miss["outcome"] == "lost" else ""}">{escape(miss["outcome"])}</td>'
-        f"<td>{escape(str(miss['tool'] or '?'))} ({miss['tool_turn']})</td>"
+        f"<td>{escape(str(miss['tool'] or '?'))} ({miss['tool_turn']}): {escape(str(miss.get('activity') or ''))}</td>"
         f"<td>{escape(str(miss['changed_by'] or 'not changed'))}</td></tr>"
         for policy, label, miss in rows[:_MISS_ROWS]
     )

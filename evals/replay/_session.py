@@ -14,6 +14,7 @@ from evals.replay._facts import FactUse, fact_uses
 from evals.replay._pricing import ModelPrice, Pricing, ProviderName, cost_usd
 from evals.replay._retention import Outcome, RetentionJudge
 from evals.traces import Trace, Turn
+from headroom.activity import classify_call
 from headroom.errors import ConfigError
 from headroom.policy import Policy
 
@@ -51,6 +52,8 @@ class Miss:
     """That tool output's tool name, when the trace records it."""
     changed_by: str | None
     """The compressor (and content type) that changed that block in this arm's request."""
+    activity: str | None = None
+    """What the call that produced that tool output was doing (``read src/app.py``, ``test``...)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class _ArmLedger:
         self.misses: list[Miss] = []
         self.elided = 0
         self.turns = trace.turns
+        self.calls = {c.id: c for t in trace.turns for c in t.tool_calls}
 
 
 @dataclass(frozen=True)
@@ -210,9 +214,16 @@ def _step(
 def _miss(
     ledger: _ArmLedger, sent: Sent, use: FactUse, outcome: Outcome, source: int | None, call: int
 ) -> Miss:
-    tool = None if source is None else ledger.turns[source].tool_name
-    changed = None if source is None else sent.changed_by.get(ledger.judge.position(source))
-    return Miss(use.fact, outcome, call, source, tool, changed)
+    if source is None:
+        return Miss(use.fact, outcome, call, None, None, None)
+    turn = ledger.turns[source]
+    changed = sent.changed_by.get(ledger.judge.position(source))
+    made_by = ledger.calls.get(turn.tool_call_id or "")
+    activity = None
+    if made_by is not None:
+        found = classify_call(made_by.name, made_by.arguments)
+        activity = " ".join([found.kind, *found.paths[:1]])
+    return Miss(use.fact, outcome, call, source, turn.tool_name, changed, activity)
 
 
 def _result(ledger: _ArmLedger, outputs: int, price: ModelPrice) -> ArmResult:

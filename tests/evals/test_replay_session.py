@@ -132,6 +132,7 @@ def test_a_fact_not_kept_names_its_block_and_what_changed_it() -> None:
     assert miss.tool_turn == 3 and miss.tool == "bash"  # the first log (turn 3), the one that held it
     assert miss.call == 6  # the seventh call, the answer
     assert miss.changed_by is not None and "history" in miss.changed_by
+    assert miss.activity == "read run0.log"  # bash: cat run0.log
     session = summarize([result], _settings())["sessions"][0]
     assert session["masking"]["misses"][0]["tool_turn"] == 3
     assert session["policy"]["misses"] == []
