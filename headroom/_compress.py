@@ -6,11 +6,11 @@ import functools
 import time
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from headroom import cache
 from headroom._history import mask, observations_after
-from headroom._memo import block_digest, memo_for
+from headroom._memo import PolicyReads, block_digest, memo_for
 from headroom._pipeline import compress_block
 from headroom._provenance import foreign_keys, remember_output
 from headroom._request import retrieval_tools, rewrap, tool_tokens, unwrap
@@ -161,19 +161,25 @@ def _compress_one(
 
 def _compress_text(text: str, policy: Policy, ctx: CompressContext) -> Compressed:
     memo = memo_for(ctx.store)
-    digest = block_digest(text, policy.policy_hash, ctx) if memo is not None else b""
-    if memo is not None:
-        known = memo.get(digest, ctx.store)
-        if known is not None:
-            ctx.pin(e.key for e in known.elisions)
-            return known
-    out = compress_block(text, policy, ctx)
+    if memo is None:
+        return _remembered_output(text, compress_block(text, policy, ctx), ctx)
+    digest = block_digest(text, ctx)
+    known = memo.get(digest, policy, ctx.store)
+    if known is not None:
+        ctx.pin(e.key for e in known.elisions)
+        return known
+    recorder = PolicyReads(policy)
+    out = _remembered_output(text, compress_block(text, cast(Policy, recorder), ctx), ctx)
+    if not (out.reason or "").startswith("not elided:"):  # a store fault may pass
+        memo.put(digest, recorder.reads(), out)
+    return out
+
+
+def _remembered_output(text: str, out: Compressed, ctx: CompressContext) -> Compressed:
     if out.lossless and out.text != text and not out.elisions:
         remember_output(
             out.text, ctx.store, ctx.stored_keys
         )  # no marker to recognise it by when it comes back
-    if memo is not None and not (out.reason or "").startswith("not elided:"):  # a store fault may pass
-        memo.put(digest, out)
     return out
 
 

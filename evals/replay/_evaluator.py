@@ -3,8 +3,11 @@
 Only the policy arm depends on the trial, so the sessions are prepared once (calls, fact uses,
 messages, prices, cache expiry) and the raw and masking arms are replayed once, as the yardsticks.
 Each trial replays the policy arm of every session, in ``workers`` processes (sessions are
-independent; the largest go first so the pool finishes together). A replay is deterministic, so
-a trial that repeats a policy another trial scored is answered from memory.
+independent; the largest go first so the pool finishes together). Each session keeps one store
+for every trial: keys derive from content, so trials never disturb each other's entries, and the
+runtime's block memo (per store) then reuses every block whose policy sections a trial did not
+change, so a trial costs the blocks its parameters touch. A replay is deterministic, so a trial
+that repeats a policy another trial scored is answered from memory.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from evals.replay._arms import ArmRunner, Tokenizer, masking_policy
+from evals.replay._arms import Arm, ArmRunner, Tokenizer, masking_policy
 from evals.replay._session import ArmResult, PreparedSession, ReplaySettings, prepare_session, replay_arm
 from evals.traces import Trace
+from headroom.ccr import MemoryStore
 from headroom.policy import Policy
 
 
@@ -54,6 +58,7 @@ class SessionEvaluator:
         self._traces = list(traces)
         self._tokenizer = Tokenizer()
         self._sessions = [prepare_session(t, settings, self._tokenizer) for t in self._traces]
+        self._stores = [MemoryStore() for _ in self._sessions]
         # Largest first: the pool's last task is a small one.
         self._order = sorted(range(len(self._sessions)), key=lambda i: -_size(self._sessions[i]))
         self._pool: ProcessPoolExecutor | None = None
@@ -86,11 +91,11 @@ class SessionEvaluator:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _replay_here(self, policy: Policy | None, arm: str) -> list[ArmResult]:
+    def _replay_here(self, policy: Policy | None, arm: Arm) -> list[ArmResult]:
         provider = self.settings.provider
         return [
-            replay_arm(s, ArmRunner(arm, policy), self._tokenizer, provider)  # type: ignore[arg-type]
-            for s in self._sessions
+            replay_arm(s, _runner(arm, policy, store), self._tokenizer, provider)
+            for s, store in zip(self._sessions, self._stores, strict=True)
         ]
 
     def _replay_pooled(self, policy: Policy) -> list[ArmResult]:
@@ -105,6 +110,11 @@ class SessionEvaluator:
         return [futures[i].result() for i in range(len(self._sessions))]
 
 
+def _runner(arm: Arm, policy: Policy | None, store: MemoryStore) -> ArmRunner:
+    """The policy arm keeps its session's store across trials; the yardsticks get their own."""
+    return ArmRunner(arm, policy, store) if arm == "policy" else ArmRunner(arm, policy)
+
+
 def _size(session: PreparedSession) -> int:
     return len(session.starts) * len(session.messages)
 
@@ -117,10 +127,12 @@ def _worker_start(traces: list[Trace], settings: ReplaySettings) -> None:
     _WORKER["tokenizer"] = tokenizer
     _WORKER["settings"] = settings
     _WORKER["sessions"] = [prepare_session(t, settings, tokenizer) for t in traces]
+    _WORKER["stores"] = [MemoryStore() for _ in traces]
 
 
 def _worker_replay(index: int, policy: Policy) -> ArmResult:
     sessions: list[PreparedSession] = _WORKER["sessions"]  # type: ignore[assignment]
+    stores: list[MemoryStore] = _WORKER["stores"]  # type: ignore[assignment]
     settings: ReplaySettings = _WORKER["settings"]  # type: ignore[assignment]
     tokenizer: Tokenizer = _WORKER["tokenizer"]  # type: ignore[assignment]
-    return replay_arm(sessions[index], ArmRunner("policy", policy), tokenizer, settings.provider)
+    return replay_arm(sessions[index], _runner("policy", policy, stores[index]), tokenizer, settings.provider)

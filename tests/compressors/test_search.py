@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
@@ -12,6 +11,7 @@ from headroom.compressors._search import SearchCompressor
 from headroom.critical import critical_template, is_critical
 from headroom.policy import Policy, SearchPolicy
 from headroom.testing import CompressorContract
+from tests._timing import fastest
 
 # --- fixtures written for these tests -------------------------------------------------------
 
@@ -223,9 +223,8 @@ def test_fifty_kilobytes_is_fast() -> None:
     assert len(text) > 50_000
     ctx = _ctx("timeout compute")
     ctx.tokens(text)  # warm the tokenizer and its cache outside the timed part
-    start = time.perf_counter()
-    SearchCompressor().compress(text, Policy(), ctx)
-    assert time.perf_counter() - start < 0.2
+    seconds, _ = fastest(lambda: SearchCompressor().compress(text, Policy(), ctx))
+    assert seconds < 0.2
 
 
 def test_dropped_files_report_their_context_lines() -> None:
