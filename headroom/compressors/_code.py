@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
+from headroom.compressors._code_gate import hopeless_head, too_many_errors
 from headroom.compressors._code_langs import LangSpec, clue_scores, detect_language, spec_for
 from headroom.compressors._code_query import (
     ancestors,
@@ -133,11 +134,14 @@ class CodeCompressor:
         return "" if lang else "language not recognised"
 
     def _plan(self, text: str, spec: LangSpec, rules: CodePolicy, ctx: CompressContext) -> _Plan | str:
+        hopeless = hopeless_head(text, _parser(spec.grammar))
+        if hopeless is not None:
+            return hopeless
         src = text.encode("utf-8", "surrogatepass")
         root = _parser(spec.grammar).parse(src).root_node
         errors = error_count(root) if root.has_error else 0
         lines = text.count("\n") + 1
-        if errors * 50 > lines:
+        if too_many_errors(errors, lines):
             return f"unparsable code: {errors} syntax errors in {lines} lines"
         bodies, runs, docs = collect(root, src, spec)
         mention = _mention_text(rules, ctx)
