@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from headroom import cache
+from headroom._activity_rules import verbatim_reasons
 from headroom._history import mask, observations_after
 from headroom._memo import PolicyReads, block_digest, memo_for
 from headroom._pipeline import compress_block
@@ -133,13 +134,17 @@ def _compress_live(
     """Each live block compressed with the context of its own turn."""
     recent = _recent_texts(blocks)
     later = observations_after(blocks)
+    verbatim = verbatim_reasons(blocks, policy.activity)
     position = {id(b): i for i, b in enumerate(blocks)}
     done = []
     for live in lives:
         started = time.perf_counter()
         at = position[id(live.block)]
         ctx.query, ctx.recent_text = live.query, recent[at]
-        out = _compress_one(live, later[at], policy, ctx)
+        if at in verbatim:
+            out = passthrough(live.block.text, ctx, "activity", "unknown", verbatim[at])
+        else:
+            out = _compress_one(live, later[at], policy, ctx)
         done.append((live, out, _stats(live, out, time.perf_counter() - started)))
     return done
 
