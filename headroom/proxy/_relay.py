@@ -1,0 +1,158 @@
+"""Relaying upstream responses to the client: as bytes arrive, or through a retrieval splice."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from headroom.ccr import Store
+from headroom.proxy._compression import serialize
+from headroom.proxy._metrics import Metrics
+from headroom.proxy._retrieval import answer_calls
+from headroom.proxy._splice import JsonSplice, Overflow, StreamSplice
+from headroom.proxy._sse import Frame, Framer
+from headroom.proxy._upstream import send
+
+_USAGE_SNIFF_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Round:
+    """How to send one more upstream round of a turn."""
+
+    client: httpx.AsyncClient
+    url: str
+    headers: list[tuple[str, str]]
+    store: Store
+    metrics: Metrics
+    max_rounds: int
+    max_retrieved: int
+
+
+async def plain(response: httpx.Response, metrics: Metrics) -> AsyncIterator[bytes]:
+    """The upstream body unchanged, as it arrives; usage is read on the side for the metrics."""
+    sniff = _UsageSniffer(response.headers.get("content-type", ""), metrics)
+    try:
+        async for chunk in response.aiter_bytes():
+            sniff.feed(chunk)
+            yield chunk
+        sniff.close()
+    finally:
+        await response.aclose()
+
+
+class _UsageSniffer:
+    def __init__(self, content_type: str, metrics: Metrics) -> None:
+        self._stream = content_type.startswith("text/event-stream")
+        self._framer = Framer()
+        self._metrics = metrics
+        self._held: list[bytes] = []
+        self._size = 0
+
+    def feed(self, chunk: bytes) -> None:
+        if self._stream:
+            for frame in self._framer.feed(chunk):
+                if b'"usage"' in frame.raw:
+                    self._metrics.usage(_usage_of(frame.json()))
+        elif self._size <= _USAGE_SNIFF_BYTES:
+            self._held.append(chunk)
+            self._size += len(chunk)
+
+    def close(self) -> None:
+        if not self._stream and self._held and self._size <= _USAGE_SNIFF_BYTES:
+            try:
+                self._metrics.usage(_usage_of(json.loads(b"".join(self._held))))
+            except ValueError:
+                pass
+
+
+def _usage_of(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return None
+    for holder in (data, data.get("message"), data.get("response")):
+        if isinstance(holder, dict) and isinstance(holder.get("usage"), dict):
+            return holder["usage"]
+    return None
+
+
+async def spliced_stream(
+    response: httpx.Response, splice: StreamSplice, request: dict[str, Any], rounds: Round
+) -> AsyncIterator[bytes]:
+    """The client's one stream over as many upstream rounds as the model's retrievals need."""
+    done = 0
+    try:
+        while True:
+            framer = Framer()
+            try:
+                async for chunk in response.aiter_bytes():
+                    for frame in framer.feed(chunk):
+                        rounds.metrics.usage(_usage_of(frame.json()) if b'"usage"' in frame.raw else None)
+                        for out in splice.feed(frame):
+                            yield out
+            except Overflow as exc:
+                yield splice.error(500, json.dumps({"error": {"message": str(exc)}}).encode())
+                return
+            if framer.rest():
+                yield framer.rest()  # a stream cut mid-frame ends as it was cut
+            await response.aclose()
+            calls = splice.end_round(done < rounds.max_rounds)
+            if not calls:
+                for out in splice.tail():
+                    yield out
+                return
+            answers = await answer_calls(rounds.store, calls, rounds.max_retrieved)
+            for answer in answers:
+                rounds.metrics.retrievals.labels(answer.outcome).inc()
+            request = splice.continuation(request, answers)
+            done += 1
+            rounds.metrics.rounds.inc()
+            try:
+                response = await send(rounds.client, "POST", rounds.url, rounds.headers, serialize(request), continuation=True)
+            except httpx.HTTPError as exc:
+                yield splice.error(502, json.dumps({"error": {"message": f"upstream unreachable: {exc}"}}).encode())
+                return
+            if response.status_code != 200:
+                yield splice.error(response.status_code, await response.aread())
+                return
+    finally:
+        await response.aclose()
+
+
+async def spliced_json(
+    first: dict[str, Any], splice: JsonSplice, request: dict[str, Any], rounds: Round
+) -> tuple[int, dict[str, Any]] | None:
+    """The merged body over every round, or ``None`` when round 1 had no retrieval (relay it as it was).
+
+    A continuation that fails returns its status and body as the client's answer.
+    """
+    body, done = first, 0
+    calls = splice.absorb(body, done < rounds.max_rounds)
+    if calls is None:
+        return (200, splice.final()) if splice.spliced else None
+    while calls:
+        answers = await answer_calls(rounds.store, calls, rounds.max_retrieved)
+        for answer in answers:
+            rounds.metrics.retrievals.labels(answer.outcome).inc()
+        request = splice.continuation(request, answers)
+        done += 1
+        rounds.metrics.rounds.inc()
+        response = await send(rounds.client, "POST", rounds.url, rounds.headers, serialize(request), continuation=True)
+        raw = await response.aread()
+        await response.aclose()
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        if response.status_code != 200 or not isinstance(body, dict):
+            return response.status_code, body if isinstance(body, dict) else {"error": {"message": raw.decode("utf-8", "replace")}}
+        rounds.metrics.usage(_usage_of(body))
+        calls = splice.absorb(body, done < rounds.max_rounds)
+    return 200, splice.final()
+
+
+SpliceFactories = tuple[Callable[[int], StreamSplice], Callable[[], JsonSplice]]
+__all__ = ["Frame", "Round", "SpliceFactories", "plain", "spliced_json", "spliced_stream"]
