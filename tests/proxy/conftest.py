@@ -1,0 +1,72 @@
+"""A fake provider and the proxy in front of it, both on loopback ephemeral ports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("starlette", reason="the proxy needs the [proxy] extra")
+
+from headroom import compress
+from headroom.ccr import MemoryStore
+from headroom.proxy import ProxySettings, build_app
+from headroom.testing.upstream import BackgroundServer, FakeUpstream, Scripted, sse
+from tests.conftest import make_log
+
+LOG = make_log()
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeUpstream]:
+    upstream = FakeUpstream()
+    with BackgroundServer(upstream.app()) as server:
+        upstream.url = server.url  # type: ignore[attr-defined]
+        yield upstream
+
+
+@pytest.fixture(scope="module")
+def proxy_store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture(scope="module")
+def proxy(fake: FakeUpstream, proxy_store: MemoryStore) -> Iterator[BackgroundServer]:
+    settings = ProxySettings(
+        anthropic_upstream=fake.url,  # type: ignore[attr-defined]
+        openai_upstream=fake.url,  # type: ignore[attr-defined]
+        trust_env=False,
+        compress_deadline_ms=30_000,  # the first compression in a process warms parsers up
+    )
+    with BackgroundServer(build_app(settings, store=proxy_store)) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _fresh(request: pytest.FixtureRequest) -> None:
+    if "fake" in request.fixturenames:
+        upstream: FakeUpstream = request.getfixturevalue("fake")
+        upstream.requests.clear()
+        upstream.scripts.clear()
+
+
+def json_reply(body: dict[str, Any], status: int = 200, headers: tuple[tuple[str, str], ...] = ()) -> Scripted:
+    return Scripted(status, json.dumps(body).encode(), headers=(("content-type", "application/json"), *headers))
+
+
+def events(*pairs: tuple[str | None, dict[str, Any] | str], delay_s: float = 0.0) -> Scripted:
+    frames = tuple(sse(event, data if isinstance(data, str) else json.dumps(data)) for event, data in pairs)
+    return Scripted(frames=frames, delay_s=delay_s)
+
+
+def marker_key(request: dict[str, Any], store: MemoryStore, fmt: str) -> str:
+    """The key the proxy's compression of ``request`` puts in its marker (compression is deterministic)."""
+    result = compress(request, store=store, format=fmt)
+    keys = [key for block in result.blocks for key in block.keys]
+    assert keys, "the fixture request must compress with a marker"
+    return keys[0]
+
+
+Sent = Callable[[], dict[str, Any]]
