@@ -30,9 +30,15 @@ def retrieval_allowed(request: dict[str, Any], fmt: MessageFormat) -> bool:
     """Whether the model could call the retrieval tool here, so markers may be emitted.
 
     ``tool_choice`` of none, or one that forces another named tool, bars it; so does asking a
-    chat for several choices (the proxy serves retrieval on one).
+    chat for several choices (the proxy serves retrieval on one), and so does a stored Responses
+    call (the client's next turn continues from a response id whose round ended in the
+    proxy's hidden call).
     """
     choice = request.get("tool_choice")
+    if fmt is MessageFormat.OPENAI_RESPONSES and (
+        request.get("store") is not False or request.get("previous_response_id") or request.get("conversation")
+    ):
+        return False
     if fmt is MessageFormat.OPENAI_CHAT and isinstance(request.get("n"), int) and request["n"] > 1:
         return False
     if choice in ("none", {"type": "none"}):

@@ -4,7 +4,11 @@ Hidden items are ``function_call`` output items named ``headroom_retrieve``: eve
 their ``output_index`` is withheld. Visible items keep contiguous ``output_index`` values;
 ``sequence_number`` stays monotone across rounds; continuation rounds lose their
 ``response.created`` / ``in_progress``; one ``response.completed`` ends the turn with the
-visible items of every round and the summed usage. ``[DONE]`` is sent only if upstream sent it.
+visible items of every round and the summed usage, under round 1's id (the SDK's accumulator
+rejects a lifecycle id that changes). ``[DONE]`` is sent only if upstream sent it.
+
+Splices run only for stateless requests (``store: false``, as Codex sends): a stored response's
+id is what the client's next turn continues from, and round 1's ends in a hidden call.
 """
 
 from __future__ import annotations
@@ -35,9 +39,7 @@ def _outputs(answers: list[Answer]) -> list[dict[str, Any]]:
 
 
 def _continued(request: dict[str, Any], response: dict[str, Any], answers: list[Answer], history: list[Any]) -> dict[str, Any]:
-    """Stateful requests continue from the round's stored response; stateless ones resend everything."""
-    if request.get("previous_response_id") or request.get("conversation"):
-        return {**request, "previous_response_id": response.get("id"), "input": _outputs(answers)}
+    """The request resent whole with the round's output and the answers (splices run only for ``store: false``)."""
     base = request.get("input")
     items = [{"role": "user", "content": base}] if isinstance(base, str) else list(base or [])
     history.extend([*response.get("output", []), *_outputs(answers)])
@@ -57,6 +59,7 @@ class ResponsesStream:
         self._history: list[Any] = []
         self._spliced = False
         self._done: bytes | None = None
+        self._first_id: Any = None
         self._new_round()
 
     def _new_round(self) -> None:
@@ -76,6 +79,8 @@ class ResponsesStream:
         kind = data.get("type") or frame.event
         if kind in _OPENING and self._round > 0:
             return []
+        if kind == "response.created" and isinstance(data.get("response"), dict):
+            self._first_id = data["response"].get("id")
         if kind == "response.completed":
             self._completed = (frame.raw, data)
             return []
@@ -141,6 +146,7 @@ class ResponsesStream:
         response = data.get("response") or {}
         response["output"] = self._visible
         response["usage"] = summed(response.get("usage"), self._usage)
+        response["id"] = self._first_id if self._first_id is not None else response.get("id")
         data["response"] = response
         self._renumber(data)
         return [render("response.completed", data), *done]
@@ -165,9 +171,11 @@ class ResponsesJson:
         self._usage: dict[str, Any] = {}
         self._history: list[Any] = []
         self._last: dict[str, Any] = {}
+        self._first_id: Any = None
         self._spliced = False
 
     def absorb(self, body: dict[str, Any], can_continue: bool) -> list[Call] | None:
+        self._first_id = self._first_id if self._last else body.get("id")
         self._last = body
         sum_usage(self._usage, body.get("usage"))
         output = body.get("output") if isinstance(body.get("output"), list) else []
@@ -185,6 +193,7 @@ class ResponsesJson:
     def final(self) -> dict[str, Any]:
         out = dict(self._last)
         out["output"] = self._visible
+        out["id"] = self._first_id
         if isinstance(out.get("usage"), dict):
             out["usage"] = summed(out["usage"], self._usage)
         return out

@@ -158,7 +158,7 @@ def test_stream_splice_answers_retrieval_and_continues_in_the_same_message(
     messages, key = retrieval_turn(proxy_store)
     first = stream_round(text("Checking the log. "), tool("headroom_retrieve", "tu_r", {"key": key, "query": "ERROR"}), stop="tool_use", out=20)
     second = stream_round(text("The database refused the connection."), stop="end_turn", msg_id="msg_2", out=7)
-    fake.script("/v1/messages", events(*first, delay_s=0.01), events(*second, delay_s=0.2))
+    fake.script("/v1/messages", events(*first, delay_s=0.01), events(*second, delay_s=0.05))
     arrivals: list[tuple[float, str]] = []
     with client(proxy).messages.stream(model="claude-test", max_tokens=100, messages=messages) as stream:
         for event in stream:
