@@ -14,10 +14,27 @@ from headroom.cli._common import friendly_errors
 @click.command("proxy")
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default 8787).")
-@click.option("--anthropic-upstream", default=None, help="Where Anthropic requests go (default https://api.anthropic.com).")
-@click.option("--openai-upstream", default=None, help="Where OpenAI requests go (default https://api.openai.com).")
-@click.option("--policy", "policy_path", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Policy YAML.")
-@click.option("--compress-deadline-ms", type=float, default=None, help="Compression time per request before the original is sent.")
+@click.option(
+    "--anthropic-upstream",
+    default=None,
+    help="Where Anthropic requests go (default https://api.anthropic.com).",
+)
+@click.option(
+    "--openai-upstream", default=None, help="Where OpenAI requests go (default https://api.openai.com)."
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Policy YAML.",
+)
+@click.option(
+    "--compress-deadline-ms",
+    type=float,
+    default=None,
+    help="Compression time per request before the original is sent.",
+)
 @click.option("--print-config", is_flag=True, help="Print the effective settings and exit.")
 def proxy_command(
     host: str | None,
@@ -32,7 +49,7 @@ def proxy_command(
     with friendly_errors(), needs_extra("proxy"):
         from headroom.proxy import ProxySettings, serve
 
-        given = {
+        given: dict[str, object] = {
             "host": host,
             "port": port,
             "anthropic_upstream": anthropic_upstream,
@@ -40,7 +57,7 @@ def proxy_command(
             "policy": policy_path,
             "compress_deadline_ms": compress_deadline_ms,
         }
-        settings = ProxySettings(**{k: v for k, v in given.items() if v is not None})
+        settings = ProxySettings.model_validate({k: v for k, v in given.items() if v is not None})
         if print_config:
             click.echo(json.dumps(settings.model_dump(mode="json"), indent=2))
             return

@@ -14,14 +14,18 @@ from typing import Any
 
 from headroom.ccr import RETRIEVE_TOOL_NAME
 from headroom.proxy._retrieval import Answer, Call
-from headroom.proxy._splice import ANTHROPIC_ERROR_TYPES, Overflow, sum_usage, summed
+from headroom.proxy._splice import ANTHROPIC_ERROR_TYPES, Overflow, as_list, sum_usage, summed
 from headroom.proxy._sse import Frame, render
 
 _DELTA_FIELDS = {"text_delta": "text", "thinking_delta": "thinking"}
 
 
 def _ours(block: Any) -> bool:
-    return isinstance(block, dict) and block.get("type") == "tool_use" and block.get("name") == RETRIEVE_TOOL_NAME
+    return (
+        isinstance(block, dict)
+        and block.get("type") == "tool_use"
+        and block.get("name") == RETRIEVE_TOOL_NAME
+    )
 
 
 def _is_client_call(block: dict[str, Any]) -> bool:
@@ -35,7 +39,12 @@ def error_body(status: int, message: str) -> dict[str, Any]:
 
 def _tool_results(answers: list[Answer]) -> dict[str, Any]:
     results = [
-        {"type": "tool_result", "tool_use_id": a.call.id, "content": a.text, **({"is_error": True} if a.is_error else {})}
+        {
+            "type": "tool_result",
+            "tool_use_id": a.call.id,
+            "content": a.text,
+            **({"is_error": True} if a.is_error else {}),
+        }
         for a in answers
     ]
     return {"role": "user", "content": results}
@@ -168,7 +177,11 @@ class AnthropicStream:
             block = dict(self._blocks[upstream])
             if block.get("type") in ("tool_use", "server_tool_use"):
                 try:
-                    block["input"] = json.loads(self._partial[upstream]) if self._partial.get(upstream) else block.get("input", {})
+                    block["input"] = (
+                        json.loads(self._partial[upstream])
+                        if self._partial.get(upstream)
+                        else block.get("input", {})
+                    )
                 except ValueError:
                     return None
             content.append(block)
@@ -185,7 +198,9 @@ class AnthropicStream:
             return [self._delta_raw, *([self._stop_raw] if self._stop_raw else [])]
         delta = copy.deepcopy(self._delta)
         inner = delta.get("delta")
-        only_ours = not any(client is not None and _is_client_call(self._blocks[i]) for i, client in self._index.items())
+        only_ours = not any(
+            client is not None and _is_client_call(self._blocks[i]) for i, client in self._index.items()
+        )
         if isinstance(inner, dict) and inner.get("stop_reason") == "tool_use" and only_ours:
             inner["stop_reason"] = "end_turn"
         delta["usage"] = summed(delta.get("usage"), self._usage)
@@ -214,7 +229,7 @@ class AnthropicJson:
         self._spliced = False
 
     def absorb(self, body: dict[str, Any], can_continue: bool) -> list[Call] | None:
-        content = body.get("content") if isinstance(body.get("content"), list) else []
+        content = as_list(body.get("content"))
         self._first_id = self._first_id if self._last else body.get("id")
         self._last = body
         sum_usage(self._usage, body.get("usage"))

@@ -51,7 +51,9 @@ class Api:
 _MESSAGES = Api("anthropic_messages", MessageFormat.ANTHROPIC, _ANTHROPIC, (AnthropicStream, AnthropicJson))
 _COUNT = Api("anthropic_count_tokens", MessageFormat.ANTHROPIC, _ANTHROPIC, None)
 _CHAT = Api("openai_chat", MessageFormat.OPENAI_CHAT, _OPENAI, (ChatStream, ChatJson))
-_RESPONSES = Api("openai_responses", MessageFormat.OPENAI_RESPONSES, _OPENAI, (ResponsesStream, ResponsesJson))
+_RESPONSES = Api(
+    "openai_responses", MessageFormat.OPENAI_RESPONSES, _OPENAI, (ResponsesStream, ResponsesJson)
+)
 
 
 @dataclass
@@ -84,7 +86,11 @@ def build_app(
     settings = settings or ProxySettings()
     chosen_store = store if store is not None else proxy_store()
     stage = CompressionStage(
-        policy or proxy_policy(settings), chosen_store, settings.deadline_seconds, settings.compress_workers, compress_fn
+        policy or proxy_policy(settings),
+        chosen_store,
+        settings.deadline_seconds,
+        settings.compress_workers,
+        compress_fn,
     )
     proxy = Proxy(settings, stage, make_client(settings, transport), chosen_store)
 
@@ -107,7 +113,10 @@ def build_app(
         route("/v1/messages", _MESSAGES),
         route("/v1/messages/count_tokens", _COUNT),
         *(route(p, _CHAT) for p in ("/v1/chat/completions", "/chat/completions")),
-        *(route(p, _RESPONSES) for p in ("/v1/responses", "/responses", "/v1/codex/responses", "/backend-api/codex/responses")),
+        *(
+            route(p, _RESPONSES)
+            for p in ("/v1/responses", "/responses", "/v1/codex/responses", "/backend-api/codex/responses")
+        ),
         Route("/{path:path}", functools.partial(_passthrough, proxy), methods=_METHODS),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
@@ -168,7 +177,11 @@ async def _read(proxy: Proxy, request: Request, api: Api) -> tuple[Outgoing, str
     coding = request.headers.get("content-encoding")
     if not within:
         return Outgoing(raw, None, "too_large"), coding
-    body = await asyncio.to_thread(decode_body, raw, coding, proxy.settings.max_decoded_bytes) if coding else None
+    body = (
+        await asyncio.to_thread(decode_body, raw, coding, proxy.settings.max_decoded_bytes)
+        if coding
+        else None
+    )
     if body is not None and body.decoded is None:
         return Outgoing(raw, None, body.problem), coding
     decoded = body.decoded if body is not None and body.decoded is not None else raw
@@ -195,7 +208,9 @@ async def _compressing(proxy: Proxy, request: Request, *, api: Api) -> Response:
 
 
 def _count(proxy: Proxy, api: Api, outgoing: Outgoing, response: Response) -> None:
-    streaming = outgoing.request.get("stream") is True if outgoing.request else bool(_STREAMING.search(outgoing.body))
+    streaming = (
+        outgoing.request.get("stream") is True if outgoing.request else bool(_STREAMING.search(outgoing.body))
+    )
     proxy.metrics.requests.labels(api.name, f"{response.status_code // 100}xx", str(streaming).lower()).inc()
     if outgoing.reason:
         proxy.metrics.passthrough.labels(outgoing.reason).inc()
@@ -207,7 +222,10 @@ def _count(proxy: Proxy, api: Api, outgoing: Outgoing, response: Response) -> No
 
 
 def _ours(outgoing: Outgoing) -> list[tuple[str, str]]:
-    extra = [("x-headroom-tokens-in", str(outgoing.tokens_in)), ("x-headroom-tokens-out", str(outgoing.tokens_out))]
+    extra = [
+        ("x-headroom-tokens-in", str(outgoing.tokens_in)),
+        ("x-headroom-tokens-out", str(outgoing.tokens_out)),
+    ]
     if outgoing.policy_hash:
         extra.append(("x-headroom-policy", outgoing.policy_hash))
     if outgoing.reason:
@@ -215,8 +233,12 @@ def _ours(outgoing: Outgoing) -> list[tuple[str, str]]:
     return extra
 
 
-async def _forward(proxy: Proxy, request: Request, api: Api, outgoing: Outgoing, coding: str | None) -> Response:
-    streaming = outgoing.request.get("stream") is True if outgoing.request else bool(_STREAMING.search(outgoing.body))
+async def _forward(
+    proxy: Proxy, request: Request, api: Api, outgoing: Outgoing, coding: str | None
+) -> Response:
+    streaming = (
+        outgoing.request.get("stream") is True if outgoing.request else bool(_STREAMING.search(outgoing.body))
+    )
     headers = upstream_headers(_raw_headers(request), streaming=streaming)
     if coding:
         headers.append(("content-encoding", coding))
@@ -230,7 +252,15 @@ async def _forward(proxy: Proxy, request: Request, api: Api, outgoing: Outgoing,
     extra = _ours(outgoing)
     if api.splices is None or not outgoing.spliced or upstream.status_code != 200 or outgoing.request is None:
         return _streamed(upstream, plain(upstream, proxy.metrics), extra)
-    rounds = Round(proxy.client, url, headers, proxy.store, proxy.metrics, proxy.settings.max_rounds, proxy.settings.max_retrieved_bytes)
+    rounds = Round(
+        proxy.client,
+        url,
+        headers,
+        proxy.store,
+        proxy.metrics,
+        proxy.settings.max_rounds,
+        proxy.settings.max_retrieved_bytes,
+    )
     stream_splice, json_splice = api.splices
     if upstream.headers.get("content-type", "").startswith("text/event-stream"):
         splice = stream_splice(proxy.settings.max_withheld_bytes)
@@ -239,7 +269,11 @@ async def _forward(proxy: Proxy, request: Request, api: Api, outgoing: Outgoing,
 
 
 async def _json(
-    upstream: httpx.Response, splice: Any, request: dict[str, Any], rounds: Round, extra: list[tuple[str, str]]
+    upstream: httpx.Response,
+    splice: Any,
+    request: dict[str, Any],
+    rounds: Round,
+    extra: list[tuple[str, str]],
 ) -> Response:
     raw = await upstream.aread()
     await upstream.aclose()
@@ -271,7 +305,9 @@ def _unreachable(name: str, exc: Exception) -> Response:
     message = f"headroom proxy: upstream unreachable ({type(exc).__name__})"
     if name == _ANTHROPIC:
         return JSONResponse(error_body(502, message), status_code=502)
-    return JSONResponse({"error": {"message": message, "type": "api_error", "code": "upstream_unreachable"}}, status_code=502)
+    return JSONResponse(
+        {"error": {"message": message, "type": "api_error", "code": "upstream_unreachable"}}, status_code=502
+    )
 
 
 async def _passthrough(proxy: Proxy, request: Request) -> Response:
@@ -289,4 +325,3 @@ async def _passthrough(proxy: Proxy, request: Request) -> Response:
         return _unreachable(name, exc)
     proxy.metrics.requests.labels("passthrough", f"{upstream.status_code // 100}xx", "false").inc()
     return _streamed(upstream, plain(upstream, proxy.metrics), [])
-

@@ -117,7 +117,12 @@ class CompressionStage:
 def _outgoing(body: bytes, request: dict[str, Any], result: CompressResult, fmt: MessageFormat) -> Outgoing:
     reason = "store" if any((b.reason or "").startswith("not elided:") for b in result.blocks) else None
     unchanged = Outgoing(
-        body, request, reason, tokens_in=result.tokens_in, tokens_out=result.tokens_in, policy_hash=result.policy_hash
+        body,
+        request,
+        reason,
+        tokens_in=result.tokens_in,
+        tokens_out=result.tokens_in,
+        policy_hash=result.policy_hash,
     )
     if result.messages == request:
         return unchanged

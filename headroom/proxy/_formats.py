@@ -36,7 +36,9 @@ def retrieval_allowed(request: dict[str, Any], fmt: MessageFormat) -> bool:
     """
     choice = request.get("tool_choice")
     if fmt is MessageFormat.OPENAI_RESPONSES and (
-        request.get("store") is not False or request.get("previous_response_id") or request.get("conversation")
+        request.get("store") is not False
+        or request.get("previous_response_id")
+        or request.get("conversation")
     ):
         return False
     if fmt is MessageFormat.OPENAI_CHAT and isinstance(request.get("n"), int) and request["n"] > 1:

@@ -9,7 +9,9 @@ _HOP_BY_HOP = frozenset(
 )
 # Recomputed or decoded here: replaying them would describe bytes the other side never gets.
 _FRAMING = frozenset({"content-length", "content-encoding", "host", "accept-encoding"})
-_RESPONSE_DROP = frozenset({"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"})
+_RESPONSE_DROP = frozenset(
+    {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"}
+)
 OWN_PREFIX = "x-headroom-"
 
 Headers = list[tuple[str, str]]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 __all__ = ["CONTENT_TYPE", "Metrics"]
 
@@ -22,24 +22,40 @@ class Metrics:
             "headroom_requests", "Requests handled.", ["route", "status_class", "stream"], registry=r
         )
         self.passthrough = Counter(
-            "headroom_passthrough", "Requests forwarded uncompressed (fail open), by reason.", ["reason"], registry=r
+            "headroom_passthrough",
+            "Requests forwarded uncompressed (fail open), by reason.",
+            ["reason"],
+            registry=r,
         )
-        self.tokens_in = Counter("headroom_live_tokens_in", "Live-zone tokens before compression.", registry=r)
-        self.tokens_out = Counter("headroom_live_tokens_out", "Live-zone tokens after compression.", registry=r)
+        self.tokens_in = Counter(
+            "headroom_live_tokens_in", "Live-zone tokens before compression.", registry=r
+        )
+        self.tokens_out = Counter(
+            "headroom_live_tokens_out", "Live-zone tokens after compression.", registry=r
+        )
         self.tokens_saved = Counter("headroom_tokens_saved", "Live-zone tokens removed.", registry=r)
         self.cache_read = Counter(
-            "headroom_upstream_cache_read_tokens", "Prompt tokens the upstream read from its cache.", registry=r
+            "headroom_upstream_cache_read_tokens",
+            "Prompt tokens the upstream read from its cache.",
+            registry=r,
         )
         self.cache_write = Counter(
-            "headroom_upstream_cache_write_tokens", "Prompt tokens the upstream wrote to its cache.", registry=r
+            "headroom_upstream_cache_write_tokens",
+            "Prompt tokens the upstream wrote to its cache.",
+            registry=r,
         )
         self.compress_seconds = Histogram(
             "headroom_compress_seconds", "Time to compress one request.", buckets=_FAST, registry=r
         )
         self.ttfb_seconds = Histogram(
-            "headroom_upstream_ttfb_seconds", "Time from request to upstream response headers.", buckets=_FAST, registry=r
+            "headroom_upstream_ttfb_seconds",
+            "Time from request to upstream response headers.",
+            buckets=_FAST,
+            registry=r,
         )
-        self.retrievals = Counter("headroom_retrievals", "Retrieval calls served, by outcome.", ["outcome"], registry=r)
+        self.retrievals = Counter(
+            "headroom_retrievals", "Retrieval calls served, by outcome.", ["outcome"], registry=r
+        )
         self.rounds = Counter("headroom_ccr_rounds", "Continuation rounds sent upstream.", registry=r)
         self.inflight = Gauge("headroom_inflight_requests", "Requests in progress.", registry=r)
 

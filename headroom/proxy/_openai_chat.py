@@ -15,7 +15,7 @@ from typing import Any
 
 from headroom.ccr import RETRIEVE_TOOL_NAME
 from headroom.proxy._retrieval import Answer, Call
-from headroom.proxy._splice import Overflow, sum_usage, summed
+from headroom.proxy._splice import Overflow, as_dict, as_list, sum_usage, summed
 from headroom.proxy._sse import Frame, render
 
 
@@ -73,8 +73,10 @@ class ChatStream:
             return [frame.raw if not changed else render(None, chunk)]
         return self._choice(frame, chunk, choices[0], changed)
 
-    def _choice(self, frame: Frame, chunk: dict[str, Any], choice: dict[str, Any], changed: bool) -> list[bytes]:
-        delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
+    def _choice(
+        self, frame: Frame, chunk: dict[str, Any], choice: dict[str, Any], changed: bool
+    ) -> list[bytes]:
+        delta = as_dict(choice.get("delta"))
         if isinstance(delta.get("content"), str):
             self._text += delta["content"]
         if isinstance(delta.get("tool_calls"), list):
@@ -109,7 +111,11 @@ class ChatStream:
                 hidden = _function(call).get("name") == RETRIEVE_TOOL_NAME
                 self._index[index] = None if hidden else self._next_index
                 self._next_index += 0 if hidden else 1
-                self._calls[index] = {"id": call.get("id"), "name": _function(call).get("name"), "arguments": ""}
+                self._calls[index] = {
+                    "id": call.get("id"),
+                    "name": _function(call).get("name"),
+                    "arguments": "",
+                }
                 self._spliced = self._spliced or hidden
             self._calls[index]["arguments"] += str(_function(call).get("arguments") or "")
             client = self._index[index]
@@ -126,10 +132,20 @@ class ChatStream:
             sum_usage(self._usage, chunk.get("usage"))
         hidden = [i for i, client in self._index.items() if client is None]
         client_calls = any(client is not None for client in self._index.values())
-        if not (can_continue and hidden and self._finish == "tool_calls" and not client_calls and not self._errored):
+        if not (
+            can_continue
+            and hidden
+            and self._finish == "tool_calls"
+            and not client_calls
+            and not self._errored
+        ):
             return None
         tool_calls = [
-            {"id": self._calls[i]["id"], "type": "function", "function": {"name": RETRIEVE_TOOL_NAME, "arguments": self._calls[i]["arguments"]}}
+            {
+                "id": self._calls[i]["id"],
+                "type": "function",
+                "function": {"name": RETRIEVE_TOOL_NAME, "arguments": self._calls[i]["arguments"]},
+            }
             for i in hidden
         ]
         self._history.append({"role": "assistant", "content": self._text or None, "tool_calls": tool_calls})
@@ -192,18 +208,19 @@ class ChatJson:
         self._first = self._first or body
         self._last = body
         sum_usage(self._usage, body.get("usage"))
-        choices = body.get("choices")
-        message = choices[0].get("message") if isinstance(choices, list) and choices and isinstance(choices[0], dict) else None
+        choices = as_list(body.get("choices"))
+        choice = as_dict(choices[0]) if choices else {}
+        message = choice.get("message")
         if not isinstance(message, dict):
             return None
         if isinstance(message.get("content"), str):
             self._texts.append(message["content"])
-        calls = message.get("tool_calls") if isinstance(message.get("tool_calls"), list) else []
+        calls = as_list(message.get("tool_calls"))
         hidden = [c for c in calls if _function(c).get("name") == RETRIEVE_TOOL_NAME]
         self._spliced = self._spliced or bool(hidden)
         visible = [c for c in calls if c not in hidden]
         self._visible_calls.extend(visible)
-        if not (can_continue and hidden and not visible and choices[0].get("finish_reason") == "tool_calls"):
+        if not (can_continue and hidden and not visible and choice.get("finish_reason") == "tool_calls"):
             return None
         self._history.append({"role": "assistant", "content": message.get("content"), "tool_calls": hidden})
         return [Call(str(c.get("id")), str(_function(c).get("arguments") or "")) for c in hidden]

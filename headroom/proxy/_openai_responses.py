@@ -19,26 +19,40 @@ from typing import Any
 
 from headroom.ccr import RETRIEVE_TOOL_NAME
 from headroom.proxy._retrieval import Answer, Call
-from headroom.proxy._splice import Overflow, sum_usage, summed
+from headroom.proxy._splice import Overflow, as_list, sum_usage, summed
 from headroom.proxy._sse import Frame, render
 
 _OPENING = frozenset({"response.created", "response.in_progress", "response.queued"})
 _TERMINAL = frozenset({"response.failed", "response.incomplete", "error"})
 # Items the client itself must act on; server-side tool items (web search, MCP calls) are not.
 _CLIENT_CALLS = frozenset(
-    {"function_call", "custom_tool_call", "local_shell_call", "shell_call", "apply_patch_call", "computer_call", "mcp_approval_request"}
+    {
+        "function_call",
+        "custom_tool_call",
+        "local_shell_call",
+        "shell_call",
+        "apply_patch_call",
+        "computer_call",
+        "mcp_approval_request",
+    }
 )
 
 
 def _ours(item: Any) -> bool:
-    return isinstance(item, dict) and item.get("type") == "function_call" and item.get("name") == RETRIEVE_TOOL_NAME
+    return (
+        isinstance(item, dict)
+        and item.get("type") == "function_call"
+        and item.get("name") == RETRIEVE_TOOL_NAME
+    )
 
 
 def _outputs(answers: list[Answer]) -> list[dict[str, Any]]:
     return [{"type": "function_call_output", "call_id": a.call.id, "output": a.text} for a in answers]
 
 
-def _continued(request: dict[str, Any], response: dict[str, Any], answers: list[Answer], history: list[Any]) -> dict[str, Any]:
+def _continued(
+    request: dict[str, Any], response: dict[str, Any], answers: list[Answer], history: list[Any]
+) -> dict[str, Any]:
     """The request resent whole with the round's output and the answers (splices run only for ``store: false``)."""
     base = request.get("input")
     items = [{"role": "user", "content": base}] if isinstance(base, str) else list(base or [])
@@ -117,7 +131,7 @@ class ResponsesStream:
         if self._sequence is None:
             self._sequence = number
         data["sequence_number"], self._sequence = self._sequence, self._sequence + 1
-        return data["sequence_number"] != number
+        return bool(data["sequence_number"] != number)
 
     def end_round(self, can_continue: bool) -> list[Call] | None:
         if self._completed is None:
@@ -158,7 +172,12 @@ class ResponsesStream:
             parsed = None
         error = parsed.get("error") if isinstance(parsed, dict) else None
         message = error.get("message") if isinstance(error, dict) else body.decode("utf-8", "replace")[:500]
-        data: dict[str, Any] = {"type": "error", "code": str(status), "message": message or f"upstream status {status}", "param": None}
+        data: dict[str, Any] = {
+            "type": "error",
+            "code": str(status),
+            "message": message or f"upstream status {status}",
+            "param": None,
+        }
         self._renumber(data)
         return render("error", data)
 
@@ -178,12 +197,16 @@ class ResponsesJson:
         self._first_id = self._first_id if self._last else body.get("id")
         self._last = body
         sum_usage(self._usage, body.get("usage"))
-        output = body.get("output") if isinstance(body.get("output"), list) else []
+        output = as_list(body.get("output"))
         hidden = [item for item in output if _ours(item)]
         self._spliced = self._spliced or bool(hidden)
         self._visible.extend(item for item in output if not _ours(item))
-        client_call = any(isinstance(i, dict) and i.get("type") in _CLIENT_CALLS and not _ours(i) for i in output)
-        if not (can_continue and hidden and not client_call and body.get("status", "completed") == "completed"):
+        client_call = any(
+            isinstance(i, dict) and i.get("type") in _CLIENT_CALLS and not _ours(i) for i in output
+        )
+        if not (
+            can_continue and hidden and not client_call and body.get("status", "completed") == "completed"
+        ):
             return None
         return [Call(str(item.get("call_id")), str(item.get("arguments") or "")) for item in hidden]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -64,10 +65,8 @@ class _UsageSniffer:
 
     def close(self) -> None:
         if not self._stream and self._held and self._size <= _USAGE_SNIFF_BYTES:
-            try:
+            with contextlib.suppress(ValueError):
                 self._metrics.usage(_usage_of(json.loads(b"".join(self._held))))
-            except ValueError:
-                pass
 
 
 def _usage_of(data: Any) -> Any:
@@ -111,9 +110,13 @@ async def spliced_stream(
             done += 1
             rounds.metrics.rounds.inc()
             try:
-                response = await send(rounds.client, "POST", rounds.url, rounds.headers, serialize(request), continuation=True)
+                response = await send(
+                    rounds.client, "POST", rounds.url, rounds.headers, serialize(request), continuation=True
+                )
             except httpx.HTTPError as exc:
-                yield splice.error(502, json.dumps({"error": {"message": f"upstream unreachable: {exc}"}}).encode())
+                yield splice.error(
+                    502, json.dumps({"error": {"message": f"upstream unreachable: {exc}"}}).encode()
+                )
                 return
             if response.status_code != 200:
                 yield splice.error(response.status_code, await response.aread())
@@ -140,15 +143,21 @@ async def spliced_json(
         request = splice.continuation(request, answers)
         done += 1
         rounds.metrics.rounds.inc()
-        response = await send(rounds.client, "POST", rounds.url, rounds.headers, serialize(request), continuation=True)
+        response = await send(
+            rounds.client, "POST", rounds.url, rounds.headers, serialize(request), continuation=True
+        )
         raw = await response.aread()
         await response.aclose()
         try:
-            body = json.loads(raw)
+            parsed: Any = json.loads(raw)
         except ValueError:
-            body = None
-        if response.status_code != 200 or not isinstance(body, dict):
-            return response.status_code, body if isinstance(body, dict) else {"error": {"message": raw.decode("utf-8", "replace")}}
+            parsed = None
+        if response.status_code != 200 or not isinstance(parsed, dict):
+            failed = (
+                parsed if isinstance(parsed, dict) else {"error": {"message": raw.decode("utf-8", "replace")}}
+            )
+            return response.status_code, failed
+        body = parsed
         rounds.metrics.usage(_usage_of(body))
         calls = splice.absorb(body, done < rounds.max_rounds)
     return 200, splice.final()

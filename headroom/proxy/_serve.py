@@ -46,7 +46,9 @@ def _same_host(upstream: str, listen: str) -> bool:
         upstream_ip = socket.gethostbyname(upstream)
     except OSError:
         return False
-    return listen in ("0.0.0.0", upstream_ip) or (upstream_ip.startswith("127.") and listen.startswith("127."))
+    return listen in ("0.0.0.0", upstream_ip) or (
+        upstream_ip.startswith("127.") and listen.startswith("127.")
+    )
 
 
 def banner(settings: ProxySettings, policy_hash: str) -> str:
@@ -57,7 +59,9 @@ def banner(settings: ProxySettings, policy_hash: str) -> str:
         f"  compression deadline {settings.compress_deadline_ms:.0f} ms; retrieval rounds {settings.max_rounds}",
     ]
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
-        lines.append("  warning: listening beyond loopback; anyone who can reach it can use your upstream keys' routes")
+        lines.append(
+            "  warning: listening beyond loopback; anyone who can reach it can use your upstream keys' routes"
+        )
     return "\n".join(lines)
 
 

@@ -56,7 +56,9 @@ class ProxySettings(BaseSettings):
     )
     max_rounds: int = Field(3, ge=0, description="Retrieval rounds the proxy may serve within one turn.")
     max_retrieved_bytes: int = Field(
-        2 * 1024 * 1024, gt=0, description="Bytes of originals one turn may retrieve; the rest is cut, with a note."
+        2 * 1024 * 1024,
+        gt=0,
+        description="Bytes of originals one turn may retrieve; the rest is cut, with a note.",
     )
     max_withheld_bytes: int = Field(
         10 * 1024 * 1024, gt=0, description="Bytes of hidden retrieval calls held per turn before giving up."

@@ -95,3 +95,13 @@ def summed(final: Any, total: dict[str, Any]) -> Any:
         elif isinstance(value, int | float) and not isinstance(value, bool) and name in total:
             out[name] = total[name]
     return out
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` when it is a list, else an empty one (bodies are read without a schema)."""
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is an object, else an empty one."""
+    return value if isinstance(value, dict) else {}

@@ -18,7 +18,9 @@ _BUSY = frozenset({429, 503, 529})
 _MAX_RETRY_AFTER_S = 30.0
 
 
-def make_client(settings: ProxySettings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+def make_client(
+    settings: ProxySettings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
     timeout = httpx.Timeout(
         connect=settings.connect_timeout_s,
         read=settings.read_timeout_s,
@@ -29,7 +31,11 @@ def make_client(settings: ProxySettings, transport: httpx.AsyncBaseTransport | N
         max_connections=settings.max_connections, max_keepalive_connections=50, keepalive_expiry=60
     )
     return httpx.AsyncClient(
-        timeout=timeout, limits=limits, trust_env=settings.trust_env, transport=transport, follow_redirects=False
+        timeout=timeout,
+        limits=limits,
+        trust_env=settings.trust_env,
+        transport=transport,
+        follow_redirects=False,
     )
 
 

@@ -58,7 +58,9 @@ class FakeUpstream:
         self.scripts[path] = deque(responses)
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/{path:path}", self._answer, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])])
+        return Starlette(
+            routes=[Route("/{path:path}", self._answer, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])]
+        )
 
     def _next(self, path: str) -> Scripted:
         queue = self.scripts.get(path)
@@ -95,9 +97,13 @@ class BackgroundServer:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_keep_alive=75)
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="on", timeout_keep_alive=75
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -52,8 +52,12 @@ def _fresh(request: pytest.FixtureRequest) -> None:
         upstream.scripts.clear()
 
 
-def json_reply(body: dict[str, Any], status: int = 200, headers: tuple[tuple[str, str], ...] = ()) -> Scripted:
-    return Scripted(status, json.dumps(body).encode(), headers=(("content-type", "application/json"), *headers))
+def json_reply(
+    body: dict[str, Any], status: int = 200, headers: tuple[tuple[str, str], ...] = ()
+) -> Scripted:
+    return Scripted(
+        status, json.dumps(body).encode(), headers=(("content-type", "application/json"), *headers)
+    )
 
 
 def events(*pairs: tuple[str | None, dict[str, Any] | str], delay_s: float = 0.0) -> Scripted:

@@ -29,40 +29,124 @@ def client(proxy: BackgroundServer) -> openai.OpenAI:
 
 
 def message_item(item_id: str, text: str) -> dict[str, Any]:
-    return {"type": "message", "id": item_id, "status": "completed", "role": "assistant", "content": [{"type": "output_text", "text": text, "annotations": []}]}
-
-
-def call_item(call_id: str, name: str, arguments: str) -> dict[str, Any]:
-    return {"type": "function_call", "id": f"fc_{call_id}", "call_id": call_id, "name": name, "arguments": arguments, "status": "completed"}
-
-
-def response(resp_id: str, output: list[dict[str, Any]], out_tokens: int = 5, status: str = "completed") -> dict[str, Any]:
     return {
-        "id": resp_id, "object": "response", "created_at": 1700000000, "status": status, "model": "gpt-test",
-        "output": output, "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
-        "usage": {"input_tokens": 50, "output_tokens": out_tokens, "total_tokens": 50 + out_tokens, "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}},
+        "type": "message",
+        "id": item_id,
+        "status": "completed",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text, "annotations": []}],
     }
 
 
-def stream_of(resp_id: str, output: list[dict[str, Any]], out_tokens: int = 5) -> list[tuple[str, dict[str, Any]]]:
+def call_item(call_id: str, name: str, arguments: str) -> dict[str, Any]:
+    return {
+        "type": "function_call",
+        "id": f"fc_{call_id}",
+        "call_id": call_id,
+        "name": name,
+        "arguments": arguments,
+        "status": "completed",
+    }
+
+
+def response(
+    resp_id: str, output: list[dict[str, Any]], out_tokens: int = 5, status: str = "completed"
+) -> dict[str, Any]:
+    return {
+        "id": resp_id,
+        "object": "response",
+        "created_at": 1700000000,
+        "status": status,
+        "model": "gpt-test",
+        "output": output,
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "usage": {
+            "input_tokens": 50,
+            "output_tokens": out_tokens,
+            "total_tokens": 50 + out_tokens,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens_details": {"reasoning_tokens": 0},
+        },
+    }
+
+
+def stream_of(
+    resp_id: str, output: list[dict[str, Any]], out_tokens: int = 5
+) -> list[tuple[str, dict[str, Any]]]:
     frames: list[tuple[str, dict[str, Any]]] = [
-        ("response.created", {"type": "response.created", "response": response(resp_id, [], 0, "in_progress")}),
-        ("response.in_progress", {"type": "response.in_progress", "response": response(resp_id, [], 0, "in_progress")}),
+        (
+            "response.created",
+            {"type": "response.created", "response": response(resp_id, [], 0, "in_progress")},
+        ),
+        (
+            "response.in_progress",
+            {"type": "response.in_progress", "response": response(resp_id, [], 0, "in_progress")},
+        ),
     ]
     for index, item in enumerate(output):
         opened = {**item, "status": "in_progress"}
         if item["type"] == "message":
             opened["content"] = []
-        frames.append(("response.output_item.added", {"type": "response.output_item.added", "output_index": index, "item": opened}))
+        frames.append(
+            (
+                "response.output_item.added",
+                {"type": "response.output_item.added", "output_index": index, "item": opened},
+            )
+        )
         if item["type"] == "message":
             text = item["content"][0]["text"]
             part = {"type": "output_text", "text": "", "annotations": []}
-            frames.append(("response.content_part.added", {"type": "response.content_part.added", "item_id": item["id"], "output_index": index, "content_index": 0, "part": part}))
-            frames.append(("response.output_text.delta", {"type": "response.output_text.delta", "item_id": item["id"], "output_index": index, "content_index": 0, "delta": text, "logprobs": []}))
+            frames.append(
+                (
+                    "response.content_part.added",
+                    {
+                        "type": "response.content_part.added",
+                        "item_id": item["id"],
+                        "output_index": index,
+                        "content_index": 0,
+                        "part": part,
+                    },
+                )
+            )
+            frames.append(
+                (
+                    "response.output_text.delta",
+                    {
+                        "type": "response.output_text.delta",
+                        "item_id": item["id"],
+                        "output_index": index,
+                        "content_index": 0,
+                        "delta": text,
+                        "logprobs": [],
+                    },
+                )
+            )
         else:
-            frames.append(("response.function_call_arguments.delta", {"type": "response.function_call_arguments.delta", "item_id": item["id"], "output_index": index, "delta": item["arguments"]}))
-        frames.append(("response.output_item.done", {"type": "response.output_item.done", "output_index": index, "item": item}))
-    frames.append(("response.completed", {"type": "response.completed", "response": response(resp_id, output, out_tokens)}))
+            frames.append(
+                (
+                    "response.function_call_arguments.delta",
+                    {
+                        "type": "response.function_call_arguments.delta",
+                        "item_id": item["id"],
+                        "output_index": index,
+                        "delta": item["arguments"],
+                    },
+                )
+            )
+        frames.append(
+            (
+                "response.output_item.done",
+                {"type": "response.output_item.done", "output_index": index, "item": item},
+            )
+        )
+    frames.append(
+        (
+            "response.completed",
+            {"type": "response.completed", "response": response(resp_id, output, out_tokens)},
+        )
+    )
     return [(event, {**data, "sequence_number": number}) for number, (event, data) in enumerate(frames)]
 
 
@@ -81,7 +165,9 @@ def test_streaming_relays_events_in_order(fake: FakeUpstream, proxy: BackgroundS
 
 def test_non_streaming(fake: FakeUpstream, proxy: BackgroundServer) -> None:
     fake.script(PATH, json_reply(response("resp_1", [message_item("m1", "Linker error.")])))
-    reply = client(proxy).responses.create(model="gpt-test", input=items(), store=False, extra_body={"prompt_cache_key": "k1"})  # type: ignore[arg-type]
+    reply = client(proxy).responses.create(
+        model="gpt-test", input=items(), store=False, extra_body={"prompt_cache_key": "k1"}
+    )  # type: ignore[arg-type]
     assert reply.output_text == "Linker error." and sent(fake)["prompt_cache_key"] == "k1"
 
 
@@ -94,17 +180,28 @@ def test_a_compressed_body_is_decoded(fake: FakeUpstream, proxy: BackgroundServe
 
     fake.script(PATH, json_reply(response("resp_1", [message_item("m1", "ok")])))
     body = json.dumps({"model": "gpt-test", "input": items(), "stream": False, "store": False}).encode()
-    encoded = {"zstd": zstandard.ZstdCompressor().compress, "br": brotli.compress, "deflate": zlib.compress}[coding](body)
-    reply = httpx.post(f"{proxy.url}{PATH}", content=encoded, headers={"content-type": "application/json", "content-encoding": coding, "authorization": "Bearer k"})
+    encoded = {"zstd": zstandard.ZstdCompressor().compress, "br": brotli.compress, "deflate": zlib.compress}[
+        coding
+    ](body)
+    reply = httpx.post(
+        f"{proxy.url}{PATH}",
+        content=encoded,
+        headers={"content-type": "application/json", "content-encoding": coding, "authorization": "Bearer k"},
+    )
     assert reply.status_code == 200 and reply.headers.get("x-headroom-passthrough") is None
     assert fake.requests[-1].header("content-encoding") is None and "retrieve: hr" in json.dumps(sent(fake))
 
 
 def test_an_undecodable_body_is_forwarded_as_sent(fake: FakeUpstream, proxy: BackgroundServer) -> None:
     fake.script(PATH, json_reply({"error": {"message": "bad body"}}, 400))
-    reply = httpx.post(f"{proxy.url}{PATH}", content=b"\x28\xb5\x2f\xfdnot zstd", headers={"content-encoding": "zstd"})
+    reply = httpx.post(
+        f"{proxy.url}{PATH}", content=b"\x28\xb5\x2f\xfdnot zstd", headers={"content-encoding": "zstd"}
+    )
     assert reply.status_code == 400 and reply.headers["x-headroom-passthrough"] == "encoding"
-    assert fake.requests[-1].body == b"\x28\xb5\x2f\xfdnot zstd" and fake.requests[-1].header("content-encoding") == "zstd"
+    assert (
+        fake.requests[-1].body == b"\x28\xb5\x2f\xfdnot zstd"
+        and fake.requests[-1].header("content-encoding") == "zstd"
+    )
 
 
 def key_for(proxy_store: MemoryStore) -> str:
@@ -113,7 +210,14 @@ def key_for(proxy_store: MemoryStore) -> str:
 
 def test_stream_splice(fake: FakeUpstream, proxy: BackgroundServer, proxy_store: MemoryStore) -> None:
     key = key_for(proxy_store)
-    first = stream_of("resp_1", [message_item("m1", "Checking. "), call_item("call_r", "headroom_retrieve", json.dumps({"key": key}))], 10)
+    first = stream_of(
+        "resp_1",
+        [
+            message_item("m1", "Checking. "),
+            call_item("call_r", "headroom_retrieve", json.dumps({"key": key})),
+        ],
+        10,
+    )
     second = stream_of("resp_2", [message_item("m2", "The database refused.")], 4)
     fake.script(PATH, events(*first), events(*second))
     with client(proxy).responses.stream(model="gpt-test", input=items(), store=False) as stream:  # type: ignore[arg-type]
@@ -123,24 +227,46 @@ def test_stream_splice(fake: FakeUpstream, proxy: BackgroundServer, proxy_store:
     assert [e.type for e in seen].count("response.created") == 1
     indices = [e.output_index for e in seen if e.type == "response.output_item.added"]  # type: ignore[union-attr]
     assert indices == [0, 1]
-    assert final.output_text == "Checking. The database refused." and final.usage and final.usage.output_tokens == 14
+    assert (
+        final.output_text == "Checking. The database refused."
+        and final.usage
+        and final.usage.output_tokens == 14
+    )
     assert not any(item.type == "function_call" for item in final.output)
     continued = sent(fake, 1)["input"]
-    assert continued[-2]["name"] == "headroom_retrieve" and continued[-1] == {"type": "function_call_output", "call_id": "call_r", "output": LOG}
+    assert continued[-2]["name"] == "headroom_retrieve" and continued[-1] == {
+        "type": "function_call_output",
+        "call_id": "call_r",
+        "output": LOG,
+    }
 
 
 def test_json_splice(fake: FakeUpstream, proxy: BackgroundServer, proxy_store: MemoryStore) -> None:
     key = key_for(proxy_store)
-    asks = response("resp_1", [call_item("call_r", "headroom_retrieve", json.dumps({"key": key, "query": "ERROR"}))])
+    asks = response(
+        "resp_1", [call_item("call_r", "headroom_retrieve", json.dumps({"key": key, "query": "ERROR"}))]
+    )
     fake.script(PATH, json_reply(asks), json_reply(response("resp_2", [message_item("m2", "Refused.")])))
     reply = client(proxy).responses.create(model="gpt-test", input=items(), store=False)  # type: ignore[arg-type]
-    assert reply.output_text == "Refused." and reply.id == "resp_1" and reply.usage and reply.usage.output_tokens == 10
+    assert (
+        reply.output_text == "Refused."
+        and reply.id == "resp_1"
+        and reply.usage
+        and reply.usage.output_tokens == 10
+    )
     continued = sent(fake, 1)["input"]
-    assert continued[-1]["type"] == "function_call_output" and "database connection refused" in continued[-1]["output"]
+    assert (
+        continued[-1]["type"] == "function_call_output"
+        and "database connection refused" in continued[-1]["output"]
+    )
 
 
-@pytest.mark.parametrize("stateful", [{}, {"store": True}, {"store": False, "previous_response_id": "resp_0"}])
-def test_stored_responses_get_no_markers(fake: FakeUpstream, proxy: BackgroundServer, stateful: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "stateful", [{}, {"store": True}, {"store": False, "previous_response_id": "resp_0"}]
+)
+def test_stored_responses_get_no_markers(
+    fake: FakeUpstream, proxy: BackgroundServer, stateful: dict[str, Any]
+) -> None:
     fake.script(PATH, json_reply(response("resp_1", [message_item("m1", "ok")])))
     client(proxy).responses.create(model="gpt-test", input=items(), **stateful)  # type: ignore[arg-type]
     upstream = sent(fake)
