@@ -4,7 +4,8 @@ Needs the ``[proxy]`` extra (starlette, uvicorn, httpx, zstandard, brotli, prome
 """
 
 from headroom.proxy._app import build_app
-from headroom.proxy._compression import CompressionStage, Outgoing
+from headroom.proxy._compression import CompressionStage
+from headroom.proxy._outgoing import Outgoing
 from headroom.proxy._serve import serve
 from headroom.proxy._settings import ProxySettings
 

@@ -25,11 +25,12 @@ from headroom.messages import MessageFormat
 from headroom.policy import Policy
 from headroom.proxy._anthropic import AnthropicJson, AnthropicStream, error_body
 from headroom.proxy._body import decode_body, read_capped
-from headroom.proxy._compression import CompressFn, CompressionStage, Outgoing, serialize
+from headroom.proxy._compression import CompressFn, CompressionStage, serialize
 from headroom.proxy._headers import client_headers, header, upstream_headers
 from headroom.proxy._metrics import CONTENT_TYPE, Metrics
 from headroom.proxy._openai_chat import ChatJson, ChatStream
 from headroom.proxy._openai_responses import ResponsesJson, ResponsesStream
+from headroom.proxy._outgoing import Outgoing
 from headroom.proxy._relay import Round, SpliceFactories, plain, spliced_json, spliced_stream
 from headroom.proxy._settings import ProxySettings
 from headroom.proxy._upstream import make_client, send

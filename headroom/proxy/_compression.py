@@ -16,36 +16,22 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from headroom import compress
 from headroom._compress import CompressResult
+from headroom._provenance import holds
 from headroom.ccr import Store
 from headroom.errors import MessageFormatError
 from headroom.messages import MessageFormat
 from headroom.policy import Policy
 from headroom.proxy._formats import retrieval_allowed, shape_problem, thinking_blocks
+from headroom.proxy._outcomes import Outcomes
+from headroom.proxy._outgoing import Outgoing
 
 CompressFn = Callable[..., CompressResult]
 """``headroom.compress`` or a stand-in with its signature (tests inject faults through it)."""
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """What to send upstream for one request, and what happened on the way."""
-
-    body: bytes
-    request: dict[str, Any] | None
-    """The outgoing request parsed (continuation rounds extend it); ``None`` when not JSON."""
-    reason: str | None = None
-    """Why the original bytes were forwarded (``None``: compressed, or nothing to compress)."""
-    spliced: bool = False
-    """The proxy added its retrieval tool: it answers the model's calls to it itself."""
-    tokens_in: int = 0
-    tokens_out: int = 0
-    seconds: float = 0.0
-    policy_hash: str = ""
 
 
 class CompressionStage:
@@ -67,6 +53,7 @@ class CompressionStage:
         self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="headroom-compress")
         self._queued = 0
         self._lock = threading.Lock()
+        self._outcomes = Outcomes(lambda key: holds(store, key))
 
     @property
     def alive(self) -> bool:
@@ -78,6 +65,15 @@ class CompressionStage:
     async def prepare(self, body: bytes, fmt: MessageFormat) -> Outgoing:
         """The bytes to forward for ``body`` (a request of ``fmt``), never raising."""
         started = time.perf_counter()
+        digest = Outcomes.digest(body, fmt)
+        known = self._outcomes.get(digest)
+        if known is not None:
+            return replace(known, seconds=time.perf_counter() - started)
+        out = await self._compressed(body, fmt, started)
+        self._outcomes.put(digest, out)
+        return out
+
+    async def _compressed(self, body: bytes, fmt: MessageFormat, started: float) -> Outgoing:
         with self._lock:
             if self._queued >= 2 * self._workers:
                 return Outgoing(body, None, "saturated")
@@ -134,6 +130,7 @@ def _outgoing(body: bytes, request: dict[str, Any], result: CompressResult, fmt:
         request=result.messages,
         spliced=bool(result.tools_added),
         tokens_out=result.tokens_out,
+        keys=tuple(dict.fromkeys(key for block in result.blocks for key in block.keys)),
     )
 
 
