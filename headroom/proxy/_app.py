@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -33,7 +32,7 @@ from headroom.proxy._openai_responses import ResponsesJson, ResponsesStream
 from headroom.proxy._outgoing import Outgoing
 from headroom.proxy._relay import Round, SpliceFactories, plain, spliced_json, spliced_stream
 from headroom.proxy._settings import ProxySettings
-from headroom.proxy._upstream import make_client, send
+from headroom.proxy._upstream import Unreachable, Upstream, UpstreamResponse
 
 _STREAMING = re.compile(rb'"stream"\s*:\s*true')
 _ANTHROPIC, _OPENAI = "anthropic", "openai"
@@ -63,7 +62,7 @@ class Proxy:
 
     settings: ProxySettings
     stage: CompressionStage
-    client: httpx.AsyncClient
+    client: Upstream
     store: Store
     metrics: Metrics = field(default_factory=Metrics)
     started: float = field(default_factory=time.time)
@@ -79,9 +78,8 @@ def build_app(
     store: Store | None = None,
     policy: Policy | None = None,
     compress_fn: CompressFn = compress,
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
-    """The proxy app; ``store``, ``policy``, ``compress_fn`` and ``transport`` are injected in tests."""
+    """The proxy app; ``store``, ``policy`` and ``compress_fn`` are injected in tests and benchmarks."""
     from headroom.proxy._serve import proxy_policy, proxy_store
 
     settings = settings or ProxySettings()
@@ -93,7 +91,7 @@ def build_app(
         settings.compress_workers,
         compress_fn,
     )
-    proxy = Proxy(settings, stage, make_client(settings, transport), chosen_store)
+    proxy = Proxy(settings, stage, Upstream(settings), chosen_store)
 
     def route(path: str, api: Api) -> Route:
         return Route(path, functools.partial(_compressing, proxy, api=api), methods=["POST"])
@@ -103,7 +101,7 @@ def build_app(
         try:
             yield
         finally:
-            await proxy.client.aclose()
+            await proxy.client.close()
             stage.close()
 
     routes = [
@@ -133,7 +131,7 @@ async def _livez(_: Request) -> Response:
 
 
 async def _readyz(proxy: Proxy, _: Request) -> Response:
-    ready = proxy.stage.alive and not proxy.client.is_closed
+    ready = proxy.stage.alive and not proxy.client.closed
     return JSONResponse({"status": "ready" if ready else "not ready"}, status_code=200 if ready else 503)
 
 
@@ -246,12 +244,12 @@ async def _forward(
     url = _url(proxy, api.upstream, request)
     started = time.perf_counter()
     try:
-        upstream = await send(proxy.client, "POST", url, headers, outgoing.body)
-    except httpx.HTTPError as exc:
+        upstream = await proxy.client.send("POST", url, headers, outgoing.body)
+    except Unreachable as exc:
         return _unreachable(api.upstream, exc)
     proxy.metrics.ttfb_seconds.observe(time.perf_counter() - started)
     extra = _ours(outgoing)
-    if api.splices is None or not outgoing.spliced or upstream.status_code != 200 or outgoing.request is None:
+    if api.splices is None or not outgoing.spliced or upstream.status != 200 or outgoing.request is None:
         return _streamed(upstream, plain(upstream, proxy.metrics), extra)
     rounds = Round(
         proxy.client,
@@ -263,43 +261,48 @@ async def _forward(
         proxy.settings.max_retrieved_bytes,
     )
     stream_splice, json_splice = api.splices
-    if upstream.headers.get("content-type", "").startswith("text/event-stream"):
+    if upstream.content_type.startswith("text/event-stream"):
         splice = stream_splice(proxy.settings.max_withheld_bytes)
         return _streamed(upstream, spliced_stream(upstream, splice, outgoing.request, rounds), extra)
     return await _json(upstream, json_splice(), outgoing.request, rounds, extra)
 
 
 async def _json(
-    upstream: httpx.Response,
+    upstream: UpstreamResponse,
     splice: Any,
     request: dict[str, Any],
     rounds: Round,
     extra: list[tuple[str, str]],
 ) -> Response:
-    raw = await upstream.aread()
-    await upstream.aclose()
+    raw = await upstream.read()
+    await upstream.close()
     try:
         body = json.loads(raw)
     except ValueError:
         body = None
-    merged = await spliced_json(body, splice, request, rounds) if isinstance(body, dict) else None
+    try:
+        merged = await spliced_json(body, splice, request, rounds) if isinstance(body, dict) else None
+    except Unreachable as exc:
+        return _unreachable(_ANTHROPIC if isinstance(splice, AnthropicJson) else _OPENAI, exc)
     if merged is None:
         rounds.metrics.usage(body.get("usage") if isinstance(body, dict) else None)
-        return _with_headers(Response(raw, status_code=upstream.status_code), upstream, extra)
+        return _with_headers(Response(raw, status_code=upstream.status), upstream, extra)
     status, payload = merged
     return _with_headers(Response(serialize(payload), status_code=status), upstream, extra)
 
 
-def _with_headers(response: Response, upstream: httpx.Response, extra: list[tuple[str, str]]) -> Response:
-    pairs = client_headers(upstream.headers.multi_items(), extra)
+def _with_headers(response: Response, upstream: UpstreamResponse, extra: list[tuple[str, str]]) -> Response:
+    pairs = client_headers(upstream.headers, extra)
     if not isinstance(response, StreamingResponse):
         pairs.append(("content-length", str(len(response.body))))
     response.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
     return response
 
 
-def _streamed(upstream: httpx.Response, body: AsyncIterator[bytes], extra: list[tuple[str, str]]) -> Response:
-    return _with_headers(StreamingResponse(body, status_code=upstream.status_code), upstream, extra)
+def _streamed(
+    upstream: UpstreamResponse, body: AsyncIterator[bytes], extra: list[tuple[str, str]]
+) -> Response:
+    return _with_headers(StreamingResponse(body, status_code=upstream.status), upstream, extra)
 
 
 def _unreachable(name: str, exc: Exception) -> Response:
@@ -321,8 +324,8 @@ async def _passthrough(proxy: Proxy, request: Request) -> Response:
         headers.append(("content-encoding", coding))
     body = await request.body()
     try:
-        upstream = await send(proxy.client, request.method, _url(proxy, name, request), headers, body)
-    except httpx.HTTPError as exc:
+        upstream = await proxy.client.send(request.method, _url(proxy, name, request), headers, body)
+    except Unreachable as exc:
         return _unreachable(name, exc)
-    proxy.metrics.requests.labels("passthrough", f"{upstream.status_code // 100}xx", "false").inc()
+    proxy.metrics.requests.labels("passthrough", f"{upstream.status // 100}xx", "false").inc()
     return _streamed(upstream, plain(upstream, proxy.metrics), [])

@@ -8,15 +8,13 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from headroom.ccr import Store
 from headroom.proxy._compression import serialize
 from headroom.proxy._metrics import Metrics
 from headroom.proxy._retrieval import answer_calls
 from headroom.proxy._splice import JsonSplice, Overflow, StreamSplice
 from headroom.proxy._sse import Frame, Framer
-from headroom.proxy._upstream import send
+from headroom.proxy._upstream import Unreachable, Upstream, UpstreamResponse
 
 _USAGE_SNIFF_BYTES = 4 * 1024 * 1024
 
@@ -25,7 +23,7 @@ _USAGE_SNIFF_BYTES = 4 * 1024 * 1024
 class Round:
     """How to send one more upstream round of a turn."""
 
-    client: httpx.AsyncClient
+    upstream: Upstream
     url: str
     headers: list[tuple[str, str]]
     store: Store
@@ -34,16 +32,16 @@ class Round:
     max_retrieved: int
 
 
-async def plain(response: httpx.Response, metrics: Metrics) -> AsyncIterator[bytes]:
+async def plain(response: UpstreamResponse, metrics: Metrics) -> AsyncIterator[bytes]:
     """The upstream body unchanged, as it arrives; usage is read on the side for the metrics."""
-    sniff = _UsageSniffer(response.headers.get("content-type", ""), metrics)
+    sniff = _UsageSniffer(response.content_type, metrics)
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in response.chunks():
             sniff.feed(chunk)
             yield chunk
         sniff.close()
     finally:
-        await response.aclose()
+        await response.close()
 
 
 class _UsageSniffer:
@@ -79,7 +77,7 @@ def _usage_of(data: Any) -> Any:
 
 
 async def spliced_stream(
-    response: httpx.Response, splice: StreamSplice, request: dict[str, Any], rounds: Round
+    response: UpstreamResponse, splice: StreamSplice, request: dict[str, Any], rounds: Round
 ) -> AsyncIterator[bytes]:
     """The client's one stream over as many upstream rounds as the model's retrievals need."""
     done = 0
@@ -87,7 +85,7 @@ async def spliced_stream(
         while True:
             framer = Framer()
             try:
-                async for chunk in response.aiter_bytes():
+                async for chunk in response.chunks():
                     for frame in framer.feed(chunk):
                         rounds.metrics.usage(_usage_of(frame.json()) if b'"usage"' in frame.raw else None)
                         for out in splice.feed(frame):
@@ -97,7 +95,7 @@ async def spliced_stream(
                 return
             if framer.rest():
                 yield framer.rest()  # a stream cut mid-frame ends as it was cut
-            await response.aclose()
+            await response.close()
             calls = splice.end_round(done < rounds.max_rounds)
             if not calls:
                 for out in splice.tail():
@@ -110,19 +108,19 @@ async def spliced_stream(
             done += 1
             rounds.metrics.rounds.inc()
             try:
-                response = await send(
-                    rounds.client, "POST", rounds.url, rounds.headers, serialize(request), continuation=True
+                response = await rounds.upstream.send(
+                    "POST", rounds.url, rounds.headers, serialize(request), continuation=True
                 )
-            except httpx.HTTPError as exc:
+            except Unreachable as exc:
                 yield splice.error(
                     502, json.dumps({"error": {"message": f"upstream unreachable: {exc}"}}).encode()
                 )
                 return
-            if response.status_code != 200:
-                yield splice.error(response.status_code, await response.aread())
+            if response.status != 200:
+                yield splice.error(response.status, await response.read())
                 return
     finally:
-        await response.aclose()
+        await response.close()
 
 
 async def spliced_json(
@@ -143,20 +141,20 @@ async def spliced_json(
         request = splice.continuation(request, answers)
         done += 1
         rounds.metrics.rounds.inc()
-        response = await send(
-            rounds.client, "POST", rounds.url, rounds.headers, serialize(request), continuation=True
+        response = await rounds.upstream.send(
+            "POST", rounds.url, rounds.headers, serialize(request), continuation=True
         )
-        raw = await response.aread()
-        await response.aclose()
+        raw = await response.read()
+        await response.close()
         try:
             parsed: Any = json.loads(raw)
         except ValueError:
             parsed = None
-        if response.status_code != 200 or not isinstance(parsed, dict):
+        if response.status != 200 or not isinstance(parsed, dict):
             failed = (
                 parsed if isinstance(parsed, dict) else {"error": {"message": raw.decode("utf-8", "replace")}}
             )
-            return response.status_code, failed
+            return response.status, failed
         body = parsed
         rounds.metrics.usage(_usage_of(body))
         calls = splice.absorb(body, done < rounds.max_rounds)
