@@ -8,25 +8,27 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 _FRAME_END = re.compile(rb"\r\n\r\n|\n\n|\r\r")
 
 
-@dataclass
 class Frame:
     """One event: its raw bytes (with the blank line that ended it) and its fields on demand."""
 
-    raw: bytes
+    __slots__ = ("_fields", "raw")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self._fields: tuple[str | None, str] | None = None
 
     @property
     def event(self) -> str | None:
-        return self._fields()[0]
+        return self.fields()[0]
 
     @property
     def data(self) -> str:
-        return self._fields()[1]
+        return self.fields()[1]
 
     def json(self) -> Any:
         """The data parsed as JSON (``None`` when it is not JSON, e.g. ``[DONE]``)."""
@@ -35,17 +37,41 @@ class Frame:
         except ValueError:
             return None
 
-    def _fields(self) -> tuple[str | None, str]:
-        event: str | None = None
-        data: list[str] = []
-        for line in self.raw.decode("utf-8", "replace").splitlines():
-            name, _, value = line.partition(":")
-            value = value[1:] if value.startswith(" ") else value
-            if name == "event":
-                event = value
-            elif name == "data":
-                data.append(value)
-        return event, "\n".join(data)
+    def fields(self) -> tuple[str | None, str]:
+        """``(event, data)``, parsed once."""
+        if self._fields is None:
+            self._fields = _simple(self.raw) or _general(self.raw)
+        return self._fields
+
+
+def _simple(raw: bytes) -> tuple[str | None, str] | None:
+    """The common spelling, read without splitting lines: ``event: X\ndata: Y\n\n`` or ``data: Y\n\n``."""
+    event: str | None = None
+    rest = raw
+    if rest.startswith(b"event: "):
+        head, newline, rest = rest[7:].partition(b"\n")
+        if not newline or b"\r" in head:
+            return None
+        event = head.decode("utf-8", "replace")
+    if not rest.startswith(b"data: ") or not rest.endswith(b"\n\n"):
+        return None
+    data = rest[6:-2]
+    if b"\n" in data or b"\r" in data:
+        return None
+    return event, data.decode("utf-8", "replace")
+
+
+def _general(raw: bytes) -> tuple[str | None, str]:
+    event: str | None = None
+    data: list[str] = []
+    for line in raw.decode("utf-8", "replace").splitlines():
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "event":
+            event = value
+        elif name == "data":
+            data.append(value)
+    return event, "\n".join(data)
 
 
 class Framer:

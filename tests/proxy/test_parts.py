@@ -120,3 +120,18 @@ def test_hidden_calls_past_the_cap_raise_overflow() -> None:
     splice = AnthropicStream(max_withheld=50)
     with pytest.raises(Overflow):
         fed(splice, hidden_round(json.dumps({"key": "hr01", "query": "x" * 100}), "tool_use"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "event", "data"),
+    [
+        (b"event: a\ndata: {}\n\n", "a", "{}"),
+        (b"data: [DONE]\n\n", None, "[DONE]"),
+        (b"data: x\ndata: y\n\n", None, "x\ny"),
+        (b"event: a\r\ndata: 1\r\n\r\n", "a", "1"),
+        (b": keep-alive\ndata: 1\n\n", None, "1"),
+        (b"event:a\ndata:1\n\n", "a", "1"),
+    ],
+)
+def test_every_spelling_of_a_frame_reads_the_same(raw: bytes, event: str | None, data: str) -> None:
+    assert Frame(raw).fields() == (event, data)
