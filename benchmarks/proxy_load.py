@@ -223,7 +223,7 @@ async def one(client: aiohttp.ClientSession, url: str, rid: str, body: bytes, fr
             ttfb = time.perf_counter() - started
             rest = [first, *[chunk async for chunk in response.content.iter_any()]]
             status, passthrough = response.status, response.headers.get("x-headroom-passthrough", "")
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         return Outcome(time.perf_counter() - started, False, f"{type(exc).__name__}")
     if status != 200:
         return Outcome(ttfb, False, f"status {status}")
@@ -242,10 +242,14 @@ def _checked(raw: bytes, rid: str, frames: int, ttfb: float, passthrough: str) -
 
 
 def session(width: int) -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=width + 10), timeout=aiohttp.ClientTimeout(total=300))
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=width + 10), timeout=aiohttp.ClientTimeout(total=300)
+    )
 
 
-async def sustained(url: str, bodies: Sequence[bytes], frames: int, tag: str, workers: int, stagger_s: float) -> list[Outcome]:
+async def sustained(
+    url: str, bodies: Sequence[bytes], frames: int, tag: str, workers: int, stagger_s: float
+) -> list[Outcome]:
     """``workers`` clients, each sending its share of ``bodies`` one after another: that many streams in flight.
 
     Starts are spread over ``stagger_s`` (about one stream's length) so the load is steady
@@ -265,7 +269,9 @@ async def sustained(url: str, bodies: Sequence[bytes], frames: int, tag: str, wo
 async def burst(url: str, bodies: Sequence[bytes], frames: int, tag: str) -> list[Outcome]:
     """Every body at the same instant."""
     async with session(len(bodies)) as client:
-        return await asyncio.gather(*(one(client, url, f"{tag}{i}-", body, frames) for i, body in enumerate(bodies)))
+        return await asyncio.gather(
+            *(one(client, url, f"{tag}{i}-", body, frames) for i, body in enumerate(bodies))
+        )
 
 
 async def waves(url: str, bodies: Sequence[bytes], frames: int, tag: str, width: int) -> list[Outcome]:
@@ -342,7 +348,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--frames", type=int, default=20, help="Text deltas per stream.")
     parser.add_argument("--delay-ms", type=float, default=50.0, help="Upstream delay between deltas.")
-    parser.add_argument("--per-worker", type=int, default=3, help="Requests each concurrent client sends per round.")
+    parser.add_argument(
+        "--per-worker", type=int, default=3, help="Requests each concurrent client sends per round."
+    )
     parser.add_argument("--fault-concurrency", type=int, default=8)
     parser.add_argument("--json", type=Path, default=None, help="Write the figures here too.")
     parser.add_argument("--serve", choices=("upstream", "proxy"), help=argparse.SUPPRESS)

@@ -1,4 +1,4 @@
-"""What the proxy must know about each provider's request shape beyond its messages."""
+"""What the proxy asks of a request's shape beyond its messages (the rest is the format's adapter)."""
 
 from __future__ import annotations
 
@@ -6,54 +6,35 @@ import json
 from typing import Any
 
 from headroom.ccr import RETRIEVE_TOOL_NAME
-from headroom.messages import MessageFormat
-
-_MESSAGES_KEY = {
-    MessageFormat.ANTHROPIC: "messages",
-    MessageFormat.OPENAI_CHAT: "messages",
-    MessageFormat.OPENAI_RESPONSES: "input",
-}
+from headroom.messages import MessageFormat, adapter_for
 
 
 def shape_problem(request: dict[str, Any], fmt: MessageFormat) -> bool:
     """True when the body is not the shape its route promised (then it is forwarded as it is)."""
-    items = request.get(_MESSAGES_KEY[fmt])
+    items = request.get(adapter_for(fmt).messages_keys[0])
     if fmt is MessageFormat.OPENAI_RESPONSES:
         return not isinstance(items, list | str)
-    if not isinstance(items, list):
-        return True
     # Cursor has sent Responses bodies to /chat/completions: route by path, confirm by shape.
-    return fmt is MessageFormat.OPENAI_CHAT and "input" in request and "messages" not in request
+    return not isinstance(items, list)
 
 
 def retrieval_allowed(request: dict[str, Any], fmt: MessageFormat) -> bool:
-    """Whether the model could call the retrieval tool here, so markers may be emitted.
+    """Whether the proxy can serve the retrieval tool here, so markers may be emitted.
 
-    ``tool_choice`` of none, or one that forces another named tool, bars it; so does asking a
-    chat for several choices (the proxy serves retrieval on one), and so does a stored Responses
-    call (the client's next turn continues from a response id whose round ended in the
-    proxy's hidden call).
+    The request's ``tool_choice`` must let the model call it; a chat must ask for one choice
+    (the proxy serves retrieval on one); a Responses call must be stateless (``store: false``,
+    no ``previous_response_id``): a stored response's id is what the client's next turn
+    continues from, and round 1's would end in the proxy's hidden call.
     """
-    choice = request.get("tool_choice")
+    if fmt is MessageFormat.OPENAI_CHAT and isinstance(request.get("n"), int) and request["n"] > 1:
+        return False
     if fmt is MessageFormat.OPENAI_RESPONSES and (
         request.get("store") is not False
         or request.get("previous_response_id")
         or request.get("conversation")
     ):
         return False
-    if fmt is MessageFormat.OPENAI_CHAT and isinstance(request.get("n"), int) and request["n"] > 1:
-        return False
-    if choice in ("none", {"type": "none"}):
-        return False
-    return not (isinstance(choice, dict) and _forced_name(choice) not in (None, RETRIEVE_TOOL_NAME))
-
-
-def _forced_name(choice: dict[str, Any]) -> str | None:
-    if choice.get("type") in ("tool", "function"):
-        function = choice.get("function")
-        name = function.get("name") if isinstance(function, dict) else choice.get("name")
-        return name if isinstance(name, str) else "?"
-    return None
+    return adapter_for(fmt).allows_tool(request.get("tool_choice"), RETRIEVE_TOOL_NAME)
 
 
 def thinking_blocks(request: Any) -> list[str]:

@@ -12,11 +12,22 @@ pytest.importorskip("starlette", reason="the proxy needs the [proxy] extra")
 
 from headroom import compress
 from headroom.ccr import MemoryStore
+from headroom.policy import load_policy
 from headroom.proxy import ProxySettings, build_app
+from headroom.proxy._serve import proxy_policy
 from headroom.testing.upstream import BackgroundServer, FakeUpstream, Scripted, sse
 from tests.conftest import make_log
 
 LOG = make_log()
+# No per-block time budget: on a loaded machine a block could pass through and a test expecting
+# its marker would fail for a reason that is not the proxy's.
+POLICY = proxy_policy(ProxySettings()).model_copy(
+    update={
+        "live_zone": load_policy().live_zone.model_copy(
+            update={"block_budget_ms": 0, "block_budget_ms_per_10k_tokens": 0}
+        )
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +51,7 @@ def proxy(fake: FakeUpstream, proxy_store: MemoryStore) -> Iterator[BackgroundSe
         trust_env=False,
         compress_deadline_ms=30_000,  # the first compression in a process warms parsers up
     )
-    with BackgroundServer(build_app(settings, store=proxy_store)) as server:
+    with BackgroundServer(build_app(settings, store=proxy_store, policy=POLICY)) as server:
         yield server
 
 
@@ -67,7 +78,7 @@ def events(*pairs: tuple[str | None, dict[str, Any] | str], delay_s: float = 0.0
 
 def marker_key(request: dict[str, Any], store: MemoryStore, fmt: str) -> str:
     """The key the proxy's compression of ``request`` puts in its marker (compression is deterministic)."""
-    result = compress(request, store=store, format=fmt)
+    result = compress(request, POLICY, store=store, format=fmt)
     keys = [key for block in result.blocks for key in block.keys]
     assert keys, "the fixture request must compress with a marker"
     return keys[0]

@@ -8,8 +8,8 @@ from typing import Any
 from headroom import compress
 from headroom.ccr import MemoryStore
 from headroom.messages import MessageFormat
-from headroom.policy import load_policy
 from headroom.proxy import CompressionStage
+from tests.proxy.conftest import POLICY
 from tests.proxy.test_fail_open import BODY
 
 
@@ -20,7 +20,7 @@ def counting_stage(store: MemoryStore) -> tuple[CompressionStage, list[int]]:
         calls.append(1)
         return compress(*args, **kwargs)
 
-    return CompressionStage(load_policy(), store, lambda _: 30.0, 1, counted), calls
+    return CompressionStage(POLICY, store, lambda _: 30.0, 1, counted), calls
 
 
 def test_a_resent_body_is_not_compressed_again() -> None:
