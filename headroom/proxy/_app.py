@@ -9,7 +9,7 @@ import json
 import os
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,10 +200,24 @@ async def _compressing(proxy: Proxy, request: Request, *, api: Api) -> Response:
     try:
         outgoing, coding = await _read(proxy, request, api)
         response = await _forward(proxy, request, api, outgoing, coding)
-    finally:
+    except BaseException:
         proxy.metrics.inflight.dec()
+        raise
     _count(proxy, api, outgoing, response)
+    if isinstance(response, StreamingResponse):
+        response.body_iterator = _tracked(response.body_iterator, proxy.metrics)
+    else:
+        proxy.metrics.inflight.dec()
     return response
+
+
+async def _tracked(body: AsyncIterable[Any], metrics: Metrics) -> AsyncIterator[Any]:
+    """The body, counted in flight until its last byte is sent or the client hangs up."""
+    try:
+        async for chunk in body:
+            yield chunk
+    finally:
+        metrics.inflight.dec()
 
 
 def _count(proxy: Proxy, api: Api, outgoing: Outgoing, response: Response) -> None:

@@ -53,6 +53,8 @@ class FakeUpstream:
     scripts: dict[str, deque[Scripted]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     default: Scripted | None = None
+    cut_short: int = 0
+    """Streams whose reader went away before the last frame (a proxy must pass a client's hang-up on)."""
 
     def script(self, path: str, *responses: Scripted) -> None:
         self.scripts[path] = deque(responses)
@@ -76,15 +78,22 @@ class FakeUpstream:
         if scripted.frames is None:
             return Response(scripted.body, scripted.status, headers=dict(scripted.headers), media_type=None)
         return StreamingResponse(
-            _frames(scripted), scripted.status, headers=dict(scripted.headers), media_type="text/event-stream"
+            self._frames(scripted),
+            scripted.status,
+            headers=dict(scripted.headers),
+            media_type="text/event-stream",
         )
 
-
-async def _frames(scripted: Scripted) -> AsyncIterator[bytes]:
-    for frame in scripted.frames or ():
-        if scripted.delay_s:
-            await asyncio.sleep(scripted.delay_s)
-        yield frame
+    async def _frames(self, scripted: Scripted) -> AsyncIterator[bytes]:
+        finished = False
+        try:
+            for frame in scripted.frames or ():
+                if scripted.delay_s:
+                    await asyncio.sleep(scripted.delay_s)
+                yield frame
+            finished = True
+        finally:
+            self.cut_short += 0 if finished else 1
 
 
 class BackgroundServer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from headroom.testing.upstream import BackgroundServer, FakeUpstream, Scripted
@@ -63,3 +65,24 @@ def test_other_paths_pass_through_byte_for_byte(fake: FakeUpstream, proxy: Backg
     embedded = httpx.post(f"{proxy.url}/v1/embeddings", content=b"raw \xff bytes")
     assert embedded.status_code == 201 and embedded.content == b"\x00\x01binary"
     assert fake.requests[-1].body == b"raw \xff bytes"
+
+
+def test_a_client_hanging_up_mid_stream_closes_the_upstream_stream(
+    fake: FakeUpstream, proxy: BackgroundServer
+) -> None:
+    frames = tuple(f'event: ping\ndata: {{"type":"ping","n":{i}}}\n\n'.encode() for i in range(40))
+    fake.script("/v1/messages", Scripted(frames=frames, delay_s=0.05))
+    body = {"model": "m", "max_tokens": 5, "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+    with httpx.stream("POST", f"{proxy.url}/v1/messages", json=body) as response:
+        first = next(response.iter_raw())
+    assert first.startswith(b"event: ping")
+    deadline = time.monotonic() + 3
+    while fake.cut_short == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fake.cut_short == 1
+    inflight = next(
+        line
+        for line in httpx.get(f"{proxy.url}/metrics").text.splitlines()
+        if line.startswith("headroom_inflight_requests")
+    )
+    assert float(inflight.split()[-1]) == 0
