@@ -170,6 +170,12 @@ def _url(proxy: Proxy, name: str, request: Request) -> str:
     return proxy.upstream(name) + request.url.path + (f"?{query}" if query else "")
 
 
+def _chatgpt_url(proxy: Proxy, request: Request) -> str:
+    """Codex signed in with ChatGPT talks to the ChatGPT backend, whatever path its base URL gave."""
+    query = request.url.query
+    return proxy.settings.chatgpt_upstream.rstrip("/") + "/responses" + (f"?{query}" if query else "")
+
+
 async def _read(proxy: Proxy, request: Request, api: Api) -> tuple[Outgoing, str | None]:
     """The outgoing body and, when the original is forwarded still encoded, its content coding."""
     raw, within = await read_capped(request.stream(), proxy.settings.max_body_bytes)
@@ -255,7 +261,12 @@ async def _forward(
     headers = upstream_headers(_raw_headers(request), streaming=streaming)
     if coding:
         headers.append(("content-encoding", coding))
-    url = _url(proxy, api.upstream, request)
+    url = (
+        _chatgpt_url(proxy, request)
+        if api is _RESPONSES and request.headers.get("chatgpt-account-id")
+        else None
+    )
+    url = url or _url(proxy, api.upstream, request)
     started = time.perf_counter()
     try:
         upstream = await proxy.client.send("POST", url, headers, outgoing.body)

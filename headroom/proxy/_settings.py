@@ -29,6 +29,10 @@ class ProxySettings(BaseSettings):
         validation_alias=AliasChoices("HEADROOM_OPENAI_UPSTREAM", "openai_upstream"),
         description="Base URL OpenAI requests (and every unknown path) are forwarded to.",
     )
+    chatgpt_upstream: str = Field(
+        "https://chatgpt.com/backend-api/codex",
+        description="Where Responses calls signed in with ChatGPT (a chatgpt-account-id header, as Codex sends) go.",
+    )
     policy: Path | None = Field(
         None,
         validation_alias=AliasChoices("HEADROOM_POLICY", "policy"),

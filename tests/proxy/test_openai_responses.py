@@ -271,3 +271,25 @@ def test_stored_responses_get_no_markers(
     client(proxy).responses.create(model="gpt-test", input=items(), **stateful)  # type: ignore[arg-type]
     upstream = sent(fake)
     assert "retrieve: hr" not in json.dumps(upstream) and "tools" not in upstream
+
+
+def test_codex_signed_in_with_chatgpt_goes_to_the_chatgpt_backend(fake: FakeUpstream) -> None:
+    from headroom.proxy import ProxySettings, build_app
+    from tests.proxy.conftest import POLICY
+
+    fake.script("/backend-api/codex/responses", json_reply(response("resp_1", [message_item("m1", "ok")])))
+    settings = ProxySettings(
+        openai_upstream="http://127.0.0.1:9",
+        chatgpt_upstream=f"{fake.url}/backend-api/codex",
+        trust_env=False,  # type: ignore[attr-defined]
+    )
+    with BackgroundServer(build_app(settings, store=MemoryStore(), policy=POLICY)) as codex_proxy:
+        reply = httpx.post(
+            f"{codex_proxy.url}/v1/responses",
+            json={"model": "gpt-test", "input": items(), "store": False},
+            headers={"chatgpt-account-id": "acct-1", "authorization": "Bearer jwt"},
+        )
+    assert reply.status_code == 200 and fake.requests[-1].path == "/backend-api/codex/responses"
+    assert fake.requests[-1].header("chatgpt-account-id") == "acct-1" and "retrieve: hr" in json.dumps(
+        sent(fake)
+    )
