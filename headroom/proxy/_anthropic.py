@@ -73,8 +73,16 @@ class AnthropicStream:
         self._delta_raw = b""
         self._stop_raw: bytes | None = None
         self._errored = False
+        self._deferred: list[Frame] = []
+        self._deferred_bytes = 0
 
     def feed(self, frame: Frame) -> list[bytes]:
+        if self._deferrable(frame):
+            # Most frames are text deltas of visible blocks, relayed unchanged: they are read only
+            # if the round turns out to continue (its content goes back upstream).
+            self._deferred.append(frame)
+            self._deferred_bytes += len(frame.raw)
+            return [frame.raw]
         data = frame.json() if frame.event not in (None, "ping") else None
         if not isinstance(data, dict):
             return [frame.raw]
@@ -94,6 +102,19 @@ class AnthropicStream:
         if kind == "error":
             self._errored = True
         return [frame.raw]
+
+    def _deferrable(self, frame: Frame) -> bool:
+        identity = self._round == 0 and None not in self._index.values()
+        fits = self._deferred_bytes + len(frame.raw) <= self._max_withheld
+        return identity and fits and frame.raw.startswith(b"event: content_block_delta\n")
+
+    def _undefer(self) -> None:
+        for frame in self._deferred:
+            data = frame.json()
+            upstream = data.get("index") if isinstance(data, dict) else None
+            if isinstance(upstream, int) and upstream in self._blocks:
+                self._accumulate(upstream, data.get("delta"))
+        self._deferred, self._deferred_bytes = [], 0
 
     def _start(self, frame: Frame, data: dict[str, Any]) -> list[bytes]:
         upstream = data.get("index")
@@ -151,18 +172,12 @@ class AnthropicStream:
     def end_round(self, can_continue: bool) -> list[Call] | None:
         sum_usage(self._usage, (self._delta or {}).get("usage"))
         hidden = [i for i, client in self._index.items() if client is None]
-        content = self._content()
-        calls = [Call(str(self._blocks[i].get("id")), self._partial.get(i, "")) for i in hidden]
-        continuable = (
-            can_continue
-            and hidden
-            and content is not None
-            and not self._errored
-            and self._stop_reason() == "tool_use"
-            and not any(_is_client_call(b) for b in content)
-        )
-        if not continuable:
+        if not (can_continue and hidden and not self._errored and self._stop_reason() == "tool_use"):
             return None
+        content = self._content()
+        if content is None or any(_is_client_call(b) for b in content):
+            return None
+        calls = [Call(str(self._blocks[i].get("id")), self._partial.get(i, "")) for i in hidden]
         self._history.append({"role": "assistant", "content": content})
         self._round += 1
         self._new_round()
@@ -172,6 +187,7 @@ class AnthropicStream:
         """This round's assistant content as the API takes it back, or ``None`` when it cannot be rebuilt."""
         if self._opaque or set(self._blocks) != self._stopped:
             return None
+        self._undefer()
         content = []
         for upstream in sorted(self._blocks):
             block = dict(self._blocks[upstream])

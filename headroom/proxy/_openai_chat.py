@@ -18,6 +18,10 @@ from headroom.proxy._retrieval import Answer, Call
 from headroom.proxy._splice import Overflow, as_dict, as_list, sum_usage, summed
 from headroom.proxy._sse import Frame, render
 
+# A chunk holding any of these is read now: tool calls, a finish, usage, an error.
+_TELLS = (b'"tool_calls"', b'"usage":{', b'"error"', b'"choices":[]', b"[DONE]")
+_MAX_DEFERRED = 100_000
+
 
 def _function(call: Any) -> dict[str, Any]:
     function = call.get("function") if isinstance(call, dict) else None
@@ -46,12 +50,17 @@ class ChatStream:
     def _new_round(self) -> None:
         self._calls: dict[int, dict[str, Any]] = {}
         self._index: dict[int, int | None] = {}
-        self._text = ""
+        self._text_so_far = ""
+        self._deferred: list[Frame] = []
         self._finish: Any = None
         self._errored = False
         self._withheld = 0
 
     def feed(self, frame: Frame) -> list[bytes]:
+        if self._deferrable(frame.raw):
+            # A content-only chunk relayed unchanged: read only if the round continues upstream.
+            self._deferred.append(frame)
+            return [frame.raw]
         if frame.data.strip() == "[DONE]":
             self._done = frame.raw
             return []
@@ -73,12 +82,27 @@ class ChatStream:
             return [frame.raw if not changed else render(None, chunk)]
         return self._choice(frame, chunk, choices[0], changed)
 
+    def _deferrable(self, raw: bytes) -> bool:
+        if self._round > 0 or not self._ident or self._index or len(self._deferred) >= _MAX_DEFERRED:
+            return False
+        return b'"finish_reason":null' in raw and not any(tell in raw for tell in _TELLS)
+
+    def _text(self) -> str:
+        for frame in self._deferred:
+            chunk = frame.json()
+            choices = as_list(chunk.get("choices")) if isinstance(chunk, dict) else []
+            content = as_dict(as_dict(choices[0]).get("delta")).get("content") if choices else None
+            self._text_so_far += content if isinstance(content, str) else ""
+        self._deferred = []
+        return self._text_so_far
+
     def _choice(
         self, frame: Frame, chunk: dict[str, Any], choice: dict[str, Any], changed: bool
     ) -> list[bytes]:
         delta = as_dict(choice.get("delta"))
         if isinstance(delta.get("content"), str):
-            self._text += delta["content"]
+            self._text()  # keeps the round's text in order
+            self._text_so_far += delta["content"]
         if isinstance(delta.get("tool_calls"), list):
             visible = self._split_calls(delta["tool_calls"])
             changed = changed or visible != delta["tool_calls"]
@@ -148,7 +172,7 @@ class ChatStream:
             }
             for i in hidden
         ]
-        self._history.append({"role": "assistant", "content": self._text or None, "tool_calls": tool_calls})
+        self._history.append({"role": "assistant", "content": self._text() or None, "tool_calls": tool_calls})
         calls = [Call(str(c["id"]), c["function"]["arguments"]) for c in tool_calls]
         self._round += 1
         self._held, self._done = [], None

@@ -72,7 +72,11 @@ def json_reply(
 
 
 def events(*pairs: tuple[str | None, dict[str, Any] | str], delay_s: float = 0.0) -> Scripted:
-    frames = tuple(sse(event, data if isinstance(data, str) else json.dumps(data)) for event, data in pairs)
+    # Compact JSON, as the providers send it (the proxy's fast paths look for their spelling).
+    frames = tuple(
+        sse(event, data if isinstance(data, str) else json.dumps(data, separators=(",", ":")))
+        for event, data in pairs
+    )
     return Scripted(frames=frames, delay_s=delay_s)
 
 

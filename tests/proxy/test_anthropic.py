@@ -248,7 +248,9 @@ def test_stream_splice_answers_retrieval_and_continues_in_the_same_message(
     assert final.stop_reason == "end_turn" and final.usage.output_tokens == 27
     assert len(fake.requests) == 2
     continuation = sent(fake, 1)["messages"]
+    assert continuation[-2]["content"][0] == {"type": "text", "text": "Checking the log. "}
     assert continuation[-2]["content"][-1]["name"] == "headroom_retrieve"
+    assert continuation[-2]["content"][-1]["input"] == {"key": key, "query": "ERROR"}
     result = continuation[-1]["content"][0]
     assert result["tool_use_id"] == "tu_r" and "database connection refused" in result["content"]
     first_text = next(t for t, kind in arrivals if kind == "text")

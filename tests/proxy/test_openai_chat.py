@@ -214,6 +214,7 @@ def test_stream_splice(fake: FakeUpstream, proxy: BackgroundServer, proxy_store:
     usage = [c.usage for c in chunks if not c.choices]
     assert len(usage) == 1 and usage[0].completion_tokens == 14 and usage[0].prompt_tokens == 120  # type: ignore[union-attr]
     continuation = sent(fake, 1)["messages"]
+    assert continuation[-2]["content"] == "Checking. "
     assert continuation[-2]["tool_calls"][0]["function"]["name"] == "headroom_retrieve"
     assert continuation[-1]["role"] == "tool" and "database connection refused" in continuation[-1]["content"]
 
