@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 from headroom.ccr import RETRIEVE_TOOL_NAME
@@ -22,6 +23,7 @@ from headroom.proxy._retrieval import Answer, Call
 from headroom.proxy._splice import Overflow, as_list, sum_usage, summed
 from headroom.proxy._sse import Frame, render
 
+_SEQUENCE = re.compile(rb'"sequence_number":(\d+)')
 _OPENING = frozenset({"response.created", "response.in_progress", "response.queued"})
 _TERMINAL = frozenset({"response.failed", "response.incomplete", "error"})
 # Items the client itself must act on; server-side tool items (web search, MCP calls) are not.
@@ -84,6 +86,8 @@ class ResponsesStream:
         self._client_call = False
 
     def feed(self, frame: Frame) -> list[bytes]:
+        if self._unchanged_delta(frame.raw):
+            return [frame.raw]
         if frame.data.strip() == "[DONE]":
             self._done = frame.raw
             return []
@@ -117,6 +121,16 @@ class ResponsesStream:
                 self._client_call = self._client_call or (data.get("item") or {}).get("type") in _CLIENT_CALLS
         changed = self._renumber(data) or changed
         return [render(frame.event, data) if changed else frame.raw]
+
+    def _unchanged_delta(self, raw: bytes) -> bool:
+        """A text delta of round 1 before anything was hidden goes out as it came: its numbers stand."""
+        if self._round > 0 or self._spliced or not raw.startswith(b"event: response.output_text.delta\n"):
+            return False
+        number = _SEQUENCE.search(raw)
+        if number is None or (self._sequence is not None and int(number[1]) != self._sequence):
+            return False
+        self._sequence = int(number[1]) + 1
+        return True
 
     def _open(self, index: int, item: Any) -> None:
         hidden = _ours(item)
