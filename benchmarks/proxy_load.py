@@ -299,18 +299,33 @@ def summary(outcomes: Sequence[Outcome], original: dict[str, str] | None = None)
     }
 
 
-async def cached_phase(direct: str, proxied: str, args: argparse.Namespace) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def cached_phase(
+    direct: str, proxied: str, args: argparse.Namespace, proxy_pid: int, upstream_pid: int
+) -> dict[str, Any]:
     body = request_body()
     warm = await burst(proxied, [body], args.frames, "warm")  # the proxy compresses once; later copies hit
     original = hashlib.sha256(body).hexdigest()
     results: dict[str, list[Outcome]] = {"direct": [], "proxy": []}
+    stagger = args.frames * args.delay_ms / 1000
+    proxy_cpu, upstream_cpu = cpu_seconds(proxy_pid), cpu_seconds(upstream_pid)
     for round_ in range(args.rounds):
-        for name, url in (
+        order = (
             (("direct", direct), ("proxy", proxied))
             if round_ % 2 == 0
             else (("proxy", proxied), ("direct", direct))
-        ):
-            results[name].extend(await burst(url, [body] * args.concurrency, args.frames, f"{name}{round_}-"))
+        )
+        for name, url in order:
+            bodies = [body] * (args.concurrency * args.per_worker)
+            results[name].extend(
+                await sustained(url, bodies, args.frames, f"{name}{round_}-", args.concurrency, stagger)
+            )
+    proxy_cpu, upstream_cpu = cpu_seconds(proxy_pid) - proxy_cpu, cpu_seconds(upstream_pid) - upstream_cpu
     via, raw = summary(results["proxy"]), summary(results["direct"])
     compressed = sum(
         o.upstream_saw.get("sha") != original and o.upstream_saw.get("bytes", 1e9) < len(body)
@@ -322,6 +337,11 @@ async def cached_phase(direct: str, proxied: str, args: argparse.Namespace) -> d
         "overhead_ms_p50": round(via["ttfb_ms_p50"] - raw["ttfb_ms_p50"], 2),
         "overhead_ms_p99": round(via["ttfb_ms_p99"] - raw["ttfb_ms_p99"], 2),
         "proxy_requests_sent_compressed": compressed,
+        "proxy_cpu_ms_per_request": round(proxy_cpu / max(len(results["proxy"]), 1) * 1000, 2),
+        "upstream_cpu_ms_per_request": round(
+            upstream_cpu / max(len(results["proxy"]) + len(results["direct"]), 1) * 1000, 2
+        ),
+        "load_average": os.getloadavg()[0],
         "warm_up_ok": warm[0].ok,
     }
 
@@ -367,7 +387,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "machine": machine(),
             "args": {k: v for k, v in vars(args).items() if k not in ("serve", "upstream", "fault", "json")},
         }
-        report["cached"] = asyncio.run(cached_phase(upstream.url, proxy.url, args))
+        report["cached"] = asyncio.run(
+            cached_phase(upstream.url, proxy.url, args, proxy.process.pid, upstream.process.pid)
+        )
         proxy.close()
         for fault in ("burst", "exception", "store", "deadline"):
             report[fault] = fail_open_phase(upstream.url, fault, args)
@@ -435,6 +457,11 @@ def _print(report: dict[str, Any]) -> None:
     failures = {
         p: report[p]["failures"] for p in ("burst", "exception", "store", "deadline") if report[p]["failures"]
     }
+    console.print(
+        f"proxy CPU {cached['proxy_cpu_ms_per_request']} ms per proxied stream (the fake upstream: "
+        f"{cached['upstream_cpu_ms_per_request']} ms to serve one); 1-min load average {cached['load_average']:.1f} "
+        f"on {os.cpu_count()} CPUs"
+    )
     console.print(f"failures: {failures or 'none'}; verdict: {'PASS' if _passed(report) else 'FAIL'}")
 
 
