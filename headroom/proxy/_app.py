@@ -149,7 +149,7 @@ async def _health(proxy: Proxy, request: Request) -> Response:
             "upstreams": {"anthropic": proxy.upstream(_ANTHROPIC), "openai": proxy.upstream(_OPENAI)},
             "store": store,
             "uptime_s": round(time.time() - proxy.started, 3),
-            "inflight": int(proxy.metrics.inflight._value.get()),
+            "inflight": proxy.metrics.inflight,
             "counters": proxy.metrics.counters(),
             "pid": os.getpid(),
             "port": request.url.port,
@@ -202,18 +202,18 @@ def _bypass(request: Request) -> bool:
 
 
 async def _compressing(proxy: Proxy, request: Request, *, api: Api) -> Response:
-    proxy.metrics.inflight.inc()
+    proxy.metrics.started()
     try:
         outgoing, coding = await _read(proxy, request, api)
         response = await _forward(proxy, request, api, outgoing, coding)
     except BaseException:
-        proxy.metrics.inflight.dec()
+        proxy.metrics.finished()
         raise
     _count(proxy, api, outgoing, response)
     if isinstance(response, StreamingResponse):
         response.body_iterator = _tracked(response.body_iterator, proxy.metrics)
     else:
-        proxy.metrics.inflight.dec()
+        proxy.metrics.finished()
     return response
 
 
@@ -223,7 +223,7 @@ async def _tracked(body: AsyncIterable[Any], metrics: Metrics) -> AsyncIterator[
         async for chunk in body:
             yield chunk
     finally:
-        metrics.inflight.dec()
+        metrics.finished()
 
 
 def _count(proxy: Proxy, api: Api, outgoing: Outgoing, response: Response) -> None:

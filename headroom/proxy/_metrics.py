@@ -57,7 +57,17 @@ class Metrics:
             "headroom_retrievals", "Retrieval calls served, by outcome.", ["outcome"], registry=r
         )
         self.rounds = Counter("headroom_ccr_rounds", "Continuation rounds sent upstream.", registry=r)
-        self.inflight = Gauge("headroom_inflight_requests", "Requests in progress.", registry=r)
+        self._inflight = Gauge("headroom_inflight_requests", "Requests in progress.", registry=r)
+        self.inflight = 0
+        """Requests in progress (a stream until its last byte), for ``/health``."""
+
+    def started(self) -> None:
+        self.inflight += 1
+        self._inflight.inc()
+
+    def finished(self) -> None:
+        self.inflight -= 1
+        self._inflight.dec()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -13,10 +13,13 @@ from headroom.proxy._compression import serialize
 from headroom.proxy._metrics import Metrics
 from headroom.proxy._retrieval import answer_calls
 from headroom.proxy._splice import JsonSplice, Overflow, StreamSplice
-from headroom.proxy._sse import Frame, Framer
+from headroom.proxy._sse import Framer
 from headroom.proxy._upstream import Unreachable, Upstream, UpstreamResponse
 
 _USAGE_SNIFF_BYTES = 4 * 1024 * 1024
+
+SpliceFactories = tuple[Callable[[int], StreamSplice], Callable[[], JsonSplice]]
+"""How an API makes its splices: a stream splice from the withheld-bytes cap, a JSON splice."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,3 @@ async def spliced_json(
         rounds.metrics.usage(_usage_of(body))
         calls = splice.absorb(body, done < rounds.max_rounds)
     return 200, splice.final()
-
-
-SpliceFactories = tuple[Callable[[int], StreamSplice], Callable[[], JsonSplice]]
-__all__ = ["Frame", "Round", "SpliceFactories", "plain", "spliced_json", "spliced_stream"]
