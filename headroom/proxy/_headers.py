@@ -7,8 +7,9 @@ from collections.abc import Iterable
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
 )
-# Recomputed or decoded here: replaying them would describe bytes the other side never gets.
-_FRAMING = frozenset({"content-length", "content-encoding", "host", "accept-encoding"})
+# Recomputed or decoded here: replaying them would describe bytes the other side never gets
+# (``expect: 100-continue`` was answered by this server; the upstream gets the whole body at once).
+_FRAMING = frozenset({"content-length", "content-encoding", "host", "accept-encoding", "expect"})
 _RESPONSE_DROP = frozenset(
     {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"}
 )

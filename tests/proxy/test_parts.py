@@ -51,6 +51,7 @@ def test_header_policy() -> None:
         ("X-Forwarded-For", "10.0.0.1"),
         ("Authorization", "Bearer k"),
         ("x-stainless-retry-count", "0"),
+        ("Expect", "100-continue"),
     ]
     assert upstream_headers(client, streaming=True) == [
         ("Anthropic-Beta", "a,b"),
