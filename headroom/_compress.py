@@ -24,6 +24,8 @@ from headroom.settings import Settings
 from headroom.shaping import shape_request
 
 RETRIEVED = "retrieval tool result: passed through"
+NO_RETRIEVAL = "no retrieval path: a marker could not be redeemed"
+_UNPAID = "token gate: savings did not pay for the retrieval tool"
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,14 @@ def compress(
     *,
     store: Store | None = None,
     format: MessageFormat | str | None = None,
+    markers: bool = True,
 ) -> CompressResult:
-    """Compress the live zone of a conversation (a message list or a whole request dict)."""
+    """Compress the live zone of a conversation (a message list or a whole request dict).
+
+    ``markers=False`` is for callers that cannot serve the retrieval tool (the model is barred
+    from calling it, or nothing would answer): a block that would carry a marker is forwarded
+    unchanged, so only lossless re-encodings remain and no original is out of reach.
+    """
     active = policy if policy is not None else load_policy()
     request, items, fmt = unwrap(messages, format)
     blocks = cache.align(read_blocks(items, fmt), items, fmt, active)
@@ -105,9 +113,13 @@ def compress(
     warnings = [*_foreign_markers(lives, ctx.store), *cache.volatile_content(blocks)]
     done = _compress_live(blocks, lives, active, ctx)
     stats = [stat for _, _, stat in done]
-    tools = retrieval_tools(fmt, request) if any(s.elisions for s in stats) else ()
-    unpaid = _unpaid(stats, tool_tokens(tools, ctx)) if tools else set()
-    stats = [_reverted(s) if i in unpaid else s for i, s in enumerate(stats)]
+    if markers:
+        tools = retrieval_tools(fmt, request) if any(s.elisions for s in stats) else ()
+        unpaid = _unpaid(stats, tool_tokens(tools, ctx)) if tools else set()
+        stats = [_reverted(s) if i in unpaid else s for i, s in enumerate(stats)]
+    else:
+        tools, unpaid = (), {i for i, s in enumerate(stats) if s.elisions}
+        stats = [_reverted(s, NO_RETRIEVAL) if i in unpaid else s for i, s in enumerate(stats)]
     tools = tools if any(s.elisions for s in stats) else ()
     replacements = {
         live.block.location: out.text
@@ -247,14 +259,8 @@ def _stats(live: cache.LiveBlock, out: Compressed, seconds: float) -> BlockStats
     )
 
 
-def _reverted(stats: BlockStats) -> BlockStats:
-    return replace(
-        stats,
-        tokens_out=stats.tokens_in,
-        elisions=(),
-        lossless=None,
-        reason="token gate: savings did not pay for the retrieval tool",
-    )
+def _reverted(stats: BlockStats, reason: str = _UNPAID) -> BlockStats:
+    return replace(stats, tokens_out=stats.tokens_in, elisions=(), lossless=None, reason=reason)
 
 
 def compress_text(

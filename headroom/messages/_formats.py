@@ -1,4 +1,4 @@
-"""Readers and writers for OpenAI Chat, OpenAI Responses and Anthropic Messages shapes."""
+"""Readers and writers for OpenAI Chat, OpenAI Responses and Anthropic Messages shapes (the adapters use the readers)."""
 
 from __future__ import annotations
 
@@ -43,16 +43,6 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def read_blocks(messages: Messages, fmt: MessageFormat) -> list[Block]:
-    """Every text-bearing block in conversation order."""
-    reader = {
-        MessageFormat.OPENAI_CHAT: _read_chat,
-        MessageFormat.OPENAI_RESPONSES: _read_responses,
-        MessageFormat.ANTHROPIC: _read_anthropic,
-    }[fmt]
-    return list(reader(messages))
-
-
 def _text_parts(index: int, role: str, kind: BlockKind, content: Any, tool: str | None) -> Iterator[Block]:
     if isinstance(content, str):
         yield Block(Location(index, None, "content"), role, kind, content, tool)
@@ -64,7 +54,7 @@ def _text_parts(index: int, role: str, kind: BlockKind, content: Any, tool: str 
                 yield Block(Location(index, part_index, "text"), role, kind, text, tool)
 
 
-def _read_chat(messages: Messages) -> Iterator[Block]:
+def read_chat(messages: Messages) -> Iterator[Block]:
     tool_names: dict[str, str] = {}
     arguments: dict[str, str] = {}
     for index, message in enumerate(messages):
@@ -95,7 +85,7 @@ def _with_arguments(blocks: Iterator[Block], arguments: str | None) -> Iterator[
         yield block if arguments is None else replace(block, tool_arguments=arguments)
 
 
-def _read_responses(messages: Messages) -> Iterator[Block]:
+def read_responses(messages: Messages) -> Iterator[Block]:
     tool_names: dict[str, str] = {}
     arguments: dict[str, str] = {}
     for index, item in enumerate(messages):
@@ -119,7 +109,7 @@ def _read_responses(messages: Messages) -> Iterator[Block]:
             yield from _text_parts(index, str(item.get("role")), "text", item.get("content"), None)
 
 
-def _read_anthropic(messages: Messages) -> Iterator[Block]:
+def read_anthropic(messages: Messages) -> Iterator[Block]:
     tool_names: dict[str, str] = {}
     arguments: dict[str, str] = {}
     for index, message in enumerate(messages):
