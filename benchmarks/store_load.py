@@ -103,7 +103,9 @@ def _worker(path: str, worker: int, load: Load, start: Any, queue: Any) -> None:
     start.wait()
     try:
         store: Any = (
-            _NoStore() if load.storeless else SqliteStore(path, ttl_seconds=None, max_bytes=1 << 40, secret=SECRET)
+            _NoStore()
+            if load.storeless
+            else SqliteStore(path, ttl_seconds=None, max_bytes=1 << 40, secret=SECRET)
         )
     except StoreError as exc:
         result.errors.append(f"open: {exc}")
@@ -290,7 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"prefilled {args.entries:,} entries in {seconds:.1f} s ({args.entries / max(seconds, 1e-9):,.0f}/s)"
         )
         phases["existing"] = run_phase(root / "existing.sqlite3", args.processes, load)
-        paced = Load(args.puts, load.small_bytes, args.large, load.large_bytes, load.batch, gap_ms=args.gap_ms)
+        paced = Load(
+            args.puts, load.small_bytes, args.large, load.large_bytes, load.batch, gap_ms=args.gap_ms
+        )
         phases["existing, paced"] = run_phase(root / "existing.sqlite3", args.processes, paced)
         floor = Load(args.puts, load.small_bytes, args.large, load.large_bytes, load.batch, storeless=True)
         phases["floor"] = run_phase(root / "floor.sqlite3", args.processes, floor)
