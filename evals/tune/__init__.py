@@ -19,12 +19,12 @@ from evals.tune._shaping_study import ShapingSettings, ShapingStudy
 from evals.tune._space import ParamSpec, apply, defaults, section_space
 
 __all__ = [
-    "DEFAULT_DELTA",
-    "DEFAULT_EXPORT_DIR",
-    "DEFAULT_OUT",
     "ContentType",
     "CorpusFile",
     "CorpusStudy",
+    "DEFAULT_DELTA",
+    "DEFAULT_EXPORT_DIR",
+    "DEFAULT_OUT",
     "Evaluator",
     "Export",
     "Fact",

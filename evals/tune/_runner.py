@@ -29,9 +29,9 @@ def run(study: Study, started: StudyRun | None = None) -> StudyRun:
         settings.tracking_uri, settings.out, done.study, {"headroom.content_type": study.content_type}
     )
     before = finished(stored)
-    started = time.perf_counter()
+    clock = time.perf_counter()
     stored.optimize(Objective(study, tracker), n_trials=settings.trials, timeout=settings.timeout)
-    done.seconds = time.perf_counter() - started
+    done.seconds = time.perf_counter() - clock
     done.trials_run = finished(stored) - before
     done.parent_run_id = tracker.parent_run_id
     study.finish_run(done)

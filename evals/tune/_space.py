@@ -35,7 +35,7 @@ class ParamSpec:
         """Integer-valued range (the schema default is an int)."""
         return not self.choices and isinstance(self.default, int) and not isinstance(self.default, bool)
 
-    def suggest(self, trial: optuna.Trial) -> Any:
+    def suggest(self, trial: optuna.trial.BaseTrial) -> Any:
         """Ask optuna for a value of this parameter."""
         if self.choices:
             return trial.suggest_categorical(self.name, list(self.choices))

@@ -10,6 +10,7 @@ from headroom.compressors._base import (
 )
 from headroom.compressors._prose_units import split_sentences
 from headroom.compressors._registry import (
+    ENTRY_POINT_GROUP,
     all_compressors,
     get_compressor,
     load_plugins,
@@ -24,6 +25,7 @@ __all__ = [
     "CompressContext",
     "Compressed",
     "Compressor",
+    "ENTRY_POINT_GROUP",
     "Elision",
     "Tuning",
     "all_compressors",
