@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from headroom._extras import needs_extra
 from headroom.cli._common import friendly_errors, policy_option, resolve_policy, stderr
+from headroom.extras import needs_extra
 
 
 @click.command("replay")

@@ -14,8 +14,8 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from headroom._extras import needs_extra
 from headroom.cli._common import friendly_errors, stderr
+from headroom.extras import needs_extra
 
 EXIT_HARNESS_ERROR = 1
 _SUITE = click.option(
@@ -69,7 +69,8 @@ def eval_gate_command(
 ) -> None:
     """Exit 0 when the candidate is non-inferior to the baseline, 100 on a regression, 1 on error."""
     try:
-        from evals.cli import gate_suite
+        with needs_extra("evals"):
+            from evals.cli import gate_suite
 
         result = gate_suite(suite_path, baseline, candidate, margin, out_dir)
     except Exception as exc:  # any harness failure must exit 1, never look like a verdict

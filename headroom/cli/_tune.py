@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from headroom._extras import needs_extra
 from headroom.cli._common import friendly_errors
+from headroom.extras import needs_extra
 
 _PATH = click.Path(path_type=Path)
 
