@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,3 +34,22 @@ class LocalMetrics:
 def _load(path: str, extra: str) -> Any:
     # A path that exists is loaded from disk by evaluate; no hub lookup happens.
     return require("evaluate", extra).load(path)
+
+
+def metric_info(description: str, inputs: str, features: Mapping[str, str], *, extra: str) -> Any:
+    """An ``evaluate.MetricInfo`` for a metric module; ``features`` maps each input to its type name
+    (``"int8"``, ``"int64"``, ``"string"``; ``"string[]"`` is a list of strings)."""
+    datasets = require("datasets", extra)
+    evaluate = require("evaluate", extra)
+
+    def feature(kind: str) -> Any:
+        if kind.endswith("[]"):
+            return datasets.Sequence(datasets.Value(kind[:-2]))
+        return datasets.Value(kind)
+
+    return evaluate.MetricInfo(
+        description=description,
+        citation="",
+        inputs_description=inputs,
+        features=datasets.Features({name: feature(kind) for name, kind in features.items()}),
+    )

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from headroom.extras import require
 from headroom.errors import ConfigError
+from headroom.extras import require
 from training._features import Chunk, collate, first_tokens
 from training.config import TrainConfig
 

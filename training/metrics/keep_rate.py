@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import datasets
 import evaluate
+
+from headroom.local_metrics import metric_info
 
 
 def keep_rate(predictions: list[int]) -> float:
@@ -17,11 +18,11 @@ class KeepRate(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no type
     """Share of words the predictions keep."""
 
     def _info(self) -> Any:
-        return evaluate.MetricInfo(
-            description="Share of words the predictions keep.",
-            citation="",
-            inputs_description="predictions: per-word keep decisions (1 keep, 0 drop).",
-            features=datasets.Features({"predictions": datasets.Value("int8")}),
+        return metric_info(
+            "Share of words the predictions keep.",
+            "predictions: per-word keep decisions (1 keep, 0 drop).",
+            {"predictions": "int8"},
+            extra="train",
         )
 
     def _compute(self, predictions: list[int]) -> dict[str, float]:
