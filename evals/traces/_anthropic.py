@@ -8,17 +8,18 @@ A request log holds bodies ``{"model", "system", "messages", ...}`` optionally w
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
+from evals.traces._model import ToolCall, Trace, Turn, Usage, block_call
 from evals.traces._openai_chat import content_text, request_body
 from evals.traces._registry import (
     AGENT_KEYS,
     as_str,
     first_record_keys,
     json_kind,
+    per_record,
     read_prefix,
     records_of,
     require_dict,
@@ -66,13 +67,7 @@ def _assistant_turn(blocks: list[Any], names: dict[str, str], meta: Meta) -> Tur
         if not isinstance(block, dict):
             continue
         if block.get("type") == "tool_use":
-            call = ToolCall(
-                id=str(block.get("id", "")),
-                name=str(block.get("name", "")),
-                arguments=arguments_text(block.get("input", {})),
-            )
-            names[call.id] = call.name
-            calls.append(call)
+            calls.append(block_call(block, "input", names))
         elif block.get("type") == "text":
             texts.append(str(block.get("text", "")))
     return Turn(
@@ -136,11 +131,7 @@ class AnthropicMessagesImporter:
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
         warnings: list[str] = []
-        records = records_of(path, warnings)
-        traces = [
-            self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)
-        ]
-        return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces
+        return per_record(path, records_of(path, warnings), warnings, self._trace)
 
     def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
         body, response = request_body(record)

@@ -8,7 +8,6 @@ or JSONL), each optionally with the ``response`` and ``usage`` it got, or wrappe
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from evals.traces._registry import (
     first_record_keys,
     head_records,
     json_kind,
+    per_record,
     read_prefix,
     records_of,
     require_dict,
@@ -29,7 +29,7 @@ from evals.traces._registry import (
 )
 from headroom.errors import TraceFormatError
 
-_ROLES: dict[str, Role] = {
+CHAT_ROLES: dict[str, Role] = {
     "system": "system",
     "developer": "system",
     "user": "user",
@@ -101,7 +101,7 @@ def chat_turns(path: Path, messages: list[Any], line: int | None = None) -> list
 
 def chat_turn(path: Path, message: dict[str, Any], names: dict[str, str], line: int | None = None) -> Turn:
     """One OpenAI Chat message as a turn (``names`` maps tool-call ids to tool names seen so far)."""
-    role = _ROLES.get(str(message.get("role")))
+    role = CHAT_ROLES.get(str(message.get("role")))
     if role is None:
         raise TraceFormatError(str(path), f"unknown message role {message.get('role')!r}", line)
     text = content_text(message.get("content"))
@@ -171,10 +171,7 @@ class OpenAIChatImporter:
             messages = [record for _, record in records]
             turns = tuple(chat_turns(path, messages))
             return [Trace(source=str(path), format=self.name, turns=turns, warnings=tuple(warnings))]
-        traces = [
-            self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)
-        ]
-        return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces
+        return per_record(path, records, warnings, self._trace)
 
     def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
         body, response = request_body(record)

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
+from evals.traces._model import ToolCall, Trace, Turn, Usage, block_call
 from evals.traces._openai_chat import content_text
 from evals.traces._registry import (
     as_int,
@@ -62,13 +62,7 @@ def _assistant(message: dict[str, Any], names: dict[str, str], timestamp: str | 
     calls: list[ToolCall] = []
     for block in content if isinstance(content, list) else []:
         if isinstance(block, dict) and block.get("type") == "toolCall":
-            call = ToolCall(
-                id=str(block.get("id", "")),
-                name=str(block.get("name", "")),
-                arguments=arguments_text(block.get("arguments", {})),
-            )
-            names[call.id] = call.name
-            calls.append(call)
+            calls.append(block_call(block, "arguments", names))
     return Turn(
         role="assistant",
         text=_text(content),

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -278,3 +279,15 @@ def _nested_int(raw: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
 def session_source(path: Path, index: int, count: int) -> str:
     """The trace's ``source``: the path, with ``#n`` when the file holds several sessions."""
     return f"{path}#{index}" if count > 1 else str(path)
+
+
+def per_record(
+    path: Path,
+    records: Sequence[tuple[int | None, dict[str, Any]]],
+    warnings: Sequence[str],
+    make: Callable[[Path, int | None, dict[str, Any], int, int], Trace],
+) -> list[Trace]:
+    """One trace per request record, made by ``make(path, line, record, index, count)``, each
+    carrying the warnings reading the file raised."""
+    traces = [make(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)]
+    return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces

@@ -11,13 +11,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from evals.traces._model import Role, ToolCall, Trace, Turn, Usage, arguments_text
-from evals.traces._openai_chat import content_text, request_body
+from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
+from evals.traces._openai_chat import CHAT_ROLES, content_text, request_body
 from evals.traces._registry import (
     AGENT_KEYS,
     as_str,
     first_record_keys,
     json_kind,
+    per_record,
     read_prefix,
     records_of,
     require_dict,
@@ -26,12 +27,6 @@ from evals.traces._registry import (
 )
 from headroom.errors import TraceFormatError
 
-_ROLES: dict[str, Role] = {
-    "system": "system",
-    "developer": "system",
-    "user": "user",
-    "assistant": "assistant",
-}
 _CALLS = {"function_call", "custom_tool_call", "local_shell_call"}
 _OUTPUTS = {"function_call_output", "custom_tool_call_output", "local_shell_call_output"}
 ITEM_TYPES = {"message", "reasoning", "web_search_call", *_CALLS, *_OUTPUTS}
@@ -71,7 +66,7 @@ class ItemBuilder:
                 return
 
     def _message(self, item: dict[str, Any], line: int | None, timestamp: str | None) -> None:
-        role = _ROLES.get(str(item.get("role")))
+        role = CHAT_ROLES.get(str(item.get("role")))
         if role is None:
             raise TraceFormatError(str(self.path), f"unknown message role {item.get('role')!r}", line)
         self.turns.append(Turn(role=role, text=content_text(item.get("content")), timestamp=timestamp))
@@ -110,11 +105,7 @@ class OpenAIResponsesImporter:
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
         warnings: list[str] = []
-        records = records_of(path, warnings)
-        traces = [
-            self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)
-        ]
-        return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces
+        return per_record(path, records_of(path, warnings), warnings, self._trace)
 
     def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
         body, response = request_body(record)
