@@ -12,21 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evals.traces import _registry as shared
 from evals.traces._model import ToolCall, Trace, Turn, Usage, block_call
 from evals.traces._openai_chat import content_text, request_body
-from evals.traces._registry import (
-    AGENT_KEYS,
-    as_str,
-    first_record_keys,
-    json_kind,
-    per_record,
-    read_prefix,
-    records_of,
-    require_dict,
-    require_list,
-    session_source,
-    usage_from,
-)
 from headroom.errors import TraceFormatError
 
 _MARKERS = re.compile(
@@ -85,7 +73,7 @@ def _user_turns(blocks: list[Any], names: dict[str, str], meta: Meta) -> list[Tu
     texts: list[str] = []
     for block in blocks:
         if isinstance(block, dict) and block.get("type") == "tool_result":
-            call_id = as_str(block.get("tool_use_id"))
+            call_id = shared.as_str(block.get("tool_use_id"))
             turns.append(
                 Turn(
                     role="tool",
@@ -120,22 +108,22 @@ class AnthropicMessagesImporter:
         The record itself must hold ``messages`` (or a ``request``): an agent log that embeds
         Messages calls deeper down (an Inspect eval log) belongs to its own importer.
         """
-        prefix = read_prefix(path)
-        if not json_kind(prefix):
+        prefix = shared.read_prefix(path)
+        if not shared.json_kind(prefix):
             return False
-        keys = set(first_record_keys(prefix))
-        if not keys & {"messages", "request"} or keys & AGENT_KEYS:
+        keys = set(shared.first_record_keys(prefix))
+        if not keys & {"messages", "request"} or keys & shared.AGENT_KEYS:
             return False
         return bool(_MESSAGES_KEY.search(prefix) and _MARKERS.search(prefix))
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
         warnings: list[str] = []
-        return per_record(path, records_of(path, warnings), warnings, self._trace)
+        return shared.per_record(path, shared.records_of(path, warnings), warnings, self._trace)
 
     def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
         body, response = request_body(record)
-        messages = require_list(path, body.get("messages"), "messages", line)
+        messages = shared.require_list(path, body.get("messages"), "messages", line)
         names: dict[str, str] = {}
         turns: list[Turn] = []
         system = system_text(body.get("system"))
@@ -143,12 +131,17 @@ class AnthropicMessagesImporter:
             turns.append(Turn(role="system", text=system))
         for i, raw in enumerate(messages):
             turns.extend(
-                message_turns(path, require_dict(path, raw, f"message {i}", line), names, Meta(), line)
+                message_turns(path, shared.require_dict(path, raw, f"message {i}", line), names, Meta(), line)
             )
         if isinstance(response, dict) and isinstance(response.get("content"), list):
-            meta = Meta(usage=usage_from(response.get("usage")), model=as_str(response.get("model")))
+            meta = Meta(
+                usage=shared.usage_from(response.get("usage")), model=shared.as_str(response.get("model"))
+            )
             turns.append(_assistant_turn(response["content"], names, meta))
-        model = as_str(body.get("model"))
+        model = shared.as_str(body.get("model"))
         return Trace(
-            source=session_source(path, index, count), format=self.name, turns=tuple(turns), model=model
+            source=shared.session_source(path, index, count),
+            format=self.name,
+            turns=tuple(turns),
+            model=model,
         )

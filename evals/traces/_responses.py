@@ -11,20 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from evals.traces import _registry as shared
 from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
 from evals.traces._openai_chat import CHAT_ROLES, content_text, request_body
-from evals.traces._registry import (
-    AGENT_KEYS,
-    as_str,
-    first_record_keys,
-    json_kind,
-    per_record,
-    read_prefix,
-    records_of,
-    require_dict,
-    session_source,
-    usage_from,
-)
 from headroom.errors import TraceFormatError
 
 _CALLS = {"function_call", "custom_tool_call", "local_shell_call"}
@@ -49,7 +38,7 @@ class ItemBuilder:
         elif kind in _CALLS:
             self._call(item, timestamp)
         elif kind in _OUTPUTS:
-            call_id = as_str(item.get("call_id"))
+            call_id = shared.as_str(item.get("call_id"))
             output = item.get("output")
             text = output if isinstance(output, str) else content_text(output)
             name = self.names.get(call_id or "")
@@ -72,7 +61,9 @@ class ItemBuilder:
         self.turns.append(Turn(role=role, text=content_text(item.get("content")), timestamp=timestamp))
 
     def _call(self, item: dict[str, Any], timestamp: str | None) -> None:
-        call_id = as_str(item.get("call_id")) or as_str(item.get("id")) or f"call_{len(self.names)}"
+        call_id = (
+            shared.as_str(item.get("call_id")) or shared.as_str(item.get("id")) or f"call_{len(self.names)}"
+        )
         if item.get("type") == "local_shell_call":
             name, arguments = "local_shell", arguments_text(item.get("action", {}))
         else:
@@ -94,18 +85,18 @@ class OpenAIResponsesImporter:
 
     def sniff(self, path: Path) -> bool:
         """A JSON/JSONL record with an ``input`` list (or string) of its own and no ``messages``."""
-        prefix = read_prefix(path)
-        if not json_kind(prefix) or '"messages"' in prefix:
+        prefix = shared.read_prefix(path)
+        if not shared.json_kind(prefix) or '"messages"' in prefix:
             return False
-        keys = set(first_record_keys(prefix))
-        if not keys & {"input", "request"} or keys & AGENT_KEYS:
+        keys = set(shared.first_record_keys(prefix))
+        if not keys & {"input", "request"} or keys & shared.AGENT_KEYS:
             return False
         return bool(_INPUT_KEY.search(prefix))
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
         warnings: list[str] = []
-        return per_record(path, records_of(path, warnings), warnings, self._trace)
+        return shared.per_record(path, shared.records_of(path, warnings), warnings, self._trace)
 
     def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
         body, response = request_body(record)
@@ -118,14 +109,16 @@ class OpenAIResponsesImporter:
         if not isinstance(items, list):
             raise TraceFormatError(str(path), "input must be a string or a JSON array", line)
         for i, item in enumerate(items):
-            builder.add(require_dict(path, item, f"input item {i}", line), line)
+            builder.add(shared.require_dict(path, item, f"input item {i}", line), line)
         if isinstance(response, dict) and isinstance(response.get("output"), list):
             for i, item in enumerate(response["output"]):
-                builder.add(require_dict(path, item, f"output item {i}", line), line)
-            builder.attach_usage(usage_from(response.get("usage")), as_str(response.get("model")))
-        model = as_str(body.get("model"))
+                builder.add(shared.require_dict(path, item, f"output item {i}", line), line)
+            builder.attach_usage(
+                shared.usage_from(response.get("usage")), shared.as_str(response.get("model"))
+            )
+        model = shared.as_str(body.get("model"))
         return Trace(
-            source=session_source(path, index, count),
+            source=shared.session_source(path, index, count),
             format=self.name,
             turns=tuple(builder.turns),
             model=model,
