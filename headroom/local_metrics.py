@@ -36,9 +36,10 @@ def _load(path: str, extra: str) -> Any:
     return require("evaluate", extra).load(path)
 
 
-def metric_info(description: str, inputs: str, features: Mapping[str, str], *, extra: str) -> Any:
+def metric_info(description: str | None, inputs: str, features: Mapping[str, str], *, extra: str) -> Any:
     """An ``evaluate.MetricInfo`` for a metric module; ``features`` maps each input to its type name
-    (``"int8"``, ``"int64"``, ``"string"``; ``"string[]"`` is a list of strings)."""
+    (``"int8"``, ``"int64"``, ``"string"``; ``"string[]"`` is a list of strings). ``description``
+    is often the metric class's docstring."""
     datasets = require("datasets", extra)
     evaluate = require("evaluate", extra)
 
@@ -48,7 +49,7 @@ def metric_info(description: str, inputs: str, features: Mapping[str, str], *, e
         return datasets.Value(kind)
 
     return evaluate.MetricInfo(
-        description=description,
+        description=description or "",
         citation="",
         inputs_description=inputs,
         features=datasets.Features({name: feature(kind) for name, kind in features.items()}),

@@ -119,9 +119,11 @@ class AnthropicMessagesImporter:
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
         warnings: list[str] = []
-        return shared.per_record(path, shared.records_of(path, warnings), warnings, self._trace)
+        return shared.per_record(path, shared.records_of(path, warnings), warnings, self.name, self._turns)
 
-    def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
+    def _turns(
+        self, path: Path, line: int | None, record: dict[str, Any]
+    ) -> tuple[list[Turn], dict[str, Any]]:
         body, response = request_body(record)
         messages = shared.require_list(path, body.get("messages"), "messages", line)
         names: dict[str, str] = {}
@@ -138,10 +140,4 @@ class AnthropicMessagesImporter:
                 usage=shared.usage_from(response.get("usage")), model=shared.as_str(response.get("model"))
             )
             turns.append(_assistant_turn(response["content"], names, meta))
-        model = shared.as_str(body.get("model"))
-        return Trace(
-            source=shared.session_source(path, index, count),
-            format=self.name,
-            turns=tuple(turns),
-            model=model,
-        )
+        return turns, body

@@ -161,22 +161,18 @@ class OpenAIChatImporter:
             messages = [record for _, record in records]
             turns = tuple(chat_turns(path, messages))
             return [Trace(source=str(path), format=self.name, turns=turns, warnings=tuple(warnings))]
-        return shared.per_record(path, records, warnings, self._trace)
+        return shared.per_record(path, records, warnings, self.name, self._turns)
 
-    def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
+    def _turns(
+        self, path: Path, line: int | None, record: dict[str, Any]
+    ) -> tuple[list[Turn], dict[str, Any]]:
         body, response = request_body(record)
         messages = shared.require_list(path, body.get("messages"), "messages", line)
         turns = chat_turns(path, messages, line)
         reply = _response_turn(path, body, response, line)
         if reply is not None:
             turns.append(reply)
-        model = shared.as_str(body.get("model"))
-        return Trace(
-            source=shared.session_source(path, index, count),
-            format=self.name,
-            turns=tuple(turns),
-            model=model,
-        )
+        return turns, body
 
 
 def _bare_chat(prefix: str) -> bool:

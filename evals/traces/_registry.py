@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from evals.traces._model import Trace, Usage
+from evals.traces._model import Trace, Turn, Usage
 from headroom.errors import TraceFormatError
 
 AGENT_KEYS = frozenset(
@@ -285,9 +284,17 @@ def per_record(
     path: Path,
     records: Sequence[tuple[int | None, dict[str, Any]]],
     warnings: Sequence[str],
-    make: Callable[[Path, int | None, dict[str, Any], int, int], Trace],
+    fmt: str,
+    turns_of: Callable[[Path, int | None, dict[str, Any]], tuple[Sequence[Turn], Mapping[str, Any]]],
 ) -> list[Trace]:
-    """One trace per request record, made by ``make(path, line, record, index, count)``, each
-    carrying the warnings reading the file raised."""
-    traces = [make(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)]
-    return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces
+    """One trace per request record: ``turns_of(path, line, record)`` gives its turns and the
+    request body (whose ``model`` names the trace's); each carries the warnings reading raised."""
+    traces = []
+    for index, (line, record) in enumerate(records):
+        turns, body = turns_of(path, line, record)
+        source = session_source(path, index, len(records))
+        model = as_str(body.get("model"))
+        traces.append(
+            Trace(source=source, format=fmt, turns=tuple(turns), model=model, warnings=tuple(warnings))
+        )
+    return traces

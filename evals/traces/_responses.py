@@ -96,9 +96,11 @@ class OpenAIResponsesImporter:
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
         warnings: list[str] = []
-        return shared.per_record(path, shared.records_of(path, warnings), warnings, self._trace)
+        return shared.per_record(path, shared.records_of(path, warnings), warnings, self.name, self._turns)
 
-    def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
+    def _turns(
+        self, path: Path, line: int | None, record: dict[str, Any]
+    ) -> tuple[list[Turn], dict[str, Any]]:
         body, response = request_body(record)
         builder = ItemBuilder(path)
         instructions = content_text(body.get("instructions"))
@@ -116,10 +118,4 @@ class OpenAIResponsesImporter:
             builder.attach_usage(
                 shared.usage_from(response.get("usage")), shared.as_str(response.get("model"))
             )
-        model = shared.as_str(body.get("model"))
-        return Trace(
-            source=shared.session_source(path, index, count),
-            format=self.name,
-            turns=tuple(builder.turns),
-            model=model,
-        )
+        return builder.turns, body

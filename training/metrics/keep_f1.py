@@ -8,6 +8,8 @@ import evaluate
 
 from headroom.local_metrics import metric_info
 
+_INPUTS = "predictions, references: per-word keep decisions and gold labels (1/0)."
+
 
 def keep_f1(predictions: list[int], references: list[int]) -> float:
     """F1 of the keep class (1.0 when neither side keeps anything)."""
@@ -24,10 +26,7 @@ class KeepF1(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no type h
 
     def _info(self) -> Any:
         return metric_info(
-            "F1 of the keep class against the gold keep labels.",
-            "predictions, references: per-word keep decisions and gold labels (1/0).",
-            {"predictions": "int8", "references": "int8"},
-            extra="train",
+            self.__doc__, _INPUTS, {"predictions": "int8", "references": "int8"}, extra="train"
         )
 
     def _compute(self, predictions: list[int], references: list[int]) -> dict[str, float]:

@@ -8,6 +8,8 @@ import evaluate
 
 from headroom.local_metrics import metric_info
 
+_INPUTS = "predictions: per-word keep decisions (1 keep, 0 drop)."
+
 
 def keep_rate(predictions: list[int]) -> float:
     """Share of words kept (0.0 for no words)."""
@@ -18,12 +20,7 @@ class KeepRate(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no type
     """Share of words the predictions keep."""
 
     def _info(self) -> Any:
-        return metric_info(
-            "Share of words the predictions keep.",
-            "predictions: per-word keep decisions (1 keep, 0 drop).",
-            {"predictions": "int8"},
-            extra="train",
-        )
+        return metric_info(self.__doc__, _INPUTS, {"predictions": "int8"}, extra="train")
 
     def _compute(self, predictions: list[int]) -> dict[str, float]:
         return {"keep_rate": keep_rate(predictions)}

@@ -8,6 +8,8 @@ import evaluate
 
 from headroom.local_metrics import metric_info
 
+_INPUTS = "predictions: per-word keep decisions (1/0); references: must-keep mask (1/0)."
+
 
 def must_keep_recall(predictions: list[int], references: list[int]) -> float:
     """Share of must-keep words (references == 1) the predictions keep; 1.0 when there are none."""
@@ -20,10 +22,7 @@ class MustKeepRecall(evaluate.Metric):  # type: ignore[misc]  # evaluate ships n
 
     def _info(self) -> Any:
         return metric_info(
-            "Share of must-keep words the predictions keep.",
-            "predictions: per-word keep decisions (1/0); references: must-keep mask (1/0).",
-            {"predictions": "int8", "references": "int8"},
-            extra="train",
+            self.__doc__, _INPUTS, {"predictions": "int8", "references": "int8"}, extra="train"
         )
 
     def _compute(self, predictions: list[int], references: list[int]) -> dict[str, float]:
