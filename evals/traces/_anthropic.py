@@ -118,8 +118,7 @@ class AnthropicMessagesImporter:
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
-        warnings: list[str] = []
-        return shared.per_record(path, shared.records_of(path, warnings), warnings, self.name, self._turns)
+        return shared.per_record(path, self.name, self._turns)
 
     def _turns(
         self, path: Path, line: int | None, record: dict[str, Any]

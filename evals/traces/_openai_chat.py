@@ -161,7 +161,7 @@ class OpenAIChatImporter:
             messages = [record for _, record in records]
             turns = tuple(chat_turns(path, messages))
             return [Trace(source=str(path), format=self.name, turns=turns, warnings=tuple(warnings))]
-        return shared.per_record(path, records, warnings, self.name, self._turns)
+        return shared.per_record(path, self.name, self._turns, (records, warnings))
 
     def _turns(
         self, path: Path, line: int | None, record: dict[str, Any]

@@ -282,13 +282,15 @@ def session_source(path: Path, index: int, count: int) -> str:
 
 def per_record(
     path: Path,
-    records: Sequence[tuple[int | None, dict[str, Any]]],
-    warnings: Sequence[str],
     fmt: str,
     turns_of: Callable[[Path, int | None, dict[str, Any]], tuple[Sequence[Turn], Mapping[str, Any]]],
+    read: tuple[list[tuple[int | None, dict[str, Any]]], list[str]] | None = None,
 ) -> list[Trace]:
-    """One trace per request record: ``turns_of(path, line, record)`` gives its turns and the
-    request body (whose ``model`` names the trace's); each carries the warnings reading raised."""
+    """One trace per request record of ``path`` (or of ``read``: records already read, with the
+    warnings reading them raised): ``turns_of(path, line, record)`` gives its turns and the
+    request body (whose ``model`` names the trace's); each trace carries the warnings."""
+    warnings: list[str] = []
+    records, warnings = read if read is not None else (records_of(path, warnings), warnings)
     traces = []
     for index, (line, record) in enumerate(records):
         turns, body = turns_of(path, line, record)

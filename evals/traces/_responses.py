@@ -95,8 +95,7 @@ class OpenAIResponsesImporter:
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
-        warnings: list[str] = []
-        return shared.per_record(path, shared.records_of(path, warnings), warnings, self.name, self._turns)
+        return shared.per_record(path, self.name, self._turns)
 
     def _turns(
         self, path: Path, line: int | None, record: dict[str, Any]
