@@ -234,12 +234,14 @@ class Policy(_Frozen):
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def to_yaml(self) -> str:
-        """Serialise with aliases, in a stable key order (provenance last)."""
+        """Serialise with aliases, in a stable key order: the compressor sections after the live
+        zone, then history, shaping and provenance."""
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
-        provenance = data.pop("provenance", None)
-        if provenance is not None:
-            data["provenance"] = provenance
-        return yaml.safe_dump(data, sort_keys=False)
+        tail = {key: data.pop(key) for key in _TAIL if key in data}
+        return yaml.safe_dump({**data, **tail}, sort_keys=False)
+
+
+_TAIL = ("history", "shaping", "provenance")
 
 
 def _own_keys() -> frozenset[str]:

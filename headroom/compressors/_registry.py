@@ -79,13 +79,15 @@ def all_compressors() -> list[Compressor]:
 
 
 def policy_sections(reserved: Iterable[str] = ()) -> dict[str, type[BaseModel]]:
-    """The policy section model of every registered compressor that declares one, keyed by name.
+    """The policy section model of every registered compressor that declares one, keyed by name,
+    in registration order (a policy file lists them so).
 
     A compressor whose name is one of the policy's own keys (``reserved``) cannot have a section.
     """
     taken = set(reserved)
     sections: dict[str, type[BaseModel]] = {}
-    for compressor in all_compressors():
+    _load_builtins()
+    for compressor in list(_registry.values()):  # registration order: built-ins, then plugins
         model = section_of(compressor)
         if model is None:
             continue
