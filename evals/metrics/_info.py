@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import evaluate
@@ -29,7 +30,7 @@ class AnswerMetric(evaluate.Metric, metaclass=ABCMeta):  # type: ignore[misc]  #
 
     @staticmethod
     @abstractmethod
-    def score(prediction: str, answers: list[str]) -> float:
+    def score(prediction: str, references: Sequence[str]) -> float:
         """The score of one prediction against its gold answers."""
 
     def _info(self) -> Any:
