@@ -24,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._bench_common import corpus_has_splits
-from evals.tune import CONTENT_TYPES, TuneSettings, export_study, load_study, run_study
+from evals.tune import TuneSettings, content_types, export_study, load_study, run_study
 
 REPO = Path(__file__).resolve().parent.parent
 STUDY_TYPES = ("json", "log", "code", "diff", "html", "prose", "search", "table")
@@ -52,7 +52,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     parser.add_argument("--split", choices=("tune", "test", "all"), default="all", help="manifest side")
     parser.add_argument("--trials", type=int, default=200)
-    parser.add_argument("--content-type", nargs="+", default=list(STUDY_TYPES), choices=sorted(CONTENT_TYPES))
+    parser.add_argument(
+        "--content-type", nargs="+", default=list(STUDY_TYPES), choices=sorted(content_types())
+    )
     parser.add_argument("--out", type=Path, default=Path(".headroom/tune-bench"))
     parser.add_argument("--export-dir", type=Path, default=None)
     parser.add_argument(

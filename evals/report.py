@@ -11,9 +11,7 @@ secrets, and reports are shared.
 from __future__ import annotations
 
 import json
-import logging
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from html import escape
@@ -23,8 +21,8 @@ from typing import Any
 from evals._run import PolicyRun
 from evals._svg import BarGroup, Point, bars, scatter
 from evals.probes import ProbeResult
-from headroom.errors import MissingDependency
-from headroom.redaction import Redactor, default_redactor, redacted_copy
+from headroom.redaction import Redactor, default_redactor
+from headroom.tracking import MlflowRuns
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#111;max-width:70rem}
@@ -227,28 +225,16 @@ def log_mlflow(
     experiment: str = "headroom-evals",
 ) -> str:
     """Log one policy's run to mlflow (params = flattened policy); returns the run id."""
-    try:
-        import mlflow
-    except ImportError as exc:
-        raise MissingDependency("mlflow", extra="evals") from exc
-    # mlflow narrates schema migrations at INFO on every new store; the report line says where it went.
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
-    redactor = default_redactor()
-    folder = Path(out_dir).resolve()
-    mlflow.set_tracking_uri(tracking_uri or f"sqlite:///{folder / 'mlflow.db'}")
-    if mlflow.get_experiment_by_name(experiment) is None:
-        mlflow.create_experiment(experiment, artifact_location=(folder / "mlruns").as_uri())
-    mlflow.set_experiment(experiment)
-    name = redactor.text(f"{summary.get('suite', 'suite')}:{run.policy.name}")
+    runs = MlflowRuns(tracking_uri, Path(out_dir), experiment, extra="evals")
+    name = f"{summary.get('suite', 'suite')}:{run.policy.name}"
     params = flatten(run.policy.model_dump(mode="json", by_alias=True, exclude={"provenance"}))
     tags = {"suite_hash": str(summary.get("suite_hash", "")), "policy_hash": run.policy.policy_hash}
-    with mlflow.start_run(run_name=name) as active, tempfile.TemporaryDirectory() as staging:
-        mlflow.log_params(redactor.value(params))
-        mlflow.log_metrics(_metrics(summary, run.policy.name))
-        mlflow.set_tags(redactor.value(tags))
-        for path in (files.html, files.summary, files.samples):
-            mlflow.log_artifact(str(redacted_copy(path, staging, redactor)))
-        return str(active.info.run_id)
+    tracked = runs.start(name, tags, params)
+    tracked.log_metrics(_metrics(summary, run.policy.name))
+    for path in (files.html, files.summary, files.samples):
+        tracked.log_artifact(path)
+    tracked.finish()
+    return tracked.run_id
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -52,7 +52,9 @@ class TuneSpec(_Frozen):
         default_factory=dict,
         description="Range overrides within the schema, e.g. {'json.max_items': {'low': 5, 'high': 60}}.",
     )
-    delta: float = Field(0.02, ge=0.0, le=1.0, description="Largest tolerated retention drop.")
+    delta: float | None = Field(
+        None, ge=0.0, le=1.0, description="Largest tolerated retention drop (default: evals.tune.DEFAULT_DELTA)."
+    )
     trials: int | None = Field(None, ge=1, description="Trials per study (the CLI's --trials wins).")
 
 

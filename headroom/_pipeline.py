@@ -21,7 +21,6 @@ logger = logging.getLogger("headroom")
 MAX_NESTING = 3
 _CONFIDENT = 0.8
 _PROSE_TYPES = frozenset({"prose", "markdown"})
-_POLICY_SECTION = {"json": "json_"}
 # Compressors that have run once in this process. The first run pays one-time set-up (parsers,
 # grammars, the Kompress model) and is not timed: billing it to one block would fail that block.
 _WARM: set[str] = set()
@@ -130,8 +129,8 @@ def _run(detection: router.Detection, text: str, policy: Policy, ctx: CompressCo
     prose deletion would drop ``#include``, ``return`` and ``def`` and leave code that reads as code
     but is not the original."""
     compressor = get_compressor(detection.compressor)
-    section = getattr(policy, _POLICY_SECTION.get(compressor.name, compressor.name), None)
-    if section is not None and not getattr(section, "enabled", True):
+    section = policy.section(compressor.name)
+    if not getattr(section, "enabled", True):
         return passthrough(text, ctx, compressor.name, detection.content_type, "disabled by policy")
     try:
         with ctx.untimed() if compressor.name not in _WARM else contextlib.nullcontext():

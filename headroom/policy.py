@@ -6,219 +6,68 @@ derives its search space from this schema and can never write a key the runtime 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    create_model,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
 
+from headroom._policy_fields import Frozen as Section
 from headroom._policy_fields import Frozen as _Frozen
 from headroom._policy_fields import tunable
 from headroom.errors import ConfigError
 from headroom.yaml_io import read_yaml
 
+if TYPE_CHECKING:
+    from headroom.compressors._code import CodePolicy
+    from headroom.compressors._diff import DiffPolicy
+    from headroom.compressors._html import HtmlPolicy
+    from headroom.compressors._json import JsonPolicy
+    from headroom.compressors._log import LogPolicy
+    from headroom.compressors._prose import ProsePolicy
+    from headroom.compressors._search import SearchPolicy
+    from headroom.compressors._table import TablePolicy
+
+__all__ = [
+    "POLICY_ENV_VAR",
+    "SCHEMA_VERSION",
+    "CodePolicy",
+    "DiffPolicy",
+    "HistoryPolicy",
+    "HtmlPolicy",
+    "JsonPolicy",
+    "LiveZonePolicy",
+    "LogPolicy",
+    "Policy",
+    "ProsePolicy",
+    "Provenance",
+    "SearchPolicy",
+    "Section",
+    "ShapingPolicy",
+    "TablePolicy",
+    "compressor_sections",
+    "load_policy",
+    "policy_from_mapping",
+    "search_space",
+    "tunable",
+]
+
 SCHEMA_VERSION = 1
 POLICY_ENV_VAR = "HEADROOM_POLICY"
-
-
-class JsonPolicy(_Frozen):
-    """SmartCrusher: lossless tables first, then budgeted item selection."""
-
-    enabled: bool = Field(True, description="Compress JSON content at all.")
-    max_items: int = tunable(
-        15, "Items kept per array once selection starts (the budget).", low=3, high=200, log=True
-    )
-    min_items_to_select: int = tunable(
-        8, "Arrays at or below this length are never subsampled.", low=3, high=100
-    )
-    keep_first: int = tunable(3, "Leading items always kept.", low=0, high=10)
-    keep_last: int = tunable(2, "Trailing items always kept.", low=0, high=10)
-    outlier_z: float = tunable(
-        3.0, "Robust z-score above which a numeric value marks its item as an outlier.", low=1.5, high=6.0
-    )
-    tabulate: bool = Field(True, description="Render uniform arrays of objects as compact tables.")
-    max_string_chars: int = tunable(
-        0, "Truncate strings longer than this (0 = never truncate).", low=0, high=4000
-    )
-
-
-class TablePolicy(_Frozen):
-    """CSV/TSV tables: constant columns into the header, then budgeted row selection."""
-
-    enabled: bool = Field(True, description="Compress CSV/TSV tables at all.")
-    max_rows: int = tunable(25, "Rows kept once selection starts (the budget).", low=3, high=500, log=True)
-    min_rows_to_select: int = tunable(
-        12, "Tables at or below this many rows are never subsampled.", low=3, high=200
-    )
-    keep_first: int = tunable(5, "Leading rows always kept.", low=0, high=20)
-    keep_last: int = tunable(3, "Trailing rows always kept.", low=0, high=20)
-    outlier_z: float = tunable(
-        3.0, "Robust z-score above which a numeric cell marks its row as an outlier.", low=1.5, high=6.0
-    )
-
-
-class LogPolicy(_Frozen):
-    """Template mining and repeat collapsing for logs and command output."""
-
-    enabled: bool = Field(True, description="Compress log content at all.")
-    head_lines: int = tunable(10, "Leading lines always kept verbatim.", low=0, high=100)
-    tail_lines: int = tunable(15, "Trailing lines always kept verbatim.", low=0, high=200)
-    max_examples_per_template: int = tunable(
-        1, "Verbatim examples kept per non-critical template.", low=1, high=10
-    )
-    max_critical_examples: int = tunable(
-        3, "Verbatim examples kept per critical (error/warn) template.", low=1, high=20
-    )
-    query_matches: int = tunable(20, "Lines matching the query kept verbatim.", low=0, high=200)
-    min_repeat: int = tunable(
-        3, "Templates seen at least this often are collapsed; rarer ones keep every line.", low=2, high=20
-    )
-
-
-class SearchPolicy(_Frozen):
-    """Grep-style and search-API results."""
-
-    enabled: bool = Field(True, description="Compress search results at all.")
-    max_matches_per_file: int = tunable(3, "Best matches kept per file.", low=1, high=50)
-    max_files: int = tunable(25, "Files kept (ranked by relevance to the query).", low=1, high=500, log=True)
-    context_lines: int = tunable(
-        1, "Context lines (from grep -C) kept on each side of a kept match.", low=0, high=10
-    )
-
-
-class DiffPolicy(_Frozen):
-    """Unified diffs and patches."""
-
-    enabled: bool = Field(True, description="Compress diffs at all.")
-    context_lines: int = tunable(1, "Unchanged context lines kept around each change.", low=0, high=10)
-    collapse_diffstat: bool = tunable(
-        True, "Replace a patch's per-file diffstat lines with a marker.", choices=[True, False]
-    )
-    generated_run_lines: int = tunable(
-        40,
-        "Changed-line runs in generated or golden files longer than this are cut.",
-        low=10,
-        high=1000,
-        log=True,
-    )
-    generated_keep_lines: int = tunable(
-        6, "Lines kept at the head and at the tail of a cut run.", low=0, high=50
-    )
-
-
-class HtmlPolicy(_Frozen):
-    """HTML pages: main-content extraction to markdown."""
-
-    enabled: bool = Field(True, description="Compress HTML at all.")
-    include_links: bool = tunable(False, "Keep hyperlink targets in the markdown.", choices=[False, True])
-    include_tables: bool = tunable(True, "Keep tables from the main content.", choices=[False, True])
-    favor_recall: bool = tunable(
-        True, "Ask the extractor to keep more borderline text rather than less.", choices=[True, False]
-    )
-
-
-class ProsePolicy(_Frozen):
-    """Prose and markdown: Kompress word-level deletion when available, else extractive sentence selection."""
-
-    enabled: bool = Field(True, description="Compress prose at all.")
-    keep_rate: float = tunable(0.45, "Share of tokens to keep.", low=0.1, high=1.0)
-    min_tokens: int = tunable(150, "Texts shorter than this are passed through.", low=0, high=2000)
-    query_weight: float = tunable(
-        3.0, "Weight of query relevance (BM25) against the query-free prior.", low=0.5, high=10.0, log=True
-    )
-    short_code_tokens: int = tunable(
-        60, "Fenced code blocks at or below this many tokens are preferred for keeping.", low=0, high=400
-    )
-    engine: Literal["auto", "kompress", "extractive"] = tunable(
-        "auto",
-        "auto: the word-level Kompress model when it can run (the [ml] extra and a model at "
-        "model_path, the bundled one by default), else extractive with the reason noted; kompress: the "
-        "same, asked for explicitly; extractive: sentence selection only. Tuning chooses between auto "
-        "and extractive: Kompress keeps more of what a query asks for, sentence selection saves more.",
-        choices=("auto", "extractive"),
-    )
-    model_path: str | None = Field(
-        None,
-        description="Kompress model directory (kompress.json or a HF checkpoint); None = bundled default.",
-    )
-    keep_label: int | None = Field(
-        None, ge=0, description="Label index meaning keep, for checkpoints without kompress.json (default 1)."
-    )
-    threshold: float | None = Field(
-        None,
-        ge=0.0,
-        le=1.0,
-        description="Keep words whose keep probability reaches this (overrides keep_rate).",
-    )
-    query_boost: float = tunable(
-        0.3,
-        "Added to the keep probability of words matching the query (less for their neighbours).",
-        low=0.0,
-        high=1.0,
-    )
-    query_share: float = tunable(
-        0.8,
-        "Kompress with a query: share of the token budget given first to the sentences most relevant "
-        "to it (kept whole), before word-level pruning of the rest.",
-        low=0.0,
-        high=1.0,
-    )
-    dense_weight: float = tunable(
-        2.0,
-        "Kompress with a query: weight of sentence-encoder similarity against BM25 when ranking "
-        "sentences (both as z-scores).",
-        low=0.0,
-        high=4.0,
-    )
-    quantize: bool = Field(True, description="Run Kompress with int8 dynamic quantization on CPU.")
-    backend: Literal["auto", "torch", "onnx"] = Field(
-        "auto",
-        description="Kompress inference backend: onnx exports the model once (cached, int8 when quantize) "
-        "and runs it with onnxruntime; torch runs the torch module; auto: onnx when onnxruntime is "
-        "installed, else torch (also torch when the export fails).",
-    )
-
-
-class CodePolicy(_Frozen):
-    """Source code."""
-
-    enabled: bool = Field(True, description="Compress code at all.")
-    mode: Literal["skeleton", "query", "lines"] = tunable(
-        "skeleton",
-        "How code is reduced: skeleton (bodies elided; bodies the query names stay whole), query "
-        "(also bodies the recent conversation names), lines (structure kept, long bodies line-pruned).",
-        choices=["skeleton", "query", "lines"],
-    )
-    min_body_lines: int = tunable(3, "Function bodies shorter than this many lines are kept.", low=1, high=40)
-    min_run_lines: int = tunable(
-        4, "Runs of top-level executable statements shorter than this are kept.", low=1, high=60
-    )
-    call_depth: int = tunable(
-        1, "Callers/callees (within the file) of a kept symbol also kept, in hops.", low=0, high=3
-    )
-    prune_over_lines: int = tunable(
-        60, "Kept bodies longer than this are line-pruned (0 = never).", low=0, high=1000, log=False
-    )
-    prune_min_lines: int = tunable(
-        3, "Shortest run of plain statements that pruning removes.", low=1, high=20
-    )
-    min_comment_lines: int = tunable(
-        4, "Doc comments/docstrings of at least this many lines are cut to their first line.", low=2, high=50
-    )
-    protect_recent_files: bool = tunable(
-        True,
-        "Pass through a file whose name appears in the latest turns (being edited).",
-        choices=[True, False],
-    )
-    protect_recent_symbols: bool = tunable(
-        True, "Keep whole the bodies of symbols named in the latest turns.", choices=[True, False]
-    )
-    critical_per_marker: int = tunable(
-        100, "Critical (error/exception…) lines echoed as comments beside each marker.", low=0, high=200
-    )
 
 
 class HistoryPolicy(_Frozen):
@@ -350,7 +199,14 @@ class Provenance(_Frozen):
 
 
 class Policy(_Frozen):
-    """The whole runtime policy. Load with :func:`load_policy`."""
+    """The whole runtime policy. Load with :func:`load_policy`.
+
+    Besides the keys below, a policy holds one section per registered compressor that declares
+    one (``json``, ``log``…, and any plugin's), keyed by the compressor's name: validated by the
+    section's model, part of the hash and of the search space. Read one as an attribute
+    (``policy.log``; ``policy.json_`` for JSON, as ``json`` names a pydantic method) or with
+    :meth:`section`.
+    """
 
     schema_version: int = Field(SCHEMA_VERSION, description="Policy schema version.")
     name: str = Field("default", description="Human name of the policy.")
@@ -358,14 +214,6 @@ class Policy(_Frozen):
         "o200k_base", description="Tokenizer used to count tokens."
     )
     live_zone: LiveZonePolicy = Field(default_factory=LiveZonePolicy, description="Live-zone rules.")
-    json_: JsonPolicy = Field(default_factory=JsonPolicy, alias="json", description="JSON rules.")
-    table: TablePolicy = Field(default_factory=TablePolicy, description="CSV/TSV table rules.")
-    log: LogPolicy = Field(default_factory=LogPolicy, description="Log rules.")
-    search: SearchPolicy = Field(default_factory=SearchPolicy, description="Search-result rules.")
-    diff: DiffPolicy = Field(default_factory=DiffPolicy, description="Diff rules.")
-    html: HtmlPolicy = Field(default_factory=HtmlPolicy, description="HTML rules.")
-    prose: ProsePolicy = Field(default_factory=ProsePolicy, description="Prose/markdown rules.")
-    code: CodePolicy = Field(default_factory=CodePolicy, description="Code rules.")
     history: HistoryPolicy = Field(default_factory=HistoryPolicy, description="History rules.")
     activity: ActivityPolicy = Field(
         default_factory=ActivityPolicy, description="Rules by what the agent was doing (read, edit, test...)."
@@ -375,7 +223,40 @@ class Policy(_Frozen):
     )
     provenance: Provenance | None = Field(None, description="Where a tuned policy came from.")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # Compressor sections are validated by the composed model below; nothing else gets in.
+    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _compose(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Policy:
+        if not isinstance(data, dict):
+            return cast("Policy", handler(data))
+        own = _own_keys()
+        sections = _sections_model().model_validate(
+            {_section_key(key): value for key, value in data.items() if key not in own}
+        )
+        policy = cast("Policy", handler({key: value for key, value in data.items() if key in own}))
+        extra = policy.__pydantic_extra__
+        assert extra is not None
+        extra.update(
+            {
+                field.alias or name: getattr(sections, name)
+                for name, field in type(sections).model_fields.items()
+            }
+        )
+        return policy
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("__"):
+            found = (self.__pydantic_extra__ or {}).get(_section_key(name))
+            if found is not None:
+                return found
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def section(self, name: str) -> BaseModel | None:
+        """The section of compressor ``name``, or ``None`` when it declares none."""
+        found = (self.__pydantic_extra__ or {}).get(name)
+        return found if isinstance(found, BaseModel) else None
 
     @property
     def policy_hash(self) -> str:
@@ -385,9 +266,50 @@ class Policy(_Frozen):
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def to_yaml(self) -> str:
-        """Serialise with aliases, in a stable key order."""
+        """Serialise with aliases, in a stable key order: the compressor sections after the live
+        zone, then history, shaping and provenance."""
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
-        return yaml.safe_dump(data, sort_keys=False)
+        tail = {key: data.pop(key) for key in _TAIL if key in data}
+        return yaml.safe_dump({**data, **tail}, sort_keys=False)
+
+
+_TAIL = ("history", "shaping", "provenance")
+
+
+def _own_keys() -> frozenset[str]:
+    return frozenset(key for name, field in Policy.model_fields.items() for key in (name, field.alias) if key)
+
+
+def _section_key(key: str) -> str:
+    """``json_`` (the attribute name, as ``json`` is a pydantic method) is the ``json`` section."""
+    return key[:-1] if key.endswith("_") else key
+
+
+def compressor_sections() -> dict[str, type[BaseModel]]:
+    """Every registered compressor's section model, keyed by the compressor's name."""
+    from headroom.compressors._registry import policy_sections
+
+    return policy_sections(reserved=_own_keys())
+
+
+def _sections_model() -> type[BaseModel]:
+    sections = compressor_sections()
+    return _composed(tuple((key, model) for key, model in sections.items()))
+
+
+@functools.lru_cache(maxsize=8)
+def _composed(sections: tuple[tuple[str, type[BaseModel]], ...]) -> type[BaseModel]:
+    """One model holding every section (extra keys forbidden), built once per registry state."""
+    fields: dict[str, Any] = {
+        # ``json`` names a BaseModel method: such a section's field gets a trailing underscore.
+        (f"{key}_" if hasattr(BaseModel, key) else key): (
+            model,
+            Field(default_factory=model, alias=key, description=(model.__doc__ or "").strip()),
+        )
+        for key, model in sections
+    }
+    config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    return create_model("PolicySections", __config__=config, **fields)
 
 
 def policy_from_mapping(data: Any, source: str = "<mapping>") -> Policy:
@@ -415,11 +337,12 @@ def load_policy(path: str | os.PathLike[str] | None = None) -> Policy:
 
 
 def search_space(model: type[BaseModel] = Policy, prefix: str = "") -> dict[str, dict[str, Any]]:
-    """Flatten every tunable field into ``{"json.max_items": {"low":..,"high":..}, ...}``."""
+    """Flatten every tunable field into ``{"json.max_items": {"low":..,"high":..}, ...}``.
+
+    For :class:`Policy` that includes every registered compressor's section.
+    """
     space: dict[str, dict[str, Any]] = {}
-    for name, field in model.model_fields.items():
-        key = f"{prefix}{field.alias or name}"
-        annotation = field.annotation
+    for key, annotation, field in _fields(model, prefix):
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             space.update(search_space(annotation, prefix=f"{key}."))
             continue
@@ -429,3 +352,33 @@ def search_space(model: type[BaseModel] = Policy, prefix: str = "") -> dict[str,
             spec["default"] = field.default
             space[key] = spec
     return space
+
+
+def _fields(model: type[BaseModel], prefix: str) -> list[tuple[str, Any, FieldInfo]]:
+    found = [
+        (f"{prefix}{field.alias or name}", field.annotation, field)
+        for name, field in model.model_fields.items()
+    ]
+    if model is Policy:
+        found += [(f"{prefix}{key}", section, FieldInfo()) for key, section in compressor_sections().items()]
+    return found
+
+
+_MOVED = {
+    "CodePolicy": "headroom.compressors._code",
+    "DiffPolicy": "headroom.compressors._diff",
+    "HtmlPolicy": "headroom.compressors._html",
+    "JsonPolicy": "headroom.compressors._json",
+    "LogPolicy": "headroom.compressors._log",
+    "ProsePolicy": "headroom.compressors._prose",
+    "SearchPolicy": "headroom.compressors._search",
+    "TablePolicy": "headroom.compressors._table",
+}
+"""Section models that now live beside their compressors, still importable from here."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

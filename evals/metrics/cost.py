@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import datasets
 import evaluate
+
+from headroom.local_metrics import metric_info
 
 _DESCRIPTION = "Total and mean cost in USD of calls given their token usage and per-million prices."
 _INPUTS = """
@@ -31,11 +32,8 @@ class Cost(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no type hin
     """Dollar cost of token usage under cache-aware pricing."""
 
     def _info(self) -> Any:
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation="",
-            inputs_description=_INPUTS,
-            features=datasets.Features({f"{name}_tokens": datasets.Value("int64") for name in _CLASSES}),
+        return metric_info(
+            _DESCRIPTION, _INPUTS, {f"{name}_tokens": "int64" for name in _CLASSES}, extra="evals"
         )
 
     def _compute(

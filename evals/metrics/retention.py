@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import datasets
 import evaluate
+
+from headroom.local_metrics import metric_info
 
 _DESCRIPTION = "Shares of facts kept verbatim, only retrievable through a store key, and lost."
 _INPUTS = """
@@ -30,16 +31,8 @@ class Retention(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no typ
     """Fact retention of compressed texts, split into verbatim and retrievable."""
 
     def _info(self) -> Any:
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation="",
-            inputs_description=_INPUTS,
-            features=datasets.Features(
-                {
-                    "predictions": datasets.Value("string"),
-                    "references": datasets.Sequence(datasets.Value("string")),
-                }
-            ),
+        return metric_info(
+            _DESCRIPTION, _INPUTS, {"predictions": "string", "references": "string[]"}, extra="evals"
         )
 
     def _compute(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import datasets
 import evaluate
+
+from headroom.local_metrics import metric_info
 
 _DESCRIPTION = "Share of tokens removed: 1 - sum(tokens_out) / sum(tokens_in), plus the per-sample mean."
 _INPUTS = """
@@ -23,13 +24,8 @@ class Savings(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no type 
     """Token savings, pooled over samples and averaged per sample."""
 
     def _info(self) -> Any:
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation="",
-            inputs_description=_INPUTS,
-            features=datasets.Features(
-                {"tokens_in": datasets.Value("int64"), "tokens_out": datasets.Value("int64")}
-            ),
+        return metric_info(
+            _DESCRIPTION, _INPUTS, {"tokens_in": "int64", "tokens_out": "int64"}, extra="evals"
         )
 
     def _compute(self, tokens_in: list[int], tokens_out: list[int]) -> dict[str, float]:

@@ -8,24 +8,13 @@ A request log holds bodies ``{"model", "system", "messages", ...}`` optionally w
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
+from evals.traces import _registry as shared
+from evals.traces._model import ToolCall, Trace, Turn, Usage, block_call
 from evals.traces._openai_chat import content_text, request_body
-from evals.traces._registry import (
-    AGENT_KEYS,
-    as_str,
-    first_record_keys,
-    json_kind,
-    read_prefix,
-    records_of,
-    require_dict,
-    require_list,
-    session_source,
-    usage_from,
-)
 from headroom.errors import TraceFormatError
 
 _MARKERS = re.compile(
@@ -66,13 +55,7 @@ def _assistant_turn(blocks: list[Any], names: dict[str, str], meta: Meta) -> Tur
         if not isinstance(block, dict):
             continue
         if block.get("type") == "tool_use":
-            call = ToolCall(
-                id=str(block.get("id", "")),
-                name=str(block.get("name", "")),
-                arguments=arguments_text(block.get("input", {})),
-            )
-            names[call.id] = call.name
-            calls.append(call)
+            calls.append(block_call(block, "input", names))
         elif block.get("type") == "text":
             texts.append(str(block.get("text", "")))
     return Turn(
@@ -90,7 +73,7 @@ def _user_turns(blocks: list[Any], names: dict[str, str], meta: Meta) -> list[Tu
     texts: list[str] = []
     for block in blocks:
         if isinstance(block, dict) and block.get("type") == "tool_result":
-            call_id = as_str(block.get("tool_use_id"))
+            call_id = shared.as_str(block.get("tool_use_id"))
             turns.append(
                 Turn(
                     role="tool",
@@ -125,26 +108,23 @@ class AnthropicMessagesImporter:
         The record itself must hold ``messages`` (or a ``request``): an agent log that embeds
         Messages calls deeper down (an Inspect eval log) belongs to its own importer.
         """
-        prefix = read_prefix(path)
-        if not json_kind(prefix):
+        prefix = shared.read_prefix(path)
+        if not shared.json_kind(prefix):
             return False
-        keys = set(first_record_keys(prefix))
-        if not keys & {"messages", "request"} or keys & AGENT_KEYS:
+        keys = set(shared.first_record_keys(prefix))
+        if not keys & {"messages", "request"} or keys & shared.AGENT_KEYS:
             return False
         return bool(_MESSAGES_KEY.search(prefix) and _MARKERS.search(prefix))
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
-        warnings: list[str] = []
-        records = records_of(path, warnings)
-        traces = [
-            self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)
-        ]
-        return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces
+        return shared.per_record(path, self.name, self._turns)
 
-    def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
+    def _turns(
+        self, path: Path, line: int | None, record: dict[str, Any]
+    ) -> tuple[list[Turn], dict[str, Any]]:
         body, response = request_body(record)
-        messages = require_list(path, body.get("messages"), "messages", line)
+        messages = shared.require_list(path, body.get("messages"), "messages", line)
         names: dict[str, str] = {}
         turns: list[Turn] = []
         system = system_text(body.get("system"))
@@ -152,12 +132,11 @@ class AnthropicMessagesImporter:
             turns.append(Turn(role="system", text=system))
         for i, raw in enumerate(messages):
             turns.extend(
-                message_turns(path, require_dict(path, raw, f"message {i}", line), names, Meta(), line)
+                message_turns(path, shared.require_dict(path, raw, f"message {i}", line), names, Meta(), line)
             )
         if isinstance(response, dict) and isinstance(response.get("content"), list):
-            meta = Meta(usage=usage_from(response.get("usage")), model=as_str(response.get("model")))
+            meta = Meta(
+                usage=shared.usage_from(response.get("usage")), model=shared.as_str(response.get("model"))
+            )
             turns.append(_assistant_turn(response["content"], names, meta))
-        model = as_str(body.get("model"))
-        return Trace(
-            source=session_source(path, index, count), format=self.name, turns=tuple(turns), model=model
-        )
+        return turns, body

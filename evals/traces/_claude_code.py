@@ -12,17 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from evals.traces import _registry as shared
 from evals.traces._anthropic import Meta, message_turns
 from evals.traces._model import Trace, Turn
-from evals.traces._registry import (
-    as_str,
-    head_records,
-    iter_jsonl,
-    read_prefix,
-    require_dict,
-    session_source,
-    usage_from,
-)
 from headroom.errors import TraceFormatError
 
 _SESSION_KEYS = {"sessionId", "uuid", "leafUuid", "parentUuid"}
@@ -52,7 +44,7 @@ class ClaudeCodeImporter:
         ``permission-mode``, ``attachment``, ``file-history-snapshot``, ``queue-operation``, and
         types newer versions add), so the sniff reads past them to the first conversation entry.
         """
-        records = head_records(read_prefix(path), limit=_SNIFF_RECORDS)
+        records = shared.head_records(shared.read_prefix(path), limit=_SNIFF_RECORDS)
         if not records or not all(isinstance(r.get("type"), str) for r in records):
             return False
         talk = [r for r in records if r["type"] in _CONVERSATION]
@@ -65,13 +57,13 @@ class ClaudeCodeImporter:
         sessions: dict[str | None, _Session] = {}
         summaries: list[str] = []
         warnings: list[str] = []
-        for line, entry in iter_jsonl(path, warnings):
+        for line, entry in shared.iter_jsonl(path, warnings):
             kind = entry.get("type")
             if kind == "summary":
                 summaries.append(str(entry.get("summary", "")))
             if kind not in ("user", "assistant") or entry.get("isMeta") is True:
                 continue
-            session_id = as_str(entry.get("sessionId"))
+            session_id = shared.as_str(entry.get("sessionId"))
             session = sessions.setdefault(session_id, _Session(session_id))
             self._add(path, line, entry, session)
         ordered = [s for s in sessions.values() if s.turns]
@@ -81,13 +73,15 @@ class ClaudeCodeImporter:
         return [replace(t, warnings=tuple(warnings)) for t in traces]
 
     def _add(self, path: Path, line: int, entry: dict[str, Any], session: _Session) -> None:
-        message = require_dict(path, entry.get("message"), "message", line)
-        model = as_str(message.get("model"))
+        message = shared.require_dict(path, entry.get("message"), "message", line)
+        model = shared.as_str(message.get("model"))
         meta = Meta(
-            usage=usage_from(message.get("usage")), model=model, timestamp=as_str(entry.get("timestamp"))
+            usage=shared.usage_from(message.get("usage")),
+            model=model,
+            timestamp=shared.as_str(entry.get("timestamp")),
         )
         turns = message_turns(path, message, session.names, meta, line)
-        message_id = as_str(message.get("id")) if message.get("role") == "assistant" else None
+        message_id = shared.as_str(message.get("id")) if message.get("role") == "assistant" else None
         if message_id is not None and message_id == session.last_message_id and session.turns:
             # Claude Code writes one entry per content block of a streamed response; they share the id.
             turns = [_merge(session.turns.pop(), turns[0])]
@@ -99,7 +93,7 @@ class ClaudeCodeImporter:
     def _trace(self, path: Path, session: _Session, index: int, count: int, summaries: list[str]) -> Trace:
         metadata: dict[str, Any] = {"summaries": summaries} if summaries else {}
         return Trace(
-            source=session_source(path, index, count),
+            source=shared.session_source(path, index, count),
             format=self.name,
             turns=tuple(session.turns),
             model=session.model,

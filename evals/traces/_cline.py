@@ -20,20 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from evals.traces import _registry as shared
 from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
-from evals.traces._registry import (
-    as_int,
-    as_str,
-    json_kind,
-    read_json,
-    read_prefix,
-    require_dict,
-    require_list,
-    session_source,
-    sub_dict,
-    top_keys,
-    uncached_usage,
-)
 
 _KIND = re.compile(r'"type"\s*:\s*"(say|ask)"')
 _USER = {"task", "user_feedback"}
@@ -54,8 +42,10 @@ def _json(text: Any) -> dict[str, Any]:
 
 
 def _usage(info: dict[str, Any]) -> Usage | None:
-    read, write = as_int(info.get("cacheReads")), as_int(info.get("cacheWrites"))
-    return uncached_usage(as_int(info.get("tokensIn")), as_int(info.get("tokensOut")), read, write)
+    read, write = shared.as_int(info.get("cacheReads")), shared.as_int(info.get("cacheWrites"))
+    return shared.uncached_usage(
+        shared.as_int(info.get("tokensIn")), shared.as_int(info.get("tokensOut")), read, write
+    )
 
 
 class _Log:
@@ -122,7 +112,7 @@ def _feed(log: _Log, message: dict[str, Any], first: bool) -> None:
     stamp = None if message.get("ts") is None else str(message.get("ts"))
     info = message.get("modelInfo")
     if isinstance(info, dict):
-        log.model = as_str(info.get("modelId")) or log.model
+        log.model = shared.as_str(info.get("modelId")) or log.model
     if kind in _USER or (kind == "text" and message.get("type") == "say" and (first or "images" in message)):
         log.user(text, stamp)
     elif kind == "api_req_started":
@@ -167,15 +157,15 @@ class ClineImporter:
 
     def sniff(self, path: Path) -> bool:
         """A JSON array whose first object carries ``ts`` and ``type`` say/ask with that kind."""
-        prefix = read_prefix(path)
-        if json_kind(prefix) != "[":
+        prefix = shared.read_prefix(path)
+        if shared.json_kind(prefix) != "[":
             return False
         head = prefix.lstrip("\ufeff \t\r\n")[1:].lstrip()
         try:
             first, _ = json.JSONDecoder().raw_decode(head)
         except ValueError:
             # The first message is longer than the prefix: its leading keys still tell.
-            keys = top_keys(head)
+            keys = shared.top_keys(head)
             match = _KIND.search(head[:512])
             return {"ts", "type"} <= set(keys) and match is not None and match.group(1) in keys
         if not isinstance(first, dict):
@@ -185,19 +175,21 @@ class ClineImporter:
 
     def load(self, path: Path) -> list[Trace]:
         """The one task the log records."""
-        messages = require_list(path, read_json(path), "document")
+        messages = shared.require_list(path, shared.read_json(path), "document")
         log = _Log()
         for i, raw in enumerate(messages):
-            message = require_dict(path, raw, f"message {i}")
+            message = shared.require_dict(path, raw, f"message {i}")
             if message.get("partial") is True:
                 continue
             _feed(log, message, first=not log.turns)
-        first = sub_dict(messages[0], "modelInfo") if messages and isinstance(messages[0], dict) else {}
+        first = (
+            shared.sub_dict(messages[0], "modelInfo") if messages and isinstance(messages[0], dict) else {}
+        )
         return [
             Trace(
-                source=session_source(path, 0, 1),
+                source=shared.session_source(path, 0, 1),
                 format=self.name,
                 turns=tuple(log.turns),
-                model=log.model or as_str(first.get("modelId")),
+                model=log.model or shared.as_str(first.get("modelId")),
             )
         ]

@@ -14,19 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from evals.traces import _registry as shared
 from evals.traces._model import ToolCall, Trace, Turn, arguments_text
 from evals.traces._openai_chat import content_text
-from evals.traces._registry import (
-    as_str,
-    json_kind,
-    read_json,
-    read_prefix,
-    require_dict,
-    require_list,
-    session_source,
-    sub_dict,
-    usage_from,
-)
 from headroom.errors import TraceFormatError
 
 _EVAL_KEY = re.compile(r'"eval"\s*:\s*\{')
@@ -76,13 +66,16 @@ def _turn(path: Path, message: dict[str, Any]) -> Turn:
         return Turn(
             role="tool",
             text=text,
-            tool_call_id=as_str(message.get("tool_call_id")),
-            tool_name=as_str(message.get("function")),
+            tool_call_id=shared.as_str(message.get("tool_call_id")),
+            tool_name=shared.as_str(message.get("function")),
             is_error=bool(error),
         )
     if role == "assistant":
         return Turn(
-            role="assistant", text=text, tool_calls=_tool_calls(message), model=as_str(message.get("model"))
+            role="assistant",
+            text=text,
+            tool_calls=_tool_calls(message),
+            model=shared.as_str(message.get("model")),
         )
     if role in ("system", "user"):
         return Turn(role=role, text=text)
@@ -96,37 +89,38 @@ class InspectImporter:
 
     def sniff(self, path: Path) -> bool:
         """A JSON object with an ``eval`` header and ``samples`` or ``status``."""
-        prefix = read_prefix(path)
+        prefix = shared.read_prefix(path)
         return (
-            json_kind(prefix) == "{"
+            shared.json_kind(prefix) == "{"
             and bool(_EVAL_KEY.search(prefix))
             and ('"samples"' in prefix or '"status"' in prefix)
         )
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per sample (a log without samples holds no sessions)."""
-        log = require_dict(path, read_json(path), "document")
-        header = sub_dict(log, "eval")
-        samples = require_list(path, log.get("samples", []), "samples")
+        log = shared.require_dict(path, shared.read_json(path), "document")
+        header = shared.sub_dict(log, "eval")
+        samples = shared.require_list(path, log.get("samples", []), "samples")
         return [self._trace(path, header, raw, i, len(samples)) for i, raw in enumerate(samples)]
 
     def _trace(self, path: Path, header: dict[str, Any], raw: Any, index: int, count: int) -> Trace:
-        sample = require_dict(path, raw, f"sample {index}")
-        attachments = sub_dict(sample, "attachments")
-        messages = require_list(
+        sample = shared.require_dict(path, raw, f"sample {index}")
+        attachments = shared.sub_dict(sample, "attachments")
+        messages = shared.require_list(
             path, _resolve(sample.get("messages", []), attachments), f"sample {index} messages"
         )
         turns = [
-            _turn(path, require_dict(path, m, f"sample {index} message {j}")) for j, m in enumerate(messages)
+            _turn(path, shared.require_dict(path, m, f"sample {index} message {j}"))
+            for j, m in enumerate(messages)
         ]
-        output = sub_dict(sample, "output")
-        _attach_usage(turns, usage_from(output.get("usage")))
-        task = as_str(header.get("task")) or "sample"
+        output = shared.sub_dict(sample, "output")
+        _attach_usage(turns, shared.usage_from(output.get("usage")))
+        task = shared.as_str(header.get("task")) or "sample"
         return Trace(
-            source=session_source(path, index, count),
+            source=shared.session_source(path, index, count),
             format=self.name,
             turns=tuple(turns),
-            model=as_str(header.get("model")),
+            model=shared.as_str(header.get("model")),
             session_id=f"{task}/{sample.get('id')}/{sample.get('epoch', 1)}",
             metadata={"model_usage": sample.get("model_usage"), "scores": sample.get("scores"), "task": task},
         )

@@ -18,17 +18,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from evals.traces import _registry as shared
 from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
 from evals.traces._openai_chat import content_text
-from evals.traces._registry import (
-    as_str,
-    head_records,
-    iter_jsonl,
-    read_prefix,
-    session_source,
-    total,
-    usage_from,
-)
 from headroom.errors import TraceFormatError
 
 _EVENT_TYPE = re.compile(r"^(session|span|agent|user)\.[a-z_]+$")
@@ -74,7 +66,7 @@ class _Stream:
     def call(self, event: dict[str, Any], timestamp: str | None) -> None:
         call_id = str(event.get("id", ""))
         name = str(event.get("name", ""))
-        server = as_str(event.get("mcp_server_name"))
+        server = shared.as_str(event.get("mcp_server_name"))
         name = f"{server}.{name}" if server else name
         self.names[call_id] = name
         call = ToolCall(id=call_id, name=name, arguments=arguments_text(event.get("input", {})))
@@ -86,7 +78,9 @@ class _Stream:
             self.open = True
 
     def result(self, event: dict[str, Any], timestamp: str | None) -> None:
-        call_id = next((as_str(event.get(k)) for k in _RESULT_ID_KEYS if as_str(event.get(k))), None)
+        call_id = next(
+            (shared.as_str(event.get(k)) for k in _RESULT_ID_KEYS if shared.as_str(event.get(k))), None
+        )
         self.turns.append(
             Turn(
                 role="tool",
@@ -99,7 +93,7 @@ class _Stream:
         )
 
     def model_end(self, event: dict[str, Any]) -> None:
-        usage = usage_from(event.get("model_usage"))
+        usage = shared.usage_from(event.get("model_usage"))
         for index in range(len(self.turns) - 1, -1, -1):
             turn = self.turns[index]
             if turn.role == "assistant":
@@ -117,10 +111,12 @@ class _Stream:
         writes = (
             sum(v for v in creation.values() if isinstance(v, int)) if isinstance(creation, dict) else None
         )
-        usage = usage_from(raw)
+        usage = shared.usage_from(raw)
         if usage is not None:
             write = usage.cache_write_tokens if usage.cache_write_tokens is not None else writes
-            inputs = total(usage.input_tokens, None if usage.cache_write_tokens is not None else writes)
+            inputs = shared.total(
+                usage.input_tokens, None if usage.cache_write_tokens is not None else writes
+            )
             self.usage = replace(usage, input_tokens=inputs, cache_write_tokens=write)
 
 
@@ -134,7 +130,7 @@ class ManagedAgentsImporter:
 
         One record of another kind (an exporter's header line) may open the file.
         """
-        records = head_records(read_prefix(path), limit=_SNIFF_RECORDS)
+        records = shared.head_records(shared.read_prefix(path), limit=_SNIFF_RECORDS)
         events = sum(_is_event(r) for r in records)
         return events >= 1 and events >= len(records) - 1 and _is_event(records[-1])
 
@@ -143,14 +139,16 @@ class ManagedAgentsImporter:
         warnings: list[str] = []
         stream = _Stream()
         session_id: str | None = None
-        for _, record in iter_jsonl(path, warnings):
+        for _, record in shared.iter_jsonl(path, warnings):
             event = _event(record)
-            session_id = session_id or as_str(event.get("session_id"))
-            self._dispatch(stream, event, as_str(record.get("time")) or as_str(event.get("processed_at")))
+            session_id = session_id or shared.as_str(event.get("session_id"))
+            self._dispatch(
+                stream, event, shared.as_str(record.get("time")) or shared.as_str(event.get("processed_at"))
+            )
         if not stream.turns:
             raise TraceFormatError(str(path), "no Managed Agents messages or tool calls found", 1)
         trace = Trace(
-            source=session_source(path, 0, 1),
+            source=shared.session_source(path, 0, 1),
             format=self.name,
             turns=tuple(stream.turns),
             session_id=session_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -105,3 +106,15 @@ def arguments_text(arguments: Any) -> str:
     return (
         arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False, sort_keys=True)
     )
+
+
+def block_call(block: Mapping[str, Any], arguments: str, names: dict[str, str]) -> ToolCall:
+    """The tool call of a content block holding ``id``, ``name`` and its ``arguments`` key; the
+    call's name is remembered under its id (results name only the id)."""
+    call = ToolCall(
+        id=str(block.get("id", "")),
+        name=str(block.get("name", "")),
+        arguments=arguments_text(block.get(arguments, {})),
+    )
+    names[call.id] = call.name
+    return call

@@ -8,28 +8,14 @@ or JSONL), each optionally with the ``response`` and ``usage`` it got, or wrappe
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from evals.traces import _registry as shared
 from evals.traces._model import Role, ToolCall, Trace, Turn, arguments_text
-from evals.traces._registry import (
-    AGENT_KEYS,
-    MINI_SWE_MARKERS,
-    as_str,
-    first_record_keys,
-    head_records,
-    json_kind,
-    read_prefix,
-    records_of,
-    require_dict,
-    require_list,
-    session_source,
-    usage_from,
-)
 from headroom.errors import TraceFormatError
 
-_ROLES: dict[str, Role] = {
+CHAT_ROLES: dict[str, Role] = {
     "system": "system",
     "developer": "system",
     "user": "user",
@@ -72,7 +58,7 @@ def chat_tool_calls(message: dict[str, Any]) -> tuple[ToolCall, ...]:
         function = function if isinstance(function, dict) else {}
         name = function.get("name", raw.get("name", ""))
         arguments = function.get("arguments", raw.get("arguments", ""))
-        call_id = as_str(raw.get("id")) or f"call_{index}"
+        call_id = shared.as_str(raw.get("id")) or f"call_{index}"
         calls.append(ToolCall(id=call_id, name=str(name), arguments=arguments_text(arguments)))
     legacy = message.get("function_call")
     if isinstance(legacy, dict):
@@ -91,7 +77,7 @@ def chat_turns(path: Path, messages: list[Any], line: int | None = None) -> list
     names: dict[str, str] = {}
     turns: list[Turn] = []
     for index, raw in enumerate(messages):
-        message = require_dict(path, raw, f"message {index}", line)
+        message = shared.require_dict(path, raw, f"message {index}", line)
         turn = chat_turn(path, message, names, line)
         for call in turn.tool_calls:
             names[call.id] = call.name
@@ -101,16 +87,20 @@ def chat_turns(path: Path, messages: list[Any], line: int | None = None) -> list
 
 def chat_turn(path: Path, message: dict[str, Any], names: dict[str, str], line: int | None = None) -> Turn:
     """One OpenAI Chat message as a turn (``names`` maps tool-call ids to tool names seen so far)."""
-    role = _ROLES.get(str(message.get("role")))
+    role = CHAT_ROLES.get(str(message.get("role")))
     if role is None:
         raise TraceFormatError(str(path), f"unknown message role {message.get('role')!r}", line)
     text = content_text(message.get("content"))
     if role == "tool":
-        call_id = as_str(message.get("tool_call_id"))
-        name = as_str(message.get("name")) or as_str(message.get("function")) or names.get(call_id or "")
+        call_id = shared.as_str(message.get("tool_call_id"))
+        name = (
+            shared.as_str(message.get("name"))
+            or shared.as_str(message.get("function"))
+            or names.get(call_id or "")
+        )
         return Turn(role="tool", text=text, tool_call_id=call_id, tool_name=name, is_error=_is_error(message))
-    model = as_str(message.get("model"))
-    usage = usage_from(message.get("usage"))
+    model = shared.as_str(message.get("model"))
+    usage = shared.usage_from(message.get("usage"))
     if role != "assistant":
         return Turn(role=role, text=text)
     return Turn(role=role, text=text, tool_calls=chat_tool_calls(message), usage=usage, model=model)
@@ -126,10 +116,10 @@ def _response_turn(path: Path, body: dict[str, Any], response: Any, line: int | 
     choices = response.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         return None
-    message = require_dict(path, choices[0].get("message"), "response message", line)
+    message = shared.require_dict(path, choices[0].get("message"), "response message", line)
     turn = chat_turn(path, {"role": "assistant", **message}, {}, line)
-    usage = usage_from(response.get("usage")) or usage_from(body.get("usage"))
-    model = as_str(response.get("model")) or as_str(body.get("model"))
+    usage = shared.usage_from(response.get("usage")) or shared.usage_from(body.get("usage"))
+    model = shared.as_str(response.get("model")) or shared.as_str(body.get("model"))
     return Turn(role="assistant", text=turn.text, tool_calls=turn.tool_calls, usage=usage, model=model)
 
 
@@ -152,11 +142,11 @@ class OpenAIChatImporter:
         Records with an agent format's top-level keys (``info``, ``eval``, ``traj``...) and
         Anthropic-only markers belong to other importers.
         """
-        prefix = read_prefix(path)
-        if not json_kind(prefix):
+        prefix = shared.read_prefix(path)
+        if not shared.json_kind(prefix):
             return False
-        keys = set(first_record_keys(prefix))
-        if keys & AGENT_KEYS or _ANTHROPIC.search(prefix) or MINI_SWE_MARKERS.search(prefix):
+        keys = set(shared.first_record_keys(prefix))
+        if keys & shared.AGENT_KEYS or _ANTHROPIC.search(prefix) or shared.MINI_SWE_MARKERS.search(prefix):
             # An agent's own format (mini-swe-agent, OpenCode, Inspect...) or Anthropic Messages.
             return False
         if keys & {"messages", "request"}:
@@ -166,32 +156,28 @@ class OpenAIChatImporter:
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record (or one for a bare array of messages)."""
         warnings: list[str] = []
-        records = records_of(path, warnings)
+        records = shared.records_of(path, warnings)
         if records and all("role" in record for _, record in records):
             messages = [record for _, record in records]
             turns = tuple(chat_turns(path, messages))
             return [Trace(source=str(path), format=self.name, turns=turns, warnings=tuple(warnings))]
-        traces = [
-            self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)
-        ]
-        return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces
+        return shared.per_record(path, self.name, self._turns, (records, warnings))
 
-    def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
+    def _turns(
+        self, path: Path, line: int | None, record: dict[str, Any]
+    ) -> tuple[list[Turn], dict[str, Any]]:
         body, response = request_body(record)
-        messages = require_list(path, body.get("messages"), "messages", line)
+        messages = shared.require_list(path, body.get("messages"), "messages", line)
         turns = chat_turns(path, messages, line)
         reply = _response_turn(path, body, response, line)
         if reply is not None:
             turns.append(reply)
-        model = as_str(body.get("model"))
-        return Trace(
-            source=session_source(path, index, count), format=self.name, turns=tuple(turns), model=model
-        )
+        return turns, body
 
 
 def _bare_chat(prefix: str) -> bool:
-    records = head_records(prefix, 5)
+    records = shared.head_records(prefix, 5)
     if records:
         # Every record a message: a stream whose other records are events is some agent's log.
         return all("role" in r and ("content" in r or "tool_calls" in r) for r in records)
-    return json_kind(prefix) == "[" and bool(re.match(r'\s*\[\s*\{\s*"(role|content)"', prefix))
+    return shared.json_kind(prefix) == "[" and bool(re.match(r'\s*\[\s*\{\s*"(role|content)"', prefix))

@@ -15,22 +15,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from evals.traces import _registry as shared
 from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
 from evals.traces._openai_chat import content_text
-from evals.traces._registry import (
-    as_int,
-    as_str,
-    json_kind,
-    read_json,
-    read_prefix,
-    require_dict,
-    require_list,
-    session_source,
-    sub_dict,
-    top_keys,
-    total,
-    uncached_usage,
-)
 
 _PARTS = re.compile(r'"parts"\s*:\s*\[')
 _IDS = re.compile(r'"(sessionID|messageID)"\s*:\s*"')
@@ -39,16 +26,18 @@ _IDS = re.compile(r'"(sessionID|messageID)"\s*:\s*"')
 def _usage(tokens: Any) -> Usage | None:
     if not isinstance(tokens, dict):
         return None
-    cache = sub_dict(tokens, "cache")
-    read, write = as_int(cache.get("read")), as_int(cache.get("write"))
-    inputs, output = as_int(tokens.get("input")), as_int(tokens.get("output"))
+    cache = shared.sub_dict(tokens, "cache")
+    read, write = shared.as_int(cache.get("read")), shared.as_int(cache.get("write"))
+    inputs, output = shared.as_int(tokens.get("input")), shared.as_int(tokens.get("output"))
     if inputs is None and output is None:
         return None
-    return uncached_usage(inputs, total(output, as_int(tokens.get("reasoning"))), read, write)
+    return shared.uncached_usage(
+        inputs, shared.total(output, shared.as_int(tokens.get("reasoning"))), read, write
+    )
 
 
 def _stamp(info: dict[str, Any]) -> str | None:
-    created = as_int(sub_dict(info, "time").get("created"))
+    created = shared.as_int(shared.sub_dict(info, "time").get("created"))
     return None if created is None else str(created)
 
 
@@ -60,7 +49,7 @@ class _Step:
         self.usage: Usage | None = None
 
     def tool(self, part: dict[str, Any]) -> None:
-        state = sub_dict(part, "state")
+        state = shared.sub_dict(part, "state")
         call_id = str(part.get("callID") or part.get("id") or "")
         name = str(part.get("tool", ""))
         self.calls.append(ToolCall(id=call_id, name=name, arguments=arguments_text(state.get("input", {}))))
@@ -86,13 +75,13 @@ def _assistant_turns(info: dict[str, Any], parts: list[Any]) -> list[Turn]:
         kind = part.get("type")
         if kind == "step-start" and not steps[-1].empty:
             steps.append(_Step())
-        elif kind == "text" and as_str(part.get("text")):
+        elif kind == "text" and shared.as_str(part.get("text")):
             steps[-1].texts.append(part["text"])
         elif kind == "tool":
             steps[-1].tool(part)
         elif kind == "step-finish":
             steps[-1].usage = _usage(part.get("tokens"))
-    model = as_str(info.get("modelID"))
+    model = shared.as_str(info.get("modelID"))
     kept = [s for s in steps if not s.empty]
     if len(kept) == 1 and kept[0].usage is None:
         kept[0].usage = _usage(info.get("tokens"))
@@ -117,7 +106,7 @@ def _user_turn(info: dict[str, Any], parts: list[Any]) -> Turn:
     texts = [
         str(p.get("text"))
         for p in parts
-        if isinstance(p, dict) and p.get("type") == "text" and as_str(p.get("text"))
+        if isinstance(p, dict) and p.get("type") == "text" and shared.as_str(p.get("text"))
     ]
     files = [
         f"[file: {p.get('filename') or p.get('url')}]"
@@ -134,37 +123,37 @@ class OpenCodeImporter:
 
     def sniff(self, path: Path) -> bool:
         """A JSON object with ``info`` and ``messages`` whose entries hold typed ``parts``."""
-        prefix = read_prefix(path)
-        if json_kind(prefix) != "{":
+        prefix = shared.read_prefix(path)
+        if shared.json_kind(prefix) != "{":
             return False
-        keys = set(top_keys(prefix))
+        keys = set(shared.top_keys(prefix))
         return {"info", "messages"} <= keys and bool(_PARTS.search(prefix) and _IDS.search(prefix))
 
     def load(self, path: Path) -> list[Trace]:
         """The one session the export holds."""
-        data = require_dict(path, read_json(path), "document")
-        session = sub_dict(data, "info")
+        data = shared.require_dict(path, shared.read_json(path), "document")
+        session = shared.sub_dict(data, "info")
         turns: list[Turn] = []
-        for i, raw in enumerate(require_list(path, data.get("messages"), "messages")):
-            message = require_dict(path, raw, f"message {i}")
-            info = sub_dict(message, "info")
-            parts = require_list(path, message.get("parts", []), f"message {i} parts")
+        for i, raw in enumerate(shared.require_list(path, data.get("messages"), "messages")):
+            message = shared.require_dict(path, raw, f"message {i}")
+            info = shared.sub_dict(message, "info")
+            parts = shared.require_list(path, message.get("parts", []), f"message {i} parts")
             if info.get("role") == "assistant":
                 turns.extend(_assistant_turns(info, parts))
             else:
                 turns.append(_user_turn(info, parts))
-        model = sub_dict(session, "model")
-        model_id = as_str(model.get("id")) or next((t.model for t in turns if t.model), None)
+        model = shared.sub_dict(session, "model")
+        model_id = shared.as_str(model.get("id")) or next((t.model for t in turns if t.model), None)
         metadata: dict[str, Any] = {
             k: session[k] for k in ("title", "directory", "version", "cost") if k in session
         }
         return [
             Trace(
-                source=session_source(path, 0, 1),
+                source=shared.session_source(path, 0, 1),
                 format=self.name,
                 turns=tuple(turns),
                 model=model_id,
-                session_id=as_str(session.get("id")),
+                session_id=shared.as_str(session.get("id")),
                 metadata=metadata,
                 usage=_usage(session.get("tokens")),
             )

@@ -15,22 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from evals.traces import _registry as shared
 from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
 from evals.traces._openai_chat import content_text
-from evals.traces._registry import (
-    as_int,
-    as_str,
-    json_kind,
-    read_json,
-    read_prefix,
-    records_of,
-    require_dict,
-    require_list,
-    session_source,
-    sub_dict,
-    top_keys,
-    usage_from,
-)
 
 _EVENT = re.compile(r'"source"\s*:\s*"(agent|user|environment)"')
 _KIND = re.compile(r'"(action|observation)"\s*:\s*"')
@@ -73,12 +60,12 @@ class _Stream:
         kind, source = event.get("action"), event.get("source")
         if kind in _SKIPPED_ACTIONS or source == "environment":
             return
-        timestamp = as_str(event.get("timestamp"))
+        timestamp = shared.as_str(event.get("timestamp"))
         metadata = event.get("tool_call_metadata")
         if isinstance(metadata, dict) and source == "agent":
             self._tool_action(event, metadata, timestamp)
             return
-        args = sub_dict(event, "args")
+        args = shared.sub_dict(event, "args")
         text = str(args.get("content") or event.get("message") or event.get("content") or "")
         self.pending = None
         if kind == "system":
@@ -103,19 +90,19 @@ class _Stream:
         self.pending = None
         call_id = str(metadata.get("tool_call_id", ""))
         name = str(metadata.get("function_name", event.get("action", "")))
-        response = sub_dict(metadata, "model_response")
+        response = shared.sub_dict(metadata, "model_response")
         message = _response_message(response)
         call = ToolCall(id=call_id, name=name, arguments=_arguments(message, call_id, event))
-        response_id = as_str(response.get("id"))
+        response_id = shared.as_str(response.get("id"))
         last = self.turns[-1] if self.turns else None
         if last is not None and last.role == "assistant" and response_id and response_id == self.response_id:
             # One LLM response with several tool calls becomes several consecutive actions.
             self.turns[-1] = replace(last, tool_calls=(*last.tool_calls, call))
             return
-        model = as_str(response.get("model"))
+        model = shared.as_str(response.get("model"))
         self.model = self.model or model
         text = content_text(message.get("content")) or str(_args(event).get("thought") or "")
-        usage = usage_from(response.get("usage"))
+        usage = shared.usage_from(response.get("usage"))
         self.turns.append(
             Turn(
                 role="assistant", text=text, tool_calls=(call,), usage=usage, model=model, timestamp=timestamp
@@ -130,13 +117,13 @@ class _Stream:
         content = event.get("content")
         text = content if isinstance(content, str) and content else str(event.get("message") or "")
         is_error = event.get("observation") == "error" or event.get("success") is False
-        timestamp = as_str(event.get("timestamp"))
+        timestamp = shared.as_str(event.get("timestamp"))
         if isinstance(metadata, dict):
             turn = Turn(
                 role="tool",
                 text=text,
-                tool_call_id=as_str(metadata.get("tool_call_id")),
-                tool_name=as_str(metadata.get("function_name")),
+                tool_call_id=shared.as_str(metadata.get("tool_call_id")),
+                tool_name=shared.as_str(metadata.get("function_name")),
                 is_error=is_error,
                 timestamp=timestamp,
             )
@@ -181,14 +168,14 @@ def _arguments(message: dict[str, Any], call_id: str, event: dict[str, Any]) -> 
 
 def _metrics_usage(metrics: dict[str, Any]) -> Usage | None:
     """The run's accumulated token usage (OpenHands counts cached input inside prompt tokens)."""
-    raw = sub_dict(metrics, "accumulated_token_usage")
-    inputs, output = as_int(raw.get("prompt_tokens")), as_int(raw.get("completion_tokens"))
+    raw = shared.sub_dict(metrics, "accumulated_token_usage")
+    inputs, output = shared.as_int(raw.get("prompt_tokens")), shared.as_int(raw.get("completion_tokens"))
     if inputs is None and output is None:
         return None
     return Usage(
         input_tokens=inputs,
-        cache_read_tokens=as_int(raw.get("cache_read_tokens")),
-        cache_write_tokens=as_int(raw.get("cache_write_tokens")),
+        cache_read_tokens=shared.as_int(raw.get("cache_read_tokens")),
+        cache_write_tokens=shared.as_int(raw.get("cache_write_tokens")),
         output_tokens=output,
     )
 
@@ -197,7 +184,7 @@ def _metrics_model(metrics: dict[str, Any]) -> str | None:
     for key in ("costs", "token_usages", "response_latencies"):
         entries = metrics.get(key)
         for entry in entries if isinstance(entries, list) else []:
-            model = as_str(entry.get("model")) if isinstance(entry, dict) else None
+            model = shared.as_str(entry.get("model")) if isinstance(entry, dict) else None
             if model and model != "default":
                 return model
     return None
@@ -214,13 +201,13 @@ class OpenHandsImporter:
         Resolver output (``{"issue", "issue_type", "instruction", ..., "history"}``) stores its
         events without ``source`` and may put ``history`` past the prefix; its keys tell.
         """
-        prefix = read_prefix(path)
-        kind = json_kind(prefix)
+        prefix = shared.read_prefix(path)
+        kind = shared.json_kind(prefix)
         if not kind:
             return False
         if _EVENT.search(prefix) and _KIND.search(prefix):
             return True
-        keys = set(top_keys(prefix)) if kind == "{" else set()
+        keys = set(shared.top_keys(prefix)) if kind == "{" else set()
         if "trajectory" in keys or "messages" in keys:
             return False
         # Resolver and evaluation records: events without ``source``, ``history`` after long fields.
@@ -230,10 +217,10 @@ class OpenHandsImporter:
         """One trace per trajectory (per line of an ``output.jsonl``)."""
         records: list[tuple[int | None, Any]]
         warnings: list[str] = []
-        if json_kind(read_prefix(path, 4096)) == "[":
-            records = [(None, {"history": read_json(path)})]
+        if shared.json_kind(shared.read_prefix(path, 4096)) == "[":
+            records = [(None, {"history": shared.read_json(path)})]
         else:
-            records = list(records_of(path, warnings))
+            records = list(shared.records_of(path, warnings))
         return [
             self._trace(path, line, record, i, len(records), warnings)
             for i, (line, record) in enumerate(records)
@@ -242,31 +229,31 @@ class OpenHandsImporter:
     def _trace(
         self, path: Path, line: int | None, record: Any, index: int, count: int, warnings: list[str]
     ) -> Trace:
-        record = require_dict(path, record, "record", line)
+        record = shared.require_dict(path, record, "record", line)
         events = record.get("history", record.get("events"))
         stream = _Stream()
-        for i, raw in enumerate(_flatten(require_list(path, events, "history", line))):
-            event = require_dict(path, raw, f"event {i}", line)
+        for i, raw in enumerate(_flatten(shared.require_list(path, events, "history", line))):
+            event = shared.require_dict(path, raw, f"event {i}", line)
             if "action" in event:
                 stream.action(event)
             elif "observation" in event:
                 stream.observation(event)
         keys = ("instance_id", "test_result", "error", "success", "issue_type", "result_explanation")
         metadata = {k: record[k] for k in keys if k in record}
-        issue = sub_dict(record, "issue")
+        issue = shared.sub_dict(record, "issue")
         if issue:
             metadata["issue"] = {k: issue.get(k) for k in ("owner", "repo", "number", "title")}
-        config = sub_dict(record, "metadata")
-        llm = sub_dict(config, "llm_config")
-        metrics = sub_dict(record, "metrics")
-        session_id = as_str(record.get("instance_id"))
+        config = shared.sub_dict(record, "metadata")
+        llm = shared.sub_dict(config, "llm_config")
+        metrics = shared.sub_dict(record, "metrics")
+        session_id = shared.as_str(record.get("instance_id"))
         if session_id is None and issue:
             session_id = f"{issue.get('owner')}/{issue.get('repo')}#{issue.get('number')}"
         return Trace(
-            source=session_source(path, index, count),
+            source=shared.session_source(path, index, count),
             format=self.name,
             turns=tuple(stream.turns),
-            model=stream.model or as_str(llm.get("model")) or _metrics_model(metrics),
+            model=stream.model or shared.as_str(llm.get("model")) or _metrics_model(metrics),
             session_id=session_id,
             metadata=metadata,
             usage=_metrics_usage(metrics),

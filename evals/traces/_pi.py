@@ -17,17 +17,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
+from evals.traces import _registry as shared
+from evals.traces._model import ToolCall, Trace, Turn, Usage, block_call
 from evals.traces._openai_chat import content_text
-from evals.traces._registry import (
-    as_int,
-    as_str,
-    head_records,
-    iter_jsonl,
-    read_prefix,
-    session_source,
-    uncached_usage,
-)
 from headroom.errors import TraceFormatError
 
 _ENTRY_TYPES = {
@@ -47,8 +39,10 @@ def _usage(raw: Any) -> Usage | None:
     # pi reports input without the cache; the model's input_tokens includes it.
     if not isinstance(raw, dict):
         return None
-    read, write = as_int(raw.get("cacheRead")), as_int(raw.get("cacheWrite"))
-    return uncached_usage(as_int(raw.get("input")), as_int(raw.get("output")), read, write)
+    read, write = shared.as_int(raw.get("cacheRead")), shared.as_int(raw.get("cacheWrite"))
+    return shared.uncached_usage(
+        shared.as_int(raw.get("input")), shared.as_int(raw.get("output")), read, write
+    )
 
 
 def _text(content: Any) -> str:
@@ -62,19 +56,13 @@ def _assistant(message: dict[str, Any], names: dict[str, str], timestamp: str | 
     calls: list[ToolCall] = []
     for block in content if isinstance(content, list) else []:
         if isinstance(block, dict) and block.get("type") == "toolCall":
-            call = ToolCall(
-                id=str(block.get("id", "")),
-                name=str(block.get("name", "")),
-                arguments=arguments_text(block.get("arguments", {})),
-            )
-            names[call.id] = call.name
-            calls.append(call)
+            calls.append(block_call(block, "arguments", names))
     return Turn(
         role="assistant",
         text=_text(content),
         tool_calls=tuple(calls),
         usage=_usage(message.get("usage")),
-        model=as_str(message.get("model")),
+        model=shared.as_str(message.get("model")),
         timestamp=timestamp,
     )
 
@@ -84,8 +72,8 @@ def _message_turn(message: dict[str, Any], names: dict[str, str], timestamp: str
     if role == "assistant":
         return _assistant(message, names, timestamp)
     if role == "toolResult":
-        call_id = as_str(message.get("toolCallId"))
-        name = as_str(message.get("toolName")) or names.get(call_id or "")
+        call_id = shared.as_str(message.get("toolCallId"))
+        name = shared.as_str(message.get("toolName")) or names.get(call_id or "")
         text = _text(message.get("content"))
         error = message.get("isError") is True
         return Turn(
@@ -101,16 +89,16 @@ def _message_turn(message: dict[str, Any], names: dict[str, str], timestamp: str
 
 def _active_path(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The entries on the path from the last one to the root, where the tree branches."""
-    parents = Counter(as_str(e.get("parentId")) for e in entries if e.get("parentId"))
+    parents = Counter(shared.as_str(e.get("parentId")) for e in entries if e.get("parentId"))
     if not parents or max(parents.values()) < 2:
         return entries
-    by_id = {as_str(e.get("id")): e for e in entries if as_str(e.get("id"))}
+    by_id = {shared.as_str(e.get("id")): e for e in entries if shared.as_str(e.get("id"))}
     keep: set[str] = set()
-    current = as_str(entries[-1].get("id"))
+    current = shared.as_str(entries[-1].get("id"))
     while current is not None and current in by_id and current not in keep:
         keep.add(current)
-        current = as_str(by_id[current].get("parentId"))
-    return [e for e in entries if as_str(e.get("id")) in keep or not as_str(e.get("id"))]
+        current = shared.as_str(by_id[current].get("parentId"))
+    return [e for e in entries if shared.as_str(e.get("id")) in keep or not shared.as_str(e.get("id"))]
 
 
 class PiImporter:
@@ -120,7 +108,7 @@ class PiImporter:
 
     def sniff(self, path: Path) -> bool:
         """JSONL opening with a ``session`` header (``version``, ``id``) and then pi entry types."""
-        records = head_records(read_prefix(path), limit=10)
+        records = shared.head_records(shared.read_prefix(path), limit=10)
         if not records:
             return False
         header = records[0]
@@ -131,7 +119,7 @@ class PiImporter:
     def load(self, path: Path) -> list[Trace]:
         """The one session the file records."""
         warnings: list[str] = []
-        records = [record for _, record in iter_jsonl(path, warnings)]
+        records = [record for _, record in shared.iter_jsonl(path, warnings)]
         header = records[0] if records and records[0].get("type") == "session" else {}
         entries = _active_path([r for r in records if r is not header])
         names: dict[str, str] = {}
@@ -142,31 +130,31 @@ class PiImporter:
             if turn is not None:
                 turns.append(turn)
             if entry.get("type") == "model_change":
-                model = model or as_str(entry.get("modelId"))
+                model = model or shared.as_str(entry.get("modelId"))
         if not turns:
             raise TraceFormatError(str(path), "no pi messages found", 1)
         model = next((t.model for t in turns if t.model), model)
         metadata: dict[str, Any] = {k: header[k] for k in ("cwd", "version") if k in header}
         return [
             Trace(
-                source=session_source(path, 0, 1),
+                source=shared.session_source(path, 0, 1),
                 format=self.name,
                 turns=tuple(turns),
                 model=model,
-                session_id=as_str(header.get("id")),
+                session_id=shared.as_str(header.get("id")),
                 metadata=metadata,
                 warnings=tuple(warnings),
             )
         ]
 
     def _turn(self, entry: dict[str, Any], names: dict[str, str]) -> Turn | None:
-        kind, timestamp = entry.get("type"), as_str(entry.get("timestamp"))
+        kind, timestamp = entry.get("type"), shared.as_str(entry.get("timestamp"))
         if kind == "message" and isinstance(entry.get("message"), dict):
             return _message_turn(entry["message"], names, timestamp)
         if kind == "custom_message":
             text = _text(entry.get("content"))
             return Turn(role="user", text=text, timestamp=timestamp) if text else None
         if kind in ("compaction", "branch_summary"):
-            summary = as_str(entry.get("summary"))
+            summary = shared.as_str(entry.get("summary"))
             return Turn(role="user", text=summary, timestamp=timestamp) if summary else None
         return None

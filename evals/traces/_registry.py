@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from evals.traces._model import Trace, Usage
+from evals.traces._model import Trace, Turn, Usage
 from headroom.errors import TraceFormatError
 
 AGENT_KEYS = frozenset(
@@ -278,3 +278,25 @@ def _nested_int(raw: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
 def session_source(path: Path, index: int, count: int) -> str:
     """The trace's ``source``: the path, with ``#n`` when the file holds several sessions."""
     return f"{path}#{index}" if count > 1 else str(path)
+
+
+def per_record(
+    path: Path,
+    fmt: str,
+    turns_of: Callable[[Path, int | None, dict[str, Any]], tuple[Sequence[Turn], Mapping[str, Any]]],
+    read: tuple[list[tuple[int | None, dict[str, Any]]], list[str]] | None = None,
+) -> list[Trace]:
+    """One trace per request record of ``path`` (or of ``read``: records already read, with the
+    warnings reading them raised): ``turns_of(path, line, record)`` gives its turns and the
+    request body (whose ``model`` names the trace's); each trace carries the warnings."""
+    warnings: list[str] = []
+    records, warnings = read if read is not None else (records_of(path, warnings), warnings)
+    traces = []
+    for index, (line, record) in enumerate(records):
+        turns, body = turns_of(path, line, record)
+        source = session_source(path, index, len(records))
+        model = as_str(body.get("model"))
+        traces.append(
+            Trace(source=source, format=fmt, turns=tuple(turns), model=model, warnings=tuple(warnings))
+        )
+    return traces

@@ -11,27 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from evals.traces._model import Role, ToolCall, Trace, Turn, Usage, arguments_text
-from evals.traces._openai_chat import content_text, request_body
-from evals.traces._registry import (
-    AGENT_KEYS,
-    as_str,
-    first_record_keys,
-    json_kind,
-    read_prefix,
-    records_of,
-    require_dict,
-    session_source,
-    usage_from,
-)
+from evals.traces import _registry as shared
+from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
+from evals.traces._openai_chat import CHAT_ROLES, content_text, request_body
 from headroom.errors import TraceFormatError
 
-_ROLES: dict[str, Role] = {
-    "system": "system",
-    "developer": "system",
-    "user": "user",
-    "assistant": "assistant",
-}
 _CALLS = {"function_call", "custom_tool_call", "local_shell_call"}
 _OUTPUTS = {"function_call_output", "custom_tool_call_output", "local_shell_call_output"}
 ITEM_TYPES = {"message", "reasoning", "web_search_call", *_CALLS, *_OUTPUTS}
@@ -54,7 +38,7 @@ class ItemBuilder:
         elif kind in _CALLS:
             self._call(item, timestamp)
         elif kind in _OUTPUTS:
-            call_id = as_str(item.get("call_id"))
+            call_id = shared.as_str(item.get("call_id"))
             output = item.get("output")
             text = output if isinstance(output, str) else content_text(output)
             name = self.names.get(call_id or "")
@@ -71,13 +55,15 @@ class ItemBuilder:
                 return
 
     def _message(self, item: dict[str, Any], line: int | None, timestamp: str | None) -> None:
-        role = _ROLES.get(str(item.get("role")))
+        role = CHAT_ROLES.get(str(item.get("role")))
         if role is None:
             raise TraceFormatError(str(self.path), f"unknown message role {item.get('role')!r}", line)
         self.turns.append(Turn(role=role, text=content_text(item.get("content")), timestamp=timestamp))
 
     def _call(self, item: dict[str, Any], timestamp: str | None) -> None:
-        call_id = as_str(item.get("call_id")) or as_str(item.get("id")) or f"call_{len(self.names)}"
+        call_id = (
+            shared.as_str(item.get("call_id")) or shared.as_str(item.get("id")) or f"call_{len(self.names)}"
+        )
         if item.get("type") == "local_shell_call":
             name, arguments = "local_shell", arguments_text(item.get("action", {}))
         else:
@@ -99,24 +85,21 @@ class OpenAIResponsesImporter:
 
     def sniff(self, path: Path) -> bool:
         """A JSON/JSONL record with an ``input`` list (or string) of its own and no ``messages``."""
-        prefix = read_prefix(path)
-        if not json_kind(prefix) or '"messages"' in prefix:
+        prefix = shared.read_prefix(path)
+        if not shared.json_kind(prefix) or '"messages"' in prefix:
             return False
-        keys = set(first_record_keys(prefix))
-        if not keys & {"input", "request"} or keys & AGENT_KEYS:
+        keys = set(shared.first_record_keys(prefix))
+        if not keys & {"input", "request"} or keys & shared.AGENT_KEYS:
             return False
         return bool(_INPUT_KEY.search(prefix))
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per request record."""
-        warnings: list[str] = []
-        records = records_of(path, warnings)
-        traces = [
-            self._trace(path, line, record, i, len(records)) for i, (line, record) in enumerate(records)
-        ]
-        return [replace(t, warnings=tuple(warnings)) for t in traces] if warnings else traces
+        return shared.per_record(path, self.name, self._turns)
 
-    def _trace(self, path: Path, line: int | None, record: dict[str, Any], index: int, count: int) -> Trace:
+    def _turns(
+        self, path: Path, line: int | None, record: dict[str, Any]
+    ) -> tuple[list[Turn], dict[str, Any]]:
         body, response = request_body(record)
         builder = ItemBuilder(path)
         instructions = content_text(body.get("instructions"))
@@ -127,15 +110,11 @@ class OpenAIResponsesImporter:
         if not isinstance(items, list):
             raise TraceFormatError(str(path), "input must be a string or a JSON array", line)
         for i, item in enumerate(items):
-            builder.add(require_dict(path, item, f"input item {i}", line), line)
+            builder.add(shared.require_dict(path, item, f"input item {i}", line), line)
         if isinstance(response, dict) and isinstance(response.get("output"), list):
             for i, item in enumerate(response["output"]):
-                builder.add(require_dict(path, item, f"output item {i}", line), line)
-            builder.attach_usage(usage_from(response.get("usage")), as_str(response.get("model")))
-        model = as_str(body.get("model"))
-        return Trace(
-            source=session_source(path, index, count),
-            format=self.name,
-            turns=tuple(builder.turns),
-            model=model,
-        )
+                builder.add(shared.require_dict(path, item, f"output item {i}", line), line)
+            builder.attach_usage(
+                shared.usage_from(response.get("usage")), shared.as_str(response.get("model"))
+            )
+        return builder.turns, body

@@ -17,20 +17,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from evals.traces import _registry as shared
 from evals.traces._model import ToolCall, Trace, Turn, Usage
 from evals.traces._openai_chat import chat_tool_calls, chat_turn, content_text
-from evals.traces._registry import (
-    MINI_SWE_MARKERS,
-    as_int,
-    as_str,
-    json_kind,
-    read_json,
-    read_prefix,
-    require_dict,
-    require_list,
-    sub_dict,
-    usage_from,
-)
 
 _TRAJECTORY = re.compile(r'"trajectory"\s*:\s*\[')
 _HISTORY = re.compile(r'"history"\s*:\s*\[')
@@ -58,7 +47,7 @@ class _Pairing:
             self.names[call.id] = call.name
         self.pending = calls[-1] if len(calls) == 1 else None
         self.turns.append(
-            Turn(role="assistant", text=text, tool_calls=calls, usage=usage_from(usage), model=model)
+            Turn(role="assistant", text=text, tool_calls=calls, usage=shared.usage_from(usage), model=model)
         )
 
     def observation(self, text: str, call_id: str | None = None) -> None:
@@ -83,8 +72,8 @@ class SWEAgentImporter:
 
     def sniff(self, path: Path) -> bool:
         """A JSON object with a ``trajectory`` array or a ``history`` of typed messages."""
-        prefix = read_prefix(path)
-        if json_kind(prefix) != "{":
+        prefix = shared.read_prefix(path)
+        if shared.json_kind(prefix) != "{":
             return False
         return bool(_TRAJECTORY.search(prefix)) or bool(
             _HISTORY.search(prefix) and '"message_type"' in prefix
@@ -92,26 +81,26 @@ class SWEAgentImporter:
 
     def load(self, path: Path) -> list[Trace]:
         """The one session the file records."""
-        data = require_dict(path, read_json(path), "document")
+        data = shared.require_dict(path, shared.read_json(path), "document")
         history = data.get("history")
         pairing = _Pairing(path)
         if isinstance(history, list) and history:
             for i, raw in enumerate(history):
-                self._history_entry(pairing, require_dict(path, raw, f"history entry {i}"), i)
+                self._history_entry(pairing, shared.require_dict(path, raw, f"history entry {i}"), i)
         else:
-            for i, raw in enumerate(require_list(path, data.get("trajectory"), "trajectory")):
-                step = require_dict(path, raw, f"trajectory step {i}")
+            for i, raw in enumerate(shared.require_list(path, data.get("trajectory"), "trajectory")):
+                step = shared.require_dict(path, raw, f"trajectory step {i}")
                 text = str(step.get("response") or step.get("thought") or "")
                 pairing.assistant(text, _action_calls(step, i))
                 pairing.observation(content_text(step.get("observation")))
-        info = sub_dict(data, "info")
+        info = shared.sub_dict(data, "info")
         return [
             Trace(
                 source=str(path),
                 format=self.name,
                 turns=tuple(pairing.turns),
                 metadata={"info": info},
-                usage=_stats_usage(sub_dict(info, "model_stats")),
+                usage=_stats_usage(shared.sub_dict(info, "model_stats")),
             )
         ]
 
@@ -133,7 +122,7 @@ class SWEAgentImporter:
 
 def _stats_usage(stats: dict[str, Any]) -> Usage | None:
     """SWE-agent's run totals (``tokens_sent``/``tokens_received``), when it kept them."""
-    sent, received = as_int(stats.get("tokens_sent")), as_int(stats.get("tokens_received"))
+    sent, received = shared.as_int(stats.get("tokens_sent")), shared.as_int(stats.get("tokens_received"))
     if sent is None and received is None:
         return None
     return Usage(input_tokens=sent, output_tokens=received)
@@ -154,30 +143,35 @@ class MiniSWEAgentImporter:
 
     def sniff(self, path: Path) -> bool:
         """Chat messages with mini-swe-agent's command blocks or ``<returncode>`` outputs."""
-        prefix = read_prefix(path)
-        return bool(json_kind(prefix) and '"role"' in prefix and MINI_SWE_MARKERS.search(prefix))
+        prefix = shared.read_prefix(path)
+        return bool(
+            shared.json_kind(prefix) and '"role"' in prefix and shared.MINI_SWE_MARKERS.search(prefix)
+        )
 
     def load(self, path: Path) -> list[Trace]:
         """The one session the file records."""
-        data = read_json(path)
+        data = shared.read_json(path)
         info: dict[str, Any] = {}
         if isinstance(data, dict):
-            info = sub_dict(data, "info")
+            info = shared.sub_dict(data, "info")
             data = data.get("messages")
         pairing = _Pairing(path)
         warnings: list[str] = []
-        for i, raw in enumerate(require_list(path, data, "messages")):
-            message = require_dict(path, raw, f"message {i}")
+        for i, raw in enumerate(shared.require_list(path, data, "messages")):
+            message = shared.require_dict(path, raw, f"message {i}")
             if message.get("role") == "exit":
                 # mini-swe-agent 2 ends the run with an ``exit`` message: why it stopped, not a turn.
-                info = {**info, "exit": sub_dict(message, "extra") or {"content": message.get("content")}}
+                info = {
+                    **info,
+                    "exit": shared.sub_dict(message, "extra") or {"content": message.get("content")},
+                }
             elif message.get("role") not in _MINI_ROLES:
                 warnings.append(f"{path}: message {i}: skipped a message with role {message.get('role')!r}")
             else:
                 self._message(pairing, message, i)
-        config = sub_dict(info, "config")
-        model_config = sub_dict(config, "model")
-        model = as_str(model_config.get("model_name"))
+        config = shared.sub_dict(info, "config")
+        model_config = shared.sub_dict(config, "model")
+        model = shared.as_str(model_config.get("model_name"))
         return [
             Trace(
                 source=str(path),
@@ -185,7 +179,7 @@ class MiniSWEAgentImporter:
                 turns=tuple(pairing.turns),
                 model=model,
                 metadata={"info": info},
-                usage=_stats_usage(sub_dict(info, "model_stats")),
+                usage=_stats_usage(shared.sub_dict(info, "model_stats")),
                 warnings=tuple(warnings),
             )
         ]
@@ -198,9 +192,9 @@ class MiniSWEAgentImporter:
             if not calls:
                 blocks = _BASH_BLOCK.findall(text)
                 calls = (_command_call(f"bash_{index}", "bash", blocks[0]),) if len(blocks) == 1 else ()
-            extra = sub_dict(message, "extra")
-            response = sub_dict(extra, "response")
-            pairing.assistant(text, calls, response.get("usage"), as_str(response.get("model")))
+            extra = shared.sub_dict(message, "extra")
+            response = shared.sub_dict(extra, "response")
+            pairing.assistant(text, calls, response.get("usage"), shared.as_str(response.get("model")))
         elif role == "user" and pairing.pending is not None:
             pairing.observation(text)
         else:

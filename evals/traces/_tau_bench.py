@@ -10,17 +10,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from evals.traces import _registry as shared
 from evals.traces._model import Trace
 from evals.traces._openai_chat import chat_turns
-from evals.traces._registry import (
-    json_kind,
-    read_json,
-    read_prefix,
-    require_dict,
-    require_list,
-    session_source,
-    sub_dict,
-)
 
 _TRAJ_KEY = re.compile(r'"traj"\s*:\s*\[')
 _TAU_KEYS = re.compile(r'"(task_id|reward|trial)"\s*:')
@@ -33,22 +25,22 @@ class TauBenchImporter:
 
     def sniff(self, path: Path) -> bool:
         """JSON with a ``traj`` message list next to ``task_id``/``reward``."""
-        prefix = read_prefix(path)
-        return bool(json_kind(prefix) and _TRAJ_KEY.search(prefix) and _TAU_KEYS.search(prefix))
+        prefix = shared.read_prefix(path)
+        return bool(shared.json_kind(prefix) and _TRAJ_KEY.search(prefix) and _TAU_KEYS.search(prefix))
 
     def load(self, path: Path) -> list[Trace]:
         """One trace per result object."""
-        data = read_json(path)
+        data = shared.read_json(path)
         results = data if isinstance(data, list) else [data]
         return [self._trace(path, raw, i, len(results)) for i, raw in enumerate(results)]
 
     def _trace(self, path: Path, raw: Any, index: int, count: int) -> Trace:
-        result = require_dict(path, raw, f"result {index}")
-        messages = require_list(path, result.get("traj"), f"result {index} traj")
-        info = sub_dict(result, "info")
+        result = shared.require_dict(path, raw, f"result {index}")
+        messages = shared.require_list(path, result.get("traj"), f"result {index} traj")
+        info = shared.sub_dict(result, "info")
         task_id = result.get("task_id")
         return Trace(
-            source=session_source(path, index, count),
+            source=shared.session_source(path, index, count),
             format=self.name,
             turns=tuple(chat_turns(path, messages)),
             session_id=None if task_id is None else f"task-{task_id}/trial-{result.get('trial', 0)}",

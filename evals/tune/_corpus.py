@@ -17,6 +17,7 @@ from pathlib import Path
 from evals.replay import token_facts
 from evals.tune._listing import MANIFEST, list_files, read, routed_counts
 from headroom import router
+from headroom.compressors import tuned_compressors
 from headroom.critical import critical_template, is_critical
 from headroom.errors import ConfigError
 
@@ -32,7 +33,10 @@ _TAG = re.compile(r"<[^>]*>")
 
 @dataclass(frozen=True)
 class ContentType:
-    """A content-type study: its policy section and the corpus files it tunes on."""
+    """A content-type study: its policy section and the corpus files it tunes on.
+
+    Made from what a compressor declares (its ``tuning``), so a plugin compressor gets a study too.
+    """
 
     name: str
     section: str
@@ -41,25 +45,26 @@ class ContentType:
     """Corpus kinds (manifest kinds or per-kind folders) holding candidate files."""
     compressors: frozenset[str] = frozenset()
     """Keep only files the router sends to one of these (empty: every file of the kinds)."""
+    markup: bool = False
+    """Facts come from the text a reader sees (tags, scripts and styles removed)."""
+    missing: str = ""
+    """Note for a corpus without a file for the study (``{corpus}`` is filled in); empty: the default."""
 
 
-CONTENT_TYPES: dict[str, ContentType] = {
-    ct.name: ct
-    for ct in (
-        ContentType("json", "json", ("json", "search-results"), frozenset({"json"})),
-        ContentType("log", "log", ("log",)),
-        ContentType("code", "code", ("code",)),
-        ContentType("search", "search", ("search-results", "log", "prose"), frozenset({"search"})),
-        ContentType("diff", "diff", ("diff",)),
-        ContentType("html", "html", ("html",)),
-        ContentType("prose", "prose", ("prose", "markdown")),
-        ContentType(
-            "table", "table", ("json", "log", "search-results", "prose", "markdown"), frozenset({"table"})
-        ),
-    )
-}
-KINDS = frozenset(kind for ct in CONTENT_TYPES.values() for kind in ct.kinds)
-"""Every corpus kind some study reads (the names of the per-kind folders)."""
+def content_types() -> dict[str, ContentType]:
+    """One study per registered compressor that declares a tuned section, by compressor name."""
+    found = {}
+    for compressor, tuning in tuned_compressors():
+        routed = frozenset({compressor.name}) if tuning.routed_only else frozenset()
+        found[compressor.name] = ContentType(
+            compressor.name, compressor.name, tuning.kinds, routed, tuning.markup, tuning.missing
+        )
+    return found
+
+
+def corpus_kinds() -> frozenset[str]:
+    """Every corpus kind some study reads (the names of the per-kind folders)."""
+    return frozenset(kind for ct in content_types().values() for kind in ct.kinds)
 
 
 @dataclass(frozen=True)
@@ -89,10 +94,11 @@ class CorpusFile:
 
 def content_type(name: str) -> ContentType:
     """The content type called ``name``."""
+    known_types = content_types()
     try:
-        return CONTENT_TYPES[name]
+        return known_types[name]
     except KeyError:
-        known = ", ".join(sorted(CONTENT_TYPES))
+        known = ", ".join(sorted(known_types))
         raise ConfigError(f"no content-type study {name!r} (known: {known})") from None
 
 
@@ -107,7 +113,7 @@ def study_files(root: Path, ct: ContentType, seed: int = 0, split: str = "all") 
     wanted = ct.compressors or frozenset({ct.name})
     order = {kind: i for i, kind in enumerate(ct.kinds)}
     chosen = []
-    for item in list_files(root, KINDS, split):
+    for item in list_files(root, corpus_kinds(), split):
         if item.kind is not None and item.kind not in order:
             continue
         text = read(item)
@@ -119,7 +125,7 @@ def study_files(root: Path, ct: ContentType, seed: int = 0, split: str = "all") 
 
 def no_files_message(root: Path, studies: list[str], split: str = "all") -> str:
     """Why ``studies`` found nothing under ``root``: what its files go to, and how files are routed."""
-    listed = list_files(root, KINDS, split)
+    listed = list_files(root, corpus_kinds(), split)
     side = f" (split {split})" if split != "all" else ""
     if not listed:
         return f"no files under {root}{side}: a corpus is a folder of files (tool outputs, logs, code…)"
@@ -146,7 +152,7 @@ def make_file(rel: str, text: str, ct: ContentType, seed: int) -> CorpusFile:
     """Facts and query of one file; the same text and seed always give the same facts."""
     digest = hashlib.sha256(text.encode()).hexdigest()
     rng = random.Random(f"{seed}:{digest}")
-    visible = _visible(text) if ct.name == "html" else text
+    visible = _visible(text) if ct.markup else text
     tokens = sorted(token_facts(visible))
     sampled = sorted(rng.sample(tokens, min(MAX_TOKEN_FACTS, len(tokens))))
     asked = sorted(rng.sample(sampled, min(QUERY_FACTS, len(sampled))))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -29,6 +29,8 @@ from evals.metrics._text import exact_match, mean, token_f1
 from evals.probes import Probe, probe_messages
 from evals.providers._base import Provider, Request, Response
 from evals.traces._model import Trace
+from evals.tune._base import Outcome
+from evals.tune._space import ParamSpec, spec_of
 from headroom.messages import MessageFormat
 from headroom.policy import Policy, ShapingPolicy, search_space
 from headroom.shaping import shape_request
@@ -69,22 +71,17 @@ def shaping_space() -> dict[str, dict[str, Any]]:
     return search_space(ShapingPolicy, prefix=SHAPING_PREFIX)
 
 
+def shaping_specs() -> list[ParamSpec]:
+    """The search space as parameter specs, in ``ShapingPolicy`` field order (the suggestion order)."""
+    return [spec_of(key, raw) for key, raw in shaping_space().items()]
+
+
 def suggest_shaping(trial: optuna.trial.BaseTrial, base: ShapingPolicy | None = None) -> ShapingPolicy:
     """A ``ShapingPolicy`` with every tunable suggested by ``trial`` (the rest from ``base``)."""
     values = (base or ShapingPolicy()).model_dump()
-    for key, spec in shaping_space().items():
-        values[key.removeprefix(SHAPING_PREFIX)] = _suggest(trial, key, spec)
+    for spec in shaping_specs():
+        values[spec.name.removeprefix(SHAPING_PREFIX)] = spec.suggest(trial)
     return ShapingPolicy.model_validate(values)
-
-
-def _suggest(trial: optuna.trial.BaseTrial, key: str, spec: Mapping[str, Any]) -> Any:
-    if "choices" in spec:
-        return trial.suggest_categorical(key, list(spec["choices"]))
-    log = bool(spec.get("log"))
-    default = spec["default"]
-    if isinstance(default, int) and not isinstance(default, bool):
-        return trial.suggest_int(key, int(spec["low"]), int(spec["high"]), log=log)
-    return trial.suggest_float(key, float(spec["low"]), float(spec["high"]), log=log)
 
 
 def shape_case(case: ShapingCase, shaping: ShapingPolicy) -> tuple[Request, tuple[str, ...]]:
@@ -133,6 +130,27 @@ def shaping_baseline(cases: Sequence[ShapingCase], provider: Provider) -> Shapin
     return asyncio.run(score_shaping(cases, provider, ShapingPolicy()))
 
 
+def shaping_outcome(
+    cases: Sequence[ShapingCase],
+    provider: Provider,
+    shaping: ShapingPolicy,
+    baseline_quality: float,
+    delta: float,
+) -> Outcome:
+    """Score ``shaping`` on every case: ``(mean output tokens, mean quality)`` and the constraint."""
+    score = asyncio.run(score_shaping(cases, provider, shaping))
+    return Outcome(
+        values=(score.output_tokens, score.quality),
+        metrics={
+            "output_tokens": score.output_tokens,
+            "quality": score.quality,
+            "exact_match": score.exact_match,
+        },
+        constraint=baseline_quality - score.quality - delta,
+        attrs={"lowered": score.lowered, "noted": score.noted},
+    )
+
+
 def shaping_objective(
     trial: optuna.trial.BaseTrial,
     requests: Sequence[ShapingCase],
@@ -140,21 +158,19 @@ def shaping_objective(
     baseline_quality: float,
     delta: float,
 ) -> tuple[float, float]:
-    """``(mean output tokens, mean quality)`` of the trial's shaping policy; see the module doc.
+    """``(mean output tokens, mean quality)`` of the trial's shaping policy, for a bare optuna study.
 
-    Records the constraint value and the score's details as trial user attributes.
+    Records the constraint value and the score's details as trial user attributes (the study
+    runner records the same for :class:`~evals.tune._shaping_study.ShapingStudy`).
     """
-    shaping = suggest_shaping(trial)
-    score = asyncio.run(score_shaping(requests, provider, shaping))
-    violation = baseline_quality - score.quality - delta
-    # Both forms: the user attribute for a ``constraints_func`` (what the content-type studies
-    # read), and optuna 5's native per-trial constraint.
-    trial.set_user_attr(CONSTRAINT_ATTR, violation)
-    trial.set_constraint(CONSTRAINT_ATTR, violation)
-    trial.set_user_attr("exact_match", score.exact_match)
-    trial.set_user_attr("lowered", score.lowered)
-    trial.set_user_attr("noted", score.noted)
-    return score.output_tokens, score.quality
+    outcome = shaping_outcome(requests, provider, suggest_shaping(trial), baseline_quality, delta)
+    # Both forms: the user attribute for a ``constraints_func``, and optuna 5's native constraint.
+    trial.set_user_attr(CONSTRAINT_ATTR, outcome.constraint)
+    trial.set_constraint(CONSTRAINT_ATTR, outcome.constraint)
+    for key, value in {**outcome.metrics, **outcome.attrs}.items():
+        trial.set_user_attr(key, value)
+    tokens, quality = outcome.values
+    return tokens, quality
 
 
 def shaping_constraints(trial: optuna.trial.FrozenTrial) -> tuple[float, ...]:

@@ -35,7 +35,7 @@ class ParamSpec:
         """Integer-valued range (the schema default is an int)."""
         return not self.choices and isinstance(self.default, int) and not isinstance(self.default, bool)
 
-    def suggest(self, trial: optuna.Trial) -> Any:
+    def suggest(self, trial: optuna.trial.BaseTrial) -> Any:
         """Ask optuna for a value of this parameter."""
         if self.choices:
             return trial.suggest_categorical(self.name, list(self.choices))
@@ -49,7 +49,7 @@ def section_space(section: str, overrides: Mapping[str, Mapping[str, Any]] | Non
     """Every tunable of policy ``section`` (``"json"``, ``"log"``…), with suite overrides applied."""
     schema = search_space(Policy)
     prefix = f"{section}."
-    specs = {key: _spec(key, raw) for key, raw in schema.items() if key.startswith(prefix)}
+    specs = {key: spec_of(key, raw) for key, raw in schema.items() if key.startswith(prefix)}
     if not specs:
         raise ConfigError(f"policy section {section!r} has no tunable fields")
     for key, change in (overrides or {}).items():
@@ -59,7 +59,8 @@ def section_space(section: str, overrides: Mapping[str, Mapping[str, Any]] | Non
     return [specs[key] for key in sorted(specs)]
 
 
-def _spec(key: str, raw: Mapping[str, Any]) -> ParamSpec:
+def spec_of(key: str, raw: Mapping[str, Any]) -> ParamSpec:
+    """The spec of one entry of :func:`headroom.policy.search_space`."""
     if "choices" in raw:
         return ParamSpec(key, raw["default"], choices=tuple(raw["choices"]))
     return ParamSpec(key, raw["default"], low=raw["low"], high=raw["high"], log=bool(raw.get("log")))

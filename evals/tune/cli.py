@@ -8,25 +8,28 @@ from pathlib import Path
 from typing import Any
 
 from evals.suite import Suite, load_suite, suite_hash
-from evals.tune._corpus import CONTENT_TYPES, content_type, no_files_message, study_files
-from evals.tune._export import DEFAULT_EXPORT_DIR, Export, export_study, load_study
+from evals.tune._base import StudyRun
+from evals.tune._corpus import content_type, content_types, no_files_message, study_files
+from evals.tune._corpus_study import TuneSettings, run_study
+from evals.tune._defaults import DEFAULT_DELTA, DEFAULT_EXPORT_DIR, DEFAULT_OUT, DEFAULT_TRIALS, FACTS_SEED
+from evals.tune._export import Export, export_study, load_study
 from evals.tune._shaping_study import CONTENT_TYPE as SHAPING
-from evals.tune._shaping_study import describe_shaping, export_shaping, tune_shaping
-from evals.tune._study import DEFAULT_OUT, FACTS_SEED, StudyRun, TuneSettings, run_study
+from evals.tune._shaping_study import describe_shaping, tune_shaping
 from headroom.errors import ConfigError
 from headroom.policy import Policy, load_policy
 
-__all__ = ["describe", "describe_shaping", "export", "tune", "tune_shaping"]
-
-DEFAULT_TRIALS = 200
+__all__ = ["describe", "export", "tune"]
 
 
 def tune(options: Mapping[str, Any]) -> list[StudyRun]:
     """Run one study per content type asked for (``--content-type``, the suite's list, or all).
 
     A study that was asked for by name and has no corpus file is an error, and so is a corpus
-    in which no study finds a file; when every study runs, one without files is skipped.
+    in which no study finds a file; when every study runs, one without files is skipped. The
+    shaping study asks the suite's provider instead, and runs only when named.
     """
+    if options.get("content_type") == SHAPING:
+        return [tune_shaping(options)]
     suite = load_suite(options["suite"]) if options.get("suite") else None
     settings = _settings(options, suite)
     kinds, named = _content_types(options.get("content_type"), suite)
@@ -63,12 +66,19 @@ def _settings(options: Mapping[str, Any], suite: Suite | None) -> TuneSettings:
         sampler=options.get("sampler") or "tpe",
         tracking_uri=options.get("tracking_uri"),
         out=Path(options.get("out") or DEFAULT_OUT),
-        delta=options["delta"] if options.get("delta") is not None else (spec.delta if spec else 0.02),
+        delta=_delta(options, suite),
         latency=bool(options.get("latency", True)),
         space=dict(spec.space) if spec else {},
         base=load_policy(base_path) if base_path else Policy(),
         suite_hash=suite_hash(suite) if suite is not None else None,
     )
+
+
+def _delta(options: Mapping[str, Any], suite: Suite | None) -> float:
+    if options.get("delta") is not None:
+        return float(options["delta"])
+    spec = suite.tune if suite is not None else None
+    return spec.delta if spec is not None and spec.delta is not None else DEFAULT_DELTA
 
 
 def _content_types(chosen: str | None, suite: Suite | None) -> tuple[list[str], bool]:
@@ -85,7 +95,7 @@ def _content_types(chosen: str | None, suite: Suite | None) -> tuple[list[str], 
         )
     for name in listed:
         content_type(name)
-    return (list(listed), True) if listed else (list(CONTENT_TYPES), False)
+    return (list(listed), True) if listed else (sorted(content_types()), False)
 
 
 def _check_space(space: Mapping[str, Any], kinds: list[str]) -> None:
@@ -100,9 +110,7 @@ def export(options: Mapping[str, Any]) -> Export:
     storage = options.get("storage") or _default_storage()
     study = load_study(options["study"], storage)
     base_path = options.get("base")
-    # The shaping study has its own objectives (output tokens, quality) and so its own rule.
-    write = export_shaping if study.user_attrs.get("content_type") == SHAPING else export_study
-    return write(
+    return export_study(
         study,
         out_dir=Path(options.get("out") or DEFAULT_EXPORT_DIR),
         name=options.get("name"),
@@ -122,6 +130,14 @@ def describe(run: StudyRun) -> str:
     """A few human lines about one study."""
     if run.skipped:
         return f"{run.content_type}: {run.skipped}"
+    head = describe_shaping(run) if run.content_type == SHAPING else _describe_corpus(run)
+    lines = [head, f"  artifacts: {', '.join(str(p) for p in run.artifacts)}"]
+    if run.parent_run_id:
+        lines.append(f"  mlflow parent run: {run.parent_run_id}")
+    return "\n".join(lines)
+
+
+def _describe_corpus(run: StudyRun) -> str:
     assert run.baseline is not None
     trials = run.summary.get("trials", {})
     lines = [
@@ -141,9 +157,6 @@ def describe(run: StudyRun) -> str:
             f"retention {_ci(metrics['retention'])}, {metrics['latency_ms_per_10k_tokens']:.1f} ms/10K tokens"
         )
         lines.append(f"  params: {chosen['params']}")
-    lines.append(f"  artifacts: {', '.join(str(p) for p in run.artifacts)}")
-    if run.parent_run_id:
-        lines.append(f"  mlflow parent run: {run.parent_run_id}")
     return "\n".join(lines)
 
 

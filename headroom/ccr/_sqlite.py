@@ -35,7 +35,7 @@ from headroom.ccr._keys import (
     installation_secret,
     key_from_digest,
 )
-from headroom.ccr._store import Clock, StoreStats, to_bytes
+from headroom.ccr._store import Clock, KeyedStore, StoreStats, to_bytes
 from headroom.errors import EntryExpired, EntryNotFound, KeyCollision, StoreError, StoreFull
 
 _TABLE = """
@@ -94,7 +94,7 @@ def default_store_path() -> Path:
     return Path(platformdirs.user_cache_dir("headroom")) / "ccr.sqlite3"
 
 
-class SqliteStore:
+class SqliteStore(KeyedStore):
     """Originals in SQLite, keyed per scope, with TTL and an LRU size cap.
 
     ``secret`` defaults to the installation's (a 0600 file beside the store, made on first use);
@@ -134,16 +134,6 @@ class SqliteStore:
         self._checkpointer = None if self._in_memory else WalCheckpointer(self.path, busy_timeout_s)
         if self._checkpointer is not None:
             weakref.finalize(self, self._checkpointer.close)
-
-    @property
-    def scope(self) -> str:
-        return self._keys.scope
-
-    def key_for(self, content: str | bytes) -> str:
-        return self._keys.key(to_bytes(content))
-
-    def put(self, content: str | bytes, kind: str = "text", keep: Collection[str] = ()) -> str:
-        return self.put_many([(content, kind)], keep)[0]
 
     def put_many(self, entries: Sequence[tuple[str | bytes, str]], keep: Collection[str] = ()) -> list[str]:
         rows = []

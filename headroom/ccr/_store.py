@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -114,7 +115,27 @@ class _Entry:
 _IN_PROCESS_SECRET = b"headroom in-process store, keys never leave it"
 
 
-class MemoryStore:
+class KeyedStore(ABC):
+    """What every store derives from its key scheme: its scope, keys, and ``put`` as one ``put_many``."""
+
+    _keys: KeyScheme
+
+    @property
+    def scope(self) -> str:
+        return self._keys.scope
+
+    def key_for(self, content: str | bytes) -> str:
+        return self._keys.key(to_bytes(content))
+
+    def put(self, content: str | bytes, kind: str = "text", keep: Collection[str] = ()) -> str:
+        return self.put_many([(content, kind)], keep)[0]
+
+    @abstractmethod
+    def put_many(self, entries: Sequence[tuple[str | bytes, str]], keep: Collection[str] = ()) -> list[str]:
+        """Store every entry at once (see :class:`Store`)."""
+
+
+class MemoryStore(KeyedStore):
     """A process-local LRU store: for tests, evals, and one-shot CLI runs when asked.
 
     Its default secret is a fixed one: nobody outside the process can query it, so there is
@@ -139,16 +160,6 @@ class MemoryStore:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-
-    @property
-    def scope(self) -> str:
-        return self._keys.scope
-
-    def key_for(self, content: str | bytes) -> str:
-        return self._keys.key(to_bytes(content))
-
-    def put(self, content: str | bytes, kind: str = "text", keep: Collection[str] = ()) -> str:
-        return self.put_many([(content, kind)], keep)[0]
 
     def put_many(self, entries: Sequence[tuple[str | bytes, str]], keep: Collection[str] = ()) -> list[str]:
         rows = [self._row(content) for content, _ in entries]

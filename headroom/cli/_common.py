@@ -55,6 +55,12 @@ def policy_option(command: F) -> F:
     )(command)
 
 
+def path_option(flag: str, dest: str, help: str, *, folder: bool) -> Callable[[F], F]:
+    """An optional path option (a folder or a file) defaulting to ``None``."""
+    kind = click.Path(path_type=Path, file_okay=not folder, dir_okay=folder)
+    return click.option(flag, dest, type=kind, default=None, help=help)
+
+
 def format_pct(saved: int, total: int) -> str:
     """``"61.2%"``; an em dash when there is nothing to compare."""
     return f"{100 * saved / total:.1f}%" if total else "—"

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from headroom._extras import needs_extra
-from headroom.cli._common import friendly_errors, policy_option, resolve_policy, stderr
+from headroom.cli._common import friendly_errors, path_option, policy_option, resolve_policy, stderr
+from headroom.extras import needs_extra
 
 
 @click.command("replay")
@@ -26,13 +26,7 @@ from headroom.cli._common import friendly_errors, policy_option, resolve_policy,
     help="Whose prompt-caching rules price the cached prefix.",
 )
 @click.option("--model", default=None, help="Price every session as this model (default: the trace's).")
-@click.option(
-    "--pricing",
-    "pricing_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Price table YAML (default: configs/pricing.yaml).",
-)
+@path_option("--pricing", "pricing_path", "Price table YAML (default: configs/pricing.yaml).", folder=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object for scripts.")
 @click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read (exit 1).")
 def replay_command(

@@ -14,8 +14,8 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from headroom._extras import needs_extra
-from headroom.cli._common import friendly_errors, stderr
+from headroom.cli._common import friendly_errors, path_option, stderr
+from headroom.extras import needs_extra
 
 EXIT_HARNESS_ERROR = 1
 _SUITE = click.option(
@@ -28,13 +28,7 @@ _SUITE = click.option(
 @click.option(
     "--policy", "policies", multiple=True, help="Policy name from the suite, or a policy YAML (repeatable)."
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Report directory (default: eval-reports/<suite>).",
-)
+@path_option("--out", "out_dir", "Report directory (default: eval-reports/<suite>).", folder=True)
 @click.option("--mlflow/--no-mlflow", "use_mlflow", default=True, help="Log an mlflow run per policy.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def eval_run_command(
@@ -56,20 +50,15 @@ def eval_run_command(
 @click.option("--baseline", required=True, help="Baseline policy: suite name, YAML path or 'default'.")
 @click.option("--candidate", required=True, help="Candidate policy: suite name, YAML path or 'default'.")
 @click.option("--margin", type=float, default=None, help="Non-inferiority margin (default: the suite's).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Also write the reports here.",
-)
+@path_option("--out", "out_dir", "Also write the reports here.", folder=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 def eval_gate_command(
     suite_path: Path, baseline: str, candidate: str, margin: float | None, out_dir: Path | None, as_json: bool
 ) -> None:
     """Exit 0 when the candidate is non-inferior to the baseline, 100 on a regression, 1 on error."""
     try:
-        from evals.cli import gate_suite
+        with needs_extra("evals"):
+            from evals.cli import gate_suite
 
         result = gate_suite(suite_path, baseline, candidate, margin, out_dir)
     except Exception as exc:  # any harness failure must exit 1, never look like a verdict

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from headroom.cli._common import friendly_errors
+from headroom.extras import needs_extra
 from headroom.tokens import count_tokens
 
 if TYPE_CHECKING:
@@ -100,9 +101,9 @@ def trace_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def show_command(path: Path, as_json: bool) -> None:
     """Detect PATH's format and count its turns, tool calls and tokens."""
-    from evals.traces import load_traces
+    with friendly_errors(), needs_extra("evals"):
+        from evals.traces import load_traces
 
-    with friendly_errors():
         traces = load_traces(path)
         format_name = traces[0].format if traces else "unknown"
         stats = [session_stats(trace) for trace in traces]

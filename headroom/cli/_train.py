@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from headroom.errors import HeadroomError, MissingDependency
+from headroom.errors import HeadroomError
+from headroom.extras import needs_extra
 
 
 @click.command("train")
@@ -26,11 +27,10 @@ from headroom.errors import HeadroomError, MissingDependency
 def train_command(config_path: str, overrides: tuple[str, ...], out: str | None, quiet: bool) -> None:
     """Train a keep/drop word labeller and export it to OUT/model (kompress/1 format)."""
     try:
-        from training.cli import run_training, summary
-    except ImportError as exc:
-        raise click.ClickException(str(MissingDependency("the training packages", extra="train"))) from exc
-    try:
-        result = run_training(config_path, overrides, out, progress=not quiet)
+        with needs_extra("train"):
+            from training.cli import run_training, summary
+
+            result = run_training(config_path, overrides, out, progress=not quiet)
     except HeadroomError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary(result))

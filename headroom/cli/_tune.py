@@ -12,11 +12,33 @@ from typing import Any
 
 import click
 
-from headroom._extras import needs_extra
 from headroom.cli._common import friendly_errors
+from headroom.extras import needs_extra
 
-CONTENT_TYPES = ("json", "log", "code", "search", "diff", "html", "prose", "table", "shaping")
 _PATH = click.Path(path_type=Path)
+
+
+class _StudyChoice(click.Choice):  # type: ignore[type-arg]
+    """Read from the compressor registry only when asked (``headroom --help`` loads no compressor).
+
+    One study per compressor that declares a tuned section (plugins too), and the output-shaping
+    study of the policy's own ``shaping`` section.
+    """
+
+    name = "study"
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    @property  # type: ignore[override]
+    def choices(self) -> list[str]:
+        from headroom.compressors import tuned_compressors
+
+        return [*(compressor.name for compressor, _ in tuned_compressors()), "shaping"]
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        """click sets the choices in __init__; they are always computed."""
 
 
 @click.group("tune", invoke_without_command=True)
@@ -35,7 +57,7 @@ _PATH = click.Path(path_type=Path)
 @click.option("--suite", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Suite YAML.")
 @click.option(
     "--content-type",
-    type=click.Choice(CONTENT_TYPES),
+    type=_StudyChoice(),
     help="One study (default: every corpus study; shaping needs --suite and runs only when named).",
 )
 @click.option("--trials", type=click.IntRange(min=1), help="Trials per study (default 200).")
@@ -46,7 +68,11 @@ _PATH = click.Path(path_type=Path)
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampler seed.")
 @click.option("--sampler", type=click.Choice(["tpe", "nsga2"]), default="tpe", show_default=True)
-@click.option("--delta", type=float, help="Largest tolerated retention drop (default 0.02).")
+@click.option(
+    "--delta",
+    type=float,
+    help="Largest tolerated retention (shaping: quality) drop (default: the suite's, else 0.02).",
+)
 @click.option("--latency/--no-latency", default=True, help="Minimise latency too (timings are noisy).")
 @click.option("--base", type=_PATH, help="Baseline policy YAML (default: the built-in default).")
 @click.option(
@@ -60,9 +86,6 @@ def tune_group(ctx: click.Context, /, as_json: bool, **options: Any) -> None:
     if ctx.invoked_subcommand is not None:
         return
     with friendly_errors(), needs_extra("evals"):
-        if options.get("content_type") == "shaping":
-            _tune_shaping(options, as_json)
-            return
         from evals.tune.cli import describe, tune
 
         runs = tune(options)
@@ -70,13 +93,6 @@ def tune_group(ctx: click.Context, /, as_json: bool, **options: Any) -> None:
             click.echo(json.dumps([r.summary or {"study": r.study, "skipped": r.skipped} for r in runs]))
         else:
             click.echo("\n".join(describe(r) for r in runs))
-
-
-def _tune_shaping(options: dict[str, Any], as_json: bool) -> None:
-    from evals.tune.cli import describe_shaping, tune_shaping
-
-    run = tune_shaping(options)
-    click.echo(json.dumps([run.summary]) if as_json else describe_shaping(run))
 
 
 @tune_group.command("export")

@@ -14,7 +14,9 @@ import functools
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
 
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._code_gate import hopeless_head, too_many_errors
@@ -39,9 +41,51 @@ from headroom.compressors._code_repair import repaired, suspects
 from headroom.compressors._code_site import Site
 from headroom.compressors._code_skeleton import collect, error_count, error_spans
 from headroom.compressors._registry import register
+from headroom.compressors._section import Tuning
+from headroom.policy import Section, tunable
+
+
+class CodePolicy(Section):
+    """Source code."""
+
+    enabled: bool = Field(True, description="Compress code at all.")
+    mode: Literal["skeleton", "query", "lines"] = tunable(
+        "skeleton",
+        "How code is reduced: skeleton (bodies elided; bodies the query names stay whole), query "
+        "(also bodies the recent conversation names), lines (structure kept, long bodies line-pruned).",
+        choices=["skeleton", "query", "lines"],
+    )
+    min_body_lines: int = tunable(3, "Function bodies shorter than this many lines are kept.", low=1, high=40)
+    min_run_lines: int = tunable(
+        4, "Runs of top-level executable statements shorter than this are kept.", low=1, high=60
+    )
+    call_depth: int = tunable(
+        1, "Callers/callees (within the file) of a kept symbol also kept, in hops.", low=0, high=3
+    )
+    prune_over_lines: int = tunable(
+        60, "Kept bodies longer than this are line-pruned (0 = never).", low=0, high=1000, log=False
+    )
+    prune_min_lines: int = tunable(
+        3, "Shortest run of plain statements that pruning removes.", low=1, high=20
+    )
+    min_comment_lines: int = tunable(
+        4, "Doc comments/docstrings of at least this many lines are cut to their first line.", low=2, high=50
+    )
+    protect_recent_files: bool = tunable(
+        True,
+        "Pass through a file whose name appears in the latest turns (being edited).",
+        choices=[True, False],
+    )
+    protect_recent_symbols: bool = tunable(
+        True, "Keep whole the bodies of symbols named in the latest turns.", choices=[True, False]
+    )
+    critical_per_marker: int = tunable(
+        100, "Critical (error/exception…) lines echoed as comments beside each marker.", low=0, high=200
+    )
+
 
 if TYPE_CHECKING:
-    from headroom.policy import CodePolicy, Policy
+    from headroom.policy import Policy
 
 NAME = "code"
 _SAMPLE_CHARS = 4000
@@ -116,6 +160,8 @@ class CodeCompressor:
 
     name = NAME
     content_type = "code"
+    section = CodePolicy
+    tuning = Tuning(kinds=("code",))
 
     def detect(self, sample: str) -> float:
         """Confidence in [0, 1] that ``sample`` is code."""

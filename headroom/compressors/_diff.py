@@ -12,13 +12,38 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._registry import register
+from headroom.compressors._section import Tuning
 from headroom.critical import critical_template, is_critical
+from headroom.policy import Section, tunable
 from headroom.text import query_terms, words
 
+
+class DiffPolicy(Section):
+    """Unified diffs and patches."""
+
+    enabled: bool = Field(True, description="Compress diffs at all.")
+    context_lines: int = tunable(1, "Unchanged context lines kept around each change.", low=0, high=10)
+    collapse_diffstat: bool = tunable(
+        True, "Replace a patch's per-file diffstat lines with a marker.", choices=[True, False]
+    )
+    generated_run_lines: int = tunable(
+        40,
+        "Changed-line runs in generated or golden files longer than this are cut.",
+        low=10,
+        high=1000,
+        log=True,
+    )
+    generated_keep_lines: int = tunable(
+        6, "Lines kept at the head and at the tail of a cut run.", low=0, high=50
+    )
+
+
 if TYPE_CHECKING:
-    from headroom.policy import DiffPolicy, Policy
+    from headroom.policy import Policy
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _PATCH_MAIL = re.compile(r"^From [0-9a-f]{40} Mon Sep 17 00:00:00 2001$", re.MULTILINE)
@@ -252,6 +277,8 @@ class DiffCompressor:
 
     name = "diff"
     content_type = "diff"
+    section = DiffPolicy
+    tuning = Tuning(kinds=("diff",))
 
     def detect(self, sample: str) -> float:
         """High for unified diffs (file headers plus hunk headers) and format-patch mails."""

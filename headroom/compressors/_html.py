@@ -13,13 +13,29 @@ import re
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from headroom.compressors._base import CompressContext, Compressed, passthrough, result
 from headroom.compressors._registry import register
+from headroom.compressors._section import Tuning
 from headroom.critical import CRITICAL, critical_template
+from headroom.policy import Section, tunable
 from headroom.text import words
 
+
+class HtmlPolicy(Section):
+    """HTML pages: main-content extraction to markdown."""
+
+    enabled: bool = Field(True, description="Compress HTML at all.")
+    include_links: bool = tunable(False, "Keep hyperlink targets in the markdown.", choices=[False, True])
+    include_tables: bool = tunable(True, "Keep tables from the main content.", choices=[False, True])
+    favor_recall: bool = tunable(
+        True, "Ask the extractor to keep more borderline text rather than less.", choices=[True, False]
+    )
+
+
 if TYPE_CHECKING:
-    from headroom.policy import HtmlPolicy, Policy
+    from headroom.policy import Policy
 
 # The opening tag only: a lazy ``(.*?)</title>`` ran to the end of the text for every unclosed one.
 _TITLE_OPEN = re.compile(r"<title\b[^<>]{0,500}>", re.IGNORECASE)
@@ -159,6 +175,8 @@ class HtmlCompressor:
 
     name = "html"
     content_type = "html"
+    section = HtmlPolicy
+    tuning = Tuning(kinds=("html",), markup=True)
 
     def detect(self, sample: str) -> float:
         """High for documents (doctype, ``<html>``), moderate for tag-dense fragments."""

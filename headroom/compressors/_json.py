@@ -9,12 +9,37 @@ the pipeline's nested hook.
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from headroom.compressors._base import CompressContext, Compressed, passthrough, smaller_or_passthrough
 from headroom.compressors._json_exact import DuplicateKey, ExactNumber, exact_numbers_in_play
 from headroom.compressors._json_parse import detect_json, parse_document
 from headroom.compressors._json_render import Renderer
 from headroom.compressors._registry import register
-from headroom.policy import Policy
+from headroom.compressors._section import Tuning
+from headroom.policy import Policy, Section, tunable
+
+
+class JsonPolicy(Section):
+    """SmartCrusher: lossless tables first, then budgeted item selection."""
+
+    enabled: bool = Field(True, description="Compress JSON content at all.")
+    max_items: int = tunable(
+        15, "Items kept per array once selection starts (the budget).", low=3, high=200, log=True
+    )
+    min_items_to_select: int = tunable(
+        8, "Arrays at or below this length are never subsampled.", low=3, high=100
+    )
+    keep_first: int = tunable(3, "Leading items always kept.", low=0, high=10)
+    keep_last: int = tunable(2, "Trailing items always kept.", low=0, high=10)
+    outlier_z: float = tunable(
+        3.0, "Robust z-score above which a numeric value marks its item as an outlier.", low=1.5, high=6.0
+    )
+    tabulate: bool = Field(True, description="Render uniform arrays of objects as compact tables.")
+    max_string_chars: int = tunable(
+        0, "Truncate strings longer than this (0 = never truncate).", low=0, high=4000
+    )
+
 
 _DETECT_CHARS = 4000
 
@@ -24,6 +49,8 @@ class JsonCompressor:
 
     name = "json"
     content_type = "json"
+    section = JsonPolicy
+    tuning = Tuning(kinds=("json", "search-results"), routed_only=True)
 
     def detect(self, sample: str) -> float:
         """Confidence that ``sample`` is JSON (only a prefix is examined)."""

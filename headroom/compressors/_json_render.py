@@ -7,7 +7,7 @@ marker for every dropped run. The result is meant for a model to read, not for a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from headroom.compressors._base import CompressContext, Elision
 from headroom.compressors._json_parse import decode_embedded
@@ -24,7 +24,9 @@ from headroom.compressors._json_table import (
 )
 from headroom.compressors._json_text import dumps
 from headroom.critical import LONG_LINE_CHARS
-from headroom.policy import JsonPolicy
+
+if TYPE_CHECKING:
+    from headroom.compressors._json import JsonPolicy
 
 _WIDTH = 160
 _NESTED_CHARS = 1600

@@ -11,13 +11,35 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pydantic import Field
+
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._log_detect import detect_log
 from headroom.compressors._log_mine import colour_codes, first_timestamp, mine, strip_ansi
 from headroom.compressors._log_select import Lines, select
 from headroom.compressors._registry import register
+from headroom.compressors._section import Tuning
 from headroom.critical import is_critical
-from headroom.policy import Policy
+from headroom.policy import Policy, Section, tunable
+
+
+class LogPolicy(Section):
+    """Template mining and repeat collapsing for logs and command output."""
+
+    enabled: bool = Field(True, description="Compress log content at all.")
+    head_lines: int = tunable(10, "Leading lines always kept verbatim.", low=0, high=100)
+    tail_lines: int = tunable(15, "Trailing lines always kept verbatim.", low=0, high=200)
+    max_examples_per_template: int = tunable(
+        1, "Verbatim examples kept per non-critical template.", low=1, high=10
+    )
+    max_critical_examples: int = tunable(
+        3, "Verbatim examples kept per critical (error/warn) template.", low=1, high=20
+    )
+    query_matches: int = tunable(20, "Lines matching the query kept verbatim.", low=0, high=200)
+    min_repeat: int = tunable(
+        3, "Templates seen at least this often are collapsed; rarer ones keep every line.", low=2, high=20
+    )
+
 
 # A marker costs about this many characters; shorter runs are cheaper kept verbatim.
 _MARKER_CHARS = 90
@@ -39,6 +61,8 @@ class LogCompressor:
 
     name = "log"
     content_type = "log"
+    section = LogPolicy
+    tuning = Tuning(kinds=("log",))
 
     def detect(self, sample: str) -> float:
         """Confidence that ``sample`` is a log."""

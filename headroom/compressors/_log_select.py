@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from headroom.policy import LogPolicy
 from headroom.text import BM25
+
+if TYPE_CHECKING:
+    from headroom.compressors._log import LogPolicy
 
 # Cheap literal hints that a non-critical line may still be a test result or summary.
 _RESULT_HINTS = ("passed", "ok ", "ok\t", "TESTDONE", "tests", "summary")

@@ -14,7 +14,9 @@ marker with the exact count of what it removed.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
 
 from headroom.ccr import content_key, format_marker, to_bytes
 from headroom.compressors._base import CompressContext, Compressed, passthrough, result
@@ -23,10 +25,75 @@ from headroom.compressors._prose_score import Weights, contents, query_scores
 from headroom.compressors._prose_select import assemble, select_spans
 from headroom.compressors._prose_units import SENTENCES, Unit, build_units
 from headroom.compressors._registry import register
+from headroom.compressors._section import Tuning
+from headroom.policy import Section, tunable
 from headroom.tokens import count_tokens, get_encoding
 
+
+class ProsePolicy(Section):
+    """Prose and markdown: Kompress word-level deletion when available, else extractive sentence selection."""
+
+    enabled: bool = Field(True, description="Compress prose at all.")
+    keep_rate: float = tunable(0.45, "Share of tokens to keep.", low=0.1, high=1.0)
+    min_tokens: int = tunable(150, "Texts shorter than this are passed through.", low=0, high=2000)
+    query_weight: float = tunable(
+        3.0, "Weight of query relevance (BM25) against the query-free prior.", low=0.5, high=10.0, log=True
+    )
+    short_code_tokens: int = tunable(
+        60, "Fenced code blocks at or below this many tokens are preferred for keeping.", low=0, high=400
+    )
+    engine: Literal["auto", "kompress", "extractive"] = tunable(
+        "auto",
+        "auto: the word-level Kompress model when it can run (the [ml] extra and a model at "
+        "model_path, the bundled one by default), else extractive with the reason noted; kompress: the "
+        "same, asked for explicitly; extractive: sentence selection only. Tuning chooses between auto "
+        "and extractive: Kompress keeps more of what a query asks for, sentence selection saves more.",
+        choices=("auto", "extractive"),
+    )
+    model_path: str | None = Field(
+        None,
+        description="Kompress model directory (kompress.json or a HF checkpoint); None = bundled default.",
+    )
+    keep_label: int | None = Field(
+        None, ge=0, description="Label index meaning keep, for checkpoints without kompress.json (default 1)."
+    )
+    threshold: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Keep words whose keep probability reaches this (overrides keep_rate).",
+    )
+    query_boost: float = tunable(
+        0.3,
+        "Added to the keep probability of words matching the query (less for their neighbours).",
+        low=0.0,
+        high=1.0,
+    )
+    query_share: float = tunable(
+        0.8,
+        "Kompress with a query: share of the token budget given first to the sentences most relevant "
+        "to it (kept whole), before word-level pruning of the rest.",
+        low=0.0,
+        high=1.0,
+    )
+    dense_weight: float = tunable(
+        2.0,
+        "Kompress with a query: weight of sentence-encoder similarity against BM25 when ranking "
+        "sentences (both as z-scores).",
+        low=0.0,
+        high=4.0,
+    )
+    quantize: bool = Field(True, description="Run Kompress with int8 dynamic quantization on CPU.")
+    backend: Literal["auto", "torch", "onnx"] = Field(
+        "auto",
+        description="Kompress inference backend: onnx exports the model once (cached, int8 when quantize) "
+        "and runs it with onnxruntime; torch runs the torch module; auto: onnx when onnxruntime is "
+        "installed, else torch (also torch when the export fails).",
+    )
+
+
 if TYPE_CHECKING:
-    from headroom.policy import Policy, ProsePolicy
+    from headroom.policy import Policy
 
 MIN_UNITS = 3
 _SAMPLE_KEY = content_key(b"")
@@ -51,6 +118,8 @@ class ProseCompressor:
 
     name = "prose"
     content_type = "prose"
+    section = ProsePolicy
+    tuning = Tuning(kinds=("prose", "markdown"))
 
     def detect(self, sample: str) -> float:
         """Moderate confidence for ordinary prose and markdown, low for structured content."""

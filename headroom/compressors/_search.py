@@ -12,13 +12,29 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._registry import register
+from headroom.compressors._section import Tuning
 from headroom.critical import critical_template, is_critical
+from headroom.policy import Section, tunable
 from headroom.text import BM25, query_terms, words
 
+
+class SearchPolicy(Section):
+    """Grep-style and search-API results."""
+
+    enabled: bool = Field(True, description="Compress search results at all.")
+    max_matches_per_file: int = tunable(3, "Best matches kept per file.", low=1, high=50)
+    max_files: int = tunable(25, "Files kept (ranked by relevance to the query).", low=1, high=500, log=True)
+    context_lines: int = tunable(
+        1, "Context lines (from grep -C) kept on each side of a kept match.", low=0, high=10
+    )
+
+
 if TYPE_CHECKING:
-    from headroom.policy import Policy, SearchPolicy
+    from headroom.policy import Policy
 
 
 _MATCH = re.compile(r"^(?P<path>(?:[A-Za-z]:)?[^\s:]+?):(?P<rest>\d+:.*)$")
@@ -150,6 +166,12 @@ class SearchCompressor:
 
     name = "search"
     content_type = "search"
+    section = SearchPolicy
+    tuning = Tuning(
+        kinds=("search-results", "log", "prose"),
+        routed_only=True,
+        missing="no grep-style search output under {corpus} (search-API JSON dumps route to json)",
+    )
 
     def detect(self, sample: str) -> float:
         """High when most of the first lines parse as grep/ripgrep result lines."""

@@ -12,6 +12,8 @@ import io
 import re
 from typing import Any
 
+from pydantic import Field
+
 from headroom.compressors._base import (
     CompressContext,
     Compressed,
@@ -22,7 +24,24 @@ from headroom.compressors._base import (
 from headroom.compressors._json_select import Budget, dropped_runs, select
 from headroom.compressors._json_text import dumps
 from headroom.compressors._registry import register
-from headroom.policy import Policy, TablePolicy
+from headroom.compressors._section import Tuning
+from headroom.policy import Policy, Section, tunable
+
+
+class TablePolicy(Section):
+    """CSV/TSV tables: constant columns into the header, then budgeted row selection."""
+
+    enabled: bool = Field(True, description="Compress CSV/TSV tables at all.")
+    max_rows: int = tunable(25, "Rows kept once selection starts (the budget).", low=3, high=500, log=True)
+    min_rows_to_select: int = tunable(
+        12, "Tables at or below this many rows are never subsampled.", low=3, high=200
+    )
+    keep_first: int = tunable(5, "Leading rows always kept.", low=0, high=20)
+    keep_last: int = tunable(3, "Trailing rows always kept.", low=0, high=20)
+    outlier_z: float = tunable(
+        3.0, "Robust z-score above which a numeric cell marks its row as an outlier.", low=1.5, high=6.0
+    )
+
 
 _DELIMITERS = (",", "\t", ";", "|")
 _SAMPLE_LINES = 30
@@ -113,6 +132,8 @@ class TableCompressor:
 
     name = "table"
     content_type = "table"
+    section = TablePolicy
+    tuning = Tuning(kinds=("json", "log", "search-results", "prose", "markdown"), routed_only=True)
 
     def detect(self, sample: str) -> float:
         """Confidence that ``sample`` is a delimited table with a header row."""

@@ -45,7 +45,8 @@ from headroom.kompress._words import (
 from headroom.text import query_terms
 
 if TYPE_CHECKING:
-    from headroom.policy import Policy, ProsePolicy
+    from headroom.compressors._prose import ProsePolicy
+    from headroom.policy import Policy
 
 #: Lines of words → keep probability of each word (same shape). Injected in tests; the model otherwise.
 Scorer = Callable[[list[list[str]]], list[list[float]]]

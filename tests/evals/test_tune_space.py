@@ -7,14 +7,14 @@ from typing import Any
 import optuna
 import pytest
 
-from evals.tune import CONTENT_TYPES, apply, defaults, section_space
+from evals.tune import apply, content_types, defaults, section_space
 from headroom.errors import ConfigError
 from headroom.policy import Policy, search_space
 
 
-@pytest.mark.parametrize("name", sorted(CONTENT_TYPES))
+@pytest.mark.parametrize("name", sorted(content_types()))
 def test_space_is_every_tunable_of_the_section_with_schema_ranges(name: str) -> None:
-    section = CONTENT_TYPES[name].section
+    section = content_types()[name].section
     schema = {k: v for k, v in search_space(Policy).items() if k.startswith(f"{section}.")}
     space = section_space(section)
     assert [s.name for s in space] == sorted(schema)

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from headroom.errors import ConfigError, MissingDependency
+from headroom.local_metrics import LocalMetrics
 
 METRICS = ("keep_f1", "must_keep_recall", "keep_rate")
-_HERE = Path(__file__).resolve().parent
+_LOCAL = LocalMetrics(Path(__file__).parent, METRICS, extra="train")
 
 
 def metric_path(name: str) -> Path:
     """The module file implementing metric ``name``."""
-    if name not in METRICS:
-        raise ConfigError(f"unknown metric {name!r}; expected one of {', '.join(METRICS)}")
-    return _HERE / f"{name}.py"
+    return _LOCAL.path(name)
 
 
-@cache
 def load_metric(name: str) -> Any:
     """``evaluate.load`` of the local module (a path, so no hub lookup happens)."""
-    try:
-        import evaluate
-    except ImportError as exc:
-        raise MissingDependency("the 'evaluate' package", extra="train") from exc
-    return evaluate.load(str(metric_path(name)))
+    return _LOCAL.load(name)
 
 
 def compute_all(predictions: list[int], labels: list[int], must_keep: list[int]) -> dict[str, float]:

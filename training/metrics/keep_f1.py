@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import datasets
 import evaluate
+
+from headroom.local_metrics import metric_info
+
+_INPUTS = "predictions, references: per-word keep decisions and gold labels (1/0)."
 
 
 def keep_f1(predictions: list[int], references: list[int]) -> float:
@@ -22,13 +25,8 @@ class KeepF1(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no type h
     """F1 of the keep class against the gold keep labels."""
 
     def _info(self) -> Any:
-        return evaluate.MetricInfo(
-            description="F1 of the keep class against the gold keep labels.",
-            citation="",
-            inputs_description="predictions, references: per-word keep decisions and gold labels (1/0).",
-            features=datasets.Features(
-                {"predictions": datasets.Value("int8"), "references": datasets.Value("int8")}
-            ),
+        return metric_info(
+            self.__doc__, _INPUTS, {"predictions": "int8", "references": "int8"}, extra="train"
         )
 
     def _compute(self, predictions: list[int], references: list[int]) -> dict[str, float]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import datasets
 import evaluate
+
+from headroom.local_metrics import metric_info
+
+_INPUTS = "predictions: per-word keep decisions (1 keep, 0 drop)."
 
 
 def keep_rate(predictions: list[int]) -> float:
@@ -17,12 +20,7 @@ class KeepRate(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no type
     """Share of words the predictions keep."""
 
     def _info(self) -> Any:
-        return evaluate.MetricInfo(
-            description="Share of words the predictions keep.",
-            citation="",
-            inputs_description="predictions: per-word keep decisions (1 keep, 0 drop).",
-            features=datasets.Features({"predictions": datasets.Value("int8")}),
-        )
+        return metric_info(self.__doc__, _INPUTS, {"predictions": "int8"}, extra="train")
 
     def _compute(self, predictions: list[int]) -> dict[str, float]:
         return {"keep_rate": keep_rate(predictions)}

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import datasets
 import evaluate
+
+from headroom.local_metrics import metric_info
+
+_INPUTS = "predictions: per-word keep decisions (1/0); references: must-keep mask (1/0)."
 
 
 def must_keep_recall(predictions: list[int], references: list[int]) -> float:
@@ -18,13 +21,8 @@ class MustKeepRecall(evaluate.Metric):  # type: ignore[misc]  # evaluate ships n
     """Share of must-keep words the predictions keep."""
 
     def _info(self) -> Any:
-        return evaluate.MetricInfo(
-            description="Share of must-keep words the predictions keep.",
-            citation="",
-            inputs_description="predictions: per-word keep decisions (1/0); references: must-keep mask (1/0).",
-            features=datasets.Features(
-                {"predictions": datasets.Value("int8"), "references": datasets.Value("int8")}
-            ),
+        return metric_info(
+            self.__doc__, _INPUTS, {"predictions": "int8", "references": "int8"}, extra="train"
         )
 
     def _compute(self, predictions: list[int], references: list[int]) -> dict[str, float]:

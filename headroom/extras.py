@@ -1,13 +1,27 @@
-"""Commands whose optional extra is missing say which one to install, never a traceback."""
+"""Optional extras: one way to import a heavy dependency, and one way for a command to say
+which extra to install when an import fails, never a traceback."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import importlib
+from collections.abc import Callable, Iterator
+from types import ModuleType
 
 from headroom.errors import MissingDependency
 
+__all__ = ["Importer", "needs_extra", "require"]
+
 _OWN_PACKAGES = frozenset({"headroom", "evals", "training", "benchmarks"})
+Importer = Callable[[str], ModuleType]
+
+
+def require(module: str, extra: str, *, importer: Importer = importlib.import_module) -> ModuleType:
+    """Import ``module`` (a heavy third-party one, imported only where it is used); when it, or
+    something it needs, is not installed, raise :class:`MissingDependency` with the line that
+    installs ``headroom[extra]``. ``importer`` is injected by tests."""
+    with needs_extra(extra):
+        return importer(module)
 
 
 @contextlib.contextmanager
