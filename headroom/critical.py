@@ -10,13 +10,18 @@ from typing import Any
 __all__ = [
     "CRITICAL",
     "CRITICAL_STEMS",
+    "KEEP_SHARE",
     "LONG_LINE_CHARS",
     "NO_ERROR_FIELD",
+    "SHORT_VALUE_WORDS",
     "SNIPPET_WORDS",
+    "covers",
     "critical_fields",
     "critical_template",
     "is_critical",
     "json_record",
+    "line_words",
+    "needs_its_key",
     "without_no_error_fields",
 ]
 
@@ -28,6 +33,13 @@ _CRITICAL_LOWER = re.compile("|".join(CRITICAL_STEMS))
 #: unit is the ``SNIPPET_WORDS`` words either side of each critical word, not the whole line.
 LONG_LINE_CHARS = 400
 SNIPPET_WORDS = 6
+#: A line is kept when one output line holds this share of its words: the rest may be numbers or
+#: names that changed, but the words that say what happened stay together on one line.
+KEEP_SHARE = 0.75
+#: A critical value of fewer words than this says little alone ("error", "should fail"): where its
+#: key is set apart from it (a table's header), the value is shown with its key.
+SHORT_VALUE_WORDS = 3
+_WORD = re.compile(r"\w+")
 _TEMPLATE_TOKEN = re.compile(r"\"[^\"]*\"|'[^']*'|0x[0-9a-fA-F]+|\d+|[A-Za-z_][\w.]*")
 # A JSON field named for an error whose value is empty ("is_error": false, "error": null,
 # "failures": [], "last_error": "") reports that there is no error: it is no error signal. Keys may
@@ -49,6 +61,21 @@ def is_critical(line: str) -> bool:
     if _CRITICAL_LOWER.search(lower) is None:
         return False
     return _CRITICAL_LOWER.search(without_no_error_fields(lower)) is not None
+
+
+def line_words(line: str) -> frozenset[str]:
+    """The lower-case ``\\w+`` words of ``line``, the unit :func:`covers` compares."""
+    return frozenset(_WORD.findall(line.lower()))
+
+
+def covers(kept: frozenset[str], line: frozenset[str]) -> bool:
+    """Whether a kept line with words ``kept`` holds ``KEEP_SHARE`` of ``line``'s words."""
+    return len(kept & line) >= KEEP_SHARE * len(line)
+
+
+def needs_its_key(value_text: str) -> bool:
+    """Whether a critical value is too short to be read without its key (``level: error``)."""
+    return len(_WORD.findall(value_text)) < SHORT_VALUE_WORDS and is_critical(value_text)
 
 
 def without_no_error_fields(text: str) -> str:

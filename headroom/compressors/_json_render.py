@@ -23,7 +23,7 @@ from headroom.compressors._json_table import (
     tabular,
 )
 from headroom.compressors._json_text import dumps
-from headroom.critical import LONG_LINE_CHARS
+from headroom.critical import LONG_LINE_CHARS, needs_its_key
 from headroom.policy import JsonPolicy
 
 _WIDTH = 160
@@ -161,7 +161,12 @@ class Renderer:
 
     def _row(self, table: Table, index: int, budget: Budget) -> str:
         row = table.rows[index]
-        return "|".join(self._cell(row[c], budget) if c in row else "" for c in table.columns)
+        return "|".join(self._labelled_cell(row[c], c, budget) if c in row else "" for c in table.columns)
+
+    def _labelled_cell(self, value: Any, column: str, budget: Budget) -> str:
+        cell = self._cell(value, budget)
+        # The header names the column once; a short error value ("error") is read with its name.
+        return f"{key_text(column)}={cell}" if needs_its_key(cell) else cell
 
     def _cell(self, value: Any, budget: Budget) -> str:
         if isinstance(value, str):

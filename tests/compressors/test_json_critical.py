@@ -89,3 +89,18 @@ def test_records_whose_error_text_differs_past_its_start_are_told_apart() -> Non
     tests[40]["fullTitle"] = stem + "the runner is STOPPED should not emit start and end events"
     out = _compress(json.dumps({"tests": tests}, indent=2))
     assert "IDLE should emit" in out.text and "STOPPED should not emit" in out.text
+
+
+def test_a_short_error_cell_carries_its_column_name() -> None:
+    # The header names a column once; "error" alone under it no longer says what was in error.
+    results = [
+        {"rule": f"R{i % 7}", "level": "warning", "tags": [], "message": f"check {i} is weak"}
+        for i in range(30)
+    ]
+    results[12] = {"rule": "R3", "level": "error", "tags": ["error-handling"], "message": "check 12 is weak"}
+    results[18]["message"] = "check 18 failed to run at all"
+    out = _compress(json.dumps({"results": results}, indent=2))
+    row = next(line for line in out.text.splitlines() if "R3|" in line and "12" in line)
+    assert "level=error" in row and 'tags=["error-handling"]' in row
+    assert "|check 18 failed to run at all" in out.text  # a value that says enough stays bare
+    assert "level=warning" not in out.text
