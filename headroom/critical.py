@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 __all__ = [
     "CRITICAL",
     "CRITICAL_STEMS",
     "KEEP_SHARE",
+    "KeptLines",
     "LONG_LINE_CHARS",
     "NO_ERROR_FIELD",
     "SHORT_VALUE_WORDS",
@@ -18,6 +21,7 @@ __all__ = [
     "covers",
     "critical_fields",
     "critical_template",
+    "critical_units",
     "is_critical",
     "json_record",
     "line_words",
@@ -71,6 +75,57 @@ def line_words(line: str) -> frozenset[str]:
 def covers(kept: frozenset[str], line: frozenset[str]) -> bool:
     """Whether a kept line with words ``kept`` holds ``KEEP_SHARE`` of ``line``'s words."""
     return len(kept & line) >= KEEP_SHARE * len(line)
+
+
+class KeptLines:
+    """The lines an output keeps, to ask whether one of them holds (``covers``) a critical unit."""
+
+    def __init__(self, lines: Iterable[str] = ()) -> None:
+        self._sets: list[frozenset[str]] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for line in lines:
+            self.add(line_words(line))
+
+    def add(self, words: frozenset[str]) -> None:
+        """Record one more kept line by its words."""
+        for word in words:
+            self._postings[word].append(len(self._sets))
+        self._sets.append(words)
+
+    def holds(self, words: frozenset[str]) -> bool:
+        """Whether some kept line holds ``KEEP_SHARE`` of ``words``."""
+        if not words:
+            return True
+        need = math.ceil(KEEP_SHARE * len(words))
+        # A line with `need` of the words holds one of the rarest len - need + 1 of them.
+        rarest = sorted(words, key=lambda w: len(self._postings.get(w, ())))[: len(words) - need + 1]
+        candidates = {i for word in rarest for i in self._postings.get(word, ())}
+        return any(len(words & self._sets[i]) >= need for i in candidates)
+
+
+def critical_units(line: str) -> list[str]:
+    """The parts of ``line`` that must survive on one output line, verbatim.
+
+    A log-sized line is one unit; a longer one (a paragraph, a record) has one unit per critical
+    word: the text from ``SNIPPET_WORDS`` words before it to as many after (overlaps merged).
+    """
+    if not is_critical(line):
+        return []
+    if len(line) <= LONG_LINE_CHARS:
+        return [line]
+    signal = without_no_error_fields(line)
+    found = list(_WORD.finditer(signal))
+    spans: list[tuple[int, int]] = []
+    for at, match in enumerate(found):
+        if _CRITICAL_LOWER.search(match.group(0).lower()) is None:
+            continue
+        start = found[max(0, at - SNIPPET_WORDS)].start()
+        end = found[min(len(found) - 1, at + SNIPPET_WORDS)].end()
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return [signal[start:end] for start, end in spans]
 
 
 def needs_its_key(value_text: str) -> bool:
