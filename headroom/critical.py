@@ -107,7 +107,8 @@ def critical_units(line: str) -> list[str]:
     """The parts of ``line`` that must survive on one output line, verbatim.
 
     A log-sized line is one unit; a longer one (a paragraph, a record) has one unit per critical
-    word: the text from ``SNIPPET_WORDS`` words before it to as many after (overlaps merged).
+    word: the text from ``SNIPPET_WORDS`` words before it to as many after. Overlapping units stay
+    apart: a merged one would pass on the words of its neighbour.
     """
     if not is_critical(line):
         return []
@@ -115,16 +116,11 @@ def critical_units(line: str) -> list[str]:
         return [line]
     signal = without_no_error_fields(line)
     found = list(_WORD.finditer(signal))
-    spans: list[tuple[int, int]] = []
+    spans: dict[tuple[int, int], None] = {}
     for at, match in enumerate(found):
-        if _CRITICAL_LOWER.search(match.group(0).lower()) is None:
-            continue
-        start = found[max(0, at - SNIPPET_WORDS)].start()
-        end = found[min(len(found) - 1, at + SNIPPET_WORDS)].end()
-        if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], end)
-        else:
-            spans.append((start, end))
+        if _CRITICAL_LOWER.search(match.group(0).lower()) is not None:
+            start = found[max(0, at - SNIPPET_WORDS)].start()
+            spans[start, found[min(len(found) - 1, at + SNIPPET_WORDS)].end()] = None
     return [signal[start:end] for start, end in spans]
 
 
