@@ -44,6 +44,8 @@ KEEP_SHARE = 0.75
 #: key is set apart from it (a table's header), the value is shown with its key.
 SHORT_VALUE_WORDS = 3
 _WORD = re.compile(r"\w+")
+# How far either side of an error word its unit is looked for: SNIPPET_WORDS words of prose fit.
+_UNIT_REACH = 200
 _TEMPLATE_TOKEN = re.compile(r"\"[^\"]*\"|'[^']*'|0x[0-9a-fA-F]+|\d+|[A-Za-z_][\w.]*")
 # A JSON field named for an error whose value is empty ("is_error": false, "error": null,
 # "failures": [], "last_error": "") reports that there is no error: it is no error signal. Keys may
@@ -115,12 +117,22 @@ def critical_units(line: str) -> list[str]:
     if len(line) <= LONG_LINE_CHARS:
         return [line]
     signal = without_no_error_fields(line)
-    found = list(_WORD.finditer(signal))
     spans: dict[tuple[int, int], None] = {}
-    for at, match in enumerate(found):
-        if _CRITICAL_LOWER.search(match.group(0).lower()) is not None:
-            start = found[max(0, at - SNIPPET_WORDS)].start()
-            spans[start, found[min(len(found) - 1, at + SNIPPET_WORDS)].end()] = None
+    for hit in _CRITICAL_LOWER.finditer(signal.lower()):
+        # Only the text near the error word is split into words: a long string has few of them.
+        low, high = max(0, hit.start() - _UNIT_REACH), hit.end() + _UNIT_REACH
+        found = [
+            word
+            for word in _WORD.finditer(signal, low, high)
+            # A word the reach cuts in two is no word of the text (unless the error is in it).
+            if not (
+                (word.start() == low > 0 or word.end() == high < len(signal))
+                and hit.start() not in range(*word.span())
+            )
+        ]
+        at = next(i for i, word in enumerate(found) if word.end() > hit.start())
+        start = found[max(0, at - SNIPPET_WORDS)].start()
+        spans[start, found[min(len(found) - 1, at + SNIPPET_WORDS)].end()] = None
     return [signal[start:end] for start, end in spans]
 
 
