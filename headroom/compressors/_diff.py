@@ -183,7 +183,7 @@ class _Trimmer:
         self._emit(run, keep, None)
 
     def _wanted(self, line: str) -> bool:
-        """Critical lines (one per template) and query matches survive any trimming."""
+        """Critical lines (unless a kept one holds most of their words) and query matches survive any trimming."""
         if is_critical(line):
             # One kept line stands for another only when it holds most of its words (the shared
             # rule): a template alone would let "ExceptionTests.cs | 2" stand for "ErrorTests.cs | 6".

@@ -153,9 +153,10 @@ class Renderer:
         if out is None or out.tokens_out >= out.tokens_in:
             return None
         units = critical_units(value)
-        kept = KeptLines([out.text])
-        if not all(kept.holds(line_words(unit)) for unit in units):
-            return None
+        if units:
+            kept = KeptLines([out.text])
+            if not all(kept.holds(line_words(unit)) for unit in units):
+                return None
         self.elisions.extend(out.elisions)
         return _Nested(out.text, one_line=any("\n" in unit for unit in units))
 
