@@ -112,28 +112,27 @@ def critical_units(line: str) -> list[str]:
     word: the text from ``SNIPPET_WORDS`` words before it to as many after. Overlapping units stay
     apart: a merged one would pass on the words of its neighbour.
     """
-    if not is_critical(line):
-        return []
     if len(line) <= LONG_LINE_CHARS:
-        return [line]
-    signal = without_no_error_fields(line)
+        return [line] if is_critical(line) else []
     spans: dict[tuple[int, int], None] = {}
-    for hit in _CRITICAL_LOWER.finditer(signal.lower()):
-        # Only the text near the error word is split into words: a long string has few of them.
+    # Only the text near each error word is read: a long string (a file an agent wrote) has few.
+    for hit in _CRITICAL_LOWER.finditer(line.lower()):
         low, high = max(0, hit.start() - _UNIT_REACH), hit.end() + _UNIT_REACH
+        if any(f.start() <= hit.start() < f.end() for f in NO_ERROR_FIELD.finditer(line, low, high)):
+            continue
         found = [
             word
-            for word in _WORD.finditer(signal, low, high)
+            for word in _WORD.finditer(line, low, high)
             # A word the reach cuts in two is no word of the text (unless the error is in it).
             if not (
-                (word.start() == low > 0 or word.end() == high < len(signal))
+                (word.start() == low > 0 or word.end() == high < len(line))
                 and hit.start() not in range(*word.span())
             )
         ]
         at = next(i for i, word in enumerate(found) if word.end() > hit.start())
         start = found[max(0, at - SNIPPET_WORDS)].start()
         spans[start, found[min(len(found) - 1, at + SNIPPET_WORDS)].end()] = None
-    return [signal[start:end] for start, end in spans]
+    return [line[start:end] for start, end in spans]
 
 
 def needs_its_key(value_text: str) -> bool:
