@@ -33,6 +33,7 @@ _MAX_BYTES = 64 * 1024 * 1024
 Reads = tuple[tuple[str, str], ...]
 """``(policy attribute, fingerprint)`` for each part of the policy a compression read."""
 _WHOLE = "*"  # a read that depends on the whole policy (its hash, a dump, a method)
+_SECTION = "section:"  # a compressor section asked for by name (``Policy.section``)
 _VARIANTS_PER_BLOCK = 16
 
 
@@ -82,6 +83,11 @@ class PolicyReads:
         self._names.add(name)
         return getattr(self._policy, name)
 
+    def section(self, name: str) -> Any:
+        """A compressor's section, as ``Policy.section`` gives it (noted like an attribute read)."""
+        self._names.add(_SECTION + name)
+        return self._policy.section(name)
+
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("a policy is frozen")
 
@@ -96,8 +102,8 @@ class PolicyReads:
     def reads(self) -> Reads:
         """The fingerprints of what was read (the whole policy's hash when anything opaque was)."""
         names = sorted(self._names)
-        fields = getattr(type(self._policy), "model_fields", {})
-        if any(n not in fields for n in names):  # a property, a method, a hash: the whole policy
+        attributes = [n for n in names if not n.startswith(_SECTION)]
+        if any(callable(getattr(self._policy, n, None)) for n in attributes):  # a method: the whole policy
             names = [_WHOLE]
         whole = policy_hash(self._policy)
         return tuple((name, fingerprint(self._policy, name, whole)) for name in names)
@@ -121,11 +127,14 @@ def fingerprint(policy: object, name: str, whole: str | None = None) -> str:
         return whole
     cached = _FINGERPRINTS.get((whole, name))
     if cached is None:
-        value = getattr(policy, name, None)
+        if name.startswith(_SECTION):
+            value = policy.section(name[len(_SECTION) :])  # type: ignore[attr-defined]
+        else:
+            value = getattr(policy, name, None)
         if isinstance(value, BaseModel):
             cached = hashlib.sha256(value.model_dump_json().encode()).hexdigest()[:16]
         else:
-            cached = repr(value)
+            cached = value if isinstance(value, str) else repr(value)
         if len(_FINGERPRINTS) >= _FINGERPRINTS_MAX:
             _FINGERPRINTS.clear()
         _FINGERPRINTS[(whole, name)] = cached

@@ -112,5 +112,7 @@ def test_reads_that_depend_on_the_whole_policy_key_on_its_hash() -> None:
     recorder = PolicyReads(EAGER)
     assert recorder.live_zone.min_block_tokens == 0
     assert [name for name, _ in recorder.reads()] == ["live_zone"]
-    _ = recorder.policy_hash
+    _ = recorder.policy_hash  # a value that depends on every section: it keys on all of them
+    assert dict(recorder.reads())["policy_hash"] == EAGER.policy_hash
+    _ = recorder.model_dump()
     assert recorder.reads() == (("*", EAGER.policy_hash),)

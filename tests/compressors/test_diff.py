@@ -206,6 +206,18 @@ def test_diffstat_is_collapsed_to_its_summary() -> None:
     assert out.text.endswith("-- \n2.43.0\n")
 
 
+def test_error_lines_of_one_shape_but_other_names_all_survive_the_diffstat() -> None:
+    # Alike by template, not by words: one file name cannot stand for another.
+    stat = [f" src/util/part{i:02d}.py                  |  {i % 9 + 1} +-" for i in range(30)]
+    stat[9] = " .../ExceptionHandlingAsyncTests.cs          |  4 +-"
+    stat[20] = " .../ExceptionHandlingTests.cs               |  6 +-"
+    lines = FORMAT_PATCH.splitlines()
+    start = lines.index(" src/pipeline/build.py                 |  4 +++-")
+    out, _ = _run("\n".join([*lines[:start], *stat, *lines[start + 3 :]]))
+    assert stat[9] in out.text.splitlines() and stat[20] in out.text.splitlines()
+    assert stat[5] not in out.text
+
+
 def test_query_terms_keep_context_lines() -> None:
     out, _ = _run(GIT_DIFF, query="what does stage number 17 do")
     assert f" {_BEFORE[17]}" in out.text

@@ -169,6 +169,23 @@ def test_error_text_outside_the_main_content_is_kept() -> None:
     assert _PARAGRAPHS[0] in out.text
 
 
+def test_error_text_outside_main_is_kept_though_its_words_are_scattered_over_the_article() -> None:
+    # Every word but "failed" occurs somewhere in the article: only one line holding them says it.
+    caption = "Storms damaged the southern quay where cranes place concrete blocks, and the work failed"
+    chatter = " ".join(f"Reader {i} liked the harbour photos and the clear maps." for i in range(12))
+    comment = f"{chatter} Sadly the old crane failed again on the quay last week. {chatter}"
+    page = ARTICLE_PAGE.replace(
+        '<aside class="promo">',
+        f'<aside class="promo">\n    <figure><figcaption>{caption}</figcaption></figure>'
+        f'\n    <div class="comment">{comment}</div>',
+    )
+    out, _ = _run(page)
+    assert caption in out.text.splitlines()
+    # A long comment is cut to the words around its error, not appended whole.
+    assert "maps. Sadly the old crane failed again on the quay last week" in out.text
+    assert comment not in out.text
+
+
 def test_fragment_keeps_its_failure_line() -> None:
     out, _ = _run(FRAGMENT)
     assert "failed: permission denied while uploading artifacts" in out.text

@@ -170,6 +170,17 @@ def test_critical_line_rescues_a_dropped_file() -> None:
     assert "raise TimeoutError('upstream refused connection after timeout')" in out.text
 
 
+def test_an_error_match_keeps_its_path_on_its_line() -> None:
+    # Under a heading the line would read "301: raise ...": no line would say which file failed.
+    out, _ = _run(RG_WITH_SIGNALS)
+    lines = out.text.splitlines()
+    assert (
+        "src/api/handlers.py:301:        raise TimeoutError('upstream refused connection after timeout')"
+        in lines
+    )
+    assert "src/api/handlers.py" in lines  # other matches of the file stay under its heading
+
+
 def test_context_lines_near_kept_matches_survive_and_are_counted() -> None:
     out, _ = _run(RG_CONTEXT)
     assert "40-    def lookup(self, key):" in out.text
