@@ -53,9 +53,15 @@ class TuneSpec(_Frozen):
         description="Range overrides within the schema, e.g. {'json.max_items': {'low': 5, 'high': 60}}.",
     )
     delta: float | None = Field(
-        None, ge=0.0, le=1.0, description="Largest tolerated retention drop (default: evals.tune.DEFAULT_DELTA)."
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Largest tolerated retention drop (default: evals.tune.DEFAULT_DELTA).",
     )
     trials: int | None = Field(None, ge=1, description="Trials per study (the CLI's --trials wins).")
+    sessions: bool = Field(
+        False, description="Tune on the suite's traces (a session study, as --traces) instead of a corpus."
+    )
 
 
 class Suite(_Frozen):

@@ -4,7 +4,9 @@ One :class:`Study` base (one module per kind) behind one runner, one summary, on
 one tracker. Corpus studies (one per compressor that declares a tuned section, plugins too)
 maximise token savings and fact retention and minimise latency, under the hard constraint
 that retention drops at most δ below the baseline policy's; the shaping study minimises
-output tokens at a bounded loss of answer quality. The search space comes from the schema.
+output tokens at a bounded loss of answer quality; the session study replays whole agent
+sessions and minimises their cache-priced cost while the share of later-used facts kept
+verbatim stays within δ of the baseline's. The search space comes from the schema.
 """
 
 from evals.tune._base import Outcome, Pruned, Study, StudyRun, StudySettings
@@ -15,6 +17,7 @@ from evals.tune._export import Export, export_study, load_study, tuned_policy
 from evals.tune._objective import Evaluator, FileScore, Totals
 from evals.tune._pareto import Point, choose, front
 from evals.tune._runner import run
+from evals.tune._session_study import SessionStudy, SessionTuneSettings, run_session_study
 from evals.tune._shaping_study import ShapingSettings, ShapingStudy
 from evals.tune._space import ParamSpec, apply, defaults, section_space
 
@@ -33,6 +36,8 @@ __all__ = [
     "ParamSpec",
     "Point",
     "Pruned",
+    "SessionStudy",
+    "SessionTuneSettings",
     "ShapingSettings",
     "ShapingStudy",
     "Study",
@@ -48,6 +53,7 @@ __all__ = [
     "export_study",
     "front",
     "load_study",
+    "run_session_study",
     "run",
     "run_study",
     "section_space",

@@ -13,6 +13,8 @@ from evals.tune._corpus import content_type, content_types, no_files_message, st
 from evals.tune._corpus_study import TuneSettings, run_study
 from evals.tune._defaults import DEFAULT_DELTA, DEFAULT_EXPORT_DIR, DEFAULT_OUT, DEFAULT_TRIALS, FACTS_SEED
 from evals.tune._export import Export, export_study, load_study
+from evals.tune._session_study import CONTENT_TYPE as SESSIONS
+from evals.tune._session_study import DEFAULT_SECTIONS, SessionTuneSettings, run_session_study
 from evals.tune._shaping_study import CONTENT_TYPE as SHAPING
 from evals.tune._shaping_study import describe_shaping, tune_shaping
 from headroom.errors import ConfigError
@@ -31,6 +33,8 @@ def tune(options: Mapping[str, Any]) -> list[StudyRun]:
     if options.get("content_type") == SHAPING:
         return [tune_shaping(options)]
     suite = load_suite(options["suite"]) if options.get("suite") else None
+    if options.get("traces") or (suite is not None and suite.tune is not None and _suite_traces(suite)):
+        return [run_session_study(_session_settings(options, suite))]
     settings = _settings(options, suite)
     kinds, named = _content_types(options.get("content_type"), suite)
     _check_space(settings.space, kinds)
@@ -68,6 +72,38 @@ def _settings(options: Mapping[str, Any], suite: Suite | None) -> TuneSettings:
         out=Path(options.get("out") or DEFAULT_OUT),
         delta=_delta(options, suite),
         latency=bool(options.get("latency", True)),
+        space=dict(spec.space) if spec else {},
+        base=load_policy(base_path) if base_path else Policy(),
+        suite_hash=suite_hash(suite) if suite is not None else None,
+    )
+
+
+def _suite_traces(suite: Suite) -> list[Path]:
+    return [Path(p) for p in suite.trace_files()] if suite.tune is not None and suite.tune.sessions else []
+
+
+def _session_settings(options: Mapping[str, Any], suite: Suite | None) -> SessionTuneSettings:
+    traces = [Path(p) for p in options.get("traces") or ()] or (_suite_traces(suite) if suite else [])
+    sections = tuple(
+        s.strip() for s in (options.get("sections") or ",".join(DEFAULT_SECTIONS)).split(",") if s.strip()
+    )
+    base_path = options.get("base")
+    spec = suite.tune if suite is not None else None
+    return SessionTuneSettings(
+        traces=tuple(traces),
+        split=options.get("split") or "all",
+        sections=sections,
+        provider=options.get("provider") or "openai",
+        workers=int(options.get("workers") or 1),
+        trials=options.get("trials") or (spec.trials if spec and spec.trials else DEFAULT_TRIALS),
+        timeout=options.get("timeout"),
+        storage=options.get("storage"),
+        study=options.get("study"),
+        seed=int(options.get("seed") or 0),
+        sampler=options.get("sampler") or "tpe",
+        tracking_uri=options.get("tracking_uri"),
+        out=Path(options.get("out") or DEFAULT_OUT),
+        delta=_delta(options, suite),
         space=dict(spec.space) if spec else {},
         base=load_policy(base_path) if base_path else Policy(),
         suite_hash=suite_hash(suite) if suite is not None else None,
@@ -130,7 +166,12 @@ def describe(run: StudyRun) -> str:
     """A few human lines about one study."""
     if run.skipped:
         return f"{run.content_type}: {run.skipped}"
-    head = describe_shaping(run) if run.content_type == SHAPING else _describe_corpus(run)
+    if run.content_type == SHAPING:
+        head = describe_shaping(run)
+    elif run.content_type == SESSIONS:
+        head = _describe_sessions(run)
+    else:
+        head = _describe_corpus(run)
     lines = [head, f"  artifacts: {', '.join(str(p) for p in run.artifacts)}"]
     if run.parent_run_id:
         lines.append(f"  mlflow parent run: {run.parent_run_id}")
@@ -155,6 +196,30 @@ def _describe_corpus(run: StudyRun) -> str:
         lines.append(
             f"  chosen trial {chosen['trial']}: savings {_ci(metrics['savings'])}, "
             f"retention {_ci(metrics['retention'])}, {metrics['latency_ms_per_10k_tokens']:.1f} ms/10K tokens"
+        )
+        lines.append(f"  params: {chosen['params']}")
+    return "\n".join(lines)
+
+
+def _describe_sessions(run: StudyRun) -> str:
+    base = run.baseline
+    summary = run.summary
+    raw, masking = summary.get("raw", {}), summary.get("masking", {})
+    trials = summary.get("trials", {})
+    lines = [
+        f"{run.study}: {summary.get('sessions', 0)} sessions from {len(run.files)} files, {run.trials_run} trials "
+        f"in {run.seconds:.1f}s ({trials.get('per_minute', 0.0):.0f}/min)",
+        f"  raw ${raw.get('cost_usd', 0.0):.4f} · masking ${masking.get('cost_usd', 0.0):.4f} "
+        f"(kept {masking.get('kept', 0.0):.3f}) · baseline policy ${base.cost_usd:.4f} (kept {base.kept:.3f})",
+    ]
+    chosen = summary.get("chosen")
+    if chosen is None:
+        lines.append("  no trial met the retention constraint")
+    else:
+        metrics = chosen["metrics"]
+        lines.append(
+            f"  chosen trial {chosen['trial']}: ${metrics['cost_usd']:.4f}, kept {metrics['kept']:.3f}, "
+            f"saving vs baseline {_ci(metrics['cost_saving_vs_baseline'])}"
         )
         lines.append(f"  params: {chosen['params']}")
     return "\n".join(lines)

@@ -60,6 +60,22 @@ class _StudyChoice(click.Choice):  # type: ignore[type-arg]
     type=_StudyChoice(),
     help="One study (default: every corpus study; shaping needs --suite and runs only when named).",
 )
+@click.option(
+    "--traces",
+    type=click.Path(path_type=Path, exists=True),
+    multiple=True,
+    help="Agent traces (files or folders; repeatable): a session study instead of corpus studies.",
+)
+@click.option(
+    "--sections",
+    help="With --traces: policy sections to search jointly, comma-separated (default activity,history).",
+)
+@click.option(
+    "--provider",
+    type=click.Choice(["openai", "anthropic"]),
+    help="With --traces: whose prompt caching and prices bill the sessions (default openai).",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="With --traces: processes replaying sessions.")
 @click.option("--trials", type=click.IntRange(min=1), help="Trials per study (default 200).")
 @click.option("--timeout", type=float, help="Stop starting trials after this many seconds.")
 @click.option("--storage", help="Optuna storage URL (default sqlite:///<out>/optuna.db).")
@@ -82,7 +98,8 @@ class _StudyChoice(click.Choice):  # type: ignore[type-arg]
 @click.option("--json", "as_json", is_flag=True, help="Print the study summaries as JSON.")
 @click.pass_context
 def tune_group(ctx: click.Context, /, as_json: bool, **options: Any) -> None:
-    """Tune policy sections on a corpus: savings ↑, retention ↑, latency ↓, retention drop ≤ δ."""
+    """Tune policy sections on a corpus (savings ↑, retention ↑, latency ↓, retention drop ≤ δ),
+    or on whole sessions with --traces (cost ↓, kept share drop ≤ δ)."""
     if ctx.invoked_subcommand is not None:
         return
     with friendly_errors(), needs_extra("evals"):
