@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 DEFAULT_NAMESPACE = "headroom:ccr"
 _PURGE_CHUNK = 1000
+_SEND_WITHOUT_ASKING = 64 * 1024
 
 
 class RedisStore:
@@ -102,9 +103,13 @@ class RedisStore:
         if not rows:
             return []
         with self._translate("put"):
-            held = self._held_digests(list(rows))
-            # Content already stored (a conversation re-sent each turn) is neither encoded nor sent.
-            answer = self._run_put(rows, keep, {k for k, (_, _, d) in rows.items() if held.get(k) == d})
+            held: set[str] = set()
+            if sum(len(data) for _, data, _ in rows.values()) > _SEND_WITHOUT_ASKING:
+                # Large content already stored (a conversation re-sent each turn) is neither encoded
+                # nor sent again; small content costs less to send than a round trip to ask.
+                digests = self._held_digests(list(rows))
+                held = {k for k, (_, _, d) in rows.items() if digests.get(k) == d}
+            answer = self._run_put(rows, keep, held)
             if answer[0] == b"gone":  # evicted by another process since the read: send it all
                 answer = self._run_put(rows, keep, set())
         self._raise_refusal(answer)
@@ -209,9 +214,7 @@ class RedisStore:
 
     def purge(self, all_scopes: bool = False) -> int:
         with self._translate("purge"):
-            tags = (
-                [_text(t) for t in self._client.hkeys(f"{self._ns}:scopes")] if all_scopes else [self._tag]
-            )
+            tags = [_text(t) for t in self._client.hkeys(f"{self._ns}:scopes")] if all_scopes else [self._tag]
             removed = 0
             for tag in tags:
                 while taken := int(self._purge(keys=[], args=[self._ns, tag, str(_PURGE_CHUNK)])):
