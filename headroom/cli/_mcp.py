@@ -9,6 +9,15 @@ import click
 
 from headroom._extras import needs_extra
 from headroom.cli._common import friendly_errors, resolve_policy, stderr
+from headroom.mcp_server import (
+    AGENTS,
+    HeadroomTools,
+    build_server,
+    default_spec,
+    install,
+    serve_http,
+    serve_stdio,
+)
 from headroom.settings import Settings
 
 
@@ -26,9 +35,7 @@ def mcp_group() -> None:
 @click.option("--path", "http_path", default="/mcp", show_default=True, help="HTTP: the endpoint's path.")
 def serve_command(transport: str, host: str, port: int, http_path: str) -> None:
     """Serve the tools on the configured store (stdout carries only the protocol under stdio)."""
-    with friendly_errors(), needs_extra("proxy"):
-        from headroom.mcp_server import HeadroomTools, build_server, serve_http, serve_stdio
-
+    with friendly_errors(), needs_extra("proxy"):  # build_server imports the SDK
         settings = Settings()
         tools = HeadroomTools(settings.open_store(), resolve_policy(None), settings.store_location())
         server = build_server(tools)
@@ -39,7 +46,7 @@ def serve_command(transport: str, host: str, port: int, http_path: str) -> None:
 
 
 @mcp_group.command("install")
-@click.option("--agent", required=True, type=click.Choice(["claude-code", "codex", "cursor"]))
+@click.option("--agent", required=True, type=click.Choice(sorted(AGENTS)))
 @click.option("--url", default=None, help="Register a running HTTP server (e.g. http://127.0.0.1:8788/mcp).")
 @click.option("--force", is_flag=True, help="Replace a different existing 'headroom' entry.")
 @click.option(
@@ -51,8 +58,6 @@ def serve_command(transport: str, host: str, port: int, http_path: str) -> None:
 def install_command(agent: str, url: str | None, force: bool, home: Path | None) -> None:
     """Add the server to AGENT's own config file (one entry; every other key is left as it was)."""
     with friendly_errors():
-        from headroom.mcp_server import default_spec, install
-
         spec = default_spec(os.environ, url)
         done = install(agent, spec, home or Path.home(), os.environ, force=force)
         verb = {"added": "registered in", "replaced": "replaced in", "unchanged": "already registered in"}

@@ -171,3 +171,45 @@ def test_retrieval_pages_a_long_original() -> None:
     assert len(pages) >= 3 and "".join(pages) == "".join(lines)
     limited = _call(server, "headroom_retrieve", {"key": key, "offset": 10, "limit": 2})
     assert limited.content[0].text.startswith("line 00010") and limited.structured_content["lines"] == 2
+
+
+@pytest.mark.server
+def test_every_tool_on_a_shared_redis_store(redis_url: str, redis_namespace: str) -> None:
+    from headroom.ccr import RedisStore
+
+    store = RedisStore(redis_url, namespace=redis_namespace, scope="agents")
+    server = build_server(HeadroomTools(store, load_policy(), store.location))
+    log = make_log(400)
+
+    async def run() -> dict[str, Any]:
+        async with Client(server) as client:
+            return await _exercise(client, log)
+
+    _check(asyncio.run(run()), log, RedisStore(redis_url, namespace=redis_namespace, scope="agents"))
+
+
+def _without_modules(monkeypatch: pytest.MonkeyPatch, *roots: str) -> None:
+    for name in [m for m in sys.modules if m.split(".")[0] in roots]:
+        monkeypatch.setitem(sys.modules, name, None)
+    for root in roots:
+        monkeypatch.setitem(sys.modules, root, None)
+
+
+def test_serving_without_the_sdk_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from headroom.cli import cli
+
+    _without_modules(monkeypatch, "mcp", "mcp_types")
+    result = CliRunner().invoke(cli, ["mcp", "serve"], env={"HEADROOM_STORE_PATH": str(tmp_path / "s.db")})
+    assert result.exit_code == 2 and "pip install 'headroom[proxy]'" in " ".join(result.output.split())
+
+
+def test_a_redis_store_without_its_client_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from headroom.cli import cli
+
+    _without_modules(monkeypatch, "redis")
+    result = CliRunner().invoke(cli, ["store", "stats"], env={"HEADROOM_STORE": "redis://127.0.0.1:1/0"})
+    assert result.exit_code == 2 and "pip install 'headroom[redis]'" in " ".join(result.output.split())
