@@ -212,3 +212,25 @@ def test_settings_select_redis_by_url(
     monkeypatch.setenv("HEADROOM_STORE", "postgres://db/x")
     with pytest.raises(ConfigError, match="Redis URL"):
         Settings().open_store()
+
+
+class _EvictedMeanwhile(RedisStore):
+    """A store whose entries another process evicts right after this one has asked what it holds."""
+
+    def _held_digests(self, keys: list[str]) -> dict[str, bytes]:
+        held = super()._held_digests(keys)
+        RedisStore(self._url, namespace=self._namespace, secret=SECRET).purge()
+        return held
+
+    def __init__(self, url: str, namespace: str) -> None:
+        self._url, self._namespace = url, namespace
+        super().__init__(url, namespace=namespace, secret=SECRET)
+
+
+def test_a_large_original_evicted_while_put_again_is_sent_again(redis_url: str, redis_namespace: str) -> None:
+    original = make_log(2_000).encode()  # over the size below which a put sends without asking
+    assert len(original) > 64 * 1024
+    key = RedisStore(redis_url, namespace=redis_namespace, secret=SECRET).put(original)
+    store = _EvictedMeanwhile(redis_url, redis_namespace)
+    assert store.put(original) == key
+    assert store.get(key) == original and store.stats().entries == 1
