@@ -25,11 +25,12 @@ _COMMON = """
 local ns = ARGV[1]
 local function ekey(id) return ns .. ':e:' .. id end
 local function remove(id)
+  -- An id is in the size index exactly when its hash, LRU and expiry entries were written.
   local size = tonumber(redis.call('HGET', ns .. ':size', id))
+  if not size then return 0 end
   redis.call('DEL', ekey(id))
   redis.call('ZREM', ns .. ':lru', id)
   redis.call('ZREM', ns .. ':exp', id)
-  if not size then return 0 end
   local tag = string.match(id, '^([^:]+):')
   redis.call('HDEL', ns .. ':size', id)
   redis.call('SREM', ns .. ':m:' .. tag, string.sub(id, #tag + 2))
@@ -38,6 +39,9 @@ local function remove(id)
     redis.call('HINCRBY', totals, 'bytes', -size)
   end
   return 1
+end
+local function each_chunk(values, step, call)  -- Lua's unpack takes a few thousand values at most
+  for first = 1, #values, step do call(unpack(values, first, math.min(first + step - 1, #values))) end
 end
 local function prune(now, limit)
   local gone = redis.call('ZRANGEBYSCORE', ns .. ':exp', '-inf', now, 'LIMIT', 0, limit)
@@ -88,27 +92,43 @@ while need > 0 do
 end
 if need > 0 then return {'full', tostring(total), tostring(adding)} end
 for _, id in ipairs(victims) do remove(id) end
-for _, e in ipairs(entries) do
+-- Index updates go out as a few variadic calls for the whole batch: a batch of 250 originals
+-- holds the server (every other client waits) for a handful of calls per entry, not twenty.
+local lru, sizes, members, timed, untimed, count, bytes = {}, {}, {}, {}, {}, 0, 0
+local ids = {}
+for n, e in ipairs(entries) do ids[n] = e.id end
+local indexed = {}
+each_chunk(ids, 2000, function(...)
+  for _, size in ipairs(redis.call('HMGET', ns .. ':size', ...)) do table.insert(indexed, size) end
+end)
+for n, e in ipairs(entries) do
   local ek = ekey(e.id)
   if e.held then
     redis.call('HSET', ek, 't', now, 'x', expires)
   else
-    remove(e.id)  -- an index entry left by a hash Redis expired: uncount it before recounting
+    if indexed[n] then remove(e.id) end  -- left by a hash Redis expired: uncount it before recounting
     redis.call('HSET', ek, 'c', e.data, 'z', e.codec, 'd', e.digest, 'k', e.kind, 't', now, 'x', expires)
-    redis.call('HSET', ns .. ':size', e.id, #e.data)
-    redis.call('SADD', ns .. ':m:' .. tag, string.sub(e.id, #tag + 2))
-    for _, totals in ipairs({ns .. ':totals', ns .. ':t:' .. tag}) do
-      redis.call('HINCRBY', totals, 'entries', 1)
-      redis.call('HINCRBY', totals, 'bytes', #e.data)
-    end
+    table.insert(sizes, e.id); table.insert(sizes, #e.data)
+    table.insert(members, string.sub(e.id, #tag + 2))
+    count, bytes = count + 1, bytes + #e.data
   end
-  redis.call('ZADD', ns .. ':lru', now, e.id)
+  table.insert(lru, now); table.insert(lru, e.id)
   if expires == '' then
-    redis.call('ZREM', ns .. ':exp', e.id)
-    redis.call('PERSIST', ek)
+    if e.held then redis.call('PERSIST', ek); table.insert(untimed, e.id) end
   else
-    redis.call('ZADD', ns .. ':exp', expires, e.id)
     redis.call('PEXPIRE', ek, ttl_ms)
+    table.insert(timed, expires); table.insert(timed, e.id)
+  end
+end
+each_chunk(lru, 2000, function(...) redis.call('ZADD', ns .. ':lru', ...) end)
+each_chunk(timed, 2000, function(...) redis.call('ZADD', ns .. ':exp', ...) end)
+each_chunk(untimed, 2000, function(...) redis.call('ZREM', ns .. ':exp', ...) end)
+each_chunk(sizes, 2000, function(...) redis.call('HSET', ns .. ':size', ...) end)
+each_chunk(members, 2000, function(...) redis.call('SADD', ns .. ':m:' .. tag, ...) end)
+if count > 0 then
+  for _, totals in ipairs({ns .. ':totals', ns .. ':t:' .. tag}) do
+    redis.call('HINCRBY', totals, 'entries', count)
+    redis.call('HINCRBY', totals, 'bytes', bytes)
   end
 end
 redis.call('HSET', ns .. ':scopes', tag, scope)

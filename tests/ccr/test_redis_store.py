@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from headroom import compress_text
-from headroom.ccr import KeyScheme, RedisStore, Store, parse_markers
+from headroom.ccr import KeyScheme, RedisStore, Store, StoreStats, parse_markers
 from headroom.errors import ConfigError, EntryExpired, EntryNotFound, KeyCollision, StoreError, StoreFull
 from headroom.policy import policy_from_mapping
 from headroom.settings import Settings
@@ -234,3 +234,21 @@ def test_a_large_original_evicted_while_put_again_is_sent_again(redis_url: str, 
     store = _EvictedMeanwhile(redis_url, redis_namespace)
     assert store.put(original) == key
     assert store.get(key) == original and store.stats().entries == 1
+
+
+def test_a_put_after_redis_expired_the_entry_counts_it_once(redis_url: str, redis_namespace: str) -> None:
+    # The store's clock stands still, so no prune removes the entry: only Redis's own expiry does.
+    store = _store(redis_url, redis_namespace, ttl_seconds=0.3, clock=FakeClock())
+    first, second = b"expired by Redis, then put again", b"a second, small original"
+    key = store.put(first)
+    time.sleep(0.5)
+    assert store.stats().entries == 1, "the index still counts the hash Redis dropped"
+    assert store.put_many([(first, "text"), (second, "text")])[0] == key
+    assert store.get(key) == first
+    assert store.stats() == StoreStats(entries=2, total_bytes=len(first) + len(second))
+
+
+def test_a_batch_larger_than_one_lua_unpack_is_stored_whole(redis_url: str, redis_namespace: str) -> None:
+    store = _store(redis_url, redis_namespace)
+    keys = store.put_many([(f"entry {i}", "text") for i in range(5000)])
+    assert store.stats().entries == 5000 and all(store.contains(k) for k in keys[::97])
