@@ -14,8 +14,8 @@ costs when more processes than cores run flat out). Targets: 0 errors, 0 lost en
 
 ``--backend sqlite`` (default) uses a file per phase; ``--backend redis`` a namespace per phase on
 ``--redis-url``, or, without one, on a private redis-server it starts on loopback (no persistence)
-and stops afterwards. On Redis the one-writer phase also times a bare PING before each put: the
-round trip every Redis put stands on.
+and stops afterwards. On Redis the one-writer and paced phases also time a bare PING before each
+put: the round trip every Redis put stands on.
 
     python benchmarks/store_load.py                   # SQLite: 8 processes, 300K entries (minutes)
     python benchmarks/store_load.py --backend redis   # the same on Redis
@@ -297,11 +297,12 @@ def report(
             f"put p99 at {phase['entries_after']:,} entries, {label}: {phase['put_p99_ms']:.2f} ms"
             f" (target <= {TARGET_P99_MS} ms): {'PASS' if holds else 'FAIL'}"
         )
-    if solo.get("round_trip_p99_ms") is not None:
-        console.print(
-            f"a bare PING round trip in the one-writer phase: p50 {solo['round_trip_p50_ms']:.2f} ms,"
-            f" p99 {solo['round_trip_p99_ms']:.2f} ms (the floor under any Redis put on this machine)"
-        )
+    for label, phase in (("one writer", solo), ("paced", paced)):
+        if phase.get("round_trip_p99_ms") is not None:
+            console.print(
+                f"a bare PING round trip before each put, {label}: p50 {phase['round_trip_p50_ms']:.2f} ms,"
+                f" p99 {phase['round_trip_p99_ms']:.2f} ms (the floor under a Redis put in that phase)"
+            )
     console.print(
         f"put p99 at {shared['entries_after']:,} entries, {processes} writers flat out: {shared['put_p99_ms']:.2f} ms,"
         f" against a floor of {floor['put_p99_ms']:.2f} ms for the same work with no store"
@@ -352,7 +353,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         phases["existing"] = run_phase(existing, args.processes, load)
         paced = Load(
-            args.puts, load.small_bytes, args.large, load.large_bytes, load.batch, gap_ms=args.gap_ms
+            args.puts,
+            load.small_bytes,
+            args.large,
+            load.large_bytes,
+            load.batch,
+            gap_ms=args.gap_ms,
+            probe_round_trips=True,
         )
         phases["existing, paced"] = run_phase(existing, args.processes, paced)
         floor = Load(args.puts, load.small_bytes, args.large, load.large_bytes, load.batch, storeless=True)
