@@ -1,6 +1,6 @@
-"""The SQLite store under load: many processes, fresh and full files, small and large originals.
+"""A shared store under load: many processes, fresh and full stores, small and large originals.
 
-Each phase starts ``--processes`` worker processes together on one store file; each writes
+Each phase starts ``--processes`` worker processes together on one store; each writes
 small originals one put at a time, a few large ones, and a batch the size of one big
 ``compress()`` call, recording every put's latency and every key it was given. Afterwards every
 key is read back and compared byte for byte: an entry that is missing or different is lost.
@@ -12,8 +12,14 @@ with random gaps, as agents between model calls do: contention without an overlo
 costs when more processes than cores run flat out). Targets: 0 errors, 0 lost entries, put p99 <=
 5 ms at 300K entries (one writer, and eight paced ones); the flat-out p99 is printed beside its floor.
 
-    python benchmarks/store_load.py                 # 8 processes, 300K entries (a few minutes)
-    python benchmarks/store_load.py --quick         # 4 processes, 20K entries
+``--backend sqlite`` (default) uses a file per phase; ``--backend redis`` a namespace per phase on
+``--redis-url``, or, without one, on a private redis-server it starts on loopback (no persistence)
+and stops afterwards. On Redis the one-writer and paced phases also time a bare PING before each
+put: the round trip every Redis put stands on.
+
+    python benchmarks/store_load.py                   # SQLite: 8 processes, 300K entries (minutes)
+    python benchmarks/store_load.py --backend redis   # the same on Redis
+    python benchmarks/store_load.py --quick           # 4 processes, 20K entries
 """
 
 from __future__ import annotations
@@ -25,12 +31,17 @@ import json
 import multiprocessing as mp
 import os
 import random
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,11 +52,27 @@ from _bench_common import machine
 from rich.console import Console
 from rich.table import Table
 
-from headroom.ccr import SqliteStore
+from headroom.ccr import RedisStore, SharedStore, SqliteStore
 from headroom.errors import StoreError
 
 SECRET = b"store-load-benchmark-secret-0123"
 TARGET_P99_MS = 5.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one phase's store is: a SQLite file, or a namespace on a Redis server (picklable)."""
+
+    backend: str
+    where: str
+    namespace: str = ""
+
+    def open(self) -> SharedStore:
+        if self.backend == "redis":
+            return RedisStore(
+                self.where, ttl_seconds=None, max_bytes=1 << 40, secret=SECRET, namespace=self.namespace
+            )
+        return SqliteStore(self.where, ttl_seconds=None, max_bytes=1 << 40, secret=SECRET)
 
 
 @dataclass(frozen=True)
@@ -59,6 +86,7 @@ class Load:
     batch: int
     gap_ms: float = 0.0  # mean pause before each put (exponential): 0 is flat out
     storeless: bool = False  # the floor: the same work without a store
+    probe_round_trips: bool = False  # Redis: time a bare PING before each small put
 
 
 @dataclass
@@ -68,6 +96,7 @@ class WorkerResult:
     put_ms: list[float] = field(default_factory=list)
     large_ms: list[float] = field(default_factory=list)
     batch_ms: float = 0.0
+    ping_ms: list[float] = field(default_factory=list)
     stored: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -98,26 +127,25 @@ class _NoStore:
         return [self.put(data) for data, _ in batch]
 
 
-def _worker(path: str, worker: int, load: Load, start: Any, queue: Any) -> None:
+def _worker(target: Target, worker: int, load: Load, start: Any, queue: Any) -> None:
     result = WorkerResult()
     start.wait()
     try:
-        store: Any = (
-            _NoStore()
-            if load.storeless
-            else SqliteStore(path, ttl_seconds=None, max_bytes=1 << 40, secret=SECRET)
-        )
+        store: Any = _NoStore() if load.storeless else target.open()
     except StoreError as exc:
         result.errors.append(f"open: {exc}")
         queue.put(asdict(result))
         return
     pauses = random.Random(worker)
+    ping = _round_trip(target) if load.probe_round_trips else None
     writes = [(result.put_ms, i, load.small_bytes) for i in range(load.small_puts)]
     writes += [(result.large_ms, load.small_puts + i, load.large_bytes) for i in range(load.large_puts)]
     for latencies, index, size in writes:
         data = _content(worker, index, size)
         if load.gap_ms:
             time.sleep(pauses.expovariate(1 / load.gap_ms) / 1000)
+        if ping is not None:
+            result.ping_ms.append(ping())
         began = time.perf_counter()
         try:
             key = store.put(data)
@@ -141,9 +169,25 @@ def _worker(path: str, worker: int, load: Load, start: Any, queue: Any) -> None:
     queue.put(asdict(result))
 
 
-def prefill(path: Path, entries: int, size: int = 200) -> float:
+def _round_trip(target: Target) -> Callable[[], float] | None:
+    """A timer of one bare round trip to the store's server (None for SQLite, which has none)."""
+    if target.backend != "redis":
+        return None
+    import redis
+
+    client = redis.Redis.from_url(target.where)
+
+    def ping() -> float:
+        began = time.perf_counter()
+        client.ping()
+        return (time.perf_counter() - began) * 1000
+
+    return ping
+
+
+def prefill(target: Target, entries: int, size: int = 200) -> float:
     """Fill the store to ``entries`` entries in batches of 1,000; seconds taken."""
-    store = SqliteStore(path, ttl_seconds=None, max_bytes=1 << 40, secret=SECRET)
+    store = target.open()
     began = time.perf_counter()
     have = store.stats().entries
     for start in range(have, entries, 1000):
@@ -152,25 +196,25 @@ def prefill(path: Path, entries: int, size: int = 200) -> float:
     return time.perf_counter() - began
 
 
-def run_phase(path: Path, processes: int, load: Load) -> dict[str, Any]:
+def run_phase(target: Target, processes: int, load: Load) -> dict[str, Any]:
     """Start the workers together, collect them, then read every key back."""
     context = mp.get_context("spawn")
     start, queue = context.Event(), context.Queue()
     workers = [
-        context.Process(target=_worker, args=(str(path), w, load, start, queue)) for w in range(processes)
+        context.Process(target=_worker, args=(target, w, load, start, queue)) for w in range(processes)
     ]
     for process in workers:
         process.start()
-    time.sleep(0.5)  # let every worker reach the barrier, so they open the file together
+    time.sleep(0.5)  # let every worker reach the barrier, so they open the store together
     start.set()
     results = [WorkerResult(**queue.get(timeout=600)) for _ in workers]
     for process in workers:
         process.join()
-    return _summarise(path, results)
+    return _summarise(target, results)
 
 
-def _summarise(path: Path, results: list[WorkerResult]) -> dict[str, Any]:
-    reader = SqliteStore(path, ttl_seconds=None, max_bytes=1 << 40, secret=SECRET)
+def _summarise(target: Target, results: list[WorkerResult]) -> dict[str, Any]:
+    reader = target.open()
     lost = 0
     for result in results:
         for key, digest in result.stored.items():
@@ -179,6 +223,7 @@ def _summarise(path: Path, results: list[WorkerResult]) -> dict[str, Any]:
             except StoreError:
                 lost += 1
     puts = sorted(ms for r in results for ms in r.put_ms)
+    pings = sorted(ms for r in results for ms in r.ping_ms)
     large = sorted(ms for r in results for ms in r.large_ms)
     return {
         "entries_after": reader.stats().entries,
@@ -191,6 +236,8 @@ def _summarise(path: Path, results: list[WorkerResult]) -> dict[str, Any]:
         "batch_ms_p50": statistics.median([r.batch_ms for r in results]),
         "errors": [e for r in results for e in r.errors],
         "lost": lost,
+        "round_trip_p50_ms": _quantile(pings, 0.5) if pings else None,
+        "round_trip_p99_ms": _quantile(pings, 0.99) if pings else None,
     }
 
 
@@ -200,10 +247,13 @@ def _quantile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def report(console: Console, phases: dict[str, dict[str, Any]], load: Load, processes: int) -> bool:
+def report(
+    console: Console, phases: dict[str, dict[str, Any]], load: Load, processes: int, backend: str
+) -> bool:
     """Print the table and the verdicts; True when every target holds."""
+    name = {"sqlite": "SQLite", "redis": "Redis"}[backend]
     table = Table(
-        title=f"SQLite store under load ({load.small_bytes} B and {load.large_bytes / 1e6:.0f} MB originals)"
+        title=f"{name} store under load ({load.small_bytes} B and {load.large_bytes / 1e6:.0f} MB originals)"
     )
     for header in (
         "phase",
@@ -247,6 +297,12 @@ def report(console: Console, phases: dict[str, dict[str, Any]], load: Load, proc
             f"put p99 at {phase['entries_after']:,} entries, {label}: {phase['put_p99_ms']:.2f} ms"
             f" (target <= {TARGET_P99_MS} ms): {'PASS' if holds else 'FAIL'}"
         )
+    for label, phase in (("one writer", solo), ("paced", paced)):
+        if phase.get("round_trip_p99_ms") is not None:
+            console.print(
+                f"a bare PING round trip before each put, {label}: p50 {phase['round_trip_p50_ms']:.2f} ms,"
+                f" p99 {phase['round_trip_p99_ms']:.2f} ms (the floor under a Redis put in that phase)"
+            )
     console.print(
         f"put p99 at {shared['entries_after']:,} entries, {processes} writers flat out: {shared['put_p99_ms']:.2f} ms,"
         f" against a floor of {floor['put_p99_ms']:.2f} ms for the same work with no store"
@@ -259,6 +315,10 @@ def report(console: Console, phases: dict[str, dict[str, Any]], load: Load, proc
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--backend", choices=("sqlite", "redis"), default="sqlite")
+    parser.add_argument(
+        "--redis-url", default=None, help="Redis server to use (default: start a private one on loopback)"
     )
     parser.add_argument("--processes", type=int, default=8)
     parser.add_argument("--entries", type=int, default=300_000, help="prefill of the existing-file phase")
@@ -284,26 +344,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = machine()
     console.print(f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['os']}")
     load = Load(args.puts, 2048, args.large, 3 * 1024 * 1024, args.batch)
-    with tempfile.TemporaryDirectory(dir=args.dir) as scratch:
-        root = Path(scratch)
-        phases = {"fresh": run_phase(root / "fresh.sqlite3", args.processes, load)}
-        seconds = prefill(root / "existing.sqlite3", args.entries)
+    with tempfile.TemporaryDirectory(dir=args.dir) as scratch, _targets(args, Path(scratch)) as targets:
+        existing = targets["existing"]
+        phases = {"fresh": run_phase(targets["fresh"], args.processes, load)}
+        seconds = prefill(existing, args.entries)
         console.print(
             f"prefilled {args.entries:,} entries in {seconds:.1f} s ({args.entries / max(seconds, 1e-9):,.0f}/s)"
         )
-        phases["existing"] = run_phase(root / "existing.sqlite3", args.processes, load)
+        phases["existing"] = run_phase(existing, args.processes, load)
         paced = Load(
-            args.puts, load.small_bytes, args.large, load.large_bytes, load.batch, gap_ms=args.gap_ms
+            args.puts,
+            load.small_bytes,
+            args.large,
+            load.large_bytes,
+            load.batch,
+            gap_ms=args.gap_ms,
+            probe_round_trips=True,
         )
-        phases["existing, paced"] = run_phase(root / "existing.sqlite3", args.processes, paced)
+        phases["existing, paced"] = run_phase(existing, args.processes, paced)
         floor = Load(args.puts, load.small_bytes, args.large, load.large_bytes, load.batch, storeless=True)
-        phases["floor"] = run_phase(root / "floor.sqlite3", args.processes, floor)
-        solo = Load(args.puts * 4, load.small_bytes, 0, load.large_bytes, load.batch)
-        phases["existing, one writer"] = run_phase(root / "existing.sqlite3", 1, solo)
-    passed = report(console, phases, load, args.processes)
+        phases["floor"] = run_phase(targets["floor"], args.processes, floor)
+        solo = Load(args.puts * 4, load.small_bytes, 0, load.large_bytes, load.batch, probe_round_trips=True)
+        phases["existing, one writer"] = run_phase(existing, 1, solo)
+    passed = report(console, phases, load, args.processes, args.backend)
     if args.json:
         payload = {
             "machine": info,
+            "backend": args.backend,
             "processes": args.processes,
             "load": asdict(load),
             "phases": phases,
@@ -311,6 +378,62 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     return 0 if passed else 1
+
+
+PHASE_STORES = ("fresh", "existing", "floor")
+
+
+@contextmanager
+def _targets(args: argparse.Namespace, scratch: Path) -> Iterator[dict[str, Target]]:
+    """The stores of one run (and the Redis server, when this run starts it)."""
+    if args.backend == "sqlite":
+        yield {name: Target("sqlite", str(scratch / f"{name}.sqlite3")) for name in PHASE_STORES}
+        return
+    run = uuid.uuid4().hex[:8]
+    with _redis_server(args.redis_url, scratch) as url:
+        targets = {name: Target("redis", url, f"store-load:{run}:{name}") for name in PHASE_STORES}
+        try:
+            yield targets
+        finally:
+            for target in targets.values():
+                target.open().purge(all_scopes=True)
+
+
+@contextmanager
+def _redis_server(url: str | None, scratch: Path) -> Iterator[str]:
+    """``url`` as given, else a private redis-server on a free loopback port, without persistence."""
+    if url is not None:
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit(
+            "--backend redis needs --redis-url or redis-server on PATH (apt-get install redis-server)"
+        )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    argv = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    server = subprocess.Popen([*argv, "--dir", str(scratch)], stdout=subprocess.DEVNULL)
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        _wait_for(url)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_for(url: str) -> None:
+    import redis
+
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+            return
+        except redis.RedisError:
+            time.sleep(0.1)
+    raise SystemExit(f"the Redis server at {url} did not answer")
 
 
 if __name__ == "__main__":

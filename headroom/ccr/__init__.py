@@ -8,10 +8,12 @@ from headroom.ccr._markers import (
     format_marker,
     parse_markers,
 )
+from headroom.ccr._redis import RedisStore
 from headroom.ccr._retrieve import Retrieved, retrieve
 from headroom.ccr._sqlite import SqliteStore, default_store_path
 from headroom.ccr._store import (
     MemoryStore,
+    SharedStore,
     Store,
     StoreStats,
     content_key,
@@ -27,7 +29,9 @@ __all__ = [
     "Marker",
     "MemoryStore",
     "RETRIEVE_TOOL_NAME",
+    "RedisStore",
     "Retrieved",
+    "SharedStore",
     "SqliteStore",
     "Store",
     "StoreStats",

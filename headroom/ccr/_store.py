@@ -102,6 +102,19 @@ class Store(Protocol):
         ...
 
 
+@runtime_checkable
+class SharedStore(Store, Protocol):
+    """A store that outlives the process and that several scopes share (SQLite, Redis)."""
+
+    def scopes(self) -> dict[str, StoreStats]:
+        """Entries and bytes per scope (an administrator's view: it reads every scope's counts)."""
+        ...
+
+    def close(self) -> None:
+        """Release the file or connection."""
+        ...
+
+
 Clock = Callable[[], float]
 
 

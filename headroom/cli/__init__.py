@@ -7,6 +7,7 @@ import click
 from headroom.cli._compress import compress_command
 from headroom.cli._demo import demo_command
 from headroom.cli._eval import eval_group
+from headroom.cli._mcp import mcp_group
 from headroom.cli._policy import policy_group
 from headroom.cli._proxy import proxy_command
 from headroom.cli._retrieve import retrieve_command
@@ -31,6 +32,7 @@ cli.add_command(compress_command)
 cli.add_command(retrieve_command)
 cli.add_command(store_group)
 cli.add_command(proxy_command)
+cli.add_command(mcp_group)
 cli.add_command(policy_group)
 cli.add_command(demo_command)
 cli.add_command(trace_group)

@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from headroom.ccr import SqliteStore
+from headroom.ccr import SharedStore
 from headroom.errors import HeadroomError
 from headroom.policy import Policy, load_policy
 from headroom.settings import Settings
@@ -26,12 +26,17 @@ def resolve_policy(path: Path | None) -> Policy:
     return load_policy(path if path is not None else Settings().policy)
 
 
-def open_store(scope: str | None = None) -> SqliteStore:
-    """The configured SQLite store (``scope`` overrides ``HEADROOM_STORE_SCOPE``)."""
+def open_store(scope: str | None = None) -> SharedStore:
+    """The configured store, SQLite or Redis (``scope`` overrides ``HEADROOM_STORE_SCOPE``)."""
     settings = Settings()
     if scope is not None:
         settings = settings.model_copy(update={"store_scope": scope})
     return settings.open_store()
+
+
+def store_location() -> str:
+    """Where the configured store is, as it may be shown (no password)."""
+    return Settings().store_location()
 
 
 @contextmanager

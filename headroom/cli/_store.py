@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from headroom.cli._common import friendly_errors, open_store
+from headroom.cli._common import friendly_errors, open_store, store_location
 
 _SCOPE = click.option(
     "--scope", default=None, help="The scope to act on (default: HEADROOM_STORE_SCOPE or 'default')."
@@ -24,7 +24,7 @@ def stats_command(scope: str | None) -> None:
     """Where the store is, and its entries and bytes per scope."""
     with friendly_errors():
         store = open_store(scope)
-        table = Table(title=f"CCR store at {store.path} (this scope: {store.scope})")
+        table = Table(title=f"CCR store at {store_location()} (this scope: {store.scope})")
         for header in ("scope", "entries", "bytes"):
             table.add_column(header, justify="left" if header == "scope" else "right")
         for name, counts in sorted(store.scopes().items()):
@@ -44,6 +44,6 @@ def purge_command(scope: str | None, all_scopes: bool, yes: bool) -> None:
         store = open_store(scope)
         what = "every scope" if all_scopes else f"scope {store.scope!r}"
         if not yes:
-            click.confirm(f"Remove the stored originals of {what} in {store.path}?", abort=True)
+            click.confirm(f"Remove the stored originals of {what} in {store_location()}?", abort=True)
         removed = store.purge(all_scopes=all_scopes)
         click.echo(f"removed {removed} entries ({what})")

@@ -6,16 +6,41 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH_DIR))
 
 import store_load  # noqa: E402
 
+TINY = [
+    "--processes",
+    "2",
+    "--entries",
+    "300",
+    "--puts",
+    "15",
+    "--large",
+    "0",
+    "--batch",
+    "5",
+    "--gap-ms",
+    "1",
+]
+
 
 def test_tiny_load_loses_nothing(tmp_path: Path) -> None:
+    _check_tiny_load(tmp_path, [])
+
+
+@pytest.mark.server
+def test_tiny_load_on_redis_loses_nothing(tmp_path: Path, redis_url: str) -> None:
+    _check_tiny_load(tmp_path, ["--backend", "redis", "--redis-url", redis_url])
+
+
+def _check_tiny_load(tmp_path: Path, backend: list[str]) -> None:
     out = tmp_path / "load.json"
-    argv = ["--processes", "2", "--entries", "300", "--puts", "15", "--large", "0", "--batch", "5"]
-    store_load.main([*argv, "--dir", str(tmp_path), "--json", str(out)])
+    store_load.main([*TINY, *backend, "--dir", str(tmp_path), "--json", str(out)])
     report = json.loads(out.read_text(encoding="utf-8"))
     phases = report["phases"]
     assert set(phases) == {"fresh", "existing", "existing, paced", "floor", "existing, one writer"}
