@@ -40,7 +40,9 @@ _NUM_RE = re.compile(r"\d+")
 _SPACE_RE = re.compile(r"\s+")
 _INVISIBLE_RE = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG_RE = re.compile(r"<[^>]*>")
-_JSON_ESCAPE_RE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)")
+# A JSON escape at any depth ("\\n", "\\\\n", "\\u00e9"...): its backslashes and the letter after them
+# are no word. Eating the letter at every depth reads a line alike however deep it was escaped.
+_JSON_ESCAPE_RE = re.compile(r"\\+(?:u[0-9a-fA-F]{4}|.)")
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,12 @@ def _cpu_model() -> str:
 
 
 def words(line: str) -> frozenset[str]:
-    """The set of lowercase ``\\w+`` words of a line, ANSI escape sequences removed."""
-    return frozenset(_WORD_RE.findall(_ANSI_RE.sub("", line).lower()))
+    """The set of lowercase ``\\w+`` words of a line, ANSI and JSON escape sequences removed.
+
+    Both are spelling, not words: "\\x1b[31mFAILED" and "\\nFAILED" (a line break inside a JSON
+    string shown on one line) both hold the word "failed", in the original and in an output alike.
+    """
+    return frozenset(_WORD_RE.findall(_JSON_ESCAPE_RE.sub(" ", _ANSI_RE.sub("", line)).lower()))
 
 
 def template(line: str) -> str:

@@ -83,6 +83,7 @@ def render_html(title: str, runs: Sequence[PolicyRun], summary: Mapping[str, Any
         "<h2>Plots</h2>",
         f"<figure>{savings_accuracy_plot(policies)}</figure>",
         f"<figure>{session_cost_plot(runs)}</figure>",
+        _misses_table(runs),
         _samples_table(runs),
     ]
     return (
@@ -170,6 +171,36 @@ def _gate_table(gate: Any) -> str:
     head = "<tr><th>metric</th><th>baseline</th><th>candidate</th><th>delta</th><th>margin</th><th>non-inferior</th></tr>"
     verdict = "PASS" if gate["passed"] else "REGRESSION"
     return f'<h2>Gate: <span class="{state}">{verdict}</span></h2><table>{head}{rows}</table>'
+
+
+_MISS_ROWS = 300
+
+
+def _misses_table(runs: Sequence[PolicyRun]) -> str:
+    """Every later-used fact a policy did not keep verbatim, with the block and compressor responsible."""
+    rows = [
+        (run.policy.name, _session_label(session, index), miss)
+        for run in runs
+        for index, session in enumerate(run.sessions)
+        for miss in session.get("policy", {}).get("misses", [])
+    ]
+    if not rows:
+        return ""
+    head = (
+        "<tr><th>policy</th><th>session</th><th>call</th><th>fact</th><th>outcome</th>"
+        "<th>tool output (turn)</th><th>changed by</th></tr>"
+    )
+    cells = "".join(
+        f"<tr><td>{escape(policy)}</td><td>{escape(label)}</td><td>{miss['call']}</td>"
+        f"<td>{escape(miss['fact'][:120])}</td>"
+        f'<td class="{"bad" if miss["outcome"] == "lost" else ""}">{escape(miss["outcome"])}</td>'
+        f"<td>{escape(str(miss['tool'] or '?'))} ({miss['tool_turn']}): {escape(str(miss.get('activity') or ''))}</td>"
+        f"<td>{escape(str(miss['changed_by'] or 'not changed'))}</td></tr>"
+        for policy, label, miss in rows[:_MISS_ROWS]
+    )
+    more = f"<p>{len(rows) - _MISS_ROWS} more in summary.json.</p>" if len(rows) > _MISS_ROWS else ""
+    title = "<h2>Later-used facts not kept verbatim (retrievable costs a round trip; lost is gone)</h2>"
+    return f"{title}<table>{head}{cells}</table>{more}"
 
 
 def _samples_table(runs: Sequence[PolicyRun]) -> str:

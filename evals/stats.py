@@ -106,12 +106,15 @@ def paired_delta_ci(
 
 
 def savings_ci(
-    tokens_in: Sequence[int], tokens_out: Sequence[int], settings: Bootstrap = Bootstrap()
+    tokens_in: Sequence[float], tokens_out: Sequence[float], settings: Bootstrap = Bootstrap()
 ) -> Interval:
-    """Pooled savings ``1 - sum(out) / sum(in)`` with an interval from resampling samples."""
+    """Pooled savings ``1 - sum(out) / sum(in)`` with an interval from resampling samples.
+
+    Any paired quantity works: tokens, or the dollars of a baseline and a candidate per session.
+    """
     before, after = _pair(tokens_in, tokens_out)
     picks = _indices(len(before), settings)
-    draws = 1 - after[picks].sum(axis=1) / np.maximum(before[picks].sum(axis=1), 1)
+    draws = 1 - _ratio(after[picks].sum(axis=1), before[picks].sum(axis=1))
     return _interval(_pooled(before, after), draws, settings, len(before))
 
 
@@ -151,7 +154,31 @@ def non_inferiority(
     )
 
 
-def _pair(first: Sequence[int], second: Sequence[int]) -> tuple[Floats, Floats]:
+def pooled_delta_ci(
+    baseline_hits: Sequence[int],
+    candidate_hits: Sequence[int],
+    totals: Sequence[int],
+    settings: Bootstrap = Bootstrap(),
+) -> Interval:
+    """``(sum(candidate) - sum(baseline)) / sum(totals)`` over clusters, with clusters resampled.
+
+    For shares pooled over items that come in correlated groups (facts within a session).
+    """
+    base, cand = _pair(baseline_hits, candidate_hits)
+    _, sizes = _pair(baseline_hits, totals)
+    picks = _indices(len(base), settings)
+    draws = (cand[picks].sum(axis=1) - base[picks].sum(axis=1)) / np.maximum(sizes[picks].sum(axis=1), 1)
+    estimate = float(cand.sum() - base.sum()) / max(float(sizes.sum()), 1.0)
+    return _interval(estimate, draws, settings, len(base))
+
+
+def _ratio(numerators: Floats, denominators: Floats) -> Floats:
+    """Elementwise ``numerators / denominators``, 0 where a denominator is 0 (dollars are below 1)."""
+    safe = np.where(denominators > 0, denominators, 1.0)
+    return np.where(denominators > 0, numerators / safe, 0.0)
+
+
+def _pair(first: Sequence[float], second: Sequence[float]) -> tuple[Floats, Floats]:
     if len(first) != len(second):
         raise ConfigError(f"paired samples differ in length: {len(first)} vs {len(second)}")
     return np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)

@@ -6,11 +6,12 @@ import functools
 import time
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from headroom import cache
+from headroom._activity_rules import verbatim_reasons
 from headroom._history import mask, observations_after
-from headroom._memo import block_digest, memo_for
+from headroom._memo import PolicyReads, block_digest, memo_for
 from headroom._pipeline import compress_block
 from headroom._provenance import foreign_keys, remember_output
 from headroom._request import retrieval_tools, rewrap, tool_tokens, unwrap
@@ -23,6 +24,8 @@ from headroom.settings import Settings
 from headroom.shaping import shape_request
 
 RETRIEVED = "retrieval tool result: passed through"
+NO_RETRIEVAL = "no retrieval path: a marker could not be redeemed"
+_UNPAID = "token gate: savings did not pay for the retrieval tool"
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,14 @@ def compress(
     *,
     store: Store | None = None,
     format: MessageFormat | str | None = None,
+    markers: bool = True,
 ) -> CompressResult:
-    """Compress the live zone of a conversation (a message list or a whole request dict)."""
+    """Compress the live zone of a conversation (a message list or a whole request dict).
+
+    ``markers=False`` is for callers that cannot serve the retrieval tool (the model is barred
+    from calling it, or nothing would answer): a block that would carry a marker is forwarded
+    unchanged, so only lossless re-encodings remain and no original is out of reach.
+    """
     active = policy if policy is not None else load_policy()
     request, items, fmt = unwrap(messages, format)
     blocks = cache.align(read_blocks(items, fmt), items, fmt, active)
@@ -104,9 +113,13 @@ def compress(
     warnings = [*_foreign_markers(lives, ctx.store), *cache.volatile_content(blocks)]
     done = _compress_live(blocks, lives, active, ctx)
     stats = [stat for _, _, stat in done]
-    tools = retrieval_tools(fmt, request) if any(s.elisions for s in stats) else ()
-    unpaid = _unpaid(stats, tool_tokens(tools, ctx)) if tools else set()
-    stats = [_reverted(s) if i in unpaid else s for i, s in enumerate(stats)]
+    if markers:
+        tools = retrieval_tools(fmt, request) if any(s.elisions for s in stats) else ()
+        unpaid = _unpaid(stats, tool_tokens(tools, ctx)) if tools else set()
+        stats = [_reverted(s) if i in unpaid else s for i, s in enumerate(stats)]
+    else:
+        tools, unpaid = (), {i for i, s in enumerate(stats) if s.elisions}
+        stats = [_reverted(s, NO_RETRIEVAL) if i in unpaid else s for i, s in enumerate(stats)]
     tools = tools if any(s.elisions for s in stats) else ()
     replacements = {
         live.block.location: out.text
@@ -133,13 +146,17 @@ def _compress_live(
     """Each live block compressed with the context of its own turn."""
     recent = _recent_texts(blocks)
     later = observations_after(blocks)
+    verbatim = verbatim_reasons(blocks, policy.activity)
     position = {id(b): i for i, b in enumerate(blocks)}
     done = []
     for live in lives:
         started = time.perf_counter()
         at = position[id(live.block)]
         ctx.query, ctx.recent_text = live.query, recent[at]
-        out = _compress_one(live, later[at], policy, ctx)
+        if at in verbatim:
+            out = passthrough(live.block.text, ctx, "activity", "unknown", verbatim[at])
+        else:
+            out = _compress_one(live, later[at], policy, ctx)
         done.append((live, out, _stats(live, out, time.perf_counter() - started)))
     return done
 
@@ -161,19 +178,25 @@ def _compress_one(
 
 def _compress_text(text: str, policy: Policy, ctx: CompressContext) -> Compressed:
     memo = memo_for(ctx.store)
-    digest = block_digest(text, policy.policy_hash, ctx) if memo is not None else b""
-    if memo is not None:
-        known = memo.get(digest, ctx.store)
-        if known is not None:
-            ctx.pin(e.key for e in known.elisions)
-            return known
-    out = compress_block(text, policy, ctx)
+    if memo is None:
+        return _remembered_output(text, compress_block(text, policy, ctx), ctx)
+    digest = block_digest(text, ctx)
+    known = memo.get(digest, policy, ctx.store)
+    if known is not None:
+        ctx.pin(e.key for e in known.elisions)
+        return known
+    recorder = PolicyReads(policy)
+    out = _remembered_output(text, compress_block(text, cast(Policy, recorder), ctx), ctx)
+    if not (out.reason or "").startswith("not elided:"):  # a store fault may pass
+        memo.put(digest, recorder.reads(), out)
+    return out
+
+
+def _remembered_output(text: str, out: Compressed, ctx: CompressContext) -> Compressed:
     if out.lossless and out.text != text and not out.elisions:
         remember_output(
             out.text, ctx.store, ctx.stored_keys
         )  # no marker to recognise it by when it comes back
-    if memo is not None and not (out.reason or "").startswith("not elided:"):  # a store fault may pass
-        memo.put(digest, out)
     return out
 
 
@@ -236,14 +259,8 @@ def _stats(live: cache.LiveBlock, out: Compressed, seconds: float) -> BlockStats
     )
 
 
-def _reverted(stats: BlockStats) -> BlockStats:
-    return replace(
-        stats,
-        tokens_out=stats.tokens_in,
-        elisions=(),
-        lossless=None,
-        reason="token gate: savings did not pay for the retrieval tool",
-    )
+def _reverted(stats: BlockStats, reason: str = _UNPAID) -> BlockStats:
+    return replace(stats, tokens_out=stats.tokens_in, elisions=(), lossless=None, reason=reason)
 
 
 def compress_text(

@@ -38,6 +38,7 @@ def compress_block(text: str, policy: Policy, ctx: CompressContext) -> Compresse
     """
     deadline = _deadline(text, policy, ctx)
     ctx.deadline = deadline
+    ctx._nested_results.clear()  # another block: another query and other recent turns
     try:
         out = _compress(text, policy, ctx, 0)
     except TimeBudgetExceeded as exc:  # raised by the router's own loops (splitting sections)
@@ -108,9 +109,17 @@ def _nested_hook(policy: Policy, depth: int) -> Callable[[str, CompressContext],
     def nested(inner: str, parent: CompressContext) -> Compressed:
         if depth + 1 >= MAX_NESTING:
             return passthrough(inner, parent, "none", "unknown", "nesting too deep")
+        # The same text at the same depth of one block compresses the same (its originals are
+        # remembered once per block), so a repeated tool output is routed once.
+        key = (depth + 1, inner)
+        known = parent._nested_results.get(key)
+        if known is not None:
+            return known
         child = replace(parent, nested=None)
         child._stored = parent._stored
-        return _compress(inner, policy, child, depth + 1)
+        out = _compress(inner, policy, child, depth + 1)
+        parent._nested_results[key] = out
+        return out
 
     return nested
 

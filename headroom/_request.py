@@ -6,14 +6,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from headroom.ccr import anthropic_tool, openai_chat_tool, openai_responses_tool
 from headroom.ccr._markers import RETRIEVE_TOOL_NAME
 from headroom.compressors import CompressContext
 from headroom.errors import MessageFormatError
-from headroom.messages import MessageFormat, sniff_format, validate, validate_request
-
-_KEYS = {MessageFormat.OPENAI_RESPONSES: ("input", "messages")}
-_DEFAULT_KEYS = ("messages", "input")
+from headroom.messages import MessageFormat, adapter_for, sniff_format, validate, validate_request
 
 
 def unwrap(
@@ -49,10 +45,7 @@ def _request_format(request: dict[str, Any]) -> MessageFormat:
 
 def _key(request: Mapping[str, Any], fmt: MessageFormat) -> str:
     """The format's own key when present (the one output shaping reads), else the other one."""
-    for key in _KEYS.get(fmt, _DEFAULT_KEYS):
-        if key in request:
-            return key
-    raise MessageFormatError("a request must hold 'messages' (chat, Anthropic) or 'input' (Responses)")
+    return adapter_for(fmt).messages_key(request)
 
 
 def rewrap(
@@ -74,14 +67,10 @@ def rewrap(
 def retrieval_tools(fmt: MessageFormat, request: dict[str, Any] | None) -> tuple[dict[str, Any], ...]:
     """The retrieval tool to add, unless the request already offers it."""
     existing = (request or {}).get("tools") or []
+    # Any mention counts: an MCP server's ``mcp__headroom__headroom_retrieve`` is the client's own.
     if any(RETRIEVE_TOOL_NAME in json.dumps(tool, default=str) for tool in existing):
         return ()
-    maker = {
-        MessageFormat.OPENAI_CHAT: openai_chat_tool,
-        MessageFormat.OPENAI_RESPONSES: openai_responses_tool,
-        MessageFormat.ANTHROPIC: anthropic_tool,
-    }[fmt]
-    return (maker(),)
+    return (adapter_for(fmt).retrieval_tool(),)
 
 
 def tool_tokens(tools: tuple[dict[str, Any], ...], ctx: CompressContext) -> int:

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 __all__ = [
     "CRITICAL",
     "CRITICAL_STEMS",
+    "KEEP_SHARE",
+    "KeptLines",
     "LONG_LINE_CHARS",
     "NO_ERROR_FIELD",
+    "SHORT_VALUE_WORDS",
     "SNIPPET_WORDS",
+    "covers",
     "critical_fields",
+    "critical_starts",
     "critical_template",
+    "critical_units",
     "is_critical",
     "json_record",
+    "line_words",
+    "mentions_critical",
+    "needs_its_key",
     "without_no_error_fields",
 ]
 
@@ -28,6 +39,15 @@ _CRITICAL_LOWER = re.compile("|".join(CRITICAL_STEMS))
 #: unit is the ``SNIPPET_WORDS`` words either side of each critical word, not the whole line.
 LONG_LINE_CHARS = 400
 SNIPPET_WORDS = 6
+#: A line is kept when one output line holds this share of its words: the rest may be numbers or
+#: names that changed, but the words that say what happened stay together on one line.
+KEEP_SHARE = 0.75
+#: A critical value of fewer words than this says little alone ("error", "should fail"): where its
+#: key is set apart from it (a table's header), the value is shown with its key.
+SHORT_VALUE_WORDS = 3
+_WORD = re.compile(r"\w+")
+# How far either side of an error word its unit is looked for: SNIPPET_WORDS words of prose fit.
+_UNIT_REACH = 200
 _TEMPLATE_TOKEN = re.compile(r"\"[^\"]*\"|'[^']*'|0x[0-9a-fA-F]+|\d+|[A-Za-z_][\w.]*")
 # A JSON field named for an error whose value is empty ("is_error": false, "error": null,
 # "failures": [], "last_error": "") reports that there is no error: it is no error signal. Keys may
@@ -49,6 +69,91 @@ def is_critical(line: str) -> bool:
     if _CRITICAL_LOWER.search(lower) is None:
         return False
     return _CRITICAL_LOWER.search(without_no_error_fields(lower)) is not None
+
+
+def mentions_critical(text: str) -> bool:
+    """``CRITICAL.search(text) is not None``, several times faster on long ASCII text."""
+    if text.isascii():  # ASCII case-folds as lower() does; other scripts need the regex's own rules
+        return _CRITICAL_LOWER.search(text.lower()) is not None
+    return CRITICAL.search(text) is not None
+
+
+def critical_starts(text: str) -> Iterator[int]:
+    """Where each ``CRITICAL.finditer(text)`` match starts, in order (one lower-casing for ASCII text)."""
+    if text.isascii():
+        return (match.start() for match in _CRITICAL_LOWER.finditer(text.lower()))
+    return (match.start() for match in CRITICAL.finditer(text))
+
+
+def line_words(line: str) -> frozenset[str]:
+    """The lower-case ``\\w+`` words of ``line``, the unit :func:`covers` compares."""
+    return frozenset(_WORD.findall(line.lower()))
+
+
+def covers(kept: frozenset[str], line: frozenset[str]) -> bool:
+    """Whether a kept line with words ``kept`` holds ``KEEP_SHARE`` of ``line``'s words."""
+    return len(kept & line) >= KEEP_SHARE * len(line)
+
+
+class KeptLines:
+    """The lines an output keeps, to ask whether one of them holds (``covers``) a critical unit."""
+
+    def __init__(self, lines: Iterable[str] = ()) -> None:
+        self._sets: list[frozenset[str]] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for line in lines:
+            self.add(line_words(line))
+
+    def add(self, words: frozenset[str]) -> None:
+        """Record one more kept line by its words."""
+        for word in words:
+            self._postings[word].append(len(self._sets))
+        self._sets.append(words)
+
+    def holds(self, words: frozenset[str]) -> bool:
+        """Whether some kept line holds ``KEEP_SHARE`` of ``words``."""
+        if not words:
+            return True
+        need = math.ceil(KEEP_SHARE * len(words))
+        # A line with `need` of the words holds one of the rarest len - need + 1 of them.
+        rarest = sorted(words, key=lambda w: len(self._postings.get(w, ())))[: len(words) - need + 1]
+        candidates = {i for word in rarest for i in self._postings.get(word, ())}
+        return any(len(words & self._sets[i]) >= need for i in candidates)
+
+
+def critical_units(line: str) -> list[str]:
+    """The parts of ``line`` that must survive on one output line, verbatim.
+
+    A log-sized line is one unit; a longer one (a paragraph, a record) has one unit per critical
+    word: the text from ``SNIPPET_WORDS`` words before it to as many after. Overlapping units stay
+    apart: a merged one would pass on the words of its neighbour.
+    """
+    if len(line) <= LONG_LINE_CHARS:
+        return [line] if is_critical(line) else []
+    spans: dict[tuple[int, int], None] = {}
+    # Only the text near each error word is read: a long string (a file an agent wrote) has few.
+    for hit in _CRITICAL_LOWER.finditer(line.lower()):
+        low, high = max(0, hit.start() - _UNIT_REACH), hit.end() + _UNIT_REACH
+        if any(f.start() <= hit.start() < f.end() for f in NO_ERROR_FIELD.finditer(line, low, high)):
+            continue
+        found = [
+            word
+            for word in _WORD.finditer(line, low, high)
+            # A word the reach cuts in two is no word of the text (unless the error is in it).
+            if not (
+                (word.start() == low > 0 or word.end() == high < len(line))
+                and hit.start() not in range(*word.span())
+            )
+        ]
+        at = next(i for i, word in enumerate(found) if word.end() > hit.start())
+        start = found[max(0, at - SNIPPET_WORDS)].start()
+        spans[start, found[min(len(found) - 1, at + SNIPPET_WORDS)].end()] = None
+    return [line[start:end] for start, end in spans]
+
+
+def needs_its_key(value_text: str) -> bool:
+    """Whether a critical value is too short to be read without its key (``level: error``)."""
+    return len(_WORD.findall(value_text)) < SHORT_VALUE_WORDS and is_critical(value_text)
 
 
 def without_no_error_fields(text: str) -> str:

@@ -80,6 +80,35 @@ class HistoryPolicy(_Frozen):
     min_tokens: int = tunable(200, "Tool outputs shorter than this are never masked.", low=0, high=5000)
 
 
+class ActivityPolicy(_Frozen):
+    """Rules by what the agent was doing when a tool ran (:mod:`headroom.activity` reads the calls).
+
+    A kept-verbatim tool result is forwarded as the tool returned it. A block that leaves the
+    newest N changes once, from verbatim to compressed (one prompt-cache break at that point),
+    which the session replay prices; the tuner weighs it against the facts it keeps.
+    """
+
+    enabled: bool = Field(True, description="Apply the activity rules at all.")
+    read_verbatim_last: int = tunable(
+        0,
+        "The newest N results of file reads are forwarded verbatim; older ones are compressed.",
+        low=0,
+        high=30,
+    )
+    search_verbatim_last: int = tunable(
+        0,
+        "The newest N results of searches (grep, find, code search) are forwarded verbatim.",
+        low=0,
+        high=10,
+    )
+    test_verbatim_last: int = tunable(
+        0, "The newest N results of test and lint runs are forwarded verbatim.", low=0, high=10
+    )
+    edited_read_verbatim: bool = tunable(
+        False, "A file read is forwarded verbatim once a later call edits that file.", choices=[False, True]
+    )
+
+
 class ShapingPolicy(_Frozen):
     """Output shaping: a verbosity note at the end of the system prompt, and effort routing.
 
@@ -186,6 +215,9 @@ class Policy(_Frozen):
     )
     live_zone: LiveZonePolicy = Field(default_factory=LiveZonePolicy, description="Live-zone rules.")
     history: HistoryPolicy = Field(default_factory=HistoryPolicy, description="History rules.")
+    activity: ActivityPolicy = Field(
+        default_factory=ActivityPolicy, description="Rules by what the agent was doing (read, edit, test...)."
+    )
     shaping: ShapingPolicy = Field(
         default_factory=ShapingPolicy, description="Output shaping (verbosity note, effort routing)."
     )

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from headroom.critical import is_critical
-from headroom.messages import MessageFormat
+from headroom.messages import MessageFormat, adapter_for
 from headroom.policy import Policy, ShapingPolicy
 
 VERBOSITY_NOTES: Mapping[str, Mapping[str, str]] = {
@@ -133,8 +133,7 @@ def add_verbosity_note(request: dict[str, Any], fmt: MessageFormat, note: str) -
 
 def _system_text(request: Mapping[str, Any], fmt: MessageFormat) -> str:
     parts: list[str] = [_content_text(request.get("system")), _content_text(request.get("instructions"))]
-    key = "input" if fmt is MessageFormat.OPENAI_RESPONSES else "messages"
-    items = request.get(key)
+    items = request.get(adapter_for(fmt).messages_keys[0])
     if isinstance(items, list):
         parts.extend(_content_text(m.get("content")) for m in items[: _leading_system(items)])
     return "\n".join(parts)

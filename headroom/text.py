@@ -7,7 +7,6 @@ import itertools
 import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 
 __all__ = ["BM25", "fold", "is_stopword", "query_terms", "words"]
@@ -70,7 +69,11 @@ def query_terms(query: str | None) -> list[str]:
 
 
 class BM25:
-    """Okapi BM25 over a fixed list of documents."""
+    """Okapi BM25 over a fixed list of documents.
+
+    Only the query's terms are counted, and documents are tokenized only when some query term
+    occurs in their text at all: the scores are the same as counting every word of every document.
+    """
 
     def __init__(
         self,
@@ -80,28 +83,38 @@ class BM25:
         tokenized: Sequence[Sequence[str]] | None = None,
     ) -> None:
         """``tokenized``: ``words(doc)`` of each document, when the caller has them already."""
-        tokens = tokenized if tokenized is not None else [words(doc) for doc in documents]
-        self._docs = [Counter(doc) for doc in tokens]
-        self._lengths = [sum(doc.values()) for doc in self._docs]
-        self._avg = (sum(self._lengths) / len(self._lengths)) if self._lengths else 0.0
-        df: Counter[str] = Counter()
-        for doc in self._docs:
-            df.update(doc.keys())
-        n = len(self._docs)
-        self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self._documents = documents
+        self._tokenized = tokenized
         self._k1 = k1
         self._b = b
 
     def scores(self, query: str | None) -> list[float]:
         """One score per document; all zero when the query has no content words."""
         terms = query_terms(query)
+        count = len(self._documents) if self._tokenized is None else len(self._tokenized)
+        if not terms or (self._tokenized is None and not _may_hold(self._documents, terms)):
+            return [0.0] * count
+        tokens = self._tokenized if self._tokenized is not None else [words(doc) for doc in self._documents]
+        lengths = [len(doc) for doc in tokens]
+        average = (sum(lengths) / len(lengths)) if lengths else 0.0
+        freqs = [[doc.count(term) for term in terms] for doc in tokens]
+        idf = []
+        for column in range(len(terms)):
+            found = sum(1 for row in freqs if row[column])
+            idf.append(math.log(1 + (count - found + 0.5) / (found + 0.5)))
         result = []
-        for doc, length in zip(self._docs, self._lengths, strict=True):
+        for row, length in zip(freqs, lengths, strict=True):
             score = 0.0
-            norm = self._k1 * (1 - self._b + self._b * length / self._avg) if self._avg else self._k1
-            for term in terms:
-                freq = doc.get(term, 0)
+            norm = self._k1 * (1 - self._b + self._b * length / average) if average else self._k1
+            for column, freq in enumerate(row):
                 if freq:
-                    score += self._idf[term] * freq * (self._k1 + 1) / (freq + norm)
+                    score += idf[column] * freq * (self._k1 + 1) / (freq + norm)
             result.append(score)
         return result
+
+
+def _may_hold(documents: Sequence[str], terms: list[str]) -> bool:
+    """Whether any term could be a word of any document (a substring test; never a false no)."""
+    # Words are folded and lower-cased pieces of the text; only the final sigma lower-cases by context.
+    text = fold("\n".join(documents)).lower().replace("\u03c2", "\u03c3")
+    return any(term.replace("\u03c2", "\u03c3") in text for term in terms)

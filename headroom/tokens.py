@@ -90,7 +90,8 @@ def count_tokens(text: str, encoding: str = DEFAULT_ENCODING) -> int:
     if cached is not None:
         _cache.move_to_end(key)
         return cached
-    count = len(get_encoding(encoding).encode(text, disallowed_special=()))
+    # No special token is allowed, so encode_ordinary gives the same tokens without the special scan.
+    count = len(get_encoding(encoding).encode_ordinary(text))
     _cache[key] = count
     if len(_cache) > _CACHE_SIZE:
         _cache.popitem(last=False)

@@ -94,6 +94,24 @@ def test_every_format_compresses_tool_results(build: Any, fmt: MessageFormat, bi
     assert result.blocks[0].kind == "tool_result"
 
 
+@pytest.mark.parametrize("build", [openai_chat, anthropic, responses])
+def test_without_markers_a_block_that_needs_one_is_forwarded_whole(build: Any, big_log: str) -> None:
+    request = build(big_log)
+    result = compress(request, store=MemoryStore(), markers=False)
+    assert result.tools_added == () and "retrieve: hr" not in json.dumps(result.messages)
+    assert result.tokens_out == result.tokens_in and result.blocks[0].reason.startswith("no retrieval path")  # type: ignore[union-attr]
+
+
+def test_without_markers_lossless_re_encodings_stay(store: MemoryStore) -> None:
+    rows = json.dumps(
+        [{"id": i, "name": f"user{i}", "active": True, "team": "core"} for i in range(12)], indent=2
+    )
+    result = compress(openai_chat(rows), store=store, markers=False)
+    block = result.blocks[0]
+    assert block.lossless and not block.elisions and block.tokens_out < block.tokens_in / 2
+    assert result.tools_added == () and "retrieve: hr" not in json.dumps(result.messages)
+
+
 def test_frozen_prefix_is_byte_identical(big_log: str, store: MemoryStore) -> None:
     messages = openai_chat(big_log)
     result = compress(messages, store=store)

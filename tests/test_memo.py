@@ -69,3 +69,48 @@ def test_another_store_or_policy_does_not_share_remembered_blocks() -> None:
     lighter = policy_from_mapping({"live_zone": {"min_block_tokens": 0}, "log": {"head_lines": 3}})
     compress(_turns(2), lighter, store=store)
     assert store.batches == 4
+
+
+def _mixed() -> list[dict[str, Any]]:
+    import json
+
+    rows = json.dumps([{"id": i, "name": f"item-{i}", "status": "ok", "note": "x" * 30} for i in range(200)])
+    calls = [
+        {"id": c, "type": "function", "function": {"name": "bash", "arguments": "{}"}} for c in ("j", "l")
+    ]
+    return [
+        {"role": "user", "content": "why do the workers fail?"},
+        {"role": "assistant", "content": None, "tool_calls": calls},
+        {"role": "tool", "tool_call_id": "j", "content": rows},
+        {"role": "tool", "tool_call_id": "l", "content": _log(7)},
+    ]
+
+
+def test_a_policy_that_changes_only_sections_a_block_never_read_reuses_it() -> None:
+    store = _CountingStore()
+    compress(_mixed(), EAGER, store=store)
+    assert store.batches == 2
+    lighter_logs = policy_from_mapping({"live_zone": {"min_block_tokens": 0}, "log": {"head_lines": 3}})
+    again = compress(_mixed(), lighter_logs, store=store)
+    assert store.batches == 3, "the log is compressed again; the JSON block never read the log section"
+    fresh = compress(_mixed(), lighter_logs, store=MemoryStore())
+    assert again.messages == fresh.messages, "a reused block is what compressing it would give"
+
+
+def test_a_policy_that_changes_a_section_the_block_read_compresses_it_again() -> None:
+    store = _CountingStore()
+    compress(_mixed(), EAGER, store=store)
+    fewer_items = policy_from_mapping({"live_zone": {"min_block_tokens": 0}, "json": {"max_items": 5}})
+    again = compress(_mixed(), fewer_items, store=store)
+    assert store.batches == 3
+    assert again.messages == compress(_mixed(), fewer_items, store=MemoryStore()).messages
+
+
+def test_reads_that_depend_on_the_whole_policy_key_on_its_hash() -> None:
+    from headroom._memo import PolicyReads
+
+    recorder = PolicyReads(EAGER)
+    assert recorder.live_zone.min_block_tokens == 0
+    assert [name for name, _ in recorder.reads()] == ["live_zone"]
+    _ = recorder.policy_hash
+    assert recorder.reads() == (("*", EAGER.policy_hash),)

@@ -20,6 +20,7 @@ from evals.replay._pricing import DEFAULT_PRICING_PATH, ModelPrice, Pricing, cos
 from evals.replay._retention import RetentionJudge
 from evals.replay._session import (
     ArmResult,
+    Miss,
     ReplaySettings,
     SessionResult,
     call_starts,
@@ -36,6 +37,7 @@ __all__ = [
     "CallTokens",
     "DEFAULT_PRICING_PATH",
     "FactUse",
+    "Miss",
     "ModelPrice",
     "Pricing",
     "RULES",

@@ -39,6 +39,8 @@ class Sent:
     messages: list[dict[str, Any]]
     tools: tuple[dict[str, Any], ...]
     elided_blocks: int
+    changed_by: dict[int, str] = field(default_factory=dict)
+    """Message index → ``compressor (content type)`` for every block the arm changed."""
 
 
 @dataclass
@@ -55,7 +57,12 @@ class ArmRunner:
             return Sent(messages, (), 0)
         result = headroom.compress(messages, self.policy, store=self.store, format="openai_chat")
         elided = sum(1 for block in result.blocks if block.elisions)
-        return Sent(list(result.messages), result.tools_added, elided)
+        changed = {
+            block.message_index: f"{block.compressor} ({block.content_type})"
+            for block in result.blocks
+            if block.elisions or block.tokens_out < block.tokens_in
+        }
+        return Sent(list(result.messages), result.tools_added, elided, changed)
 
 
 def runners(policy: Policy) -> dict[Arm, ArmRunner]:

@@ -35,13 +35,23 @@ class RetentionJudge:
         fact is kept when any source still holds it verbatim, retrievable when a marker in
         a source leads to a stored original that holds it.
         """
-        where = [self._positions[i] for i in self._sources(use)]
+        return self.judge_with_source(use, messages)[0]
+
+    def judge_with_source(self, use: FactUse, messages: list[dict[str, Any]]) -> tuple[Outcome, int | None]:
+        """The outcome and the turn index of the newest tool output that held the fact."""
+        sources = self._sources(use)
+        where = [self._positions[i] for i in sources]
         texts = [message_text(messages[i]) for i in where if i < len(messages)]
+        newest = sources[-1] if sources else None
         if any(self._holds(text, use) for text in texts):
-            return "kept"
+            return "kept", newest
         if any(self._holds(self._restored(key), use) for key in _marker_keys(texts)):
-            return "retrievable"
-        return "lost"
+            return "retrievable", newest
+        return "lost", newest
+
+    def position(self, turn: int) -> int:
+        """The message index of trace turn ``turn`` in the requests."""
+        return self._positions[turn]
 
     def _sources(self, use: FactUse) -> list[int]:
         return [

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from evals.replay._arms import ARMS, Arm, ArmRunner, Tokenizer, message_positions, runners
+from evals.replay._arms import ARMS, Arm, ArmRunner, Sent, Tokenizer, message_positions, runners
 from evals.replay._cache_model import RULES, CallTokens, TokenizedRequest, bill_call, common_prefix
 from evals.replay._facts import FactUse, fact_uses
 from evals.replay._pricing import ModelPrice, Pricing, ProviderName, cost_usd
 from evals.replay._retention import Outcome, RetentionJudge
 from evals.traces import Trace, Turn
+from headroom.activity import classify_call
 from headroom.errors import ConfigError
 from headroom.policy import Policy
 
@@ -33,6 +34,26 @@ class ArmResult:
     """Retention outcome per fact use, in the same order for every arm of the session."""
     elided_blocks: int
     """Tool outputs carrying a marker in the session's last request."""
+    misses: tuple[Miss, ...] = ()
+    """Every fact use this arm did not keep verbatim, with the block and compressor responsible."""
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A later-used fact an arm did not keep verbatim: what, when, from which block, changed by what."""
+
+    fact: str
+    outcome: Outcome
+    call: int
+    """The model call (0-based) that used the fact."""
+    tool_turn: int | None
+    """The trace turn of the newest tool output that held the fact."""
+    tool: str | None
+    """That tool output's tool name, when the trace records it."""
+    changed_by: str | None
+    """The compressor (and content type) that changed that block in this arm's request."""
+    activity: str | None = None
+    """What the call that produced that tool output was doing (``read src/app.py``, ``test``...)."""
 
 
 @dataclass(frozen=True)
@@ -91,11 +112,31 @@ class _ArmLedger:
         self.previous: TokenizedRequest | None = None
         self.billed: list[CallTokens] = []
         self.outcomes: list[Outcome] = []
+        self.misses: list[Miss] = []
         self.elided = 0
+        self.turns = trace.turns
+        self.calls = {c.id: c for t in trace.turns for c in t.tool_calls}
 
 
-def replay_session(trace: Trace, settings: ReplaySettings) -> SessionResult:
-    """Replay ``trace`` under the raw, policy and masking arms."""
+@dataclass(frozen=True)
+class PreparedSession:
+    """What every arm's replay of one trace shares: calls, fact uses, messages, prices, expiry."""
+
+    trace: Trace
+    model: str
+    price: ModelPrice
+    starts: tuple[int, ...]
+    uses: tuple[FactUse, ...]
+    by_call: dict[int, tuple[FactUse, ...]]
+    messages: list[dict[str, Any]]
+    positions: list[int]
+    expired: tuple[bool, ...]
+    """Per call: whether the trace's clock shows a gap past the provider's cache TTL before it."""
+    output_tokens: int
+
+
+def prepare_session(trace: Trace, settings: ReplaySettings, tokenizer: Tokenizer) -> PreparedSession:
+    """Everything about ``trace`` that does not depend on the arm or the policy."""
     name, price = price_for(trace, settings)
     starts = call_starts(trace)
     uses = fact_uses(trace, starts)
@@ -103,18 +144,49 @@ def replay_session(trace: Trace, settings: ReplaySettings) -> SessionResult:
     for use in uses:
         by_call[use.call_turn].append(use)
     messages = trace.to_openai_messages()
-    positions = message_positions(trace.turns, messages)
+    ttl = RULES[settings.provider].ttl_seconds
+    return PreparedSession(
+        trace=trace,
+        model=name,
+        price=price,
+        starts=tuple(starts),
+        uses=tuple(uses),
+        by_call={call: tuple(group) for call, group in by_call.items()},
+        messages=messages,
+        positions=message_positions(trace.turns, messages),
+        expired=tuple(_expired(trace.turns, starts, i, ttl) for i in range(len(starts))),
+        output_tokens=sum(_output_tokens(trace.turns, start, tokenizer) for start in starts),
+    )
+
+
+def replay_arm(
+    session: PreparedSession, runner: ArmRunner, tokenizer: Tokenizer, provider: ProviderName
+) -> ArmResult:
+    """One arm's replay of a prepared session, call by call."""
+    ledger = _ArmLedger(runner, session.trace, session.positions)
+    for index, start in enumerate(session.starts):
+        request = session.messages[: session.positions[start]]
+        uses = list(session.by_call.get(start, ()))
+        _step(ledger, request, uses, tokenizer, provider, session.expired[index], index)
+    return _result(ledger, session.output_tokens, session.price)
+
+
+def replay_session(trace: Trace, settings: ReplaySettings) -> SessionResult:
+    """Replay ``trace`` under the raw, policy and masking arms."""
     tokenizer = Tokenizer()
-    ledgers = {arm: _ArmLedger(runner, trace, positions) for arm, runner in runners(settings.policy).items()}
-    outputs = 0
-    for index, start in enumerate(starts):
-        expired = _expired(trace.turns, starts, index, RULES[settings.provider].ttl_seconds)
-        for ledger in ledgers.values():
-            _step(ledger, messages[: positions[start]], by_call[start], tokenizer, settings.provider, expired)
-        outputs += _output_tokens(trace.turns, start, tokenizer)
-    arms = {arm: _result(ledgers[arm], outputs, price) for arm in ARMS}
-    facts = tuple(use.fact for use in uses)
-    return SessionResult(trace.source, trace.format, name, len(starts), facts, arms)
+    session = prepare_session(trace, settings, tokenizer)
+    arms = {
+        arm: replay_arm(session, runner, tokenizer, settings.provider)
+        for arm, runner in runners(settings.policy).items()
+    }
+    return session_result(session, {arm: arms[arm] for arm in ARMS})
+
+
+def session_result(session: PreparedSession, arms: dict[Arm, ArmResult]) -> SessionResult:
+    """The figures of a prepared session's arms."""
+    trace = session.trace
+    facts = tuple(use.fact for use in session.uses)
+    return SessionResult(trace.source, trace.format, session.model, len(session.starts), facts, arms)
 
 
 def _step(
@@ -124,14 +196,34 @@ def _step(
     tokenizer: Tokenizer,
     provider: ProviderName,
     expired: bool,
+    call: int,
 ) -> None:
     sent = ledger.runner.send(request)
     tokenized = tokenizer.request(sent)
     shared = common_prefix(ledger.previous, tokenized)
     ledger.billed.append(bill_call(RULES[provider], tokenized.tokens, shared, expired))
     ledger.previous = tokenized
-    ledger.outcomes.extend(ledger.judge.judge(use, sent.messages) for use in uses)
+    for use in uses:
+        outcome, source = ledger.judge.judge_with_source(use, sent.messages)
+        ledger.outcomes.append(outcome)
+        if outcome != "kept":
+            ledger.misses.append(_miss(ledger, sent, use, outcome, source, call))
     ledger.elided = sent.elided_blocks
+
+
+def _miss(
+    ledger: _ArmLedger, sent: Sent, use: FactUse, outcome: Outcome, source: int | None, call: int
+) -> Miss:
+    if source is None:
+        return Miss(use.fact, outcome, call, None, None, None)
+    turn = ledger.turns[source]
+    changed = sent.changed_by.get(ledger.judge.position(source))
+    made_by = ledger.calls.get(turn.tool_call_id or "")
+    activity = None
+    if made_by is not None:
+        found = classify_call(made_by.name, made_by.arguments)
+        activity = " ".join([found.kind, *found.paths[:1]])
+    return Miss(use.fact, outcome, call, source, turn.tool_name, changed, activity)
 
 
 def _result(ledger: _ArmLedger, outputs: int, price: ModelPrice) -> ArmResult:
@@ -147,6 +239,7 @@ def _result(ledger: _ArmLedger, outputs: int, price: ModelPrice) -> ArmResult:
         input_cost_usd=cost_usd(price, inputs, reads, writes, 0),
         outcomes=tuple(ledger.outcomes),
         elided_blocks=ledger.elided,
+        misses=tuple(ledger.misses),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,7 @@ def _session(result: SessionResult) -> dict[str, Any]:
     }
     for arm in ARMS:
         figures[arm] = _figures([result.arms[arm]], _fact_retention(result.arms[arm].outcomes))
+        figures[arm]["misses"] = [asdict(miss) for miss in result.arms[arm].misses]
     return figures
 
 

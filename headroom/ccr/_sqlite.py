@@ -25,7 +25,9 @@ from pathlib import Path
 
 import platformdirs
 
+from headroom.ccr._blobs import BlobFiles
 from headroom.ccr._checkpoint import WalCheckpointer
+from headroom.ccr._gate import WriteGate
 from headroom.ccr._keys import (
     DEFAULT_SCOPE,
     KeyScheme,
@@ -47,11 +49,17 @@ CREATE TABLE IF NOT EXISTS entries (
     expires_at REAL,
     scope TEXT NOT NULL DEFAULT 'default',
     digest BLOB,
-    codec TEXT
+    codec TEXT,
+    outside INTEGER NOT NULL DEFAULT 0
 );
 """
 # Stores written before scopes and keyed digests gain the columns; their rows join the default scope.
-_ADDED_COLUMNS = {"scope": "TEXT NOT NULL DEFAULT 'default'", "digest": "BLOB", "codec": "TEXT"}
+_ADDED_COLUMNS = {
+    "scope": "TEXT NOT NULL DEFAULT 'default'",
+    "digest": "BLOB",
+    "codec": "TEXT",
+    "outside": "INTEGER NOT NULL DEFAULT 0",
+}
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS entries_accessed ON entries(accessed_at);
 CREATE INDEX IF NOT EXISTS entries_expires ON entries(expires_at) WHERE expires_at IS NOT NULL;
@@ -66,6 +74,17 @@ CREATE TRIGGER IF NOT EXISTS totals_delete AFTER DELETE ON entries BEGIN
 END;
 """
 _BUSY_TIMEOUT_S = 30.0
+# A batch commits in slices of this many rows or stored bytes, so another process's put waits
+# behind one slice (a few milliseconds), not behind a whole block's 250 originals.
+_SLICE_ROWS = 32
+_SLICE_BYTES = 256 * 1024
+# Reads note what they used and the LRU order is written with the next put, or by a read once this
+# many are pending or this long has passed: a read never waits for the write lock.
+_TOUCHES_PENDING = 256
+_TOUCHES_EVERY_S = 2.0
+# Stored originals from this size on live in files beside the database (see ``_blobs``).
+_OUTSIDE_FROM_BYTES = 64 * 1024
+_SWEEP_EVERY_S = 24 * 3600.0
 logger = logging.getLogger("headroom")
 _OPEN_ATTEMPTS = 8
 
@@ -106,7 +125,12 @@ class SqliteStore(KeyedStore):
         self._in_memory = str(self.path) == ":memory:"
         self._busy_timeout = busy_timeout_s
         self._keys = keys or KeyScheme(secret or self._default_secret(), scope)
+        self._gate = WriteGate(None if self._in_memory else self.path, busy_timeout_s)
+        self._blobs = None if self._in_memory else BlobFiles(self.path.with_name(self.path.name + ".blobs"))
+        self._touched: dict[str, float] = {}
+        self._touches_written_at = clock()
         self._db, self._inode = self._open()
+        self._sweep_now_and_then()
         self._checkpointer = None if self._in_memory else WalCheckpointer(self.path, busy_timeout_s)
         if self._checkpointer is not None:
             weakref.finalize(self, self._checkpointer.close)
@@ -117,30 +141,54 @@ class SqliteStore(KeyedStore):
             data = to_bytes(content)
             digest = self._keys.digest(data)
             rows.append((key_from_digest(digest, self._keys.digits), kind, data, digest))
-        held = self._held_digests([row[0] for row in rows])
+        seen: dict[str, bytes] = {}
+        for key, _, _, digest in rows:
+            if seen.setdefault(key, digest) != digest:
+                raise KeyCollision(f"key {key} is shared by two originals of one batch; not stored")
+        held = self._held_digests(list(seen))
         # Encoded before the write lock is taken, and only what is not stored already: a
         # conversation re-sent each turn re-puts its originals, which then cost one UPDATE each.
         encoded = {key: _encode(data) for key, _, data, digest in rows if held.get(key) != digest}
+        for key, (stored, _) in encoded.items():
+            if self._outside(stored):  # written before the lock; the row checks it is there
+                self._blobs.write(key, stored)  # type: ignore[union-attr]
         now = self._clock()
         expires = None if self._ttl is None else now + self._ttl
-        with self._lock, self._translate("put"), self._transaction() as db:
-            seen: dict[str, bytes] = {}
-            for key, kind, data, digest in rows:
-                if seen.setdefault(key, digest) != digest:
-                    raise KeyCollision(f"key {key} is shared by two originals of one batch; not stored")
-                if key not in encoded and self._refresh(db, key, digest, now, expires):
-                    continue
-                self._check_free(db, key, data, digest)
-                stored, codec = encoded[key] if key in encoded else _encode(data)
-                db.execute(
-                    "INSERT INTO entries(key, kind, content, size, created_at, accessed_at, expires_at, scope, digest, codec)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET created_at=excluded.created_at,"
-                    " accessed_at=excluded.accessed_at, expires_at=excluded.expires_at, digest=excluded.digest",
-                    (key, kind, stored, len(stored), now, now, expires, self.scope, digest, codec),
-                )
-            self._evict(db, now, {*seen, *keep})
-        self._written()
+        pinned = {*seen, *keep}
+        try:
+            for part in _slices(rows, encoded):
+                with self._lock, self._translate("put"), self._transaction() as db:
+                    for key, kind, data, digest in part:
+                        if key not in encoded and self._refresh(db, key, digest, now, expires):
+                            continue
+                        self._check_free(db, key, data, digest)
+                        self._insert(db, (key, kind, data, digest), encoded.get(key), now, expires)
+                    self._evict(db, now, pinned)
+        finally:
+            self._written()
         return [row[0] for row in rows]
+
+    def _insert(
+        self,
+        db: sqlite3.Connection,
+        row: _Row,
+        encoded: tuple[bytes, str | None] | None,
+        now: float,
+        expires: float | None,
+    ) -> None:
+        key, kind, data, digest = row
+        stored, codec = encoded or _encode(data)
+        outside = self._outside(stored)
+        inline = b"" if outside else stored
+        if outside:  # another process's eviction may have removed the file written before the lock
+            self._blobs.ensure(key, lambda: stored)  # type: ignore[union-attr]
+        db.execute(
+            "INSERT INTO entries(key, kind, content, size, created_at, accessed_at, expires_at, scope, digest,"
+            " codec, outside) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET"
+            " created_at=excluded.created_at, accessed_at=excluded.accessed_at,"
+            " expires_at=excluded.expires_at, digest=excluded.digest",
+            (key, kind, inline, len(stored), now, now, expires, self.scope, digest, codec, int(outside)),
+        )
 
     def _held_digests(self, keys: list[str]) -> dict[str, bytes]:
         """Digests of the entries this scope already holds under ``keys`` (a read: no write lock)."""
@@ -169,16 +217,17 @@ class SqliteStore(KeyedStore):
         with self._lock, self._translate("get"):
             db = self._current()
             row = db.execute(
-                "SELECT content, codec, expires_at, created_at FROM entries WHERE key=? AND scope=?",
+                "SELECT content, codec, expires_at, created_at, outside FROM entries WHERE key=? AND scope=?",
                 (key, self.scope),
             ).fetchone()
             if row is None:
                 raise EntryNotFound(f"no stored original for key {key!r}")
-            content, codec, expires_at, created_at = row
-            if self._expired(now, expires_at, created_at):
-                self._best_effort(db, "DELETE FROM entries WHERE key=?", (key,))
+            content, codec, expires_at, created_at, outside = row
+            if self._expired(now, expires_at, created_at):  # the next put's eviction deletes it
                 raise EntryExpired(f"stored original for key {key!r} has expired")
-            self._best_effort(db, "UPDATE entries SET accessed_at=? WHERE key=?", (now, key))
+            if outside:
+                content = self._blobs.read(key) if self._blobs is not None else b""
+            self._touch(key, now)
         return _decode(bytes(content), codec, key)
 
     def contains(self, key: str) -> bool:
@@ -193,16 +242,15 @@ class SqliteStore(KeyedStore):
                 if row is None:
                     return False
                 if self._expired(now, *row):
-                    self._best_effort(db, "DELETE FROM entries WHERE key=?", (key,))
                     return False
-                self._best_effort(db, "UPDATE entries SET accessed_at=? WHERE key=?", (now, key))
+                self._touch(key, now)
         except StoreError:
             return False
         return True
 
     def delete(self, key: str) -> None:
-        with self._lock, self._translate("delete"):
-            self._current().execute("DELETE FROM entries WHERE key=? AND scope=?", (key, self.scope))
+        with self._lock, self._translate("delete"), self._transaction() as db:
+            self._delete(db, "DELETE FROM entries WHERE key=? AND scope=?", (key, self.scope))
 
     def stats(self) -> StoreStats:
         with self._lock, self._translate("stats"):
@@ -222,11 +270,49 @@ class SqliteStore(KeyedStore):
     def purge(self, all_scopes: bool = False) -> int:
         with self._lock, self._translate("purge"), self._transaction() as db:
             if all_scopes:
-                removed = db.execute("DELETE FROM entries").rowcount
+                removed = self._delete(db, "DELETE FROM entries", ())
             else:
-                removed = db.execute("DELETE FROM entries WHERE scope=?", (self.scope,)).rowcount
+                removed = self._delete(db, "DELETE FROM entries WHERE scope=?", (self.scope,))
+            if self._blobs is not None:  # and files a crash left without a row, of any age
+                self._blobs.sweep(lambda names: self._named(db, names), older_than_s=0.0)
         self._written()
-        return int(removed)
+        return removed
+
+    def _delete(self, db: sqlite3.Connection, sql: str, args: tuple[object, ...]) -> int:
+        """Run a DELETE on ``entries`` (the gate held) and remove the files of the rows it took; how many."""
+        gone = db.execute(f"{sql} RETURNING key, outside", args).fetchall()
+        if self._blobs is not None:
+            self._blobs.remove(str(key) for key, outside in gone if outside)
+        return len(gone)
+
+    @staticmethod
+    def _named(db: sqlite3.Connection, names: list[str]) -> set[str]:
+        """Which of ``names`` rows keep outside."""
+        found: set[str] = set()
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                str(k)
+                for (k,) in db.execute(f"SELECT key FROM entries WHERE outside=1 AND key IN ({marks})", chunk)
+            )
+        return found
+
+    def _outside(self, stored: bytes) -> bool:
+        return self._blobs is not None and len(stored) >= _OUTSIDE_FROM_BYTES
+
+    def _sweep_now_and_then(self) -> None:
+        """Remove old orphaned files about once a day (a stamp file says when it last ran)."""
+        if self._blobs is None or not self._blobs.directory.is_dir():
+            return
+        stamp = self._blobs.directory / ".swept"
+        with contextlib.suppress(FileNotFoundError):
+            if time.time() - stamp.stat().st_mtime < _SWEEP_EVERY_S:
+                return
+        with contextlib.suppress(OSError, sqlite3.Error, StoreError), self._gate.held(wait=False) as free:
+            if free:
+                self._blobs.sweep(lambda names: self._named(self._db, names))
+                stamp.touch(mode=0o600)
 
     def _expired(self, now: float, expires_at: float | None, created_at: float) -> bool:
         """Past the TTL it was stored with, or past this store's TTL (a shorter one set since)."""
@@ -259,10 +345,42 @@ class SqliteStore(KeyedStore):
             return ephemeral_secret()
 
     def close(self) -> None:
-        """Close the database connection (after checkpointing what was written)."""
+        """Close the database connection (after writing pending reads' LRU order and checkpointing)."""
+        with self._lock:
+            self._write_touches(wait=True)
         if self._checkpointer is not None:
             self._checkpointer.close()
         self._db.close()
+        self._gate.close()
+
+    def _touch(self, key: str, now: float) -> None:
+        """Note a read for the LRU order; written with the next put, or here when many are pending."""
+        self._touched[key] = now
+        if len(self._touched) >= _TOUCHES_PENDING or now - self._touches_written_at >= _TOUCHES_EVERY_S:
+            self._write_touches(wait=False)
+
+    def _write_touches(self, *, wait: bool) -> None:
+        """Write the pending reads' access times: best effort (a busy or read-only store skips them)."""
+        if not self._touched:
+            return
+        with contextlib.suppress(sqlite3.Error, StoreError), self._gate.held(wait=wait) as free:
+            if free:
+                db = self._current()
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._store_touches(db)
+                finally:
+                    db.execute("COMMIT")
+        self._touched.clear()
+        self._touches_written_at = self._clock()
+
+    def _store_touches(self, db: sqlite3.Connection) -> None:
+        db.executemany(
+            "UPDATE entries SET accessed_at=MAX(accessed_at, ?) WHERE key=? AND scope=?",
+            [(at, key, self.scope) for key, at in self._touched.items()],
+        )
+        self._touched.clear()
+        self._touches_written_at = self._clock()
 
     def _written(self) -> None:
         if self._checkpointer is not None:
@@ -309,24 +427,31 @@ class SqliteStore(KeyedStore):
         if self._inode is not None and _inode(self.path) != self._inode:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
+            self._gate.close()  # its sidecar may have gone with the file
             self._db, self._inode = self._open()
         return self._db
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self._current()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        """A write transaction behind the gate; it also writes the LRU order of pending reads."""
+        with self._gate.held():
+            db = self._current()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if self._touched:
+                    self._store_touches(db)
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def _evict(self, db: sqlite3.Connection, now: float, pinned: set[str]) -> None:
-        db.execute("DELETE FROM entries WHERE expires_at IS NOT NULL AND expires_at <= ?", (now,))
+        self._delete(db, "DELETE FROM entries WHERE expires_at IS NOT NULL AND expires_at <= ?", (now,))
         if self._ttl is not None:
-            db.execute("DELETE FROM entries WHERE scope=? AND created_at <= ?", (self.scope, now - self._ttl))
+            self._delete(
+                db, "DELETE FROM entries WHERE scope=? AND created_at <= ?", (self.scope, now - self._ttl)
+            )
         (total,) = db.execute("SELECT bytes FROM totals").fetchone()
         if total <= self._max_bytes:
             return
@@ -342,19 +467,29 @@ class SqliteStore(KeyedStore):
             raise StoreFull(
                 f"store full: the entries pinned for this call exceed the cap of {self._max_bytes} bytes"
             )
-        db.executemany("DELETE FROM entries WHERE key=?", victims)
-
-    @staticmethod
-    def _best_effort(db: sqlite3.Connection, sql: str, args: tuple[object, ...]) -> None:
-        """A bookkeeping write a read-only or busy store may skip; the read still succeeds."""
-        with contextlib.suppress(sqlite3.OperationalError):
-            db.execute(sql, args)
+        for (victim,) in victims:
+            self._delete(db, "DELETE FROM entries WHERE key=?", (victim,))
 
     def _translate(self, operation: str) -> _SqliteErrors:
         return _SqliteErrors(operation, self.path)
 
 
 _COMPRESS_FROM_BYTES = 1024
+_Row = tuple[str, str, bytes, bytes]
+
+
+def _slices(rows: list[_Row], encoded: dict[str, tuple[bytes, str | None]]) -> Iterator[list[_Row]]:
+    """``rows`` in runs of at most ``_SLICE_ROWS`` rows and about ``_SLICE_BYTES`` stored bytes."""
+    part: list[_Row] = []
+    size = 0
+    for row in rows:
+        part.append(row)
+        size += len(encoded[row[0]][0]) if row[0] in encoded else 64
+        if len(part) >= _SLICE_ROWS or size >= _SLICE_BYTES:
+            yield part
+            part, size = [], 0
+    if part:
+        yield part
 
 
 def _encode(data: bytes) -> tuple[bytes, str | None]:

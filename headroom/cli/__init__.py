@@ -8,6 +8,7 @@ from headroom.cli._compress import compress_command
 from headroom.cli._demo import demo_command
 from headroom.cli._eval import eval_group
 from headroom.cli._policy import policy_group
+from headroom.cli._proxy import proxy_command
 from headroom.cli._retrieve import retrieve_command
 from headroom.cli._store import store_group
 from headroom.cli._trace import trace_group
@@ -29,6 +30,7 @@ def cli() -> None:
 cli.add_command(compress_command)
 cli.add_command(retrieve_command)
 cli.add_command(store_group)
+cli.add_command(proxy_command)
 cli.add_command(policy_group)
 cli.add_command(demo_command)
 cli.add_command(trace_group)

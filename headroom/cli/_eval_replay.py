@@ -63,7 +63,7 @@ def replay_command(
         if as_json:
             click.echo(json.dumps(summary, ensure_ascii=False))
         elif results:
-            Console().print(_totals_table(summary), _sessions_table(summary))
+            Console().print(_totals_table(summary), _sessions_table(summary), _misses_table(summary))
         _report_warnings(files)
         for path, error in skipped:
             stderr.print(f"skipped {path}: {error}", markup=False, highlight=False)
@@ -142,11 +142,33 @@ def _totals_table(summary: dict[str, Any]) -> Table:
 
 def _sessions_table(summary: dict[str, Any]) -> Table:
     table = Table(title="cost per session")
-    for column in ("session", "calls", "model", "raw", "policy", "masking"):
+    for column in ("session", "calls", "model", "raw", "policy", "masking", "policy: not kept / facts"):
         table.add_column(column, justify="left" if column in ("session", "model") else "right")
     for session in summary["sessions"]:
         costs = [f"${session[arm]['cost_usd']:.4f}" for arm in ("raw", "policy", "masking")]
-        table.add_row(Path(session["source"]).name, str(session["calls"]), session["model"], *costs)
+        missed = f"{len(session['policy']['misses'])} / {session['facts']}"
+        table.add_row(Path(session["source"]).name, str(session["calls"]), session["model"], *costs, missed)
+    return table
+
+
+def _misses_table(summary: dict[str, Any]) -> Table:
+    """Facts the policy arm did not keep verbatim, by the compressor that changed their block."""
+    groups: dict[str, dict[str, Any]] = {}
+    for session in summary["sessions"]:
+        for miss in session["policy"]["misses"]:
+            group = groups.setdefault(
+                miss["changed_by"] or "(not changed: history or live-zone rules)",
+                {"retrievable": 0, "lost": 0, "example": miss["fact"]},
+            )
+            group[miss["outcome"]] += 1
+    table = Table(
+        title="facts the policy did not keep verbatim, by what changed their block (--json lists each)"
+    )
+    for column in ("changed by", "retrievable", "lost", "example fact"):
+        table.add_column(column, justify="left" if column in ("changed by", "example fact") else "right")
+    for name, group in sorted(groups.items(), key=lambda item: -(item[1]["retrievable"] + item[1]["lost"])):
+        example = group["example"] if len(group["example"]) <= 60 else group["example"][:57] + "..."
+        table.add_row(name, str(group["retrievable"]), str(group["lost"]), example)
     return table
 
 

@@ -93,6 +93,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
 def _print_gate(result: dict[str, Any]) -> None:
     for v in result["verdicts"]:
         state = "ok" if v["non_inferior"] else "REGRESSION"
-        click.echo(f"{v['metric']:<12} delta {_ci(v['delta'])}  margin {v['margin']:.3f}  {state}")
-    click.echo(f"savings delta {_ci(result['savings_delta'])}")
+        click.echo(f"{v['metric']:<20} delta {_ci(v['delta'])}  margin {v['margin']:.3f}  {state}")
+    if result["savings_delta"] is not None:
+        click.echo(f"savings delta {_ci(result['savings_delta'])}")
     click.echo("PASS" if result["passed"] else "FAIL: candidate regresses against baseline")

@@ -80,6 +80,9 @@ class CompressContext:
     _stored: dict[str, str] = field(default_factory=dict, repr=False)
     _pending: list[tuple[str, str]] = field(default_factory=list, repr=False)
     _pinned: dict[str, None] = field(default_factory=dict, repr=False)
+    _nested_results: dict[tuple[int, str], Compressed] = field(default_factory=dict, repr=False)
+    """Embedded texts already routed in the current block, by nesting depth and text (shared with
+    nested contexts; the pipeline empties it per block): a trace repeats its tool outputs."""
 
     def tokens(self, text: str) -> int:
         """Token count under this context's encoding."""

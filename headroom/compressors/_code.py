@@ -10,14 +10,16 @@ gained syntax errors the input is passed through with a reason.
 from __future__ import annotations
 
 import ast
+import functools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
+from headroom.compressors._code_gate import hopeless_head, too_many_errors
 from headroom.compressors._code_langs import LangSpec, clue_scores, detect_language, spec_for
 from headroom.compressors._code_query import (
     ancestors,
@@ -27,13 +29,19 @@ from headroom.compressors._code_query import (
     parents,
     select,
 )
-from headroom.compressors._code_render import CriticalKeeper, cost, prune_sites, replacement, trailing_text
+from headroom.compressors._code_render import (
+    CriticalKeeper,
+    CriticalLines,
+    cost,
+    prune_sites,
+    replacement,
+    trailing_text,
+)
 from headroom.compressors._code_repair import repaired, suspects
 from headroom.compressors._code_site import Site
 from headroom.compressors._code_skeleton import collect, error_count, error_spans
 from headroom.compressors._registry import register
 from headroom.compressors._section import Tuning
-from headroom.critical import CRITICAL
 from headroom.policy import Section, tunable
 
 
@@ -107,6 +115,20 @@ class _Plan:
     sites: list[Site]
     errors: int
 
+    _costs: dict[Site, int] = field(default_factory=dict)
+
+    def cost_of(self, site: Site) -> int:
+        """What eliding ``site`` saves, estimated once however often the skeleton is assembled."""
+        known = self._costs.get(site)
+        if known is None:
+            known = self._costs[site] = cost(self.src[site.start : site.end].decode("utf-8", "replace"))
+        return known
+
+    @functools.cached_property
+    def critical(self) -> CriticalLines:
+        """The source's critical lines, for every assembly of the skeleton."""
+        return CriticalLines(self.src)
+
 
 def _foreign(lines: list[str]) -> bool:
     head = lines[0].lstrip()
@@ -179,11 +201,14 @@ class CodeCompressor:
         return "" if lang else "language not recognised"
 
     def _plan(self, text: str, spec: LangSpec, rules: CodePolicy, ctx: CompressContext) -> _Plan | str:
+        hopeless = hopeless_head(text, _parser(spec.grammar))
+        if hopeless is not None:
+            return hopeless
         src = text.encode("utf-8", "surrogatepass")
         root = _parser(spec.grammar).parse(src).root_node
         errors = error_count(root) if root.has_error else 0
         lines = text.count("\n") + 1
-        if errors * 50 > lines:
+        if too_many_errors(errors, lines):
             return f"unparsable code: {errors} syntax errors in {lines} lines"
         bodies, runs, docs = collect(root, src, spec)
         mention = _mention_text(rules, ctx)
@@ -254,18 +279,17 @@ def _assemble(
     """The skeleton with ``sites`` elided, its elisions, and each applied site's output bytes."""
     src, spec = plan.src, plan.spec
     keeper = CriticalKeeper(rules.critical_per_marker)
-    keeper.accept(_kept_critical(src, sites))  # lines that stay already cover their like
+    keeper.accept(_kept_critical(plan.critical, src, sites))  # lines that stay already cover their like
     pieces: list[bytes] = []
     elisions: list[Elision] = []
     spans: dict[Site, tuple[int, int]] = {}
     cursor = size = 0
     for site in sites:
-        elided = src[site.start : site.end].decode("utf-8", "replace")
         marker, elision = ctx.marker(text, site.lines, "comment lines" if site.kind == "type" else "lines")
         # A type body keeps its critical comment lines in place: nothing needs echoing.
         echoes = [] if site.kind == "type" else keeper.pick(site.removed(src))
         new = replacement(site, spec, marker, echoes).encode("utf-8")
-        if cost(new.decode("utf-8")) >= cost(elided):  # the marker would cost what it saves
+        if cost(new.decode("utf-8")) >= plan.cost_of(site):  # the marker would cost what it saves
             continue
         keeper.accept(echoes)
         size += site.start - cursor
@@ -370,14 +394,13 @@ def _with_doc(site: Site, docs: list[Site], src: bytes) -> Site:
     return replace(site, start=doc.start, lines=site.lines + doc.lines, doc=middle, inner=inner)
 
 
-def _kept_critical(src: bytes, sites: list[Site]) -> list[str]:
+def _kept_critical(critical: CriticalLines, src: bytes, sites: list[Site]) -> list[str]:
     """Critical lines of ``src`` outside every site (they stay in the output as they are)."""
     found: list[str] = []
     cursor = 0
     for site in [*sites, Site("run", "", len(src), len(src), 0, (0, 0), "")]:
-        gap = src[cursor : site.start].decode("utf-8", "replace").split("\n")
         # The edge lines of a gap are partly inside a site: only whole lines count.
-        found += [line.strip() for line in gap[1:-1] if CRITICAL.search(line)]
+        found += critical.within(cursor, site.start)
         cursor = max(cursor, site.end)
     return found
 

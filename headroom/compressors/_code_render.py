@@ -6,12 +6,13 @@ call, return or query identifier are replaced by one marker statement.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 
 from headroom.compressors._code_langs import LangSpec
 from headroom.compressors._code_site import Node, Site, line_indent, removed_lines
-from headroom.critical import CRITICAL
+from headroom.critical import CRITICAL, critical_starts, mentions_critical
 
 _WORD = re.compile(r"\w+")
 _RAISES = re.compile(r"\b(?:raise|throw|panic|fatal|abort|die)\b|Errorf?\(|Exception\(", re.IGNORECASE)
@@ -43,6 +44,42 @@ def _words(line: str) -> set[str]:
     return set(_WORD.findall(line.lower()))
 
 
+class CriticalLines:
+    """The critical lines of a source, found in one scan, by the byte offsets of their line breaks.
+
+    A skeleton is assembled many times while its elisions are repaired; scanning every line that
+    stays, each time, cost more than the parses.
+    """
+
+    def __init__(self, src: bytes) -> None:
+        text = src.decode("utf-8", "replace")  # replacement never makes or eats a line break
+        breaks = [match.start() for match in _BREAK.finditer(text)]
+        byte_breaks = [match.start() for match in _BYTE_BREAK.finditer(src)]
+        starts = [0, *(at + 1 for at in breaks)]
+        lines = dict.fromkeys(bisect.bisect_right(starts, at) - 1 for at in critical_starts(text))
+        ends = [*breaks, len(text)]
+        byte_ends = [*byte_breaks, len(src)]
+        # (offset of the break before the line, offset of the break ending it, the stripped line)
+        self._lines = [
+            (byte_breaks[i - 1] if i else -1, byte_ends[i], text[starts[i] : ends[i]].strip()) for i in lines
+        ]
+        self._after = [before for before, _, _ in self._lines]
+
+    def within(self, start: int, end: int) -> list[str]:
+        """Critical lines whose both line breaks lie in ``src[start:end]`` (whole lines only)."""
+        found = []
+        for index in range(bisect.bisect_left(self._after, start), len(self._lines)):
+            _, stop, line = self._lines[index]
+            if stop >= end:
+                break
+            found.append(line)
+        return found
+
+
+_BREAK = re.compile("\n")
+_BYTE_BREAK = re.compile(b"\n")
+
+
 class CriticalKeeper:
     """Chooses which critical lines of elided text to echo, skipping near-duplicates.
 
@@ -59,6 +96,8 @@ class CriticalKeeper:
 
         Lines that raise or report an error come first, then code, then comments.
         """
+        if not mentions_critical(elided):  # one scan; the per-line search is for bodies that have some
+            return []
         lines = [raw.strip() for raw in elided.splitlines() if CRITICAL.search(raw)]
         ranked = sorted(range(len(lines)), key=lambda i: (_rank(lines[i]), i))
         chosen: list[int] = []

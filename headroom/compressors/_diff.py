@@ -17,7 +17,7 @@ from pydantic import Field
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._registry import register
 from headroom.compressors._section import Tuning
-from headroom.critical import critical_template, is_critical
+from headroom.critical import covers, critical_template, is_critical, line_words
 from headroom.policy import Section, tunable
 from headroom.text import query_terms, words
 
@@ -133,7 +133,8 @@ class _Trimmer:
     terms: set[str]
     out: list[str] = field(default_factory=list)
     elisions: list[Elision] = field(default_factory=list)
-    seen_templates: set[str] = field(default_factory=set)
+    kept_critical: dict[str, list[frozenset[str]]] = field(default_factory=dict)
+    """Words of the critical lines kept so far, by template."""
 
     def run(self, lines: list[str]) -> None:
         path, i, in_preamble = "", 0, True
@@ -207,13 +208,16 @@ class _Trimmer:
         self._emit(run, keep, None)
 
     def _wanted(self, line: str) -> bool:
-        """Critical lines (one per template) and query matches survive any trimming."""
+        """Critical lines (unless a kept one holds most of their words) and query matches survive any trimming."""
         if is_critical(line):
-            template = critical_template(line)
-            if template not in self.seen_templates:
-                self.seen_templates.add(template)
-                return True
-            return False
+            # One kept line stands for another only when it holds most of its words (the shared
+            # rule): a template alone would let "ExceptionTests.cs | 2" stand for "ErrorTests.cs | 6".
+            mine = line_words(line)
+            pool = self.kept_critical.setdefault(critical_template(line), [])
+            if any(covers(kept, mine) for kept in pool):
+                return False
+            pool.append(mine)
+            return True
         if not self.terms:
             return False
         hits = len(self.terms.intersection(words(line)))

@@ -18,9 +18,8 @@ from pydantic import Field
 from headroom.compressors._base import CompressContext, Compressed, passthrough, result
 from headroom.compressors._registry import register
 from headroom.compressors._section import Tuning
-from headroom.critical import CRITICAL, critical_template
+from headroom.critical import CRITICAL, KeptLines, critical_units, line_words
 from headroom.policy import Section, tunable
-from headroom.text import words
 
 
 class HtmlPolicy(Section):
@@ -56,7 +55,6 @@ _BLOCKS = frozenset(
     "address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 "
     "header hr li main nav ol p pre section table td th tr ul title".split()
 )
-_COVERED = 0.75
 _MARKER_KIND = "markup lines"
 _MARKER_DETAIL = "(html page reduced to main content)"
 
@@ -149,19 +147,21 @@ def _with_title(body: str, title: str) -> str:
 
 
 def _missing_critical(markup: str, body: str) -> list[str]:
-    """Visible error-bearing lines the extraction dropped (one per template)."""
+    """Visible error-bearing text the extraction dropped: each unit no body line holds.
+
+    Held means on one line (the shared rule): words scattered over the article do not say it.
+    """
     if not CRITICAL.search(markup):
         return []
-    present = set(words(body))
-    missing: dict[str, str] = {}
+    kept = KeptLines(body.splitlines())
+    missing = []
     for line in visible_lines(markup):
-        if not CRITICAL.search(line):
-            continue
-        line_words = words(line)
-        covered = sum(1 for w in line_words if w in present)
-        if line_words and covered / len(line_words) < _COVERED:
-            missing.setdefault(critical_template(line), line)
-    return list(missing.values())
+        for unit in critical_units(line):
+            words = line_words(unit)
+            if not kept.holds(words):
+                missing.append(unit if unit == line else f"… {unit} …")
+                kept.add(words)
+    return missing
 
 
 def _removed_lines(markup: str, out: str) -> int:

@@ -7,6 +7,7 @@ marker for every dropped run. The result is meant for a model to read, not for a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from headroom.compressors._base import CompressContext, Elision
@@ -23,13 +24,22 @@ from headroom.compressors._json_table import (
     tabular,
 )
 from headroom.compressors._json_text import dumps
-from headroom.critical import LONG_LINE_CHARS
+from headroom.critical import LONG_LINE_CHARS, KeptLines, critical_units, line_words, needs_its_key
 
 if TYPE_CHECKING:
     from headroom.compressors._json import JsonPolicy
 
 _WIDTH = 160
 _NESTED_CHARS = 1600
+
+
+@dataclass(frozen=True)
+class _Nested:
+    """A long string as the nested hook compressed it."""
+
+    text: str
+    one_line: bool
+    """The words around an error word cross its line breaks: shown on one line they stay together."""
 
 
 def _compact(value: Any) -> str:
@@ -127,18 +137,30 @@ class Renderer:
             head = [f"{indent}{prefix}({how} string)"]
             return head + self.block(parsed, "", indent + " ", budget)
         nested = self._nested(value)
-        if nested is not None:
-            return [f"{indent}{prefix}|", *(indent + " " + line for line in nested.splitlines())]
-        return [indent + prefix + self._plain_string(value, "")]
+        if nested is None:
+            return [indent + prefix + self._plain_string(value, "")]
+        if nested.one_line:
+            return [indent + prefix + dumps(nested.text)]
+        return [f"{indent}{prefix}|", *(indent + " " + line for line in nested.text.splitlines())]
 
-    def _nested(self, value: str) -> str | None:
+    def _nested(self, value: str) -> _Nested | None:
+        """``value`` compressed by the pipeline's nested hook, or ``None`` to keep it as it is.
+
+        The string sits on one line of the document, so its critical units are the words around
+        each error word (``critical_units``); a pass that loses one of them is undone.
+        """
         if len(value) < _NESTED_CHARS:
             return None
         out = self.ctx.compress_nested(value)
         if out is None or out.tokens_out >= out.tokens_in:
             return None
+        units = critical_units(value)
+        if units:
+            kept = KeptLines([out.text])
+            if not all(kept.holds(line_words(unit)) for unit in units):
+                return None
         self.elisions.extend(out.elisions)
-        return out.text
+        return _Nested(out.text, one_line=any("\n" in unit for unit in units))
 
     def _plain_string(self, value: str, extra: str) -> str:
         limit = self.policy.max_string_chars
@@ -163,13 +185,18 @@ class Renderer:
 
     def _row(self, table: Table, index: int, budget: Budget) -> str:
         row = table.rows[index]
-        return "|".join(self._cell(row[c], budget) if c in row else "" for c in table.columns)
+        return "|".join(self._labelled_cell(row[c], c, budget) if c in row else "" for c in table.columns)
+
+    def _labelled_cell(self, value: Any, column: str, budget: Budget) -> str:
+        cell = self._cell(value, budget)
+        # The header names the column once; a short error value ("error") is read with its name.
+        return f"{key_text(column)}={cell}" if needs_its_key(cell) else cell
 
     def _cell(self, value: Any, budget: Budget) -> str:
         if isinstance(value, str):
             nested = self._nested(value)
             if nested is not None:
-                return dumps(nested)
+                return dumps(nested.text)
             return self._plain_string(value, "|")
         if isinstance(value, dict | list):
             return self.inline(value, budget)
@@ -206,7 +233,7 @@ class Renderer:
             return f"({how} string){self.inline(parsed, budget)}"
         nested = self._nested(value)
         if nested is not None:
-            return dumps(nested)
+            return dumps(nested.text)
         limit = self.policy.max_string_chars
         if limit and len(value) > limit:
             return self._plain_string(value, "")

@@ -15,7 +15,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headroom.critical import CRITICAL, LONG_LINE_CHARS, without_no_error_fields
+from headroom.critical import (
+    CRITICAL,
+    LONG_LINE_CHARS,
+    critical_units,
+    mentions_critical,
+    without_no_error_fields,
+)
 from headroom.text import BM25, query_terms
 
 _URL = re.compile(r"(?<!\w)\w+://\S+")  # from a word's start only: inside a long word it rescanned
@@ -55,11 +61,16 @@ def critical_signature(item: Any) -> str | None:
     """A name- and number-free signature of the item's error signals; ``None`` when it has none."""
     hits: list[str] = []
     for path, value in _walk(item):
-        # URLs are addresses, not signals: ".../check-runs/failures" is no error by itself.
-        if isinstance(value, str) and CRITICAL.search(without_no_error_fields(_URL.sub("", value))):
-            # A line-sized value is told apart whole; a longer one by its start.
-            shown = value if len(value) <= LONG_LINE_CHARS else value[:120]
-            hits.append(f"{path}={_VOLATILE.sub('#', shown)}")
+        # URLs are addresses, not signals: ".../check-runs/failures" is no error by itself. Removing
+        # them (or empty error fields) never makes a stem, so a value with none is settled at once.
+        if (
+            isinstance(value, str)
+            and mentions_critical(value)
+            and CRITICAL.search(without_no_error_fields(_URL.sub("", value)))
+        ):
+            # A line-sized value is told apart whole; a longer one by the words around its errors.
+            shown = value if len(value) <= LONG_LINE_CHARS else "\n".join(critical_units(value))
+            hits.append(f"{path}={_VOLATILE.sub('#', shown or value[:120])}")
         elif value not in (None, False, 0, "") and CRITICAL.search(path.rsplit(".", 1)[-1]):
             hits.append(f"{path}={_VOLATILE.sub('#', str(value)[:40])}")
     return "\n".join(hits) if hits else None

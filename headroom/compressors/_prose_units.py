@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from headroom._fences import FenceIndex
-from headroom.critical import CRITICAL
+from headroom.critical import CRITICAL, critical_starts
 
 SENTENCES = "sentences"
 LIST_ITEMS = "list items"
@@ -297,10 +297,14 @@ def _absorb_gaps(units: list[Unit], length: int) -> list[Unit]:
 def _mark_critical(text: str, lines: list[tuple[int, int]], units: list[Unit]) -> list[Unit]:
     """Every unit touching a critical line is kept, so the whole line survives."""
     starts = [u.start for u in units]
+    line_starts = [start for start, _ in lines]
     protect: set[int] = set()
-    for start, end in lines:
-        if CRITICAL.search(text, start, end):
-            first = max(0, bisect.bisect_right(starts, start) - 1)
-            last = max(first, bisect.bisect_left(starts, end) - 1)
-            protect.update(range(first, last + 1))
+    # One scan of the whole text: a stem never spans a line break, so a line is critical exactly
+    # when a match starts in it.
+    critical_lines = dict.fromkeys(bisect.bisect_right(line_starts, at) - 1 for at in critical_starts(text))
+    for line in critical_lines:
+        start, end = lines[line]
+        first = max(0, bisect.bisect_right(starts, start) - 1)
+        last = max(first, bisect.bisect_left(starts, end) - 1)
+        protect.update(range(first, last + 1))
     return [replace(u, must_keep=True) if k in protect else u for k, u in enumerate(units)]

@@ -281,7 +281,8 @@ class _Selector:
         entries = [e for e in file.entries if e.index in keep]
         headed = all(e.number >= 0 for e in file.entries)
         lines = [file.path] if headed else []
-        lines.extend(e.rest if headed else e.raw for e in entries)
+        # An error line stays verbatim, its path in it: under a heading it would lose what failed where.
+        lines.extend(e.rest if headed and not e.critical else e.raw for e in entries)
         lost = [e for e in file.matches if e.index not in keep]
         lost_context = sum(1 for e in file.entries if not e.is_match and e.index not in keep)
         detail = f"in {_safe(file.path)}"

@@ -1,9 +1,11 @@
-"""Readers and writers for OpenAI Chat, OpenAI Responses and Anthropic Messages shapes."""
+"""Readers and writers for OpenAI Chat, OpenAI Responses and Anthropic Messages shapes (the adapters use the readers)."""
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from headroom.messages._model import Block, BlockKind, Location, MessageFormat, Messages
@@ -41,16 +43,6 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def read_blocks(messages: Messages, fmt: MessageFormat) -> list[Block]:
-    """Every text-bearing block in conversation order."""
-    reader = {
-        MessageFormat.OPENAI_CHAT: _read_chat,
-        MessageFormat.OPENAI_RESPONSES: _read_responses,
-        MessageFormat.ANTHROPIC: _read_anthropic,
-    }[fmt]
-    return list(reader(messages))
-
-
 def _text_parts(index: int, role: str, kind: BlockKind, content: Any, tool: str | None) -> Iterator[Block]:
     if isinstance(content, str):
         yield Block(Location(index, None, "content"), role, kind, content, tool)
@@ -62,39 +54,64 @@ def _text_parts(index: int, role: str, kind: BlockKind, content: Any, tool: str 
                 yield Block(Location(index, part_index, "text"), role, kind, text, tool)
 
 
-def _read_chat(messages: Messages) -> Iterator[Block]:
+def read_chat(messages: Messages) -> Iterator[Block]:
     tool_names: dict[str, str] = {}
+    arguments: dict[str, str] = {}
     for index, message in enumerate(messages):
         role = message["role"]
         for call in message.get("tool_calls") or []:
             if isinstance(call, dict) and isinstance(call.get("function"), dict):
                 tool_names[str(call.get("id"))] = str(call["function"].get("name"))
+                arguments[str(call.get("id"))] = _argument_text(call["function"].get("arguments"))
         kind: BlockKind = "tool_result" if role in {"tool", "function"} else "text"
-        tool = tool_names.get(str(message.get("tool_call_id"))) if kind == "tool_result" else None
-        yield from _text_parts(index, role, kind, message.get("content"), tool or message.get("name"))
+        call_id = str(message.get("tool_call_id"))
+        tool = tool_names.get(call_id) if kind == "tool_result" else None
+        blocks = _text_parts(index, role, kind, message.get("content"), tool or message.get("name"))
+        yield from _with_arguments(blocks, arguments.get(call_id) if kind == "tool_result" else None)
 
 
-def _read_responses(messages: Messages) -> Iterator[Block]:
+def _argument_text(arguments: object) -> str:
+    """A call's arguments as JSON text, whichever way the shape carries them."""
+    if isinstance(arguments, str):
+        return arguments
+    try:
+        return json.dumps(arguments, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        return str(arguments)
+
+
+def _with_arguments(blocks: Iterator[Block], arguments: str | None) -> Iterator[Block]:
+    for block in blocks:
+        yield block if arguments is None else replace(block, tool_arguments=arguments)
+
+
+def read_responses(messages: Messages) -> Iterator[Block]:
     tool_names: dict[str, str] = {}
+    arguments: dict[str, str] = {}
     for index, item in enumerate(messages):
         item_type = item.get("type", "message")
-        if item_type == "function_call":
+        if item_type in {"function_call", "custom_tool_call"}:
             tool_names[str(item.get("call_id"))] = str(item.get("name"))
+            arguments[str(item.get("call_id"))] = _argument_text(item.get("arguments", item.get("input")))
         elif item_type in {"function_call_output", "custom_tool_call_output"}:
             tool = tool_names.get(str(item.get("call_id")))
+            given = arguments.get(str(item.get("call_id")))
             output = item.get("output")
             if isinstance(output, str):
-                yield Block(Location(index, None, "output"), "tool", "tool_result", output, tool)
+                yield Block(
+                    Location(index, None, "output"), "tool", "tool_result", output, tool, tool_arguments=given
+                )
             elif isinstance(output, list):
                 for block in _text_parts(index, "tool", "tool_result", output, tool):
                     location = Location(index, block.location.part, "output.text")
-                    yield Block(location, "tool", "tool_result", block.text, tool)
+                    yield Block(location, "tool", "tool_result", block.text, tool, tool_arguments=given)
         elif item_type == "message":
             yield from _text_parts(index, str(item.get("role")), "text", item.get("content"), None)
 
 
-def _read_anthropic(messages: Messages) -> Iterator[Block]:
+def read_anthropic(messages: Messages) -> Iterator[Block]:
     tool_names: dict[str, str] = {}
+    arguments: dict[str, str] = {}
     for index, message in enumerate(messages):
         role = message["role"]
         content = message.get("content")
@@ -105,10 +122,12 @@ def _read_anthropic(messages: Messages) -> Iterator[Block]:
             part_type = part.get("type")
             if part_type == "tool_use":
                 tool_names[str(part.get("id"))] = str(part.get("name"))
+                arguments[str(part.get("id"))] = _argument_text(part.get("input"))
             elif part_type == "text" and isinstance(part.get("text"), str):
                 yield Block(Location(index, part_index, "text"), role, "text", part["text"])
             elif part_type == "tool_result":
-                yield from _anthropic_tool_result(index, part_index, part, tool_names)
+                given = arguments.get(str(part.get("tool_use_id")))
+                yield from _with_arguments(_anthropic_tool_result(index, part_index, part, tool_names), given)
 
 
 def _anthropic_tool_result(

@@ -37,6 +37,8 @@ class Block:
     text: str
     tool_name: str | None = None
     frozen: bool = False
+    tool_arguments: str | None = None
+    """For a tool result: the arguments of the call it answers, as the model sent them (JSON text)."""
 
 
 Messages = list[dict[str, Any]]

@@ -7,33 +7,9 @@ unknown keys are forwarded as they are.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from headroom.errors import MessageFormatError
-from headroom.messages._model import MessageFormat, Messages
-
-_Check = Callable[[str, dict[str, Any]], None]
-
-
-def validate(messages: object, fmt: MessageFormat) -> Messages:
-    """Check the structure every reader relies on; name the first problem found."""
-    if not isinstance(messages, list):
-        raise MessageFormatError(f"messages must be a list, got {type(messages).__name__}")
-    check: _Check = {
-        MessageFormat.OPENAI_CHAT: _chat,
-        MessageFormat.OPENAI_RESPONSES: _responses,
-        MessageFormat.ANTHROPIC: _anthropic,
-    }[fmt]
-    noun = "item" if fmt is MessageFormat.OPENAI_RESPONSES else "message"
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict):
-            raise MessageFormatError(f"{noun} {index} must be an object, got {type(message).__name__}")
-        if fmt is not MessageFormat.OPENAI_RESPONSES or "role" in message:
-            _role(f"{noun} {index}", message)
-        where = f"{noun} {index}" + (f" ({message['role']})" if isinstance(message.get("role"), str) else "")
-        check(where, message)
-    return messages
 
 
 def validate_request(request: dict[str, Any]) -> None:
@@ -46,7 +22,7 @@ def validate_request(request: dict[str, Any]) -> None:
     _optional_str("request", request, "instructions")
 
 
-def _role(where: str, message: dict[str, Any]) -> None:
+def check_role(where: str, message: dict[str, Any]) -> None:
     if not isinstance(message.get("role"), str):
         raise MessageFormatError(f"{where} has no string 'role'")
 
@@ -74,7 +50,7 @@ def _content(where: str, message: dict[str, Any], field: str = "content") -> Non
         _optional_str(f"{where} {field} part {part_index}", part, "type")
 
 
-def _chat(where: str, message: dict[str, Any]) -> None:
+def check_chat(where: str, message: dict[str, Any]) -> None:
     _content(where, message)
     _optional_str(where, message, "name")
     calls = message.get("tool_calls")
@@ -87,7 +63,7 @@ def _chat(where: str, message: dict[str, Any]) -> None:
             raise MessageFormatError(f"{where}: tool call {call_index} must be an object")
 
 
-def _responses(where: str, item: dict[str, Any]) -> None:
+def check_responses(where: str, item: dict[str, Any]) -> None:
     if "role" not in item and "type" not in item:
         raise MessageFormatError(f"{where} has neither 'role' nor 'type'")
     _optional_str(where, item, "type")
@@ -98,7 +74,7 @@ def _responses(where: str, item: dict[str, Any]) -> None:
         _content(where, {"output": item["output"]} if isinstance(item.get("output"), list) else {}, "output")
 
 
-def _anthropic(where: str, message: dict[str, Any]) -> None:
+def check_anthropic(where: str, message: dict[str, Any]) -> None:
     _content(where, message)
     content = message.get("content")
     for part_index, part in enumerate(content if isinstance(content, list) else []):

@@ -1,4 +1,6 @@
-"""Contract test suites that every compressor and store implementation inherits."""
+"""Contract test suites that every compressor and store implementation inherits, and proxy fakes.
+
+The proxy fakes (``headroom.testing.upstream``) need the ``[proxy]`` extra and are imported from there."""
 
 from headroom.testing._compressor_contract import FOREIGN_SAMPLES, CompressorContract
 from headroom.testing._store_contract import StoreContract

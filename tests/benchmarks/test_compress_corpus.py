@@ -141,6 +141,9 @@ def test_an_empty_selection_is_reported_not_a_crash(
         ("ERROR disk full on /dev/sda1 at 10:02", "ERROR disk full on\n/dev/sda1 at 10:02", False),
         ("Traceback (most recent call last):", "[3 lines omitted]", False),
         ("test_io \x1b[31mFAILED\x1b[0m [ 25%]", "test_io FAILED [ 25%]", True),
+        # A JSON string shown on one line: "\n54:" is a line break and the word 54, at any depth.
+        ("54:  VaultError::TooMany", 'content: "4:use x\\n54:  VaultError::TooMany\\n60:}"', True),
+        ("28\t@ VaultError::Inactive", '"a\\\\n28\\\\t@ VaultError::Inactive"', True),
     ],
 )
 def test_retention_needs_three_quarters_of_words_on_one_line(critical: str, output: str, kept: bool) -> None:

@@ -18,7 +18,8 @@ def test_tiny_load_loses_nothing(tmp_path: Path) -> None:
     store_load.main([*argv, "--dir", str(tmp_path), "--json", str(out)])
     report = json.loads(out.read_text(encoding="utf-8"))
     phases = report["phases"]
-    assert set(phases) == {"fresh", "existing", "existing, one writer"}
+    assert set(phases) == {"fresh", "existing", "existing, paced", "floor", "existing, one writer"}
     assert phases["fresh"]["puts"] == 30 and phases["fresh"]["entries_after"] == 2 * (15 + 5)
     assert phases["existing"]["entries_after"] == 300 + 2 * 20
     assert all(p["errors"] == [] and p["lost"] == 0 for p in phases.values())
+    assert phases["floor"]["entries_after"] == 0  # the floor's workers never touch a store

@@ -89,3 +89,53 @@ def test_records_whose_error_text_differs_past_its_start_are_told_apart() -> Non
     tests[40]["fullTitle"] = stem + "the runner is STOPPED should not emit start and end events"
     out = _compress(json.dumps({"tests": tests}, indent=2))
     assert "IDLE should emit" in out.text and "STOPPED should not emit" in out.text
+
+
+def test_a_short_error_cell_carries_its_column_name() -> None:
+    # The header names a column once; "error" alone under it no longer says what was in error.
+    results = [
+        {"rule": f"R{i % 7}", "level": "warning", "tags": [], "message": f"check {i} is weak"}
+        for i in range(30)
+    ]
+    results[12] = {"rule": "R3", "level": "error", "tags": ["error-handling"], "message": "check 12 is weak"}
+    results[18]["message"] = "check 18 failed to run at all"
+    out = _compress(json.dumps({"results": results}, indent=2))
+    row = next(line for line in out.text.splitlines() if "R3|" in line and "12" in line)
+    assert "level=error" in row and 'tags=["error-handling"]' in row
+    assert "|check 18 failed to run at all" in out.text  # a value that says enough stays bare
+    assert "level=warning" not in out.text
+
+
+def _keep_every_tenth_line(text: str, ctx: CompressContext) -> Compressed:
+    """A nested pass that keeps each tenth line (and so loses most of each error's context)."""
+    lines = text.splitlines()
+    kept = [line for i, line in enumerate(lines) if i % 10 == 0]
+    marker, elision = ctx.marker(text, len(lines) - len(kept), "lines")
+    out = "\n".join([*kept, marker])
+    return Compressed(out, "code", "code", ctx.tokens(text), ctx.tokens(out), (elision,))
+
+
+def _source(error_at: int, name: str) -> str:
+    lines = [f"    total_{i} = compute(part_{i}, weight={i})" for i in range(120)]
+    lines[error_at] = f"    except {name}Error as exc: log.warning('could not load %s', exc)"
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(("error_at", "verbatim"), [(30, False), (33, True)])
+def test_a_nested_pass_that_loses_the_words_around_an_error_is_undone(error_at: int, verbatim: bool) -> None:
+    # The string is one line of the document: its unit is the words around the error word.
+    source = _source(error_at, "Config")
+    ctx = CompressContext(store=MemoryStore(), nested=_keep_every_tenth_line)
+    out = JsonCompressor().compress(json.dumps({"path": "a.py", "content": source}), Policy(), ctx)
+    assert (json.dumps(source) in out.text) is verbatim
+    if not verbatim:  # kept compressed, on one line: the error's context crosses its line breaks
+        line = next(line for line in out.text.splitlines() if "ConfigError" in line)
+        assert line.startswith('content: "') and "lines omitted" in line
+
+
+def test_records_whose_long_strings_start_alike_are_told_apart_by_their_errors() -> None:
+    calls = [{"tool": "Write", "input": _source(i % 5, "Nothing") + "\n# ok"} for i in range(40)]
+    calls[12]["input"] = _source(100, "Parse")
+    calls[27]["input"] = _source(100, "Timeout")
+    out = _compress(json.dumps({"calls": calls}))
+    assert "ParseError as exc" in out.text and "TimeoutError as exc" in out.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import click
@@ -102,3 +103,66 @@ def test_run_suite_writes_reports(tmp_path: Path) -> None:
         _cli(), ["run", "--suite", str(tmp_path / "suite.yaml"), "--out", str(out), "--no-mlflow", "--json"]
     )
     assert result.exit_code == 0, result.output
+
+
+DEMO_DATA = Path(__file__).resolve().parents[2] / "evals" / "data" / "demo"
+ALL_OFF = {
+    "schema_version": 1,
+    "name": "off",
+    **{s: {"enabled": False} for s in ("json", "log", "prose", "code", "search", "diff", "html")},
+}
+
+
+def _traces_only_suite(tmp_path: Path) -> Path:
+    (tmp_path / "degraded.yaml").write_text((DEMO_DATA / "degraded-policy.yaml").read_text())
+    (tmp_path / "off.yaml").write_text(yaml.safe_dump(ALL_OFF))
+    suite = {
+        "name": "sessions",
+        "traces": [str(DEMO_DATA / "traces" / "*.jsonl")],
+        "policies": {"default": "default", "degraded": "degraded.yaml", "off": "off.yaml"},
+        "margin": 0.02,
+        "bootstrap": {"resamples": 300, "seed": 1},
+    }
+    path = tmp_path / "suite.yaml"
+    path.write_text(yaml.safe_dump(suite))
+    return path
+
+
+def test_a_suite_of_traces_alone_is_gated_on_session_retention_and_cost(tmp_path: Path) -> None:
+    suite = load_suite(_traces_only_suite(tmp_path))
+
+    def verdicts(candidate: str) -> dict[str, object]:
+        result = asyncio.run(run_gate(suite, Policy(), suite.policy(candidate), Spotter([])))
+        assert result.savings_delta is None
+        return {v.metric: v for v in result.verdicts}
+
+    same = verdicts("default")
+    assert set(same) == {"session_retention", "session_cost_saving"}
+    assert all(v.non_inferior for v in same.values())  # type: ignore[attr-defined]
+    degraded = verdicts("degraded")  # cheaper, but drops facts the agent used later
+    assert not degraded["session_retention"].non_inferior  # type: ignore[attr-defined]
+    assert degraded["session_cost_saving"].delta.estimate > 0  # type: ignore[attr-defined]
+    off = verdicts("off")  # keeps everything, at the raw bill
+    assert off["session_retention"].non_inferior  # type: ignore[attr-defined]
+    assert not off["session_cost_saving"].non_inferior  # type: ignore[attr-defined]
+
+
+def test_cli_gates_a_traces_only_suite(tmp_path: Path) -> None:
+    path = _traces_only_suite(tmp_path)
+    runner = CliRunner()
+    args = ["--suite", str(path), "--baseline", "default", "--candidate"]
+    assert runner.invoke(eval_gate_command, [*args, "default"]).exit_code == EXIT_PASS
+    failed = runner.invoke(eval_gate_command, [*args, "degraded"])
+    assert failed.exit_code == EXIT_REGRESSION, failed.output
+    assert "session_retention" in failed.output
+
+
+def test_the_gate_report_lists_the_facts_the_candidate_did_not_keep(tmp_path: Path) -> None:
+    path = _traces_only_suite(tmp_path)
+    result = gate_suite(path, "default", "degraded", None, tmp_path / "out", provider=Spotter([]))
+    html = Path(result["report"]).read_text()
+    assert "Later-used facts not kept verbatim" in html
+    assert result["exit_code"] == EXIT_REGRESSION
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    degraded = summary["policies"][1]
+    assert degraded["replay"]["policy"]["reference_retention"]["kept"] < 1

@@ -121,3 +121,18 @@ def test_unannounced_tool_output_keeps_turns_and_messages_aligned() -> None:
     result = replay_session(Trace("aider-like", "test", turns, model="gpt-4o"), _settings())
     assert set(result.facts) == {"401", "test_login_v2", "tests/test_api.py"}
     assert result.arms["raw"].outcomes == ("kept", "kept", "kept")
+
+
+def test_a_fact_not_kept_names_its_block_and_what_changed_it() -> None:
+    result = replay_session(_trace(), _settings())
+    masking, policy, raw = (result.arms[a] for a in ("masking", "policy", "raw"))
+    assert not policy.misses and not raw.misses
+    (miss,) = masking.misses
+    assert miss.fact == "var/data/ckpt_r0_150.bin" and miss.outcome == "retrievable"
+    assert miss.tool_turn == 3 and miss.tool == "bash"  # the first log (turn 3), the one that held it
+    assert miss.call == 6  # the seventh call, the answer
+    assert miss.changed_by is not None and "history" in miss.changed_by
+    assert miss.activity == "read run0.log"  # bash: cat run0.log
+    session = summarize([result], _settings())["sessions"][0]
+    assert session["masking"]["misses"][0]["tool_turn"] == 3
+    assert session["policy"]["misses"] == []

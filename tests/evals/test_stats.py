@@ -79,3 +79,20 @@ def test_bad_inputs_raise_config_errors() -> None:
         non_inferiority("em", [1.0], [1.0], margin=-0.1)
     with pytest.raises(ConfigError):
         mean_ci([1.0], Bootstrap(confidence=1.5))
+
+
+def test_savings_of_amounts_below_one_are_not_clamped() -> None:
+    from evals.stats import savings_ci
+
+    same = savings_ci([0.01, 0.02, 0.005], [0.01, 0.02, 0.005], Bootstrap(resamples=200))
+    assert same.as_list() == [0.0, 0.0, 0.0]
+    half = savings_ci([0.02, 0.04], [0.01, 0.02], Bootstrap(resamples=200))
+    assert half.low == pytest.approx(0.5) and half.high == pytest.approx(0.5)
+
+
+def test_pooled_delta_resamples_clusters() -> None:
+    from evals.stats import pooled_delta_ci
+
+    interval = pooled_delta_ci([5, 5, 5], [5, 4, 5], [5, 5, 5], Bootstrap(resamples=300))
+    assert interval.estimate == pytest.approx(-1 / 15)
+    assert interval.low < interval.estimate <= interval.high <= 0

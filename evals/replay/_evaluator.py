@@ -1,0 +1,138 @@
+"""Scoring many policies on the same sessions: what a session-level study asks once per trial.
+
+Only the policy arm depends on the trial, so the sessions are prepared once (calls, fact uses,
+messages, prices, cache expiry) and the raw and masking arms are replayed once, as the yardsticks.
+Each trial replays the policy arm of every session, in ``workers`` processes (sessions are
+independent; the largest go first so the pool finishes together). Each session keeps one store
+for every trial: keys derive from content, so trials never disturb each other's entries, and the
+runtime's block memo (per store) then reuses every block whose policy sections a trial did not
+change, so a trial costs the blocks its parameters touch. A replay is deterministic, so a trial
+that repeats a policy another trial scored is answered from memory.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from evals.replay._arms import Arm, ArmRunner, Tokenizer, masking_policy
+from evals.replay._session import ArmResult, PreparedSession, ReplaySettings, prepare_session, replay_arm
+from evals.traces import Trace
+from headroom.ccr import MemoryStore
+from headroom.policy import Policy
+
+
+@dataclass(frozen=True)
+class SessionScore:
+    """One arm's figures pooled over every session."""
+
+    cost_usd: float
+    kept: float
+    """Share of later-used facts kept verbatim, pooled over facts (1.0 when there are none)."""
+    retrievable: float
+    """Share only retrievable through a marker (a round trip: a cost, never counted as kept)."""
+    facts: int
+    sessions: tuple[ArmResult, ...]
+
+    @staticmethod
+    def of(results: Sequence[ArmResult]) -> SessionScore:
+        outcomes = [o for r in results for o in r.outcomes]
+        facts = len(outcomes)
+        return SessionScore(
+            cost_usd=sum(r.cost_usd for r in results),
+            kept=outcomes.count("kept") / facts if facts else 1.0,
+            retrievable=outcomes.count("retrievable") / facts if facts else 0.0,
+            facts=facts,
+            sessions=tuple(results),
+        )
+
+
+class SessionEvaluator:
+    """Replays the policy arm of fixed sessions for any policy; raw and masking are measured once."""
+
+    def __init__(self, traces: Sequence[Trace], settings: ReplaySettings, workers: int = 1) -> None:
+        self.settings = settings
+        self.workers = max(1, workers)
+        self._traces = list(traces)
+        self._tokenizer = Tokenizer()
+        self._sessions = [prepare_session(t, settings, self._tokenizer) for t in self._traces]
+        self._stores = [MemoryStore() for _ in self._sessions]
+        # Largest first: the pool's last task is a small one.
+        self._order = sorted(range(len(self._sessions)), key=lambda i: -_size(self._sessions[i]))
+        self._pool: ProcessPoolExecutor | None = None
+        self._scores: dict[str, SessionScore] = {}
+        self.raw = SessionScore.of(self._replay_here(None, "raw"))
+        self.masking = SessionScore.of(self._replay_here(masking_policy(settings.policy), "masking"))
+
+    @property
+    def sessions(self) -> int:
+        return len(self._sessions)
+
+    def score(self, policy: Policy) -> SessionScore:
+        """The policy arm of every session under ``policy`` (remembered by policy hash)."""
+        known = self._scores.get(policy.policy_hash)
+        if known is None:
+            results = (
+                self._replay_here(policy, "policy") if self.workers == 1 else self._replay_pooled(policy)
+            )
+            known = self._scores[policy.policy_hash] = SessionScore.of(results)
+        return known
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> SessionEvaluator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _replay_here(self, policy: Policy | None, arm: Arm) -> list[ArmResult]:
+        provider = self.settings.provider
+        return [
+            replay_arm(s, _runner(arm, policy, store), self._tokenizer, provider)
+            for s, store in zip(self._sessions, self._stores, strict=True)
+        ]
+
+    def _replay_pooled(self, policy: Policy) -> list[ArmResult]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=mp.get_context("spawn"),
+                initializer=_worker_start,
+                initargs=(self._traces, self.settings),
+            )
+        futures = {i: self._pool.submit(_worker_replay, i, policy) for i in self._order}
+        return [futures[i].result() for i in range(len(self._sessions))]
+
+
+def _runner(arm: Arm, policy: Policy | None, store: MemoryStore) -> ArmRunner:
+    """The policy arm keeps its session's store across trials; the yardsticks get their own."""
+    return ArmRunner(arm, policy, store) if arm == "policy" else ArmRunner(arm, policy)
+
+
+def _size(session: PreparedSession) -> int:
+    return len(session.starts) * len(session.messages)
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _worker_start(traces: list[Trace], settings: ReplaySettings) -> None:
+    tokenizer = Tokenizer()
+    _WORKER["tokenizer"] = tokenizer
+    _WORKER["settings"] = settings
+    _WORKER["sessions"] = [prepare_session(t, settings, tokenizer) for t in traces]
+    _WORKER["stores"] = [MemoryStore() for _ in traces]
+
+
+def _worker_replay(index: int, policy: Policy) -> ArmResult:
+    sessions: list[PreparedSession] = _WORKER["sessions"]  # type: ignore[assignment]
+    stores: list[MemoryStore] = _WORKER["stores"]  # type: ignore[assignment]
+    settings: ReplaySettings = _WORKER["settings"]  # type: ignore[assignment]
+    tokenizer: Tokenizer = _WORKER["tokenizer"]  # type: ignore[assignment]
+    return replay_arm(sessions[index], _runner("policy", policy, stores[index]), tokenizer, settings.provider)

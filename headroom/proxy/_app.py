@@ -1,0 +1,356 @@
+"""The proxy's ASGI app: compressing routes per provider API, health and metrics, the rest passed through."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import os
+import re
+import time
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from headroom import __version__, compress
+from headroom.ccr import Store
+from headroom.messages import MessageFormat
+from headroom.policy import Policy
+from headroom.proxy._anthropic import AnthropicJson, AnthropicStream, error_body
+from headroom.proxy._body import decode_body, read_capped
+from headroom.proxy._compression import CompressFn, CompressionStage, serialize
+from headroom.proxy._headers import client_headers, header, upstream_headers
+from headroom.proxy._metrics import CONTENT_TYPE, Metrics
+from headroom.proxy._openai_chat import ChatJson, ChatStream
+from headroom.proxy._openai_responses import ResponsesJson, ResponsesStream
+from headroom.proxy._outgoing import Outgoing
+from headroom.proxy._relay import Round, SpliceFactories, plain, spliced_json, spliced_stream
+from headroom.proxy._settings import ProxySettings
+from headroom.proxy._upstream import Unreachable, Upstream, UpstreamResponse
+
+_STREAMING = re.compile(rb'"stream"\s*:\s*true')
+_ANTHROPIC, _OPENAI = "anthropic", "openai"
+
+
+@dataclass(frozen=True)
+class Api:
+    """One compressing route family: its message format, upstream, and splices (none: relay only)."""
+
+    name: str
+    format: MessageFormat
+    upstream: str
+    splices: SpliceFactories | None
+
+
+_MESSAGES = Api("anthropic_messages", MessageFormat.ANTHROPIC, _ANTHROPIC, (AnthropicStream, AnthropicJson))
+_COUNT = Api("anthropic_count_tokens", MessageFormat.ANTHROPIC, _ANTHROPIC, None)
+_CHAT = Api("openai_chat", MessageFormat.OPENAI_CHAT, _OPENAI, (ChatStream, ChatJson))
+_RESPONSES = Api(
+    "openai_responses", MessageFormat.OPENAI_RESPONSES, _OPENAI, (ResponsesStream, ResponsesJson)
+)
+
+
+@dataclass
+class Proxy:
+    """Everything one running proxy shares across requests."""
+
+    settings: ProxySettings
+    stage: CompressionStage
+    client: Upstream
+    store: Store
+    metrics: Metrics = field(default_factory=Metrics)
+    started: float = field(default_factory=time.time)
+
+    def upstream(self, name: str) -> str:
+        base = self.settings.anthropic_upstream if name == _ANTHROPIC else self.settings.openai_upstream
+        return base.rstrip("/")
+
+
+def build_app(
+    settings: ProxySettings | None = None,
+    *,
+    store: Store | None = None,
+    policy: Policy | None = None,
+    compress_fn: CompressFn = compress,
+) -> Starlette:
+    """The proxy app; ``store``, ``policy`` and ``compress_fn`` are injected in tests and benchmarks."""
+    from headroom.proxy._serve import proxy_policy, proxy_store
+
+    settings = settings or ProxySettings()
+    chosen_store = store if store is not None else proxy_store()
+    stage = CompressionStage(
+        policy or proxy_policy(settings),
+        chosen_store,
+        settings.deadline_seconds,
+        settings.compress_workers,
+        compress_fn,
+    )
+    proxy = Proxy(settings, stage, Upstream(settings), chosen_store)
+
+    def route(path: str, api: Api) -> Route:
+        return Route(path, functools.partial(_compressing, proxy, api=api), methods=["POST"])
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await proxy.client.close()
+            stage.close()
+
+    routes = [
+        Route("/livez", _livez, methods=["GET"]),
+        Route("/readyz", functools.partial(_readyz, proxy), methods=["GET"]),
+        Route("/health", functools.partial(_health, proxy), methods=["GET"]),
+        Route("/metrics", functools.partial(_metrics, proxy), methods=["GET"]),
+        route("/v1/messages", _MESSAGES),
+        route("/v1/messages/count_tokens", _COUNT),
+        *(route(p, _CHAT) for p in ("/v1/chat/completions", "/chat/completions")),
+        *(
+            route(p, _RESPONSES)
+            for p in ("/v1/responses", "/responses", "/v1/codex/responses", "/backend-api/codex/responses")
+        ),
+        Route("/{path:path}", functools.partial(_passthrough, proxy), methods=_METHODS),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.proxy = proxy
+    return app
+
+
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+async def _livez(_: Request) -> Response:
+    return JSONResponse({"status": "ok", "service": "headroom-proxy", "version": __version__})
+
+
+async def _readyz(proxy: Proxy, _: Request) -> Response:
+    ready = proxy.stage.alive and not proxy.client.closed
+    return JSONResponse({"status": "ready" if ready else "not ready"}, status_code=200 if ready else 503)
+
+
+async def _health(proxy: Proxy, request: Request) -> Response:
+    try:
+        stats = await asyncio.to_thread(proxy.store.stats)
+        store: dict[str, Any] = {"entries": stats.entries, "bytes": stats.total_bytes}
+    except Exception as exc:  # health reports a broken store, it does not become one
+        store = {"error": type(exc).__name__}
+    return JSONResponse(
+        {
+            "service": "headroom-proxy",
+            "version": __version__,
+            "policy_hash": proxy.stage.policy.policy_hash,
+            "upstreams": {"anthropic": proxy.upstream(_ANTHROPIC), "openai": proxy.upstream(_OPENAI)},
+            "store": store,
+            "uptime_s": round(time.time() - proxy.started, 3),
+            "inflight": proxy.metrics.inflight,
+            "counters": proxy.metrics.counters(),
+            "pid": os.getpid(),
+            "port": request.url.port,
+        }
+    )
+
+
+async def _metrics(proxy: Proxy, _: Request) -> Response:
+    return Response(proxy.metrics.render(), media_type=CONTENT_TYPE)
+
+
+def _raw_headers(request: Request) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+
+
+def _url(proxy: Proxy, name: str, request: Request) -> str:
+    query = request.url.query
+    return proxy.upstream(name) + request.url.path + (f"?{query}" if query else "")
+
+
+def _chatgpt_url(proxy: Proxy, request: Request) -> str:
+    """Codex signed in with ChatGPT talks to the ChatGPT backend, whatever path its base URL gave."""
+    query = request.url.query
+    return proxy.settings.chatgpt_upstream.rstrip("/") + "/responses" + (f"?{query}" if query else "")
+
+
+async def _read(proxy: Proxy, request: Request, api: Api) -> tuple[Outgoing, str | None]:
+    """The outgoing body and, when the original is forwarded still encoded, its content coding."""
+    raw, within = await read_capped(request.stream(), proxy.settings.max_body_bytes)
+    coding = request.headers.get("content-encoding")
+    if not within:
+        return Outgoing(raw, None, "too_large"), coding
+    body = (
+        await asyncio.to_thread(decode_body, raw, coding, proxy.settings.max_decoded_bytes)
+        if coding
+        else None
+    )
+    if body is not None and body.decoded is None:
+        return Outgoing(raw, None, body.problem), coding
+    decoded = body.decoded if body is not None and body.decoded is not None else raw
+    if _bypass(request):
+        return Outgoing(decoded, None, "bypass"), None
+    return await proxy.stage.prepare(decoded, api.format), None
+
+
+def _bypass(request: Request) -> bool:
+    return request.headers.get("x-headroom-bypass", "").lower() in ("1", "true", "yes") or (
+        request.headers.get("x-headroom-mode", "").lower() == "passthrough"
+    )
+
+
+async def _compressing(proxy: Proxy, request: Request, *, api: Api) -> Response:
+    proxy.metrics.started()
+    try:
+        outgoing, coding = await _read(proxy, request, api)
+        response = await _forward(proxy, request, api, outgoing, coding)
+    except BaseException:
+        proxy.metrics.finished()
+        raise
+    _count(proxy, api, outgoing, response)
+    if isinstance(response, StreamingResponse):
+        response.body_iterator = _tracked(response.body_iterator, proxy.metrics)
+    else:
+        proxy.metrics.finished()
+    return response
+
+
+async def _tracked(body: AsyncIterable[Any], metrics: Metrics) -> AsyncIterator[Any]:
+    """The body, counted in flight until its last byte is sent or the client hangs up."""
+    try:
+        async for chunk in body:
+            yield chunk
+    finally:
+        metrics.finished()
+
+
+def _count(proxy: Proxy, api: Api, outgoing: Outgoing, response: Response) -> None:
+    streaming = (
+        outgoing.request.get("stream") is True if outgoing.request else bool(_STREAMING.search(outgoing.body))
+    )
+    proxy.metrics.requests.labels(api.name, f"{response.status_code // 100}xx", str(streaming).lower()).inc()
+    if outgoing.reason:
+        proxy.metrics.passthrough.labels(outgoing.reason).inc()
+    if outgoing.policy_hash:
+        proxy.metrics.compress_seconds.observe(outgoing.seconds)
+        proxy.metrics.tokens_in.inc(outgoing.tokens_in)
+        proxy.metrics.tokens_out.inc(outgoing.tokens_out)
+        proxy.metrics.tokens_saved.inc(max(outgoing.tokens_in - outgoing.tokens_out, 0))
+
+
+def _ours(outgoing: Outgoing) -> list[tuple[str, str]]:
+    extra = [
+        ("x-headroom-tokens-in", str(outgoing.tokens_in)),
+        ("x-headroom-tokens-out", str(outgoing.tokens_out)),
+    ]
+    if outgoing.policy_hash:
+        extra.append(("x-headroom-policy", outgoing.policy_hash))
+    if outgoing.reason:
+        extra.append(("x-headroom-passthrough", outgoing.reason))
+    return extra
+
+
+async def _forward(
+    proxy: Proxy, request: Request, api: Api, outgoing: Outgoing, coding: str | None
+) -> Response:
+    streaming = (
+        outgoing.request.get("stream") is True if outgoing.request else bool(_STREAMING.search(outgoing.body))
+    )
+    headers = upstream_headers(_raw_headers(request), streaming=streaming)
+    if coding:
+        headers.append(("content-encoding", coding))
+    url = (
+        _chatgpt_url(proxy, request)
+        if api is _RESPONSES and request.headers.get("chatgpt-account-id")
+        else None
+    )
+    url = url or _url(proxy, api.upstream, request)
+    started = time.perf_counter()
+    try:
+        upstream = await proxy.client.send("POST", url, headers, outgoing.body)
+    except Unreachable as exc:
+        return _unreachable(api.upstream, exc)
+    proxy.metrics.ttfb_seconds.observe(time.perf_counter() - started)
+    extra = _ours(outgoing)
+    if api.splices is None or not outgoing.spliced or upstream.status != 200 or outgoing.request is None:
+        return _streamed(upstream, plain(upstream, proxy.metrics), extra)
+    rounds = Round(
+        proxy.client,
+        url,
+        headers,
+        proxy.store,
+        proxy.metrics,
+        proxy.settings.max_rounds,
+        proxy.settings.max_retrieved_bytes,
+    )
+    stream_splice, json_splice = api.splices
+    if upstream.content_type.startswith("text/event-stream"):
+        splice = stream_splice(proxy.settings.max_withheld_bytes)
+        return _streamed(upstream, spliced_stream(upstream, splice, outgoing.request, rounds), extra)
+    return await _json(upstream, json_splice(), outgoing.request, rounds, extra)
+
+
+async def _json(
+    upstream: UpstreamResponse,
+    splice: Any,
+    request: dict[str, Any],
+    rounds: Round,
+    extra: list[tuple[str, str]],
+) -> Response:
+    raw = await upstream.read()
+    await upstream.close()
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    try:
+        merged = await spliced_json(body, splice, request, rounds) if isinstance(body, dict) else None
+    except Unreachable as exc:
+        return _unreachable(_ANTHROPIC if isinstance(splice, AnthropicJson) else _OPENAI, exc)
+    if merged is None:
+        rounds.metrics.usage(body.get("usage") if isinstance(body, dict) else None)
+        return _with_headers(Response(raw, status_code=upstream.status), upstream, extra)
+    status, payload = merged
+    return _with_headers(Response(serialize(payload), status_code=status), upstream, extra)
+
+
+def _with_headers(response: Response, upstream: UpstreamResponse, extra: list[tuple[str, str]]) -> Response:
+    pairs = client_headers(upstream.headers, extra)
+    if not isinstance(response, StreamingResponse):
+        pairs.append(("content-length", str(len(response.body))))
+    response.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
+    return response
+
+
+def _streamed(
+    upstream: UpstreamResponse, body: AsyncIterator[bytes], extra: list[tuple[str, str]]
+) -> Response:
+    return _with_headers(StreamingResponse(body, status_code=upstream.status), upstream, extra)
+
+
+def _unreachable(name: str, exc: Exception) -> Response:
+    message = f"headroom proxy: upstream unreachable ({type(exc).__name__})"
+    if name == _ANTHROPIC:
+        return JSONResponse(error_body(502, message), status_code=502)
+    return JSONResponse(
+        {"error": {"message": message, "type": "api_error", "code": "upstream_unreachable"}}, status_code=502
+    )
+
+
+async def _passthrough(proxy: Proxy, request: Request) -> Response:
+    """Any other path, both ways as a stream; Anthropic's when the client speaks Anthropic."""
+    raw = _raw_headers(request)
+    name = _ANTHROPIC if header(raw, "anthropic-version") or header(raw, "x-api-key") else _OPENAI
+    headers = upstream_headers(raw, streaming=True)
+    coding = request.headers.get("content-encoding")
+    if coding:
+        headers.append(("content-encoding", coding))
+    body = await request.body()
+    try:
+        upstream = await proxy.client.send(request.method, _url(proxy, name, request), headers, body)
+    except Unreachable as exc:
+        return _unreachable(name, exc)
+    proxy.metrics.requests.labels("passthrough", f"{upstream.status // 100}xx", "false").inc()
+    return _streamed(upstream, plain(upstream, proxy.metrics), [])

@@ -1,0 +1,46 @@
+"""``headroom proxy``: settings from flags and environment, and the start-up checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from headroom.cli import cli
+from headroom.errors import ConfigError
+from headroom.proxy import ProxySettings
+from headroom.proxy._serve import check_upstreams, proxy_policy
+
+
+def test_print_config_merges_flags_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEADROOM_OPENAI_UPSTREAM", "http://127.0.0.1:9001")
+    monkeypatch.setenv(
+        "ANTHROPIC_BASE_URL", "http://127.0.0.1:8787"
+    )  # the agent's variable, never the proxy's
+    result = CliRunner().invoke(cli, ["proxy", "--port", "9999", "--print-config"])
+    config = json.loads(result.output)
+    assert result.exit_code == 0 and config["port"] == 9999
+    assert (
+        config["openai_upstream"] == "http://127.0.0.1:9001"
+        and config["anthropic_upstream"] == "https://api.anthropic.com"
+    )
+
+
+def test_an_upstream_at_the_proxys_own_address_is_refused() -> None:
+    with pytest.raises(ConfigError, match="own address"):
+        check_upstreams(ProxySettings(port=8787, anthropic_upstream="http://localhost:8787"))
+    check_upstreams(ProxySettings(port=8787, anthropic_upstream="http://127.0.0.1:9000"))
+
+
+def test_prose_stays_extractive_on_the_request_path_unless_allowed() -> None:
+    assert proxy_policy(ProxySettings()).prose.engine == "extractive"
+    assert proxy_policy(ProxySettings(kompress=True)).prose.engine == "auto"
+
+
+def test_the_deadline_scales_with_the_body_and_is_capped() -> None:
+    settings = ProxySettings(
+        compress_deadline_ms=1000, compress_deadline_ms_per_4kb=1, compress_deadline_max_ms=3000
+    )
+    assert settings.deadline_seconds(0) == 1.0 and settings.deadline_seconds(4096 * 500) == 1.5
+    assert settings.deadline_seconds(10**9) == 3.0
