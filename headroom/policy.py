@@ -73,7 +73,9 @@ POLICY_ENV_VAR = "HEADROOM_POLICY"
 class HistoryPolicy(_Frozen):
     """Observation masking of old tool outputs."""
 
-    enabled: bool = Field(False, description="Replace old tool outputs with a stub and store key.")
+    enabled: bool = tunable(
+        False, "Replace old tool outputs with a stub and store key.", choices=[False, True]
+    )
     keep_last_observations: int = tunable(
         10, "The most recent tool outputs (agent steps) are never masked; older ones may be.", low=1, high=50
     )
