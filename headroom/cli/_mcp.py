@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from headroom._extras import needs_extra
 from headroom.cli._common import friendly_errors, resolve_policy, stderr
+from headroom.extras import needs_extra
 from headroom.mcp_server import (
     AGENTS,
     HeadroomTools,

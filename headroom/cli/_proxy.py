@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from headroom._extras import needs_extra
 from headroom.cli._common import friendly_errors
+from headroom.extras import needs_extra
 
 
 @click.command("proxy")
