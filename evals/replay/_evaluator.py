@@ -3,8 +3,8 @@
 Only the policy arm depends on the trial, so the sessions are prepared once (calls, fact uses,
 messages, prices, cache expiry) and the raw and masking arms are replayed once, as the yardsticks.
 Each trial replays the policy arm of every session, in ``workers`` processes (sessions are
-independent; the largest go first so the pool finishes together). Each session keeps one store
-for every trial: keys derive from content, so trials never disturb each other's entries, and the
+independent). Each session always goes to the same process (sessions are dealt out largest first
+to the least loaded one), and keeps one store for every trial: keys derive from content, so trials never disturb each other's entries, and the
 runtime's block memo (per store) then reuses every block whose policy sections a trial did not
 change, so a trial costs the blocks its parameters touch. A replay is deterministic, so a trial
 that repeats a policy another trial scored is answered from memory.
@@ -59,9 +59,8 @@ class SessionEvaluator:
         self._tokenizer = Tokenizer()
         self._sessions = [prepare_session(t, settings, self._tokenizer) for t in self._traces]
         self._stores = [MemoryStore() for _ in self._sessions]
-        # Largest first: the pool's last task is a small one.
-        self._order = sorted(range(len(self._sessions)), key=lambda i: -_size(self._sessions[i]))
-        self._pool: ProcessPoolExecutor | None = None
+        self._shares = _deal([_size(s) for s in self._sessions], self.workers)
+        self._pools: list[ProcessPoolExecutor] = []
         self._scores: dict[str, SessionScore] = {}
         self.raw = SessionScore.of(self._replay_here(None, "raw"))
         self.masking = SessionScore.of(self._replay_here(masking_policy(settings.policy), "masking"))
@@ -81,9 +80,9 @@ class SessionEvaluator:
         return known
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        for pool in self._pools:
+            pool.shutdown(cancel_futures=True)
+        self._pools = []
 
     def __enter__(self) -> SessionEvaluator:
         return self
@@ -99,15 +98,33 @@ class SessionEvaluator:
         ]
 
     def _replay_pooled(self, policy: Policy) -> list[ArmResult]:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=mp.get_context("spawn"),
-                initializer=_worker_start,
-                initargs=(self._traces, self.settings),
-            )
-        futures = {i: self._pool.submit(_worker_replay, i, policy) for i in self._order}
-        return [futures[i].result() for i in range(len(self._sessions))]
+        if not self._pools:
+            # One process per share, so a session meets its own store (and its memo) every trial.
+            self._pools = [
+                ProcessPoolExecutor(
+                    1,
+                    mp_context=mp.get_context("spawn"),
+                    initializer=_worker_start,
+                    initargs=([self._traces[i] for i in share], self.settings),
+                )
+                for share in self._shares
+            ]
+        futures = [pool.submit(_worker_replay_all, policy) for pool in self._pools]
+        results: dict[int, ArmResult] = {}
+        for share, future in zip(self._shares, futures, strict=True):
+            results.update(zip(share, future.result(), strict=True))
+        return [results[i] for i in range(len(self._sessions))]
+
+
+def _deal(sizes: list[int], workers: int) -> list[list[int]]:
+    """Session indices in ``workers`` shares of about equal size (largest first, to the lightest share)."""
+    shares: list[list[int]] = [[] for _ in range(min(workers, max(1, len(sizes))))]
+    loads = [0] * len(shares)
+    for index in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(index)
+        loads[lightest] += sizes[index]
+    return [sorted(share) for share in shares if share]
 
 
 def _runner(arm: Arm, policy: Policy | None, store: MemoryStore) -> ArmRunner:
@@ -130,9 +147,12 @@ def _worker_start(traces: list[Trace], settings: ReplaySettings) -> None:
     _WORKER["stores"] = [MemoryStore() for _ in traces]
 
 
-def _worker_replay(index: int, policy: Policy) -> ArmResult:
+def _worker_replay_all(policy: Policy) -> list[ArmResult]:
     sessions: list[PreparedSession] = _WORKER["sessions"]  # type: ignore[assignment]
     stores: list[MemoryStore] = _WORKER["stores"]  # type: ignore[assignment]
     settings: ReplaySettings = _WORKER["settings"]  # type: ignore[assignment]
     tokenizer: Tokenizer = _WORKER["tokenizer"]  # type: ignore[assignment]
-    return replay_arm(sessions[index], _runner("policy", policy, stores[index]), tokenizer, settings.provider)
+    return [
+        replay_arm(session, _runner("policy", policy, store), tokenizer, settings.provider)
+        for session, store in zip(sessions, stores, strict=True)
+    ]
