@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import optuna
@@ -20,11 +19,12 @@ from optuna.trial import FrozenTrial, TrialState
 
 from evals.providers import build_provider
 from evals.providers._base import Provider
-from evals.suite import Suite, load_suite, suite_hash
+from evals.suite import Suite, load_suite
 from evals.traces import load_traces
 from evals.tune._base import Outcome, Study, StudyRun, StudySettings
-from evals.tune._defaults import DEFAULT_DELTA, DEFAULT_OUT, DEFAULT_SHAPING_TRIALS
+from evals.tune._defaults import DEFAULT_SHAPING_TRIALS
 from evals.tune._export import study_delta
+from evals.tune._options import shared_settings
 from evals.tune._runner import run
 from evals.tune._shaping import (
     SHAPING_DIRECTIONS,
@@ -40,7 +40,7 @@ from evals.tune._shaping import (
 )
 from evals.tune._space import ParamSpec
 from headroom.errors import ConfigError
-from headroom.policy import Policy, ShapingPolicy, load_policy
+from headroom.policy import ShapingPolicy
 
 CONTENT_TYPE = "shaping"
 DEFAULT_STUDY = "headroom-shaping"
@@ -181,24 +181,7 @@ def tune_shaping(options: Mapping[str, Any], provider: Provider | None = None) -
 
 def shaping_settings(options: Mapping[str, Any], suite: Suite) -> ShapingSettings:
     """Settings from CLI-shaped options, falling back to the suite's ``tune`` block."""
-    spec = suite.tune
-    base_path = options.get("base")
-    delta = options.get("delta")
-    return ShapingSettings(
-        trials=options.get("trials") or (spec.trials if spec and spec.trials else DEFAULT_SHAPING_TRIALS),
-        timeout=options.get("timeout"),
-        storage=options.get("storage"),
-        study=options.get("study"),
-        seed=int(options.get("seed") or 0),
-        sampler=options.get("sampler") or "tpe",
-        tracking_uri=options.get("tracking_uri"),
-        delta=float(delta)
-        if delta is not None
-        else (spec.delta if spec and spec.delta is not None else DEFAULT_DELTA),
-        out=Path(options.get("out") or DEFAULT_OUT),
-        base=load_policy(base_path) if base_path else Policy(),
-        suite_hash=suite_hash(suite),
-    )
+    return ShapingSettings(**shared_settings(options, suite, DEFAULT_SHAPING_TRIALS))
 
 
 def describe_shaping(run: StudyRun) -> str:

@@ -7,18 +7,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from evals.suite import Suite, load_suite, suite_hash
+from evals.suite import Suite, load_suite
 from evals.tune._base import StudyRun
 from evals.tune._corpus import content_type, content_types, no_files_message, study_files
 from evals.tune._corpus_study import TuneSettings, run_study
-from evals.tune._defaults import DEFAULT_DELTA, DEFAULT_EXPORT_DIR, DEFAULT_OUT, DEFAULT_TRIALS, FACTS_SEED
+from evals.tune._defaults import DEFAULT_EXPORT_DIR, DEFAULT_OUT, DEFAULT_TRIALS, FACTS_SEED
 from evals.tune._export import Export, export_study, load_study
+from evals.tune._options import shared_settings
 from evals.tune._session_study import CONTENT_TYPE as SESSIONS
 from evals.tune._session_study import DEFAULT_SECTIONS, SessionTuneSettings, run_session_study
 from evals.tune._shaping_study import CONTENT_TYPE as SHAPING
 from evals.tune._shaping_study import describe_shaping, tune_shaping
 from headroom.errors import ConfigError
-from headroom.policy import Policy, load_policy
+from headroom.policy import load_policy
 
 __all__ = ["describe", "export", "tune"]
 
@@ -58,23 +59,15 @@ def _settings(options: Mapping[str, Any], suite: Suite | None) -> TuneSettings:
         corpus = suite.path(spec.corpus) if suite is not None else None
     if corpus is None:
         raise ConfigError("headroom tune needs --corpus DIR (or a suite whose tune block names a corpus)")
-    base_path = options.get("base")
+    shared = shared_settings(options, suite, DEFAULT_TRIALS)
+    shared["study"] = None  # one per content type: named below when only one runs
     return TuneSettings(
         corpus=Path(corpus),
         content_type="",
         split=options.get("split") or "all",
-        trials=options.get("trials") or (spec.trials if spec and spec.trials else DEFAULT_TRIALS),
-        timeout=options.get("timeout"),
-        storage=options.get("storage"),
-        seed=int(options.get("seed") or 0),
-        sampler=options.get("sampler") or "tpe",
-        tracking_uri=options.get("tracking_uri"),
-        out=Path(options.get("out") or DEFAULT_OUT),
-        delta=_delta(options, suite),
         latency=bool(options.get("latency", True)),
         space=dict(spec.space) if spec else {},
-        base=load_policy(base_path) if base_path else Policy(),
-        suite_hash=suite_hash(suite) if suite is not None else None,
+        **shared,
     )
 
 
@@ -87,7 +80,6 @@ def _session_settings(options: Mapping[str, Any], suite: Suite | None) -> Sessio
     sections = tuple(
         s.strip() for s in (options.get("sections") or ",".join(DEFAULT_SECTIONS)).split(",") if s.strip()
     )
-    base_path = options.get("base")
     spec = suite.tune if suite is not None else None
     return SessionTuneSettings(
         traces=tuple(traces),
@@ -95,26 +87,9 @@ def _session_settings(options: Mapping[str, Any], suite: Suite | None) -> Sessio
         sections=sections,
         provider=options.get("provider") or "openai",
         workers=int(options.get("workers") or 1),
-        trials=options.get("trials") or (spec.trials if spec and spec.trials else DEFAULT_TRIALS),
-        timeout=options.get("timeout"),
-        storage=options.get("storage"),
-        study=options.get("study"),
-        seed=int(options.get("seed") or 0),
-        sampler=options.get("sampler") or "tpe",
-        tracking_uri=options.get("tracking_uri"),
-        out=Path(options.get("out") or DEFAULT_OUT),
-        delta=_delta(options, suite),
         space=dict(spec.space) if spec else {},
-        base=load_policy(base_path) if base_path else Policy(),
-        suite_hash=suite_hash(suite) if suite is not None else None,
+        **shared_settings(options, suite, DEFAULT_TRIALS),
     )
-
-
-def _delta(options: Mapping[str, Any], suite: Suite | None) -> float:
-    if options.get("delta") is not None:
-        return float(options["delta"])
-    spec = suite.tune if suite is not None else None
-    return spec.delta if spec is not None and spec.delta is not None else DEFAULT_DELTA
 
 
 def _content_types(chosen: str | None, suite: Suite | None) -> tuple[list[str], bool]:
