@@ -18,8 +18,9 @@ from headroom.policy import ActivityPolicy
 
 def verbatim_reasons(blocks: Sequence[Block], rules: ActivityPolicy) -> dict[int, str]:
     """Position in ``blocks`` → why the tool result there goes verbatim."""
-    if not rules.enabled:
-        return {}
+    wanted = rules.read_verbatim_last or rules.search_verbatim_last or rules.test_verbatim_last
+    if not rules.enabled or not (wanted or rules.edited_read_verbatim):
+        return {}  # nothing to decide: no call is read at all
     calls = [
         (position, classify_call(block.tool_name or "", block.tool_arguments))
         for position, block in enumerate(blocks)

@@ -10,6 +10,7 @@ resulting kind and on the files a call touched.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shlex
@@ -74,7 +75,17 @@ _LOOKS_LIKE_PATH = re.compile(r"^(?:[\w.~-]*/)*[\w.-]+\.[A-Za-z0-9]{1,8}$|^(?:[\
 
 def classify_call(name: str, arguments: str | Mapping[str, Any] | None = None) -> Activity:
     """The activity of one tool call, from its name and its arguments (a JSON object or raw text)."""
-    args = _arguments(arguments)
+    if arguments is None or isinstance(arguments, str):
+        return _classify_text(name, arguments)  # conversations are re-sent whole: remember each call
+    return _classify(name, _arguments(arguments))
+
+
+@functools.lru_cache(maxsize=65536)
+def _classify_text(name: str, arguments: str | None) -> Activity:
+    return _classify(name, _arguments(arguments))
+
+
+def _classify(name: str, args: dict[str, Any]) -> Activity:
     words = _name_words(name)
     paths = _paths(args)
     command = _command(args)
