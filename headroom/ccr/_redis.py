@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from headroom.ccr import _redis_scripts as scripts
 from headroom.ccr._keys import DEFAULT_SCOPE, KeyScheme, ephemeral_secret, key_from_digest
 from headroom.ccr._sqlite import _decode, _encode
-from headroom.ccr._store import Clock, StoreStats, to_bytes
+from headroom.ccr._store import Clock, KeyedStore, StoreStats, to_bytes
 from headroom.errors import (
     EntryExpired,
     EntryNotFound,
@@ -41,7 +41,7 @@ _PURGE_CHUNK = 1000
 _SEND_WITHOUT_ASKING = 64 * 1024
 
 
-class RedisStore:
+class RedisStore(KeyedStore):
     """Originals in Redis, keyed per scope, with TTL and an LRU size cap over the whole server.
 
     ``url`` is any URL ``redis-py`` opens (``redis://[:password@]host:port/db``, ``rediss://``,
@@ -79,16 +79,6 @@ class RedisStore:
         )
         self._keys = keys or KeyScheme(secret or self._deployment_secret(), scope)
         self._tag = _scope_tag(self._keys.scope)
-
-    @property
-    def scope(self) -> str:
-        return self._keys.scope
-
-    def key_for(self, content: str | bytes) -> str:
-        return self._keys.key(to_bytes(content))
-
-    def put(self, content: str | bytes, kind: str = "text", keep: Collection[str] = ()) -> str:
-        return self.put_many([(content, kind)], keep)[0]
 
     def put_many(self, entries: Sequence[tuple[str | bytes, str]], keep: Collection[str] = ()) -> list[str]:
         rows: dict[str, tuple[str, bytes, bytes]] = {}
