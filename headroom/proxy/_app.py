@@ -26,6 +26,7 @@ from headroom.proxy._anthropic import AnthropicJson, AnthropicStream, error_body
 from headroom.proxy._body import decode_body, read_capped
 from headroom.proxy._compression import CompressFn, CompressionStage, serialize
 from headroom.proxy._headers import client_headers, header, upstream_headers
+from headroom.proxy._library_routes import LibraryRoutes
 from headroom.proxy._metrics import CONTENT_TYPE, Metrics
 from headroom.proxy._openai_chat import ChatJson, ChatStream
 from headroom.proxy._openai_responses import ResponsesJson, ResponsesStream
@@ -92,6 +93,7 @@ def build_app(
         compress_fn,
     )
     proxy = Proxy(settings, stage, Upstream(settings), chosen_store)
+    library = LibraryRoutes(settings, chosen_store, stage.policy, proxy.metrics, compress_fn)
 
     def route(path: str, api: Api) -> Route:
         return Route(path, functools.partial(_compressing, proxy, api=api), methods=["POST"])
@@ -103,6 +105,7 @@ def build_app(
         finally:
             await proxy.client.close()
             stage.close()
+            library.close()
 
     routes = [
         Route("/livez", _livez, methods=["GET"]),
@@ -116,6 +119,7 @@ def build_app(
             route(p, _RESPONSES)
             for p in ("/v1/responses", "/responses", "/v1/codex/responses", "/backend-api/codex/responses")
         ),
+        *library.routes(),
         Route("/{path:path}", functools.partial(_passthrough, proxy), methods=_METHODS),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

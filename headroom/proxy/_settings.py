@@ -72,6 +72,7 @@ class ProxySettings(BaseSettings):
     write_timeout_s: float = Field(150.0, gt=0, description="Upstream write timeout.")
     pool_timeout_s: float = Field(10.0, gt=0, description="Wait for a free upstream connection.")
     max_connections: int = Field(200, gt=0, description="Upstream connection pool size.")
+    token: str | None = None
     trust_env: bool = Field(
         True, description="Honour HTTPS_PROXY / NO_PROXY for upstream calls (off in tests)."
     )
