@@ -193,29 +193,32 @@ class LibraryRoutes:
     async def compress(self, request: Request) -> Response:
         if not admitted(request, self.settings.token):
             return _not_found_route()
-        raw, within = await read_capped(request.stream(), self.settings.max_body_bytes)
-        body = await asyncio.to_thread(
-            decode_body, raw, request.headers.get("content-encoding"), self.settings.max_decoded_bytes
-        )
-        if not within or body.decoded is None:
-            status, kind = (
-                (413, "request_too_large")
-                if not within or body.problem == "too_large"
-                else (400, "invalid_request")
-            )
-            return _error(status, kind, f"body could not be read ({body.problem or 'too_large'})")
+        decoded = await self._body(request)
+        if isinstance(decoded, Response):
+            return decoded
         try:
-            job = await asyncio.to_thread(parse_job, body.decoded)
+            job = await asyncio.to_thread(parse_job, decoded)
         except BadRequest as exc:
             return _error(400, "invalid_request", str(exc))
         if _bypass(request):
             return await _json(200, response_body(job, None, self.policy.policy_hash, "bypass"))
-        result, reason = await self._run(request, job, len(body.decoded))
+        result, reason = await self._run(request, job, len(decoded))
         if reason == "disconnected":
             return Response(status_code=499)  # nobody is listening; nothing more is done
         if reason == "invalid":
             return _error(400, "invalid_request", result)
         return await _json(200, response_body(job, result, self.policy.policy_hash, reason))
+
+    async def _body(self, request: Request) -> bytes | Response:
+        """The request body decoded, or the error answer when it is too large or cannot be decoded."""
+        raw, within = await read_capped(request.stream(), self.settings.max_body_bytes)
+        coding = request.headers.get("content-encoding")
+        body = await asyncio.to_thread(decode_body, raw, coding, self.settings.max_decoded_bytes)
+        if not within or body.problem == "too_large":
+            return _error(413, "request_too_large", "the body is larger than the proxy accepts")
+        if body.decoded is None:
+            return _error(400, "invalid_request", f"the body's content-encoding {coding!r} cannot be decoded")
+        return body.decoded
 
     async def _run(self, request: Request, job: Job, size: int) -> tuple[Any, str | None]:
         """``(result, None)``, or ``(None | message, reason)`` when the input goes back unchanged."""

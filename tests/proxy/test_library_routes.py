@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import gzip
 import json
 import threading
 import time
@@ -19,6 +20,7 @@ from headroom import compress
 from headroom.ccr import SqliteStore
 from headroom.proxy import ProxySettings, build_app
 from headroom.proxy._compression import CompressFn
+from headroom.testing.upstream import BackgroundServer
 from tests.proxy.conftest import LOG, POLICY
 
 ROWS = json.dumps(
@@ -278,56 +280,37 @@ def test_a_caller_that_hangs_up_stops_the_wait_and_its_queued_job_never_runs(tmp
         release.wait(5)
         return compress(*args, **kwargs)
 
-    application = app(tmp_path, gated, compress_workers=1)
-    payload = json.dumps({"messages": chat_messages("first")}).encode()
+    body = {"messages": chat_messages("hi")}
+    with BackgroundServer(app(tmp_path, gated, compress_workers=1)) as server:
+        first: list[int] = []
+        busy = threading.Thread(
+            target=lambda: first.append(
+                httpx.post(f"{server.url}/v1/compress", json=body, timeout=10).status_code
+            )
+        )
+        busy.start()
+        assert entered.wait(5)
+        with pytest.raises(httpx.TimeoutException):  # queued behind the first; the client gives up
+            httpx.post(f"{server.url}/v1/compress", json=body, timeout=0.3)
+        time.sleep(0.3)  # the server notices the hang-up (it polls every 50 ms)
+        release.set()
+        busy.join()
+        time.sleep(0.3)  # long enough for a queued job that was not dropped to have started
+    assert first == [200] and calls == [1]
 
-    async def go() -> tuple[int, float]:
+
+def test_bodies_are_read_under_the_cap_and_decoded(tmp_path: Path) -> None:
+    payload = json.dumps({"messages": chat_messages(ROWS)}).encode()
+
+    async def post(application: Any, content: bytes, headers: dict[str, str]) -> httpx.Response:
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8787") as http:
-            first = asyncio.ensure_future(http.post("/v1/compress", content=payload))
-            while not entered.is_set():
-                await asyncio.sleep(0.01)
-            started = time.perf_counter()
-            status = await _hang_up_after_sending(application, payload)
-            waited = time.perf_counter() - started
-            release.set()
-            assert (await first).status_code == 200
-        return status, waited
+            return await http.post("/v1/compress", content=content, headers=headers)
 
-    status, waited = asyncio.run(go())
-    time.sleep(0.3)  # long enough for a queued job that was not dropped to have started
-    assert status == 499 and waited < 2 and calls == [1]
-
-
-async def _hang_up_after_sending(application: Any, payload: bytes) -> int:
-    """A raw ASGI call whose client sends the body, then disconnects 0.2 s later."""
-    messages = [{"type": "http.request", "body": payload, "more_body": False}]
-    sent: list[dict[str, Any]] = []
-    hang_up_at = time.monotonic() + 0.2
-
-    async def receive() -> dict[str, Any]:
-        if messages:
-            return messages.pop(0)
-        if time.monotonic() < hang_up_at:  # as a server does: wait until the peer goes, then say so at once
-            await asyncio.sleep(hang_up_at - time.monotonic())
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/v1/compress",
-        "raw_path": b"/v1/compress",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1:8787"), (b"content-type", b"application/json")],
-        "client": ("127.0.0.1", 50001),
-        "server": ("127.0.0.1", 8787),
-    }
-    await application(scope, receive, send)
-    return int(next(m["status"] for m in sent if m["type"] == "http.response.start"))
+    small = app(tmp_path, max_body_bytes=100)
+    too_large = asyncio.run(post(small, payload, {}))
+    assert too_large.status_code == 413 and too_large.json()["error"]["type"] == "request_too_large"
+    zipped = asyncio.run(post(app(tmp_path), gzip.compress(payload), {"content-encoding": "gzip"}))
+    assert zipped.status_code == 200 and zipped.json()["tokens_out"] < zipped.json()["tokens_in"]
+    garbled = asyncio.run(post(app(tmp_path), b"not gzip", {"content-encoding": "gzip"}))
+    assert garbled.status_code == 400 and "content-encoding" in garbled.json()["error"]["message"]
