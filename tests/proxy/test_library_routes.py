@@ -234,7 +234,7 @@ def test_compressor_trouble_returns_the_input_unchanged_with_the_reason(tmp_path
         raise RuntimeError("compressor bug")
 
     def slow(*args: Any, **kwargs: Any) -> Any:
-        time.sleep(1.0)
+        time.sleep(2.0)
         return compress(*args, **kwargs)
 
     body = {"messages": chat_messages(LOG), "retrieval": "tool"}
@@ -248,7 +248,7 @@ def test_compressor_trouble_returns_the_input_unchanged_with_the_reason(tmp_path
         "/v1/compress",
         body,
     )
-    assert late.json()["warnings"] == ["passthrough:deadline"] and time.perf_counter() - started < 0.9
+    assert late.json()["warnings"] == ["passthrough:deadline"] and time.perf_counter() - started < 1.5
 
 
 def test_callers_beyond_loopback_are_refused_unless_they_present_the_token(tmp_path: Path) -> None:

@@ -25,7 +25,10 @@ export interface WithHeadroomOptions {
  * The proxy token goes only to the proxy; `Authorization` and every provider header are left as
  * the SDK set them. Calls to any other host pass through unchanged.
  */
-export function withHeadroom(fetchImpl: FetchLike = globalThis.fetch, options: WithHeadroomOptions = {}): FetchLike {
+export function withHeadroom(
+  fetchImpl: FetchLike = globalThis.fetch,
+  options: WithHeadroomOptions = {},
+): FetchLike {
   const settings = resolve({ ...options, fetch: fetchImpl });
   const proxy = new URL(settings.baseUrl);
   const hosts = new Set((options.hosts ?? PROVIDER_HOSTS).map((h) => h.toLowerCase()));
@@ -35,15 +38,16 @@ export function withHeadroom(fetchImpl: FetchLike = globalThis.fetch, options: W
     const target = new URL(proxy.href);
     target.pathname = proxy.pathname.replace(/\/+$/, "") + url.pathname;
     target.search = url.search;
-    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    const given = init?.headers ?? (input instanceof Request ? input.headers : undefined);
+    const headers = new Headers(given);
     if (settings.token) headers.set("x-headroom-proxy-token", settings.token);
-    if (input instanceof Request) {
-      if (init?.body !== undefined) throw new HeadroomError("withHeadroom: pass a body in the Request or in init, not both");
-      const body = input.body;
-      const copy: RequestInit & { duplex?: "half" } = { method: input.method, headers, signal: init?.signal ?? input.signal };
-      if (body !== null) Object.assign(copy, { body, duplex: "half" });
-      return settings.fetch(target.href, { ...init, ...copy });
+    if (!(input instanceof Request)) return settings.fetch(target.href, { ...init, headers });
+    if (init?.body !== undefined) {
+      throw new HeadroomError("withHeadroom: give the body in the Request or in init, not both");
     }
-    return settings.fetch(target.href, { ...init, headers });
+    // A streamed body needs `duplex: "half"` to be sent on (Node's fetch requires it).
+    const copy: RequestInit & { duplex?: "half" } = { method: input.method, signal: init?.signal ?? input.signal };
+    if (input.body !== null) Object.assign(copy, { body: input.body, duplex: "half" });
+    return settings.fetch(target.href, { ...init, ...copy, headers });
   };
 }

@@ -252,3 +252,34 @@ describe("withHeadroom(fetch) routes the official SDKs through the proxy", () =>
     assert.deepEqual(seen, ["https://example.org/v1/messages?x=1"]);
   });
 });
+
+test("withHeadroom reroutes a Request object with its body, method and headers", async () => {
+  const seen: { url: string; method: string; body: string; token: string | null; auth: string | null }[] = [];
+  const recording = async (url: string | URL | Request, init?: RequestInit) => {
+    const request = new Request(url, init);
+    seen.push({
+      url: request.url,
+      method: request.method,
+      body: await request.text(),
+      token: request.headers.get("x-headroom-proxy-token"),
+      auth: request.headers.get("authorization"),
+    });
+    return new Response("{}");
+  };
+  const routed = withHeadroom(recording, { baseUrl: "http://127.0.0.1:9/prefix/", token: "tok" });
+  const original = new Request("https://api.openai.com/v1/responses?x=1", {
+    method: "POST",
+    headers: { authorization: "Bearer sk-test" },
+    body: '{"input":"hi"}',
+  });
+  await routed(original);
+  assert.deepEqual(seen, [
+    {
+      url: "http://127.0.0.1:9/prefix/v1/responses?x=1",
+      method: "POST",
+      body: '{"input":"hi"}',
+      token: "tok",
+      auth: "Bearer sk-test",
+    },
+  ]);
+});
