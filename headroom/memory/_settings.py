@@ -22,6 +22,9 @@ class MemorySettings(BaseSettings):
         description="URL of a shared memory (redis://[:password@]host:port/db); unset: the Redis store of"
         " HEADROOM_STORE when that is Redis, else the SQLite file at HEADROOM_MEMORY_PATH.",
     )
+    redis_namespace: str = Field(
+        "headroom:memory", min_length=1, description="Prefix of every Redis key the memory writes."
+    )
     path: Path | None = Field(None, description="SQLite file of the memory (default: user data dir).")
     max_fact_chars: int = Field(2000, gt=0, description="Longest fact accepted (longer ones are refused).")
     max_facts: int = Field(1000, gt=0, description="Facts kept per project (least recently used evicted).")
@@ -43,4 +46,4 @@ class MemorySettings(BaseSettings):
     def open(self) -> MemoryStore:
         from headroom.memory._registry import open_memory
 
-        return open_memory(self.location(), self.limits())
+        return open_memory(self.location(), self.limits(), namespace=self.redis_namespace)

@@ -174,7 +174,7 @@ class MemoryContract:
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors],
     )
-    @given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200))
+    @given(st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=200))
     def test_any_fact_round_trips_and_is_found_by_its_own_words(self, content: str) -> None:
         store, _ = self._store()
         if not content.strip():
