@@ -72,7 +72,7 @@ def test_anthropic_tool_results_get_a_text_block_after_them(store: SqliteMemory)
 
 
 def test_openai_responses_get_a_new_user_item_after_a_tool_output(store: SqliteMemory) -> None:
-    messages = [
+    messages: list[dict[str, Any]] = [
         {"role": "user", "content": [{"type": "input_text", "text": "build the frontend with pnpm"}]},
         {"type": "function_call", "call_id": "c1", "name": "shell", "arguments": "{}"},
         {"type": "function_call_output", "call_id": "c1", "output": "ok"},
