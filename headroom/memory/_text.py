@@ -12,6 +12,10 @@ import unicodedata
 from collections import Counter
 
 _WORD = re.compile(r"[^\W_]+")
+# Scripts written without spaces between words (Han, kana, Hangul): a run of them is read as its
+# overlapping character pairs, as CJK search analysers do, so a question finds a fact that shares
+# a two-character word with it.
+_UNSPACED = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+)")
 _SPACE = re.compile(r"\s+")
 # Words that say nothing about which fact is meant; dropping them keeps postings small and lets
 # the rare words of a question decide its ranking.
@@ -41,15 +45,29 @@ def fact_id(content: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Search terms of ``text`` in order: lower-case letter/digit runs without accents, stop words
-    and single letters; a light plural stem so that "tests" finds "test"."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return [_stem(word) for word in _WORD.findall(plain) if len(word) > 1 and word not in _STOPWORDS]
+    and single letters; a light plural stem so that "tests" finds "test"; character pairs for
+    scripts without spaces."""
+    folded = unicodedata.normalize("NFKC", text.casefold())
+    plain = "".join(ch if _UNSPACED.match(ch) else _without_accents(ch) for ch in folded)
+    found: list[str] = []
+    for word in _WORD.findall(plain):
+        for piece in _UNSPACED.split(word):
+            if not piece:
+                continue
+            if _UNSPACED.fullmatch(piece):
+                found += [piece[i : i + 2] for i in range(max(1, len(piece) - 1))]
+            elif len(piece) > 1 and piece not in _STOPWORDS:
+                found.append(_stem(piece))
+    return found
 
 
 def term_counts(text: str) -> Counter[str]:
     """How often each search term occurs in ``text``."""
     return Counter(terms(text))
+
+
+def _without_accents(ch: str) -> str:
+    return "".join(part for part in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(part))
 
 
 def _stem(word: str) -> str:

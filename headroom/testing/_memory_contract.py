@@ -69,6 +69,12 @@ class MemoryContract:
         for query in ["cafe", "CAFÉ payment", "retry failed payment"]:
             assert saved.fact.id in [h.fact.id for h in store.search(A, query)], query
 
+    def test_scripts_without_spaces_are_searched_by_character_pairs(self) -> None:
+        store, _ = self._store()
+        saved = store.save(A, "要件定義はdocs/requirements.mdにあります。")
+        store.save(A, "デプロイ手順はREADMEを参照。")
+        assert [h.fact.id for h in store.search(A, "要件定義の場所は？")] == [saved.fact.id]
+
     def test_search_without_searchable_words_finds_nothing(self) -> None:
         store, _ = self._store()
         store.save(A, "Logs rotate daily.")
