@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _bench_common import emit_json, machine
 
 from evals.memory import build, run_splits
-from headroom.cli._eval_memory import _table
 from headroom.memory import MemoryStore, RedisMemory, SqliteMemory
 
 
@@ -59,7 +58,6 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     figures = run_splits(args.corpus, ["tune", "test"], redis_url=args.redis_url, budget=args.budget)
-    print(_table(figures), file=sys.stderr)
     with tempfile.TemporaryDirectory() as folder:
         store: MemoryStore = (
             RedisMemory(args.redis_url, namespace=f"headroom-memory-bench:{Path(folder).name}")

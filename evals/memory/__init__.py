@@ -15,7 +15,7 @@ from evals.memory._dataset import Fact, Project, Question, anchors, build
 from evals.memory._run import KS, evaluate
 from headroom.memory import MemoryStore, RedisMemory, SqliteMemory
 
-__all__ = ["KS", "Fact", "Project", "Question", "anchors", "build", "evaluate", "run_splits"]
+__all__ = ["Fact", "KS", "Project", "Question", "anchors", "build", "evaluate", "run_splits"]
 
 
 def run_splits(

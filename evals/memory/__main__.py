@@ -1,6 +1,8 @@
 """``python -m evals.memory``: the same command as ``headroom eval memory``."""
 
-from headroom.cli._eval_memory import memory_eval_command
+import sys
+
+from headroom.cli import cli
 
 if __name__ == "__main__":
-    memory_eval_command(prog_name="python -m evals.memory")
+    cli(["eval", "memory", *sys.argv[1:]], prog_name="headroom")

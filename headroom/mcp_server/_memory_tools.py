@@ -158,10 +158,11 @@ def register_memory_tools(server: "MCPServer", tools: MemoryTools | None = None)
         )
         return result(text, report)
 
+    # At most 20 facts of 2,000 characters: about 10,000 tokens, Claude Code's MCP output warning.
     @server.tool()
     def memory_search(
         query: Annotated[str, Field(description="What you want to know, in words the fact would use.")],
-        k: Annotated[int, Field(ge=1, le=50, description="How many facts to return at most.")] = 10,
+        k: Annotated[int, Field(ge=1, le=20, description="How many facts to return at most.")] = 10,
     ) -> Annotated[CallToolResult, SearchOut]:
         """Facts saved in this project (by any agent) most relevant to the query, best first."""
         try:
