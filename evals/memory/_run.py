@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evals.memory._dataset import Project, Question
-from evals.stats import mean_ci
+from evals.stats import mean_ci, paired_delta_ci
 from headroom.memory import MemoryStore, fact_id, inject
 from headroom.tokens import count_tokens
 
@@ -112,6 +112,9 @@ def _summary(projects: Sequence[Project], tally: _Tally, budget: int) -> dict[st
         "recall_at": {k: ci(tally.recall[k]) for k in KS},
         "hit_at": {k: ci(tally.hit[k]) for k in KS},
         "recent_baseline_recall_at": {k: ci(tally.recent[k]) for k in KS},
+        "search_minus_baseline_at": {
+            k: [round(v, 3) for v in paired_delta_ci(tally.recent[k], tally.recall[k]).as_list()] for k in KS
+        },
         "non_literal_recall_at": {k: ci([tally.recall[k][i] for i in hard]) for k in KS},
         "inject": {
             "budget_tokens": budget,

@@ -71,6 +71,7 @@ _RATES = [
     ("hit", "hit_at"),
     ("recall non-literal", "non_literal_recall_at"),
     ("recall, newest-k baseline", "recent_baseline_recall_at"),
+    ("recall minus baseline (paired)", "search_minus_baseline_at"),
 ]
 _INJECT = [
     ("inject budget (tokens)", "budget_tokens"),
