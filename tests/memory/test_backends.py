@@ -74,3 +74,25 @@ def test_both_backends_rank_and_score_alike(tmp_path: Path, redis_url: str, redi
 @pytest.mark.server
 def test_the_redis_location_never_shows_the_password(redis_url: str) -> None:
     assert "headroom-ci" not in RedisMemory(redis_url).location
+
+
+def _save_many(path: str, worker: int) -> int:
+    store = SqliteMemory(path)
+    for i in range(40):
+        store.save("p", f"worker {worker} fact {i}", agent=f"agent-{worker}")
+        store.search("p", f"worker {worker}")
+    store.close()
+    return worker
+
+
+def test_processes_saving_and_searching_at_once_lose_nothing(tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = str(tmp_path / "shared.sqlite3")
+    SqliteMemory(path).close()
+    # fork: the workers open their own connection, and start in milliseconds rather than re-importing.
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        assert sorted(pool.starmap(_save_many, [(path, w) for w in range(4)])) == [0, 1, 2, 3]
+    store = SqliteMemory(path)
+    assert store.stats("p").facts == 160
+    assert {f.agent for f in store.recent("p", limit=200)} == {f"agent-{w}" for w in range(4)}
