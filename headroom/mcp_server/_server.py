@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
+from headroom.mcp_server._memory_tools import register_memory_tools
 from headroom.mcp_server._tools import CompressOut, HeadroomTools, RetrievalMiss, RetrieveOut, StatsOut
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ def build_server(tools: HeadroomTools) -> "MCPServer":
         """Entries and bytes in Headroom's store, and what this server compressed and retrieved."""
         return tools.stats()
 
+    register_memory_tools(server)  # memory_save, memory_search, memory_forget (store opened on first use)
     return server
 
 

@@ -23,7 +23,14 @@ from tests.conftest import make_log
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "an mcp test deployment secret"
-TOOLS = {"headroom_compress", "headroom_retrieve", "headroom_stats"}
+TOOLS = {
+    "headroom_compress",
+    "headroom_retrieve",
+    "headroom_stats",
+    "memory_save",
+    "memory_search",
+    "memory_forget",
+}
 EAGER = policy_from_mapping({"live_zone": {"min_block_tokens": 0}})
 
 
