@@ -14,12 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from headroom.wrap._leases import PortLeases
-
-LEASES_ENV = "HEADROOM_WRAP_LEASES"
-"""The lease folder the watchdog reads (set by the wrap that starts the proxy)."""
-INTERVAL_ENV = "HEADROOM_WRAP_WATCHDOG_S"
-"""Seconds between watchdog checks (default 30)."""
+from headroom.wrap._leases import INTERVAL_ENV, LEASES_ENV, PortLeases
 
 
 def watch(leases: PortLeases, interval_s: float) -> None:

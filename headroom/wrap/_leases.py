@@ -22,6 +22,11 @@ try:
 except ImportError:  # pragma: no cover - Windows: no cross-process lock, leases still work
     fcntl = None  # type: ignore[assignment]
 
+LEASES_ENV = "HEADROOM_WRAP_LEASES"
+"""The lease folder a wrap-started proxy's watchdog reads (set by the wrap that starts it)."""
+INTERVAL_ENV = "HEADROOM_WRAP_WATCHDOG_S"
+"""Seconds between watchdog checks (default 30)."""
+
 
 @dataclass(frozen=True)
 class ProcessId:

@@ -22,9 +22,8 @@ from typing import Any
 
 from headroom import __version__
 from headroom.wrap._errors import ProxyUnavailable
-from headroom.wrap._host import INTERVAL_ENV, LEASES_ENV
 from headroom.wrap._http import get, get_json
-from headroom.wrap._leases import PortLeases, ProcessId, stop
+from headroom.wrap._leases import INTERVAL_ENV, LEASES_ENV, PortLeases, ProcessId, stop
 
 SERVICE = "headroom-proxy"
 LOOPBACK = "127.0.0.1"

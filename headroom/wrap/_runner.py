@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -76,11 +76,15 @@ def run(argv: Sequence[str], env: Mapping[str, str], grace_s: float = 10.0) -> i
     return exit_code(child.returncode)
 
 
-def wait_for_signal() -> int:
-    """Block until SIGINT, SIGTERM or SIGHUP (the GUI-agent mode: the proxy serves meanwhile)."""
+def wait_for_signal(ready: Callable[[], None] = lambda: None) -> int:
+    """Block until SIGINT, SIGTERM or SIGHUP (the GUI-agent mode: the proxy serves meanwhile).
+
+    ``ready`` runs once the handlers are in place (so a signal sent on its word is caught).
+    """
     forward = _Forwarder(None)
     previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
     try:
+        ready()
         while not forward.wake.wait(0.2):
             pass
     finally:

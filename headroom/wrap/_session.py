@@ -197,8 +197,9 @@ def _run(
 
 
 def _watch(say: Say) -> int:
-    say(f"proxy serving in the foreground (pid {os.getpid()}); Ctrl-C ends the session")
-    return wait_for_signal()
+    return wait_for_signal(
+        lambda: say(f"proxy serving in the foreground (wrapper pid {os.getpid()}); Ctrl-C ends the session")
+    )
 
 
 def unwrap(name: str, settings: WrapSettings | None = None) -> list[str]:

@@ -199,3 +199,27 @@ def alive(pid: int) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return not stat.exists() or stat.read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def host_processes(port: int) -> list[int]:
+    """Pids of wrap-started proxies on ``port`` (their command line names the port)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = stat.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"headroom.wrap._host" in argv and str(port).encode() in argv and alive(int(stat.parent.name)):
+            found.append(int(stat.parent.name))
+    return found
+
+
+def listening(port: int) -> bool:
+    from headroom.wrap._proxy import listening as probe
+
+    return probe(port)
+
+
+def said(text: str) -> str:
+    """Output with line breaks folded: error messages are wrapped to the terminal's width."""
+    return " ".join(text.split())

@@ -3,7 +3,7 @@
 Copied into a PATH folder under each agent's name. It sends one request in the shape and to the
 path its namesake would use, through ``urllib``'s default opener (which honours HTTP_PROXY and
 NO_PROXY, as agents' HTTP clients do), records the answer, and exits with ``$WRAP_EXIT_CODE``.
-With ``$WRAP_HOLD`` set it writes ``<record>.ready`` and waits for a signal (recorded), or for the
+With ``$WRAP_SNAPSHOT`` set it records that file's text. With ``$WRAP_HOLD`` set it writes ``<record>.ready`` and waits for a signal (recorded), or for the
 file ``$WRAP_HOLD`` to appear, before calling the proxy.
 """
 
@@ -95,6 +95,9 @@ def request() -> tuple[str, dict[str, object], dict[str, str]]:
 def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
+    snapshot = os.environ.get("WRAP_SNAPSHOT")
+    if snapshot:  # a config file as the agent sees it while wrapped
+        record["snapshot"] = Path(snapshot).read_text() if Path(snapshot).exists() else None
     save()
     hold = os.environ.get("WRAP_HOLD")
     if hold:
