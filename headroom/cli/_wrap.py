@@ -15,16 +15,16 @@ def _say(line: str) -> None:
     click.echo(f"headroom: {line}", err=True)
 
 
-@click.command(
-    "wrap", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
-)
+@click.command("wrap", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.argument("agent")
 @click.argument("agent_args", nargs=-1, type=click.UNPROCESSED)
 @click.option("--port", type=int, default=None, help="Proxy port to reuse or start on (default 8787).")
 @click.option("--anthropic-upstream", default=None, help="Where the proxy sends Anthropic calls.")
 @click.option("--openai-upstream", default=None, help="Where the proxy sends OpenAI calls.")
 @click.option("--print", "--dry-run", "print_only", is_flag=True, help="Print the settings and exit.")
-@click.option("--persist", is_flag=True, help="Also write the agent's config for the session (undone at exit).")
+@click.option(
+    "--persist", is_flag=True, help="Also write the agent's config for the session (undone at exit)."
+)
 def wrap_command(
     agent: str,
     agent_args: tuple[str, ...],

@@ -37,7 +37,9 @@ def load(text: str, fmt: Format, path: Path) -> dict[str, Any]:
         else:
             data = yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:  # TOMLDecodeError and JSONDecodeError are ValueErrors
-        raise ConfigError(f"{path} does not parse as {fmt.upper()} ({exc}); fix or move it, nothing was changed") from exc
+        raise ConfigError(
+            f"{path} does not parse as {fmt.upper()} ({exc}); fix or move it, nothing was changed"
+        ) from exc
     if data is None and fmt == "yaml":
         return {}
     if not isinstance(data, dict):

@@ -64,14 +64,17 @@ class Continue(GuiAgent):
         # Continue joins paths onto apiBase as a URL, so the base needs its trailing slash.
         api_base = ctx.openai_url + "/"
         models = [
-            {"name": "Claude via Headroom", "provider": "anthropic", "model": "claude-sonnet-4-5", "apiBase": api_base},
+            {
+                "name": "Claude via Headroom",
+                "provider": "anthropic",
+                "model": "claude-sonnet-4-5",
+                "apiBase": api_base,
+            },
             {"name": "GPT via Headroom", "provider": "openai", "model": "gpt-4.1", "apiBase": api_base},
         ]
         mcp = [{"name": "headroom", **_mcp_server(ctx)}]
         text = yaml.safe_dump({"models": models, "mcpServers": mcp}, sort_keys=False)
-        return (
-            "In ~/.continue/config.yaml, set apiBase on the models you use (keep your apiKey):\n" + text
-        )
+        return "In ~/.continue/config.yaml, set apiBase on the models you use (keep your apiKey):\n" + text
 
 
 for _profile in (Cursor(), Cline(), Continue()):

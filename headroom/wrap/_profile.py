@@ -55,18 +55,29 @@ class WrapContext:
 class AgentProfile(Protocol):
     """One agent: how to point it at the proxy."""
 
-    name: str
-    """The name ``headroom wrap <name>`` takes."""
-    title: str
-    """What users call it."""
-    binary: str | None
-    """The executable run in the foreground (None: a GUI agent, set up by hand)."""
-    provider: Provider
-    """Whose list price the summary's cost uses when the agent's provider is not known."""
-    upstream_vars: Mapping[Provider, tuple[str, ...]]
-    """Variables that may already hold a base URL the user chose: it becomes the proxy's upstream."""
-    persists: bool
-    """``--persist`` has config to write (agents that always inherit the environment have none)."""
+    @property
+    def name(self) -> str:
+        """The name ``headroom wrap <name>`` takes."""
+
+    @property
+    def title(self) -> str:
+        """What users call it."""
+
+    @property
+    def binary(self) -> str | None:
+        """The executable run in the foreground (None: a GUI agent, set up by hand)."""
+
+    @property
+    def provider(self) -> Provider:
+        """Whose list price the summary's cost uses when the agent's provider is not known."""
+
+    @property
+    def upstream_vars(self) -> Mapping[Provider, tuple[str, ...]]:
+        """Variables that may already hold a base URL the user chose: it becomes the proxy's upstream."""
+
+    @property
+    def persists(self) -> bool:
+        """``--persist`` has config to write (agents that always inherit the environment have none)."""
 
     def check(self, environ: Mapping[str, str]) -> None:
         """Raise WrapError for a setup the proxy cannot serve (rather than break the agent)."""

@@ -39,9 +39,15 @@ class WrapSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEADROOM_WRAP_", frozen=True, extra="ignore")
 
     startup_timeout: float = Field(20.0, gt=0, description="Seconds a started proxy has to answer /readyz.")
-    state_dir: Path | None = Field(None, description="Leases, stamps and proxy logs (default: user state dir).")
-    watchdog_s: float = Field(30.0, gt=0, description="How often a wrap-started proxy checks it is still used.")
-    grace_s: float = Field(10.0, ge=0, description="Time the agent has to exit after a forwarded SIGTERM/SIGHUP.")
+    state_dir: Path | None = Field(
+        None, description="Leases, stamps and proxy logs (default: user state dir)."
+    )
+    watchdog_s: float = Field(
+        30.0, gt=0, description="How often a wrap-started proxy checks it is still used."
+    )
+    grace_s: float = Field(
+        10.0, ge=0, description="Time the agent has to exit after a forwarded SIGTERM/SIGHUP."
+    )
 
     def state(self) -> Path:
         return self.state_dir or Path(platformdirs.user_state_dir("headroom")) / "wrap"
@@ -147,11 +153,17 @@ def run_session(
     from headroom.proxy._settings import ProxySettings
 
     wanted = ProxyRequest(
-        options.port or ProxySettings().port, anthropic, openai, settings.state(),
-        settings.startup_timeout, settings.watchdog_s,
+        options.port or ProxySettings().port,
+        anthropic,
+        openai,
+        settings.state(),
+        settings.startup_timeout,
+        settings.watchdog_s,
     )
     with _exit_on_termination(), attach(wanted, environ) as proxy:
-        say(f"{'started' if proxy.started else 'reusing'} headroom proxy {proxy.url} -> {anthropic}, {openai}")
+        say(
+            f"{'started' if proxy.started else 'reusing'} headroom proxy {proxy.url} -> {anthropic}, {openai}"
+        )
         ctx = context(proxy.url, environ, anthropic)
         env, changes = child_environment(profile, ctx)
         argv = [binary, *profile.arguments(ctx, args)] if binary else []

@@ -38,9 +38,13 @@ def _replies(upstream: FakeUpstream) -> None:
         "/v1/messages",
         _json(
             {
-                "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4",
+                "id": "msg_1",
+                "type": "message",
+                "role": "assistant",
+                "model": "claude-sonnet-4",
                 "content": [{"type": "text", "text": "the database refused the connection"}],
-                "stop_reason": "end_turn", "stop_sequence": None,
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
                 "usage": {"input_tokens": 50, "output_tokens": 8},
             }
         ),
@@ -49,9 +53,17 @@ def _replies(upstream: FakeUpstream) -> None:
         "/v1/chat/completions",
         _json(
             {
-                "id": "c1", "object": "chat.completion", "created": 0, "model": "gpt-4.1",
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": "db refused"}}],
+                "id": "c1",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "gpt-4.1",
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": "db refused"},
+                    }
+                ],
                 "usage": {"prompt_tokens": 50, "completion_tokens": 3, "total_tokens": 53},
             }
         ),
@@ -60,9 +72,19 @@ def _replies(upstream: FakeUpstream) -> None:
         "/v1/responses",
         _json(
             {
-                "id": "r1", "object": "response", "status": "completed", "model": "gpt-4.1",
-                "output": [{"type": "message", "role": "assistant", "id": "m1", "status": "completed",
-                            "content": [{"type": "output_text", "text": "db refused", "annotations": []}]}],
+                "id": "r1",
+                "object": "response",
+                "status": "completed",
+                "model": "gpt-4.1",
+                "output": [
+                    {
+                        "type": "message",
+                        "role": "assistant",
+                        "id": "m1",
+                        "status": "completed",
+                        "content": [{"type": "output_text", "text": "db refused", "annotations": []}],
+                    }
+                ],
                 "usage": {"input_tokens": 50, "output_tokens": 3, "total_tokens": 53},
             }
         ),
@@ -123,9 +145,20 @@ def start_proxy(tmp: Path, upstream: str, env: dict[str, str] | None = None) -> 
     """``headroom proxy`` as a user would start it (no wrap owns it)."""
     port = free_port()
     env = env or base_env(tmp)
-    command = [sys.executable, "-m", "headroom", "proxy", "--port", str(port),
-               "--anthropic-upstream", upstream, "--openai-upstream", upstream,
-               "--compress-deadline-ms", "30000"]  # the first compression of a process warms parsers
+    command = [
+        sys.executable,
+        "-m",
+        "headroom",
+        "proxy",
+        "--port",
+        str(port),
+        "--anthropic-upstream",
+        upstream,
+        "--openai-upstream",
+        upstream,
+        "--compress-deadline-ms",
+        "30000",
+    ]  # the first compression of a process warms parsers
     log = open(tmp / f"proxy-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=tmp)
     wait_until(lambda: get_json(f"http://127.0.0.1:{port}/readyz", 0.5), what="the user's proxy")
@@ -162,14 +195,22 @@ class Bench:
 
     def wrap(self, *args: str, timeout_s: float = 60, **extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            self.wrap_command(*args), env=self.env | extra, cwd=self.root / "project",
-            capture_output=True, text=True, timeout=timeout_s,
+            self.wrap_command(*args),
+            env=self.env | extra,
+            cwd=self.root / "project",
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
         )
 
     def spawn(self, *args: str, **extra: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            self.wrap_command(*args), env=self.env | extra, cwd=self.root / "project",
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            self.wrap_command(*args),
+            env=self.env | extra,
+            cwd=self.root / "project",
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
 

@@ -17,7 +17,9 @@ from pathlib import Path
 
 NAME = Path(sys.argv[0]).name
 RECORD = Path(os.environ["WRAP_RECORD_DIR"]) / f"{NAME}.json"
-LOG = "\n".join(f"2026-01-01 10:{i // 60:02d}:{i % 60:02d} INFO request {i} served in {i * 3 % 97} ms" for i in range(300))
+LOG = "\n".join(
+    f"2026-01-01 10:{i // 60:02d}:{i % 60:02d} INFO request {i} served in {i * 3 % 97} ms" for i in range(300)
+)
 record: dict[str, object] = {"argv": sys.argv[1:], "env": dict(os.environ), "pid": os.getpid(), "signals": []}
 
 
@@ -43,7 +45,10 @@ def codex_base() -> str:
 def chat(base: str) -> tuple[str, dict[str, object]]:
     messages = [
         {"role": "user", "content": "why did the service fail?"},
-        {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "logs", "arguments": "{}"}}]},
+        {
+            "role": "assistant",
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "logs", "arguments": "{}"}}],
+        },
         {"role": "tool", "tool_call_id": "c1", "content": LOG},
     ]
     return base + "/chat/completions", {"model": "gpt-4.1", "messages": messages}
@@ -51,7 +56,11 @@ def chat(base: str) -> tuple[str, dict[str, object]]:
 
 def responses(base: str) -> tuple[str, dict[str, object]]:
     items = [
-        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "why did the service fail?"}]},
+        {
+            "type": "message",
+            "role": "user",
+            "content": [{"type": "input_text", "text": "why did the service fail?"}],
+        },
         {"type": "function_call", "call_id": "c1", "name": "logs", "arguments": "{}"},
         {"type": "function_call_output", "call_id": "c1", "output": LOG},
     ]

@@ -13,16 +13,27 @@ PROXY_VARS = {
     "claude": {"ANTHROPIC_BASE_URL": "{root}"},
     "codex": {"OPENAI_BASE_URL": "{root}/v1"},
     "aider": {
-        "OPENAI_API_BASE": "{root}/v1", "OPENAI_BASE_URL": "{root}/v1", "AIDER_OPENAI_API_BASE": "{root}/v1",
-        "ANTHROPIC_API_BASE": "{root}", "ANTHROPIC_BASE_URL": "{root}",
+        "OPENAI_API_BASE": "{root}/v1",
+        "OPENAI_BASE_URL": "{root}/v1",
+        "AIDER_OPENAI_API_BASE": "{root}/v1",
+        "ANTHROPIC_API_BASE": "{root}",
+        "ANTHROPIC_BASE_URL": "{root}",
     },
     "opencode": {},
     "goose": {"OPENAI_HOST": "{root}", "OPENAI_BASE_PATH": "v1/chat/completions", "ANTHROPIC_HOST": "{root}"},
-    "openhands": {"LLM_BASE_URL": "{root}/v1", "OPENAI_BASE_URL": "{root}/v1", "ANTHROPIC_BASE_URL": "{root}"},
+    "openhands": {
+        "LLM_BASE_URL": "{root}/v1",
+        "OPENAI_BASE_URL": "{root}/v1",
+        "ANTHROPIC_BASE_URL": "{root}",
+    },
 }
 UPSTREAM_PATH = {
-    "claude": "/v1/messages", "codex": "/v1/responses", "aider": "/v1/chat/completions",
-    "opencode": "/v1/responses", "goose": "/v1/chat/completions", "openhands": "/v1/chat/completions",
+    "claude": "/v1/messages",
+    "codex": "/v1/responses",
+    "aider": "/v1/chat/completions",
+    "opencode": "/v1/responses",
+    "goose": "/v1/chat/completions",
+    "openhands": "/v1/chat/completions",
 }
 
 

@@ -27,7 +27,12 @@ headroom_retrievals_total{outcome="miss"} 1.0
 
 def test_metrics_are_summed_over_labels_and_ignore_created_samples() -> None:
     counters = parse(METRICS)
-    assert (counters.requests, counters.tokens_in, counters.tokens_saved, counters.retrievals) == (5, 12000, 5000, 3)
+    assert (counters.requests, counters.tokens_in, counters.tokens_saved, counters.retrievals) == (
+        5,
+        12000,
+        5000,
+        3,
+    )
 
 
 def test_session_deltas_and_a_restarted_proxy() -> None:
@@ -42,7 +47,17 @@ def test_not_prometheus_text_is_an_error() -> None:
 
 
 def test_every_profile_satisfies_the_protocol() -> None:
-    assert {"claude", "codex", "aider", "opencode", "goose", "openhands", "cursor", "cline", "continue"} <= set(AGENTS)
+    assert {
+        "claude",
+        "codex",
+        "aider",
+        "opencode",
+        "goose",
+        "openhands",
+        "cursor",
+        "cline",
+        "continue",
+    } <= set(AGENTS)
     for profile in AGENTS.values():
         assert isinstance(profile, AgentProfile)
     assert agent("claude-code") is agent("CLAUDE")
@@ -66,10 +81,16 @@ def test_cloud_routes_the_proxy_cannot_serve_are_refused() -> None:
 
 
 def test_a_base_url_the_user_had_becomes_the_upstream() -> None:
-    env = {"OPENAI_BASE_URL": "https://llm.corp.example/v1/", "ANTHROPIC_BASE_URL": "https://claude.corp.example"}
+    env = {
+        "OPENAI_BASE_URL": "https://llm.corp.example/v1/",
+        "ANTHROPIC_BASE_URL": "https://claude.corp.example",
+    }
     assert upstreams(agent("codex"), env, WrapOptions())[1] == "https://llm.corp.example"
     assert upstreams(agent("claude"), env, WrapOptions())[0] == "https://claude.corp.example"
-    assert upstreams(agent("claude"), env, WrapOptions(anthropic_upstream="https://x.example"))[0] == "https://x.example"
+    assert (
+        upstreams(agent("claude"), env, WrapOptions(anthropic_upstream="https://x.example"))[0]
+        == "https://x.example"
+    )
     assert strip_v1("http://h:1/v1") == "http://h:1" and strip_v1("http://h/api") == "http://h/api"
 
 

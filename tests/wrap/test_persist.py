@@ -42,7 +42,9 @@ def test_persist_writes_for_the_session_and_restores_the_bytes(bench: Bench, use
 
 def test_unwrap_undoes_what_a_killed_session_left(bench: Bench, user_proxy: Proxy) -> None:
     path = _settings(bench)
-    wrapper = bench.spawn("--port", str(user_proxy.port), "--persist", "claude", WRAP_HOLD=str(bench.root / "never"))
+    wrapper = bench.spawn(
+        "--port", str(user_proxy.port), "--persist", "claude", WRAP_HOLD=str(bench.root / "never")
+    )
     wait_until(lambda: (bench.records / "claude.ready").exists(), what="the wrapped agent")
     record = bench.record("claude")
     assert record is not None
@@ -81,7 +83,11 @@ CASES = {
         '{"theme": "dark", "provider": {"openai": {"models": {}}}}',
         (("provider", "anthropic", "options", "baseURL"), ("provider", "openai", "options", "baseURL")),
     ),
-    "toml": ("config.toml", '# mine\nmodel = "o3"\n\n[mcp_servers.x]\ncommand = "y"\n', (("openai_base_url",),)),
+    "toml": (
+        "config.toml",
+        '# mine\nmodel = "o3"\n\n[mcp_servers.x]\ncommand = "y"\n',
+        (("openai_base_url",),),
+    ),
     "yaml": (
         "config.yaml",
         "# goose\nGOOSE_PROVIDER: openai\nOPENAI_HOST: https://corp.example\nextensions:\n  dev: {enabled: true}\n",
@@ -121,9 +127,9 @@ def test_an_undo_after_the_user_edited_the_file_removes_only_our_key(tmp_path: P
 def test_an_undo_refuses_a_file_that_no_longer_parses_and_keeps_the_stamp(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     stamps = Stamps(tmp_path / "state")
-    with pytest.raises(ConfigError, match="does not parse"):
-        with stamps.persisted("claude", [ConfigEdit(path, "json", ("env", "X"), "v")], 1):
-            path.write_text('{"env": {"X": "v"}, oops')
+    edit = ConfigEdit(path, "json", ("env", "X"), "v")
+    with pytest.raises(ConfigError, match="does not parse"), stamps.persisted("claude", [edit], 1):
+        path.write_text('{"env": {"X": "v"}, oops')
     assert stamps.load("claude") is not None
     path.write_text('{"env": {"X": "v", "Y": "mine"}}')
     assert stamps.undo("claude") == [f"{path}: env.X removed"]
@@ -137,7 +143,9 @@ def test_a_dead_sessions_stamp_is_healed_by_the_next_session(tmp_path: Path) -> 
     session = stamps.persisted("claude", [ConfigEdit(path, "json", ("env", "X"), "old")], 1)
     session.__enter__()  # a session that is then killed: its exit never runs
     stamp = json.loads(stamps.path("claude").read_text())
-    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     stamp["owner"] = ProcessId(int(finished.stdout), "").as_dict()
     stamps.path("claude").write_text(json.dumps(stamp))
     with stamps.persisted("claude", [ConfigEdit(path, "json", ("env", "X"), "new")], 2) as healed:
