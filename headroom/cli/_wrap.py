@@ -77,9 +77,10 @@ def _summary(outcome: object, provider: str) -> str:
     price = _input_price(provider)
     cost = f", ≈${s.tokens_saved * price[1]:.4f} saved at {price[0]} input price" if price else ""
     shared = " (shared proxy: includes other sessions' traffic)" if outcome.shared else ""
+    as_sent = f" ({s.passthrough:.0f} forwarded uncompressed)" if s.passthrough else ""
     return (
-        f"session: {s.requests:.0f} requests, {s.tokens_in:,.0f} tokens in, {s.tokens_saved:,.0f} saved"
-        f"{share}{cost}, {s.retrievals:.0f} retrievals{shared}"
+        f"session: {s.requests:.0f} requests{as_sent}, {s.tokens_in:,.0f} tokens in,"
+        f" {s.tokens_saved:,.0f} saved{share}{cost}, {s.retrievals:.0f} retrievals{shared}"
     )
 
 

@@ -168,7 +168,7 @@ def run_session(
         env, changes = child_environment(profile, ctx)
         argv = [binary, *profile.arguments(ctx, args)] if binary else []
         for name, value in changes.items():
-            say(f"  {name}={value}")
+            say(f"  {name}={value}".replace("\n", "\\n"))
         if profile.instructions(ctx):
             say(profile.instructions(ctx))
         before = read(proxy.url)
