@@ -160,6 +160,8 @@ def _start(leases: PortLeases, wanted: ProxyRequest, environ: Mapping[str, str])
         sys.executable,
         "-m",
         "headroom.wrap._host",
+        "--host",
+        LOOPBACK,  # the agent is pointed at loopback; HEADROOM_PROXY_HOST must not widen it
         "--port",
         str(leases.port),
         "--anthropic-upstream",

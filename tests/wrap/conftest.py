@@ -264,3 +264,14 @@ def listening(port: int) -> bool:
 def said(text: str) -> str:
     """Output with line breaks folded: error messages are wrapped to the terminal's width."""
     return " ".join(text.split())
+
+
+def ready(bench: Bench, name: str, process: subprocess.Popen[str]) -> None:
+    """Wait until the stand-in ``name`` run by ``process`` holds (``$WRAP_HOLD``)."""
+
+    def held() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"wrap exited early: {process.communicate()[1]}")
+        return (bench.records / f"{name}.ready").exists()
+
+    wait_until(held, what=f"{name} to start")

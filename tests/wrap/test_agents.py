@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 
 import pytest
 
-from tests.wrap.conftest import AGENT_NAMES, Bench, Proxy, alive
+from headroom.wrap._proxy import free_port
+from tests.wrap.conftest import AGENT_NAMES, Bench, Proxy, alive, host_processes, listening, ready, said
 
 PROXY_VARS = {
     "claude": {"ANTHROPIC_BASE_URL": "{root}"},
@@ -89,3 +91,31 @@ def test_tool_search_is_left_alone_behind_a_gateway(bench: Bench, user_proxy: Pr
     bench.wrap("--port", str(user_proxy.port), "claude")
     record = bench.record("claude")
     assert record is not None and "ENABLE_TOOL_SEARCH" not in record["env"]
+
+
+SIGNALS = dict(zip(AGENT_NAMES, [signal.SIGINT, signal.SIGTERM, signal.SIGHUP] * 2, strict=True))
+
+
+@pytest.mark.parametrize("name", AGENT_NAMES)
+def test_wrapped_agent_gets_signals_and_its_proxy_is_stopped(name: str, bench: Bench) -> None:
+    port = free_port()
+    wrapper = bench.spawn("--port", str(port), name, WRAP_HOLD=str(bench.root / "never"))
+    ready(bench, name, wrapper)
+    assert host_processes(port)  # this session started the proxy
+    wrapper.send_signal(SIGNALS[name])
+    _, stderr = wrapper.communicate(timeout=30)
+    record = bench.record(name)
+    assert record is not None and record["signals"] == [SIGNALS[name]]
+    assert wrapper.returncode == 100 + SIGNALS[name], stderr  # the stand-in exits 100 + signal
+    assert f"started headroom proxy http://127.0.0.1:{port}" in stderr
+    assert not listening(port) and host_processes(port) == []
+
+
+@pytest.mark.parametrize("name", AGENT_NAMES)
+def test_wrapped_agent_is_not_started_when_the_proxy_fails(name: str, bench: Bench) -> None:
+    port = free_port()
+    done = bench.wrap("--port", str(port), "--openai-upstream", "ftp://nowhere", name)
+    assert done.returncode != 0
+    assert "the agent was not started" in said(done.stderr) and "openai_upstream must be" in done.stderr
+    assert bench.record(name) is None
+    assert not listening(port) and host_processes(port) == []

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 from pathlib import Path
-
-import pytest
 
 from headroom.testing.upstream import BackgroundServer
 from headroom.wrap._proxy import free_port
-from tests.wrap.conftest import Bench, Proxy, alive, host_processes, listening, said, wait_until
-
-
-def _ready(bench: Bench, name: str, process: subprocess.Popen[str]) -> None:
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"wrap exited early: {process.communicate()[1]}")
-        return (bench.records / f"{name}.ready").exists()
-
-    wait_until(ready, what=f"{name} to start")
+from tests.wrap.conftest import Bench, host_processes, listening, ready, said, wait_until
 
 
 def test_a_started_proxy_is_stopped_at_exit(bench: Bench) -> None:
@@ -77,26 +65,12 @@ def test_a_missing_agent_binary_starts_nothing(bench: Bench) -> None:
     assert not listening(port) and not (bench.root / "state" / "proxies" / str(port)).exists()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_signals_reach_the_agent_and_its_exit_code_comes_back(
-    sig: signal.Signals, bench: Bench, user_proxy: Proxy
-) -> None:
-    wrapper = bench.spawn("--port", str(user_proxy.port), "claude", WRAP_HOLD=str(bench.root / "never"))
-    _ready(bench, "claude", wrapper)
-    wrapper.send_signal(sig)
-    _, stderr = wrapper.communicate(timeout=30)
-    record = bench.record("claude")
-    assert record is not None and record["signals"] == [sig]
-    assert wrapper.returncode == 100 + sig, stderr  # the stand-in exits 100 + signal
-    assert alive(user_proxy.process.pid)
-
-
 def test_the_last_session_stops_a_shared_wrap_proxy(bench: Bench) -> None:
     port = free_port()
     first = bench.spawn("--port", str(port), "claude", WRAP_HOLD=str(bench.root / "go-first"))
-    _ready(bench, "claude", first)
+    ready(bench, "claude", first)
     second = bench.spawn("--port", str(port), "codex", WRAP_HOLD=str(bench.root / "go-second"))
-    _ready(bench, "codex", second)
+    ready(bench, "codex", second)
     (bench.root / "go-first").touch()
     _, first_err = first.communicate(timeout=30)
     assert first.returncode == 7 and "started headroom proxy" in first_err
@@ -114,7 +88,7 @@ def test_the_watchdog_stops_a_proxy_whose_wraps_were_killed(bench: Bench) -> Non
     wrapper = bench.spawn(
         "--port", str(port), "claude", WRAP_HOLD=str(bench.root / "never"), HEADROOM_WRAP_WATCHDOG_S="0.2"
     )
-    _ready(bench, "claude", wrapper)
+    ready(bench, "claude", wrapper)
     record = bench.record("claude")
     assert record is not None and host_processes(port)
     os.kill(record["pid"], signal.SIGKILL)  # first: it holds the wrapper's output pipes open
