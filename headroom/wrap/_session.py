@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import signal
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,8 +109,14 @@ def context(base_url: str, environ: Mapping[str, str], anthropic_upstream: str) 
 
 def child_environment(profile: AgentProfile, ctx: WrapContext) -> tuple[dict[str, str], dict[str, str]]:
     """The child's whole environment, and the part of it wrap set (to show the user)."""
-    changes = loopback_no_proxy(ctx.environ) | profile.environment(ctx)
+    changes = loopback_no_proxy(ctx.environ) | _memory_identity(profile, ctx) | profile.environment(ctx)
     return dict(ctx.environ) | changes, changes
+
+
+def _memory_identity(profile: AgentProfile, ctx: WrapContext) -> dict[str, str]:
+    """Who saves a fact in the shared memory (its MCP server reads these); the user's own values win."""
+    wanted = {"HEADROOM_AGENT": profile.name, "HEADROOM_SESSION_ID": f"wrap-{uuid.uuid4().hex[:16]}"}
+    return {name: value for name, value in wanted.items() if not ctx.environ.get(name)}
 
 
 def binary_path(profile: AgentProfile, environ: Mapping[str, str]) -> str | None:

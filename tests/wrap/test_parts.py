@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from headroom.wrap import AGENTS, WrapError, WrapOptions, agent, parse, plan
 from headroom.wrap._agents import custom_headers
-from headroom.wrap._profile import AgentProfile
+from headroom.wrap._profile import AgentProfile, WrapContext
 from headroom.wrap._savings import Counters
-from headroom.wrap._session import strip_v1, upstreams
+from headroom.wrap._session import child_environment, strip_v1, upstreams
 
 METRICS = """# HELP headroom_requests_total Requests handled.
 # TYPE headroom_requests_total counter
@@ -97,3 +99,15 @@ def test_a_base_url_the_user_had_becomes_the_upstream() -> None:
 def test_custom_headers_keep_the_users_and_replace_ours() -> None:
     merged = custom_headers("X-Team: infra\nX-Headroom-Project: stale", {"X-Headroom-Project": "app"})
     assert merged == "X-Team: infra\nX-Headroom-Project: app"
+
+
+def test_a_wrapped_agent_names_itself_and_its_session_for_the_shared_memory(tmp_path: Path) -> None:
+    profile = agent("codex")
+    ctx = WrapContext("http://127.0.0.1:9", {"PATH": "/bin"}, tmp_path, tmp_path, "https://api.anthropic.com")
+    env, changes = child_environment(profile, ctx)
+    assert env["HEADROOM_AGENT"] == "codex" and env["HEADROOM_SESSION_ID"].startswith("wrap-")
+    assert child_environment(profile, ctx)[0]["HEADROOM_SESSION_ID"] != env["HEADROOM_SESSION_ID"]
+
+    mine = WrapContext("http://127.0.0.1:9", {"HEADROOM_AGENT": "me"}, tmp_path, tmp_path, "")
+    assert child_environment(profile, mine)[0]["HEADROOM_AGENT"] == "me"
+    assert "HEADROOM_AGENT" in changes and "HEADROOM_AGENT" not in child_environment(profile, mine)[1]
