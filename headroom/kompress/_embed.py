@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from headroom.kompress._fastload import cached_encoder
 from headroom.kompress._onnx import Backend, mean_pool, onnx_encoder, resolve_backend
 
 BATCH_SIZE = 32
@@ -91,10 +92,14 @@ def load_encoder(path: str, quantize: bool = True, backend: Backend = "torch") -
     ``backend`` as for the classifier: ``onnx`` (or ``auto`` with onnxruntime installed) exports
     once and runs the cached export; an export the exporter cannot handle falls back to torch.
     """
+    from headroom.kompress._model import cpu_threads, quiet_loading
+
+    if resolve_backend(backend) == "onnx":
+        cached = cached_encoder(Path(path), quantize, cpu_threads())
+        if cached is not None:  # the export exists: no torch or transformers to import
+            return SentenceEncoder(*cached)
     import torch
     from transformers import AutoModel, AutoTokenizer
-
-    from headroom.kompress._model import cpu_threads, quiet_loading
 
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     with quiet_loading():

@@ -25,8 +25,10 @@ from headroom.errors import ConfigError, MissingDependency
 from headroom.kompress._cache import ScoreCache, lines_key
 from headroom.kompress._chunking import WordReduce, score_words, split_by_lines
 from headroom.kompress._embed import load_encoder
-from headroom.kompress._onnx import Backend, onnx_classifier, onnx_missing, resolve_backend
+from headroom.kompress._fastload import cached_classifier, classifier_dirs
+from headroom.kompress._onnx import Backend, OnnxClassifier, onnx_classifier, onnx_missing, resolve_backend
 from headroom.kompress._relevance import Embedder
+from headroom.kompress._tokens import FastTokenizer, from_hf
 from headroom.kompress._words import sentence_ends
 
 FORMAT = "kompress/1"
@@ -151,6 +153,8 @@ class KompressModel:
 
     def word_token_ids(self, words: list[str]) -> list[list[int]]:
         """Sub-token ids of each word (no special tokens), from one tokenizer call."""
+        if isinstance(self.tokenizer, FastTokenizer):
+            return self.tokenizer.word_token_ids(words)
         enc = self.tokenizer(words, is_split_into_words=True, add_special_tokens=False, verbose=False)
         out: list[list[int]] = [[] for _ in words]
         for token_id, word in zip(enc["input_ids"], enc.word_ids(), strict=True):
@@ -169,21 +173,32 @@ class KompressModel:
         return out
 
     def _run(self, batch: list[list[int]]) -> list[list[float]]:
-        import torch
+        import numpy as np
 
         tok = self.tokenizer
         cls_id = tok.cls_token_id if tok.cls_token_id is not None else tok.bos_token_id
         sep_id = tok.sep_token_id if tok.sep_token_id is not None else tok.eos_token_id
         width = max(len(s) for s in batch) + 2
-        ids = torch.full((len(batch), width), int(tok.pad_token_id or 0), dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        ids = np.full((len(batch), width), int(tok.pad_token_id or 0), dtype="int64")
+        mask = np.zeros((len(batch), width), dtype="int64")
         for row, seq in enumerate(batch):
-            ids[row, : len(seq) + 2] = torch.tensor([cls_id, *seq, sep_id])
+            ids[row, : len(seq) + 2] = [cls_id, *seq, sep_id]
             mask[row, : len(seq) + 2] = 1
-        with torch.inference_mode():
-            logits = self.model(input_ids=ids, attention_mask=mask).logits
-            keep = torch.softmax(logits.float(), dim=-1)[..., self.spec.keep_label]
+        logits = self._logits(ids, mask).astype("float64")
+        logits -= logits.max(axis=-1, keepdims=True)
+        probs = np.exp(logits)
+        keep = probs[..., self.spec.keep_label] / probs.sum(axis=-1)
         return [keep[row, 1 : len(seq) + 1].tolist() for row, seq in enumerate(batch)]
+
+    def _logits(self, ids: Any, mask: Any) -> Any:
+        """Numpy logits for numpy inputs: straight through onnxruntime, or through the torch module."""
+        if isinstance(self.model, OnnxClassifier):
+            return self.model.logits(ids, mask)
+        import torch
+
+        with torch.inference_mode():
+            out = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
+        return out.float().numpy()
 
     def score_lines(self, lines: list[list[str]]) -> list[list[float]]:
         """Keep probability of every word of ``lines`` (the :data:`Scorer` shape), cached per text."""
@@ -240,6 +255,12 @@ def _load(model_dir: str, keep_label: int | None, quantize: bool, backend: str) 
     missing = missing_modules(adapter=spec.adapter is not None)
     if missing:
         raise MissingDependency(f"{_ML_HINT} ({', '.join(missing)} missing)", extra="ml")
+    if backend == "onnx":
+        cached = cached_classifier(spec, quantize, cpu_threads())
+        if cached is not None:  # no torch, transformers or peft to import: a fraction of a second
+            fast, session = cached
+            spec = replace(spec, max_length=min(spec.max_length, _positions(session)))
+            return KompressModel(fast, session, spec, quantize, "auto")
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -259,7 +280,7 @@ def _load(model_dir: str, keep_label: int | None, quantize: bool, backend: str) 
             model = _quantize(model)
     spec = replace(spec, max_length=min(spec.max_length, _positions(model)))
     # The encoder follows the classifier onto ONNX, falling back to torch on its own if it must.
-    return KompressModel(tokenizer, model, spec, quantize, "auto" if backend == "onnx" else "torch")
+    return KompressModel(from_hf(tokenizer), model, spec, quantize, "auto" if backend == "onnx" else "torch")
 
 
 def _positions(model: Any) -> int:
@@ -277,8 +298,7 @@ def _quantize(model: Any) -> Any:
 
 
 def _to_onnx(model: Any, spec: ModelSpec, quantize: bool) -> Any:
-    dirs = [spec.weights] if spec.adapter is None else [spec.weights, spec.adapter]
-    return onnx_classifier(model, dirs, quantize, cpu_threads())
+    return onnx_classifier(model, classifier_dirs(spec), quantize, cpu_threads())
 
 
 def _merge_adapter(model: Any, adapter: Path) -> Any:
