@@ -12,11 +12,13 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from headroom.kompress._budget import Throughput
 from headroom.kompress._fastload import cached_encoder
 from headroom.kompress._onnx import Backend, mean_pool, onnx_encoder, resolve_backend
 
@@ -39,6 +41,8 @@ class SentenceEncoder:
         self._cache_size = cache_size
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
+        self.throughput = Throughput()
+        """Seconds per word of this machine's passes (the time budget reads it)."""
 
     def __call__(self, texts: list[str]) -> list[list[float]]:
         with self._lock:
@@ -55,7 +59,19 @@ class SentenceEncoder:
         found.update(fresh)  # answered from here: a call larger than the cache still gets them all
         return [found[t] for t in texts]
 
+    def probe(self, texts: list[str]) -> None:
+        """Encode ``texts`` bypassing the cache, to measure this machine's rate."""
+        self._encode(texts)
+
     def _encode(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        started = time.perf_counter()
+        out = self._encode_sorted(texts)
+        self.throughput.record("encoder", sum(len(t.split()) for t in texts), time.perf_counter() - started)
+        return out
+
+    def _encode_sorted(self, texts: list[str]) -> list[list[float]]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out: list[list[float]] = [[] for _ in texts]
         for start in range(0, len(order), BATCH_SIZE):

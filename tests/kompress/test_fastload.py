@@ -98,3 +98,13 @@ def test_export_key_follows_the_weights_content_not_their_path(tmp_path: Path) -
     os.utime(folder / "model.safetensors", ns=(1, 1))
     assert content_hash([folder], "opts") != first
     assert content_hash([folder], "other opts") != content_hash([folder], "opts")
+
+
+def test_the_model_prices_unseen_text_by_its_measured_rate_and_cached_text_at_zero(tmp_path: Path) -> None:
+    model = load_model(_tiny_bert(tmp_path / "p"), quantize=True, backend="onnx")
+    lines = [WORDS, WORDS[:5]]
+    assert model.throughput.rate("classifier") is None
+    assert model.first_seen_seconds(lines, with_encoder=False) > 0.0  # a probe measured this machine
+    assert model.throughput.rate("classifier") is not None
+    model.score_lines(lines)
+    assert model.first_seen_seconds(lines, with_encoder=True) == 0.0
