@@ -4,8 +4,9 @@ The cost of scoring is measured, not assumed: every pass of the classifier and o
 encoder records seconds per word on this machine (a moving average), and a short probe measures
 it when nothing recent is known. A block whose words are not cached yet is estimated at that
 rate; when the estimate exceeds the budget (default 300 ms per 10K tokens), the extractive
-engine takes the block, with the reason in its stats. A block sent to the extractive engine
-stays there on later turns, so its compressed form does not change from turn to turn.
+engine takes the block, with the reason in its stats. A block's engine is decided once:
+sent to the extractive engine, it stays there on later turns (its compressed form does not
+change from turn to turn); taken by the model, its scores are cached and later turns reuse them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ SMOOTHING = 0.3
 """Weight of the newest measurement in the moving average."""
 STALE_SECONDS = 120.0
 """A rate older than this is measured again before it decides (the machine's load changes)."""
-STICKY_TEXTS = 4096
+RECENT_KEYS = 4096
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,10 @@ class CostEstimator(Protocol):
         ...
 
 
-class StickyTexts:
-    """Texts once sent to the extractive engine for cost, so later turns compress them the same way."""
+class RecentKeys:
+    """A bounded set of text keys, least recently added forgotten first."""
 
-    def __init__(self, size: int = STICKY_TEXTS) -> None:
+    def __init__(self, size: int = RECENT_KEYS) -> None:
         self._size = size
         self._keys: OrderedDict[bytes, None] = OrderedDict()
         self._lock = threading.Lock()

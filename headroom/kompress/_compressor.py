@@ -32,7 +32,7 @@ from headroom.kompress._budget import (
     CostBudget,
     CostEstimator,
     OverBudget,
-    StickyTexts,
+    RecentKeys,
     over_budget_reason,
 )
 from headroom.kompress._cache import lines_key
@@ -150,7 +150,10 @@ class KompressCompressor:
         self._embedder = embedder
         self._budget = budget
         self._estimator = estimator
-        self._extractive = StickyTexts()
+        self._extractive = RecentKeys()
+        """Texts sent to the extractive engine for cost: they stay there on later turns."""
+        self._scored = RecentKeys()
+        """Texts the model scored within budget: on later turns their scores come from the cache."""
 
     def detect(self, sample: str) -> float:
         """The prose recogniser: Kompress handles what the prose compressor would."""
@@ -173,6 +176,7 @@ class KompressCompressor:
         if len(words.flat) < MIN_WORDS:
             return passthrough(text, ctx, self.name, kind, "too few words")
         try:
+            self._check_budget(words, total, settings, ctx)
             keep = self._decide(text, words, total, settings, ctx)
         except OverBudget as exc:
             return passthrough(text, ctx, self.name, kind, str(exc))
@@ -188,22 +192,14 @@ class KompressCompressor:
         What :meth:`compress` renders, exposed for measurement: ``ctx.query`` and the policy's
         budget apply; the min-token and size gates and the time budget do not.
         """
-        return self._decide(text, layout(text), ctx.tokens(text), policy.prose, ctx, timed=False)
+        return self._decide(text, layout(text), ctx.tokens(text), policy.prose, ctx)
 
     def _decide(
-        self,
-        text: str,
-        words: Layout,
-        total: int,
-        settings: ProsePolicy,
-        ctx: CompressContext,
-        timed: bool = True,
+        self, text: str, words: Layout, total: int, settings: ProsePolicy, ctx: CompressContext
     ) -> list[bool]:
         forced = force_keep(words.raw, words.lines)
         # Lines the rules keep whole are not sent to the model: it could not change their fate.
         to_score = [[] if whole else line for line, whole in zip(words.lines, forced.lines, strict=True)]
-        if timed:
-            self._check_budget(to_score, total, settings, ctx)
         scored = self._scorer_for(settings)(to_score)
         probs = [
             p
@@ -245,21 +241,28 @@ class KompressCompressor:
         limit = settings.keep_rate * total - reserve
         return trim_to_budget(words, keep, kept, probs, costs, limit, ctx, groups)
 
-    def _check_budget(
-        self, to_score: list[list[str]], total: int, settings: ProsePolicy, ctx: CompressContext
-    ) -> None:
-        """Raise OverBudget when, under ``engine: auto``, the model would take longer than allowed."""
+    def _check_budget(self, words: Layout, total: int, settings: ProsePolicy, ctx: CompressContext) -> None:
+        """Raise OverBudget when, under ``engine: auto``, the model would take longer than allowed.
+
+        Checked before the rules run, on every word (an upper bound: lines the rules keep whole
+        are not scored), so a block the model cannot take costs the extractive engine only.
+        """
         estimator = self._estimator if self._scorer is not None else self._model(settings)
         if self._budget is None or settings.engine != "auto" or estimator is None:
             return
-        key = lines_key(to_score)
+        key = lines_key(words.lines)
+        if key in self._scored:
+            return
         if key in self._extractive:
             raise OverBudget("over the time budget when first seen (kept on the extractive engine)")
         with_encoder = bool(ctx.query) and settings.query_share > 0.0
-        reason = over_budget_reason(estimator.first_seen_seconds(to_score, with_encoder), total, self._budget)
+        reason = over_budget_reason(
+            estimator.first_seen_seconds(words.lines, with_encoder), total, self._budget
+        )
         if reason is not None:
             self._extractive.add(key)
             raise OverBudget(reason)
+        self._scored.add(key)
 
     def _scorer_for(self, settings: ProsePolicy) -> Scorer:
         return self._scorer if self._scorer is not None else self._model(settings).score_lines
