@@ -240,16 +240,41 @@ def onnx_encoder(model: Any, weight_dirs: list[Path], int8: bool, threads: int) 
 
 
 def _session(path: Path, threads: int) -> Any:
+    """An inference session on ``path``, from its saved optimized graph when there is one.
+
+    Optimizing the graph is most of what opening a session costs (0.3 s against 0.09 s
+    measured); the first session writes the optimized graph next to the export (under a
+    temporary name, then renamed), and later processes open that with optimization off.
+    """
     import onnxruntime as ort
 
+    optimized = path.with_name(path.name.removesuffix(".onnx") + ".opt.onnx")
+    if optimized.is_file():
+        try:
+            return ort.InferenceSession(
+                str(optimized), _options(ort, threads, ort.GraphOptimizationLevel.ORT_DISABLE_ALL),
+                providers=["CPUExecutionProvider"],
+            )  # fmt: skip
+        except Exception as exc:  # a damaged file: optimize again from the export
+            log.warning("kompress: saved optimized graph %s unusable (%s); rebuilding", optimized, exc)
+    options = _options(ort, threads, ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED)
+    partial = optimized.with_name(f"{optimized.name}.{os.getpid()}.tmp")
+    options.optimized_model_filepath = str(partial)
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    with contextlib.suppress(OSError):  # a read-only cache only costs the optimization next time
+        partial.replace(optimized)
+    return session
+
+
+def _options(ort: Any, threads: int, level: Any) -> Any:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.graph_optimization_level = level
     # Idle worker threads sleep instead of spinning: on a shared CPU (a proxy, other processes)
     # spinning burns the cores the other work needs, and measured slower here under load.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return options
 
 
 def mean_pool(hidden: Any, attention_mask: Any) -> Any:
