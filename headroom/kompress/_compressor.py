@@ -255,13 +255,14 @@ class KompressCompressor:
             return
         if key in self._extractive:
             raise OverBudget("over the time budget when first seen (kept on the extractive engine)")
-        with_encoder = bool(ctx.query) and settings.query_share > 0.0
-        reason = over_budget_reason(
-            estimator.first_seen_seconds(words.lines, with_encoder), total, self._budget
-        )
-        if reason is not None:
-            self._extractive.add(key)
-            raise OverBudget(reason)
+        # The classifier first: when it alone is over, the encoder's rate need not be measured.
+        stages = [False, True] if ctx.query and settings.query_share > 0.0 else [False]
+        for with_encoder in stages:
+            seconds = estimator.first_seen_seconds(words.lines, with_encoder)
+            reason = over_budget_reason(seconds, total, self._budget)
+            if reason is not None:
+                self._extractive.add(key)
+                raise OverBudget(reason)
         self._scored.add(key)
 
     def _scorer_for(self, settings: ProsePolicy) -> Scorer:

@@ -42,9 +42,9 @@ BATCH_SIZE = 16
 CLASSIFIER, ENCODER = "classifier", "encoder"
 PROBE_SENTENCES = [
     f"Probe sentence {i} measures how fast this machine scores prose, with {i * 7} words of context."
-    for i in range(16)
+    for i in range(6)
 ]
-"""What the throughput probe scores (about 2 model windows; never cached)."""
+"""What the throughput probe scores (one model window; never cached)."""
 PROBE_WORDS = " ".join(PROBE_SENTENCES).split()
 _ML_HINT = "torch and transformers (for Kompress)"
 log = logging.getLogger(__name__)

@@ -36,7 +36,15 @@ def test_a_block_within_budget_is_the_models() -> None:
     estimator = _Estimator(per_word=1e-6)  # ~0.2 ms for the block: far inside 300 ms per 10K tokens
     out = _compress(KompressCompressor(scorer=fake_scorer, estimator=estimator), _policy(), "winter?")
     assert not isinstance(out, str) and out.compressor == "kompress"
-    assert estimator.asked == [True]  # a query means the sentence encoder runs too
+    assert estimator.asked == [False, True]  # a query means the sentence encoder runs too
+
+
+def test_the_encoder_is_not_priced_when_the_classifier_alone_is_over() -> None:
+    estimator = _Estimator(per_word=1e-3)
+    assert isinstance(
+        _compress(KompressCompressor(scorer=fake_scorer, estimator=estimator), _policy(), "q?"), str
+    )
+    assert estimator.asked == [False]
 
 
 def test_a_block_over_budget_goes_extractive_with_the_reason_and_stays_there() -> None:
