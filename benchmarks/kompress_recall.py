@@ -3,7 +3,7 @@
     python benchmarks/kompress_recall.py [CORPUS_DIR] [--model DIR] [--config YAML] [--rate 0.5] [--split tune|test|all]
 
 The held-out files are the ``test`` sources of the training recipe (default:
-configs/training/default.yaml; split by source file, so no file was seen in training or used for
+configs/training/corpus.yaml; split by source file, so no file was seen in training or used for
 checkpoint selection). Rows are labelled exactly as in training, one per question or tool output:
 
 * QA (COVID-QA SQuAD, NQ-open): must-keep = the content words of that question's gold answer;
@@ -46,7 +46,7 @@ from training.data._weak import occurrences, qa_row, squad_answers, tool_outputs
 from training.data._words import Row
 
 _WORD = re.compile(r"\S+")
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs/training/default.yaml"
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs/training/corpus.yaml"
 MIN_WORDS = 8
 
 

@@ -20,7 +20,7 @@ from training._model import build_model, device, keep_probabilities, load_tokeni
 from training._runinfo import git_state, hardware, versions
 from training._track import Tracker, tracking
 from training.config import TrainConfig, config_hash
-from training.data import build_datasets
+from training.data import build_datasets, resolved_sources
 
 CHECKPOINT = "checkpoint"
 BEST = "best"
@@ -74,14 +74,19 @@ def seed_everything(seed: int) -> None:
 
 def prepare(config: TrainConfig, out: Path) -> Prepared:
     """Build the data, tokenizer and LoRA model."""
+    # Files are found and sniffed before torch loads: a wrong data.root fails in a second, not ten.
+    sources = resolved_sources(config.data)
     import torch
 
     seed_everything(config.seed)
     if config.threads:
         torch.set_num_threads(config.threads)
-    rows, manifest = build_datasets(config.data)
+    rows, manifest = build_datasets(config.data, sources)
     if len(rows["train"]) == 0:
-        raise ConfigError("the config names no training rows (data.sources with split: train)")
+        raise ConfigError(
+            "no training rows: the train split is empty (files under data.root outside validation/ and "
+            "test/, or data.sources with split: train, holding at least one labelled text)"
+        )
     tokenizer = load_tokenizer(config.base)
     chunks = {split: chunk_dataset(ds, tokenizer, config.max_length) for split, ds in rows.items()}
     model = build_model(config).to(device())

@@ -9,16 +9,21 @@ from pathlib import Path
 from training._train import RunResult, train
 from training.config import config_hash, load_config
 
-__all__ = ["DEFAULT_OUT", "run_training", "summary"]
+__all__ = ["DEFAULT_OUT", "DEFAULT_RECIPE", "run_training", "summary"]
 
 DEFAULT_OUT = Path(".runs") / "kompress"
+DEFAULT_RECIPE = Path(__file__).parent / "recipes" / "default.yaml"
+"""The packaged recipe (a copy of configs/training/default.yaml, installed with the package)."""
 
 
 def run_training(
-    config_path: str, overrides: Sequence[str], out: str | None, progress: bool = True
+    config_path: str | None, overrides: Sequence[str], out: str | None, progress: bool = True
 ) -> RunResult:
-    """Load the config with overrides, train into ``out`` (default ``.runs/kompress/<name>-<hash>``)."""
-    config = load_config(config_path, overrides)
+    """Load the config (default: the packaged recipe) with overrides, train into ``out``.
+
+    ``out`` defaults to ``.runs/kompress/<name>-<hash>``.
+    """
+    config = load_config(config_path or DEFAULT_RECIPE, overrides)
     folder = Path(out) if out else DEFAULT_OUT / f"{config.name}-{config_hash(config)}"
     return train(config, folder, progress=progress)
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from headroom.errors import ConfigError
 
-SourceKind = Literal["squad", "nq", "traces", "pairs"]
+SourceKind = Literal["squad", "qa", "nq", "traces", "pairs"]
 Split = Literal["train", "validation", "test"]
 
 
@@ -25,6 +25,8 @@ class Source(_Frozen):
     """One data file and the split it belongs to; a file belongs to exactly one split."""
 
     kind: SourceKind
+    """``squad`` (SQuAD JSON), ``qa`` (records with context + question + answers, or context + qas),
+    ``nq`` (NQ-open JSONL with ctxs), ``traces`` (any agent trace ``evals.traces`` reads) or ``pairs``."""
     path: str
     """Relative to ``data.root`` unless absolute."""
     split: Split = "train"
@@ -33,12 +35,18 @@ class Source(_Frozen):
 class DataConfig(_Frozen):
     """Where the labelled rows come from and how weak labels are budgeted."""
 
-    root: str = "."
+    root: str | None = None
+    """The data folder (relative to the working directory unless absolute); required."""
     keep_budget: float = Field(0.45, gt=0.0, le=1.0)
     """Share of words a weak label keeps (must-keep words always kept)."""
     min_alignment: float = Field(0.8, ge=0.0, le=1.0)
     """Pairs whose compressed words align below this share are dropped."""
     sources: tuple[Source, ...] = ()
+    """Files by name, kind and split; empty: every file under ``root``, its kind read from its content."""
+    validation_share: float = Field(0.0, ge=0.0, lt=1.0)
+    """With ``sources`` empty: share of files (outside train/validation/test subfolders) held out for selection."""
+    test_share: float = Field(0.0, ge=0.0, lt=1.0)
+    """With ``sources`` empty: share of such files held out as the test split."""
 
 
 class LoraConfig(_Frozen):

@@ -13,9 +13,8 @@ from headroom.extras import needs_extra
     "--config",
     "config_path",
     type=click.Path(exists=True, dir_okay=False),
-    default="configs/training/default.yaml",
-    show_default=True,
-    help="Training recipe (YAML).",
+    default=None,
+    help="Training recipe (YAML; default: the packaged recipe, configs/training/default.yaml).",
 )
 @click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key (dotted)."
@@ -24,8 +23,12 @@ from headroom.extras import needs_extra
     "--out", type=click.Path(file_okay=False), default=None, help="Run folder (resumes if it exists)."
 )
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def train_command(config_path: str, overrides: tuple[str, ...], out: str | None, quiet: bool) -> None:
-    """Train a keep/drop word labeller and export it to OUT/model (kompress/1 format)."""
+def train_command(config_path: str | None, overrides: tuple[str, ...], out: str | None, quiet: bool) -> None:
+    """Train a keep/drop word labeller and export it to OUT/model (kompress/1 format).
+
+    Every file under data.root is found and labelled by its content (SQuAD JSON, QA JSONL,
+    NQ-open, pairs, agent traces) unless the recipe names data.sources.
+    """
     try:
         with needs_extra("train"):
             from training.cli import run_training, summary

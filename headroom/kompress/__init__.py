@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from headroom.kompress._budget import CostBudget, CostEstimator, Throughput
 from headroom.kompress._compressor import KompressCompressor, Scorer
 from headroom.kompress._model import (
     KompressModel,
@@ -24,10 +25,13 @@ if TYPE_CHECKING:
     from headroom.policy import Policy
 
 __all__ = [
+    "CostBudget",
+    "CostEstimator",
     "KompressCompressor",
     "KompressModel",
     "ModelSpec",
     "Scorer",
+    "Throughput",
     "default_model_dir",
     "kompress_or_reason",
     "load_model",
@@ -38,12 +42,18 @@ __all__ = [
 _DEFAULT = KompressCompressor()
 
 
-def kompress_or_reason(text: str, policy: Policy, ctx: CompressContext) -> Compressed | str:
-    """Kompress's result when it ran and saved tokens, else the reason it did not (for the fallback note)."""
-    reason = _DEFAULT.unavailable(policy.prose)
+def kompress_or_reason(
+    text: str, policy: Policy, ctx: CompressContext, compressor: KompressCompressor = _DEFAULT
+) -> Compressed | str:
+    """Kompress's result when it ran and saved tokens, else the reason it did not (for the fallback note).
+
+    Under ``prose.engine: auto`` a block the model could not score within the time budget
+    (:class:`CostBudget`) comes back as a reason too, so the extractive engine takes it.
+    """
+    reason = compressor.unavailable(policy.prose)
     if reason is not None:
         return reason
-    out = _DEFAULT.compress(text, policy, ctx)
+    out = compressor.compress(text, policy, ctx)
     if out.tokens_out < out.tokens_in:
         return out
     return f"kompress: {out.reason or 'not smaller'}"

@@ -44,6 +44,10 @@ class ScoreCache:
             self._entries.clear()
             self._words = 0
 
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._entries
+
     def get(self, key: bytes) -> list[list[float]] | None:
         """The probabilities stored under ``key`` (per line), or ``None``."""
         with self._lock:

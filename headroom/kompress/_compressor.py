@@ -27,6 +27,15 @@ from headroom.compressors._prose.detect import detect_prose, is_markdown
 from headroom.errors import HeadroomError
 from headroom.kompress._acronyms import acronym_runs
 from headroom.kompress._answer_type import expected_type, typed_words
+from headroom.kompress._budget import (
+    DEFAULT_BUDGET,
+    CostBudget,
+    CostEstimator,
+    OverBudget,
+    RecentKeys,
+    over_budget_reason,
+)
+from headroom.kompress._cache import lines_key
 from headroom.kompress._model import KompressModel, load_model, unavailable_reason
 from headroom.kompress._relevance import Embedder, is_title, ranked_sentences, sentence_boost
 from headroom.kompress._rules import force_keep
@@ -126,9 +135,25 @@ class KompressCompressor:
     name = "kompress"
     content_type = "prose"
 
-    def __init__(self, scorer: Scorer | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        scorer: Scorer | None = None,
+        embedder: Embedder | None = None,
+        budget: CostBudget | None = DEFAULT_BUDGET,
+        estimator: CostEstimator | None = None,
+    ) -> None:
+        """``budget``: model time a block may cost under ``engine: auto`` (None: no limit).
+
+        ``estimator`` prices a block (the loaded model by default; tests inject one with a scorer).
+        """
         self._scorer = scorer
         self._embedder = embedder
+        self._budget = budget
+        self._estimator = estimator
+        self._extractive = RecentKeys()
+        """Texts sent to the extractive engine for cost: they stay there on later turns."""
+        self._scored = RecentKeys()
+        """Texts the model scored within budget: on later turns their scores come from the cache."""
 
     def detect(self, sample: str) -> float:
         """The prose recogniser: Kompress handles what the prose compressor would."""
@@ -151,7 +176,10 @@ class KompressCompressor:
         if len(words.flat) < MIN_WORDS:
             return passthrough(text, ctx, self.name, kind, "too few words")
         try:
+            self._check_budget(words, total, settings, ctx)
             keep = self._decide(text, words, total, settings, ctx)
+        except OverBudget as exc:
+            return passthrough(text, ctx, self.name, kind, str(exc))
         except HeadroomError as exc:
             return passthrough(text, ctx, self.name, kind, f"kompress unavailable: {exc}")
         except Exception as exc:  # a model failure must never fail the request
@@ -162,7 +190,7 @@ class KompressCompressor:
         """Keep (True) or drop for every whitespace-separated word of ``text``, in order (no gates).
 
         What :meth:`compress` renders, exposed for measurement: ``ctx.query`` and the policy's
-        budget apply; the min-token and size gates do not.
+        budget apply; the min-token and size gates and the time budget do not.
         """
         return self._decide(text, layout(text), ctx.tokens(text), policy.prose, ctx)
 
@@ -212,6 +240,30 @@ class KompressCompressor:
             return keep
         limit = settings.keep_rate * total - reserve
         return trim_to_budget(words, keep, kept, probs, costs, limit, ctx, groups)
+
+    def _check_budget(self, words: Layout, total: int, settings: ProsePolicy, ctx: CompressContext) -> None:
+        """Raise OverBudget when, under ``engine: auto``, the model would take longer than allowed.
+
+        Checked before the rules run, on every word (an upper bound: lines the rules keep whole
+        are not scored), so a block the model cannot take costs the extractive engine only.
+        """
+        estimator = self._estimator if self._scorer is not None else self._model(settings)
+        if self._budget is None or settings.engine != "auto" or estimator is None:
+            return
+        key = lines_key(words.lines)
+        if key in self._scored:
+            return
+        if key in self._extractive:
+            raise OverBudget("over the time budget when first seen (kept on the extractive engine)")
+        # The classifier first: when it alone is over, the encoder's rate need not be measured.
+        stages = [False, True] if ctx.query and settings.query_share > 0.0 else [False]
+        for with_encoder in stages:
+            seconds = estimator.first_seen_seconds(words.lines, with_encoder)
+            reason = over_budget_reason(seconds, total, self._budget)
+            if reason is not None:
+                self._extractive.add(key)
+                raise OverBudget(reason)
+        self._scored.add(key)
 
     def _scorer_for(self, settings: ProsePolicy) -> Scorer:
         return self._scorer if self._scorer is not None else self._model(settings).score_lines

@@ -12,11 +12,14 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from headroom.kompress._budget import Throughput
+from headroom.kompress._fastload import cached_encoder
 from headroom.kompress._onnx import Backend, mean_pool, onnx_encoder, resolve_backend
 
 BATCH_SIZE = 32
@@ -38,6 +41,8 @@ class SentenceEncoder:
         self._cache_size = cache_size
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
+        self.throughput = Throughput()
+        """Seconds per word of this machine's passes (the time budget reads it)."""
 
     def __call__(self, texts: list[str]) -> list[list[float]]:
         with self._lock:
@@ -54,7 +59,24 @@ class SentenceEncoder:
         found.update(fresh)  # answered from here: a call larger than the cache still gets them all
         return [found[t] for t in texts]
 
+    def clear(self) -> None:
+        """Forget every cached embedding (benchmarks time the uncached path with it)."""
+        with self._lock:
+            self._cache.clear()
+
+    def probe(self, texts: list[str]) -> None:
+        """Encode ``texts`` bypassing the cache, to measure this machine's rate."""
+        self._encode(texts)
+
     def _encode(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        started = time.perf_counter()
+        out = self._encode_sorted(texts)
+        self.throughput.record("encoder", sum(len(t.split()) for t in texts), time.perf_counter() - started)
+        return out
+
+    def _encode_sorted(self, texts: list[str]) -> list[list[float]]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out: list[list[float]] = [[] for _ in texts]
         for start in range(0, len(order), BATCH_SIZE):
@@ -91,10 +113,14 @@ def load_encoder(path: str, quantize: bool = True, backend: Backend = "torch") -
     ``backend`` as for the classifier: ``onnx`` (or ``auto`` with onnxruntime installed) exports
     once and runs the cached export; an export the exporter cannot handle falls back to torch.
     """
+    from headroom.kompress._model import cpu_threads, quiet_loading
+
+    if resolve_backend(backend) == "onnx":
+        cached = cached_encoder(Path(path), quantize, cpu_threads())
+        if cached is not None:  # the export exists: no torch or transformers to import
+            return SentenceEncoder(*cached)
     import torch
     from transformers import AutoModel, AutoTokenizer
-
-    from headroom.kompress._model import cpu_threads, quiet_loading
 
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     with quiet_loading():

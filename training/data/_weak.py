@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from headroom.compressors import split_sentences
+from headroom.errors import ConfigError
 from training.data._words import Row, budget_labels, covered, is_content, normalise, terms, word_spans
 
 MAX_TOOL_WORDS = 1200
@@ -47,12 +48,95 @@ def qa_row(
 
 def squad_rows(path: Path, budget: float) -> Iterator[Row]:
     """One row per SQuAD paragraph (COVID-QA articles are one long paragraph each)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for article in data.get("data", []):
+    data = read_json(path)
+    for number, article in enumerate(data.get("data", []) if isinstance(data, dict) else [], start=1):
         for paragraph in article.get("paragraphs", []):
-            context = str(paragraph["context"])
-            answers, questions = squad_answers(paragraph.get("qas", []))
+            try:
+                context = str(paragraph["context"])
+                answers, questions = squad_answers(paragraph.get("qas", []))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise ConfigError(f"{path}: article {number}: not a SQuAD paragraph ({exc!r})") from exc
             yield qa_row(context, answers, questions, path.name, budget)
+
+
+def read_json(path: Path) -> Any:
+    """The JSON document in ``path``; ConfigError with the line of the first error otherwise."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: unreadable: {exc}") from exc
+
+
+def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, object)`` of every non-blank line; ConfigError naming the line otherwise."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: unreadable: {exc}") from exc
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise ConfigError(f"{path}:{number}: not a JSON line ({exc})") from exc
+        if not isinstance(record, dict):
+            raise ConfigError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
+        yield number, record
+
+
+def qa_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """QA records from a JSON list or JSONL (numbered by item or line); a ``header`` record is skipped."""
+    records: Iterator[tuple[int, dict[str, Any]]]
+    if path.read_text(encoding="utf-8").lstrip("\ufeff \t\r\n")[:1] == "[":
+        items = read_json(path)
+        found = enumerate(items, start=1) if isinstance(items, list) else iter(())
+        records = ((n, r) for n, r in found if isinstance(r, dict))
+    else:
+        records = json_lines(path)
+    for number, record in records:
+        if set(record) != {"header"}:
+            yield number, record
+
+
+def qa_rows(path: Path, budget: float) -> Iterator[Row]:
+    """One row per distinct context of QA records (the README's probe format, or MRQA's ``qas``).
+
+    Answers are strings (every occurrence in the context is gold) or SQuAD answer objects
+    (``text`` with an optional ``answer_start``).
+    """
+    contexts: dict[str, tuple[list[tuple[int, int]], list[str]]] = {}
+    for number, record in qa_records(path):
+        try:
+            context = str(record["context"])
+            qas = record.get("qas", [record])
+            spans, questions = contexts.setdefault(context, ([], []))
+            for qa in qas:
+                questions.append(str(qa["question"]))
+                spans.extend(answer_spans(context, qa["answers"]))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(
+                f"{path}:{number}: not a QA record (needs context, and question + answers or qas): {exc!r}"
+            ) from exc
+    for context, (spans, questions) in contexts.items():
+        yield qa_row(context, spans, questions, path.name, budget)
+
+
+def answer_spans(context: str, answers: Sequence[Any]) -> list[tuple[int, int]]:
+    """Character spans of the answers in ``context`` (strings, or objects with ``text``/``answer_start``)."""
+    if isinstance(answers, str):
+        answers = [answers]
+    spans: list[tuple[int, int]] = []
+    for answer in answers:
+        if isinstance(answer, dict) and "answer_start" in answer:
+            start = int(answer["answer_start"])
+            spans.append((start, start + len(str(answer["text"]))))
+        else:
+            text = str(answer["text"]) if isinstance(answer, dict) else str(answer)
+            spans.extend(occurrences(context, [text]))
+    return spans
 
 
 def squad_answers(qas: Sequence[dict[str, Any]]) -> tuple[list[tuple[int, int]], list[str]]:
@@ -67,14 +151,14 @@ def squad_answers(qas: Sequence[dict[str, Any]]) -> tuple[list[tuple[int, int]],
 
 def nq_rows(path: Path, budget: float) -> Iterator[Row]:
     """NQ-open oracle records: the gold passage, with every occurrence of a gold answer must-keep."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        record = json.loads(line)
-        for ctx in record.get("ctxs", [])[:1]:
-            text = f"{ctx.get('title', '')}\n{ctx.get('text', '')}"
-            spans = occurrences(text, [str(a) for a in record.get("answers", [])])
-            yield qa_row(text, spans, [str(record.get("question", ""))], path.name, budget)
+    for number, record in json_lines(path):
+        try:
+            for ctx in record.get("ctxs", [])[:1]:
+                text = f"{ctx.get('title', '')}\n{ctx.get('text', '')}"
+                spans = occurrences(text, [str(a) for a in record.get("answers", [])])
+                yield qa_row(text, spans, [str(record.get("question", ""))], path.name, budget)
+        except (TypeError, AttributeError) as exc:
+            raise ConfigError(f"{path}:{number}: not an NQ-open record ({exc!r})") from exc
 
 
 def occurrences(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
