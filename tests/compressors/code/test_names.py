@@ -12,8 +12,8 @@ from collections import Counter
 import pytest
 
 from headroom.ccr import MemoryStore, to_text
-from headroom.compressors._code import compressor as _code
 from headroom.compressors._base import CompressContext
+from headroom.compressors._code import compressor as _code
 from headroom.compressors._code.compressor import CodeCompressor, _parser
 from headroom.compressors._code.langs import detect_language, spec_for
 from headroom.compressors._code.names import definitions, is_wrapper
