@@ -6,7 +6,8 @@
 Each file goes through ``headroom.compress`` exactly as ``compress_corpus.py`` sends it (one tool
 result, extractive prose as a base install runs it) with the time budget off, so the output
 depends on the code alone and not on the machine's load. Per file it records the output's
-SHA-256, tokens out, critical templates kept, marker failures and the seconds taken. ``--compare``
+SHA-256, tokens out, critical templates kept, marker failures and the seconds taken (wall and
+CPU: on a shared machine the CPU seconds compare runs better). ``--compare``
 lists the files whose output changed and the totals' deltas (savings, critical templates kept,
 marker failures): a speed change either leaves every output byte-identical or shows here what it
 cost. It exits 1 when a compared total got worse.
@@ -50,7 +51,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus directory")
-    parser.add_argument("--split", choices=["tune", "test", "all"], default="tune", help="the manifest's side")
+    parser.add_argument(
+        "--split", choices=["tune", "test", "all"], default="tune", help="the manifest's side"
+    )
     parser.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
     parser.add_argument("--save", type=Path, help="write this run's fingerprints here")
     parser.add_argument("--compare", type=Path, help="compare with fingerprints saved earlier")
@@ -61,9 +64,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def fingerprint(text: str) -> dict[str, Any]:
     """One file compressed: what its output is and what it kept."""
     store = MemoryStore(ttl_seconds=None, max_bytes=1 << 40)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = headroom.compress(conversation(text, QUESTION), POLICY, store=store)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     output = tool_text(result.messages)
     blocks = [b for b in result.blocks if b.message_index == 2]
     elisions = [(e.kind, e.count, e.key) for b in blocks for e in b.elisions]
@@ -73,6 +76,7 @@ def fingerprint(text: str) -> dict[str, Any]:
         "markers": check_markers(text, output, store, elisions),
         "output": output,
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "compressors": sorted({b.compressor for b in blocks}),
         "reasons": sorted({b.reason for b in blocks if b.reason}),
     }
@@ -112,6 +116,7 @@ def totals(found: dict[str, dict[str, Any]], only: set[str] | None = None) -> di
         "templates_total": sum(v["templates_total"] for v in chosen),
         "marker_failures": sum(v["marker_failures"] for v in chosen),
         "seconds": sum(v["seconds"] for v in chosen),
+        "cpu_seconds": sum(v.get("cpu_seconds", 0.0) for v in chosen),
     }
 
 
@@ -128,7 +133,7 @@ def compare(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]])
             f"marker failures {b['marker_failures']} -> {a['marker_failures']}"
         )
     old, new = totals(before, common), totals(after, common)
-    for name in ("savings_pct", "templates_kept", "marker_failures", "seconds"):
+    for name in ("savings_pct", "templates_kept", "marker_failures", "seconds", "cpu_seconds"):
         print(f"  {name}: {old[name]:.2f} -> {new[name]:.2f}")
     return (
         new["savings_pct"] >= old["savings_pct"] - 1e-9
@@ -145,10 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{summary['files']} files: savings {summary['savings_pct']:.2f}%, critical "
         f"{summary['templates_kept']}/{summary['templates_total']}, marker failures "
-        f"{summary['marker_failures']}, {summary['seconds']:.1f} s"
+        f"{summary['marker_failures']}, {summary['seconds']:.1f} s ({summary['cpu_seconds']:.1f} s CPU)"
     )
     for key, value in sorted(found.items(), key=lambda kv: -kv[1]["ms_per_10k"])[: args.slowest]:
-        print(f"  {value['ms_per_10k']:7.1f} ms/10K {value['seconds'] * 1000:7.0f} ms  {key} {value['compressors']}")
+        print(
+            f"  {value['ms_per_10k']:7.1f} ms/10K {value['seconds'] * 1000:7.0f} ms  {key} {value['compressors']}"
+        )
     if args.save is not None:
         args.save.write_text(json.dumps(found, indent=1, sort_keys=True), encoding="utf-8")
     if args.compare is not None:

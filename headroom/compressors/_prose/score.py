@@ -54,26 +54,25 @@ def prior_scores(
     ``tokenized``: ``words()`` of each text, when the caller has them already."""
     if tokenized is None:
         tokenized = [words(t) for t in texts]
-    distinct = [set(tokens) for tokens in tokenized]
-    idf = _idf(distinct)
+    idf = _idf(tokenized)
     top = max(idf.values(), default=1.0) or 1.0
     # The vocabulary's content words, once: each unit's are then one set intersection.
     content_idf = {t: v for t, v in idf.items() if t not in _STOPWORDS and len(t) > 2}
     vocabulary = content_idf.keys()
     return [
         _position(unit)
-        + _rarity(terms & vocabulary, content_idf, top)
+        + _rarity(vocabulary & set(tokens), content_idf, top)
         + _density(text, tokens)
         + _cue(text)
         + _code(unit, weights)
-        for text, tokens, terms, unit in zip(texts, tokenized, distinct, units, strict=True)
+        for text, tokens, unit in zip(texts, tokenized, units, strict=True)
     ]
 
 
-def _idf(distinct: Sequence[set[str]]) -> dict[str, float]:
-    """Inverse document frequency of every term, from each unit's distinct terms."""
-    df: Counter[str] = Counter(itertools.chain.from_iterable(distinct))
-    n = len(distinct)
+def _idf(tokenized: Sequence[list[str]]) -> dict[str, float]:
+    """Inverse document frequency of every term (one set per unit at a time: sets are large)."""
+    df: Counter[str] = Counter(itertools.chain.from_iterable(map(set, tokenized)))
+    n = len(tokenized)
     return {term: math.log((n + 1) / (count + 0.5)) for term, count in df.items()}
 
 
