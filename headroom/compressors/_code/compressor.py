@@ -330,6 +330,7 @@ def _parsing_skeleton(
         if key not in tried:
             out, _, spans = _assemble(text, plan, subset, rules, ctx)
             tried[key] = broken(out, spans) is None
+            ctx.check_time("code: repairing the skeleton")
         return tried[key]
 
     out, elisions, spans = _assemble(text, plan, plan.sites, rules, ctx)
