@@ -43,6 +43,7 @@ from rich.console import Console
 from rich.table import Table
 
 import headroom
+from headroom._deadline import REASON_PREFIX as BUDGET_REASON
 from headroom.ccr import MemoryStore
 from headroom.policy import Policy
 from headroom.tokens import count_tokens
@@ -71,6 +72,8 @@ class Side:
     marker_failures: list[dict[str, str]] = field(default_factory=list)
     tool_tokens: int = 0
     """Tokens of tool definitions added to the request (our retrieval tool), not in tokens_out."""
+    budget_hits: int = 0
+    """Blocks forwarded unchanged because they ran past the per-block time budget."""
 
 
 @dataclass
@@ -97,6 +100,7 @@ class Totals:
     marker_failures: int = 0
     errors: int = 0
     tool_tokens: int = 0
+    budget_hits: int = 0
 
     def add(self, tokens_in: int, side: Side) -> None:
         """Accumulate one file."""
@@ -109,6 +113,7 @@ class Totals:
         self.marker_failures += len(side.marker_failures)
         self.errors += side.error is not None
         self.tool_tokens += side.tool_tokens
+        self.budget_hits += side.budget_hits
 
     @property
     def savings(self) -> float:
@@ -191,6 +196,7 @@ def run_ours(text: str, criticals: list[str], policy: Policy) -> Side:
         markers_checked=report.checked,
         marker_failures=failures,
         tool_tokens=sum(count_tokens(json.dumps(t), ENCODING) for t in result.tools_added),
+        budget_hits=sum(1 for b in blocks if (b.reason or "").startswith(BUDGET_REASON)),
     )
 
 
@@ -343,6 +349,9 @@ def print_report(
         f"savings counting them: {with_tool:.1f}%)"
     )
     console.print(f"markers checked: {total.markers_checked}, failures: {total.marker_failures}")
+    console.print(f"blocks past the time budget (forwarded unchanged): {total.budget_hits}")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    console.print(f"load average at the end (1, 5, 15 min): {load}")
     print_findings(console, results)
     if peer_meta and peer_meta.get("error"):
         console.print(f"peer: {peer_meta['error']}", markup=False)

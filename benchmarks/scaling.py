@@ -4,7 +4,8 @@
 
 Each case is one block through ``compress_text`` (auto-detected, extractive prose as a base
 install runs it, the time budget off so the figures are the compressors' own cost). Per case:
-ms per 10K o200k tokens (p50/p99/max over its runs), peak Python memory while compressing
+ms per 10K o200k tokens (p50/p99/max over its runs; wall time, and this process's CPU time
+beside it, which a machine shared with other work inflates less), peak Python memory while compressing
 (tracemalloc, one extra run) as a multiple of the input's UTF-8 bytes, and the compressor that
 handled it. The peer, headroom-ai 0.42.0, compresses the same text in the same run (up to
 ``--peer-max-bytes``). Targets: p99 <= 50 ms and max <= 200 ms per 10K tokens, peak memory <=
@@ -66,6 +67,8 @@ class Case:
     compressors: list[str]
     peer_ms_per_10k: list[float] = field(default_factory=list)
     peer_error: str | None = None
+    cpu_ms_per_10k: list[float] = field(default_factory=list)
+    """This process's CPU time per run: on a shared machine it shows what the wall time hides."""
 
     def stats(self, values: list[float]) -> dict[str, float] | None:
         """p50, p99 and max of ``values`` (None when empty)."""
@@ -75,9 +78,9 @@ class Case:
         p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
         return {"p50": statistics.median(ordered), "p99": p99, "max": ordered[-1]}
 
-    def misses(self) -> list[str]:
-        """The targets this case misses."""
-        ours = self.stats(self.ms_per_10k)
+    def misses(self, cpu: bool = False) -> list[str]:
+        """The targets this case misses (``cpu``: judged on CPU time instead of wall time)."""
+        ours = self.stats(self.cpu_ms_per_10k if cpu else self.ms_per_10k)
         found = []
         if ours and ours["p99"] > TARGET_P99_MS:
             found.append(f"p99 {ours['p99']:.0f} ms/10K")
@@ -123,13 +126,14 @@ POLICY: Policy = policy_from_mapping(
 )
 
 
-def time_ours(text: str, tokens: int) -> tuple[float, str]:
-    """ms per 10K tokens of one compression, and the compressor that handled it."""
+def time_ours(text: str, tokens: int) -> tuple[float, float, str]:
+    """Wall and CPU ms per 10K tokens of one compression, and the compressor that handled it."""
     store = MemoryStore(ttl_seconds=None, max_bytes=1 << 40)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = compress_text(text, POLICY, store=store)
-    seconds = time.perf_counter() - start
-    return seconds * 1000 * 10_000 / max(tokens, 1), out.compressor
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    scale = 1000 * 10_000 / max(tokens, 1)
+    return seconds * scale, cpu * scale, out.compressor
 
 
 def peak_memory(text: str) -> float:
@@ -187,8 +191,9 @@ def measure(group: str, name: str, size: str, texts: list[str], peer: Peer | Non
             if theirs is not None:
                 case.peer_ms_per_10k.append(theirs)
             case.peer_error = case.peer_error or error
-        ours, compressor = time_ours(text, text_tokens)
+        ours, cpu, compressor = time_ours(text, text_tokens)
         case.ms_per_10k.append(ours)
+        case.cpu_ms_per_10k.append(cpu)
         if compressor not in case.compressors:
             case.compressors.append(compressor)
     case.peak_memory = peak_memory(first)
@@ -238,10 +243,15 @@ def _fmt(stats: dict[str, float] | None) -> str:
     return "-" if stats is None else f"{stats['p50']:.1f} / {stats['p99']:.1f} / {stats['max']:.1f}"
 
 
+def _fmt_tail(stats: dict[str, float] | None) -> str:
+    return "-" if stats is None else f"{stats['p99']:.1f} / {stats['max']:.1f}"
+
+
 def table(title: str, cases: list[Case], peer: bool) -> Table:
     """One row per case."""
     out = Table(title=title, title_justify="left")
-    columns = ["case", "size", "tokens", "runs", "ms/10K p50/p99/max", "peak mem", "compressor"]
+    columns = ["case", "size", "tokens", "runs", "ms/10K p50/p99/max", "CPU ms/10K p99/max", "peak mem"]
+    columns += ["compressor"]
     columns += ["peer ms/10K p50/p99/max"] if peer else []
     columns += ["targets"]
     for column in columns:
@@ -256,6 +266,7 @@ def table(title: str, cases: list[Case], peer: bool) -> Table:
             str(case.tokens),
             str(len(case.ms_per_10k)),
             _fmt(case.stats(case.ms_per_10k)),
+            _fmt_tail(case.stats(case.cpu_ms_per_10k)),
         ]
         row += [memory, ",".join(case.compressors)]
         row += (
@@ -279,6 +290,7 @@ def corpus_summary(cases: list[Case]) -> list[Case]:
             into.input_bytes += case.input_bytes
             into.ms_per_10k += case.ms_per_10k
             into.peer_ms_per_10k += case.peer_ms_per_10k
+            into.cpu_ms_per_10k += case.cpu_ms_per_10k
             into.peak_memory = max(into.peak_memory or 0.0, case.peak_memory or 0.0)
             into.compressors = sorted(set(into.compressors) | set(case.compressors))
     for into in pooled.values():
@@ -316,7 +328,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def report(console: Console, cases: list[Case], peer: Peer | None, args: argparse.Namespace) -> None:
     """Print the tables and, with ``--json``, write every figure."""
     with_peer = peer is not None
-    console.print(f"machine: {machine()}; peer: {peer.version if peer else 'none'}")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    console.print(
+        f"machine: {machine()}; load average at the end: {load}; peer: {peer.version if peer else 'none'}"
+    )
     for group in dict.fromkeys(c.group for c in cases):
         chosen = [c for c in cases if c.group == group]
         if group.startswith("corpus"):
@@ -329,10 +344,16 @@ def report(console: Console, cases: list[Case], peer: Peer | None, args: argpars
     )
     for line in misses:
         console.print(f"  missed: {line}")
+    on_cpu = [c for c in cases if c.misses(cpu=True)]
+    console.print(
+        f"on CPU time (what a loaded machine's wall time hides): {len(cases) - len(on_cpu)} of "
+        f"{len(cases)} cases meet them"
+    )
     if args.json is not None:
         body = {
             "machine": machine(),
             "peer": peer.version if peer else None,
+            "load_average": load,
             "cases": [asdict(c) for c in cases],
         }
         args.json.write_text(json.dumps(body, indent=1), encoding="utf-8")

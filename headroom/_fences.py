@@ -26,11 +26,13 @@ class FenceIndex:
         self._lines: dict[str, list[int]] = {char: [] for char in FENCE_CHARS}
         self._runs: dict[str, list[int]] = {char: [] for char in FENCE_CHARS}
         for index, line in enumerate(lines):
+            head = line.lstrip()[:1]
+            if not head or head not in FENCE_CHARS:  # most lines: no strip, no call
+                continue
             run = _run(line.strip(), bare)
             if run:
-                char = line.strip()[0]
-                self._lines[char].append(index)
-                self._runs[char].append(run)
+                self._lines[head].append(index)
+                self._runs[head].append(run)
         self._unclosed = dict.fromkeys(FENCE_CHARS, math.inf)
 
     def closer(self, fence: str, after: int) -> int | None:

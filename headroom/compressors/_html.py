@@ -102,6 +102,25 @@ def visible_lines(markup: str) -> list[str]:
     return parser.lines()
 
 
+_warmed = False
+
+
+def _warm_extractor() -> None:
+    """Load trafilatura and its justext stoplists (every language's, about a second) once.
+
+    trafilatura builds the stoplists lazily, on the first page its main extractor gives up on;
+    done here, inside the caller's untimed set-up, that one-time cost is never billed to a block.
+    """
+    global _warmed
+    if _warmed:
+        return
+    _warmed = True
+    from trafilatura import external
+
+    if getattr(external, "JT_STOPLIST", ()) is None and callable(getattr(external, "jt_stoplist_init", None)):
+        external.jt_stoplist_init()
+
+
 def _extract(markup: str, rules: HtmlPolicy) -> str:
     """trafilatura's markdown of the main content; empty when it finds none or fails."""
     import trafilatura
@@ -200,6 +219,9 @@ class HtmlCompressor:
             return passthrough(text, ctx, self.name, self.content_type, "no html markup found")
         # Extraction looks for a page's main content; a fragment is all content already.
         document = _DOCUMENT.search(text[:200_000]) is not None
+        if document:
+            with ctx.untimed():
+                _warm_extractor()
         body = (_extract(text, policy.html) if document else "") or "\n".join(visible_lines(text))
         ctx.check_time("html: extracting the main content")
         body = _with_title(body, _title(text)).strip()

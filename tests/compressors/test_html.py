@@ -231,3 +231,18 @@ def test_large_page_is_fast() -> None:
     seconds, out = fastest(lambda: compressor.compress(page, Policy(), ctx))
     assert seconds < 0.6
     assert _PARAGRAPHS[2] in out.text
+
+
+def test_extractor_set_up_loads_the_justext_stoplists_once() -> None:
+    """trafilatura builds them on the first page it gives up on: a second of one block's budget."""
+    from trafilatura import external
+
+    from headroom.compressors import _html
+
+    external.JT_STOPLIST = None  # as a fresh process has it
+    _html._warmed = False
+    _html._warm_extractor()
+    assert external.JT_STOPLIST  # built here, not inside some later block's timed extraction
+    loaded = external.JT_STOPLIST
+    _html._warm_extractor()
+    assert external.JT_STOPLIST is loaded

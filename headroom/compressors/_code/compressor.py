@@ -32,8 +32,10 @@ from headroom.compressors._code.query import (
 from headroom.compressors._code.render import (
     CriticalKeeper,
     CriticalLines,
+    RankedLines,
     cost,
     prune_sites,
+    ranked_critical,
     replacement,
     trailing_text,
 )
@@ -122,6 +124,15 @@ class _Plan:
         known = self._costs.get(site)
         if known is None:
             known = self._costs[site] = cost(self.src[site.start : site.end].decode("utf-8", "replace"))
+        return known
+
+    _ranked: dict[Site, RankedLines] = field(default_factory=dict)
+
+    def ranked_critical(self, site: Site) -> RankedLines:
+        """The critical lines eliding ``site`` would remove, ranked once per plan."""
+        known = self._ranked.get(site)
+        if known is None:
+            known = self._ranked[site] = ranked_critical(site.removed(self.src))
         return known
 
     @functools.cached_property
@@ -287,7 +298,7 @@ def _assemble(
     for site in sites:
         marker, elision = ctx.marker(text, site.lines, "comment lines" if site.kind == "type" else "lines")
         # A type body keeps its critical comment lines in place: nothing needs echoing.
-        echoes = [] if site.kind == "type" else keeper.pick(site.removed(src))
+        echoes = [] if site.kind == "type" else keeper.pick_ranked(plan.ranked_critical(site))
         new = replacement(site, spec, marker, echoes).encode("utf-8")
         if cost(new.decode("utf-8")) >= plan.cost_of(site):  # the marker would cost what it saves
             continue
@@ -311,14 +322,22 @@ def _parsing_skeleton(
         root = _parser(plan.spec.grammar).parse(out.encode("utf-8", "surrogatepass")).root_node
         return suspects(root, plan.errors, spans)
 
+    tried: dict[tuple[Site, ...], bool] = {}
+
     def parses(subset: list[Site]) -> bool:
-        out, _, spans = _assemble(text, plan, subset, rules, ctx)
-        return broken(out, spans) is None
+        # Bisection meets some subsets twice (a failed whole rejoined from halves that kept everything).
+        key = tuple(subset)
+        if key not in tried:
+            out, _, spans = _assemble(text, plan, subset, rules, ctx)
+            tried[key] = broken(out, spans) is None
+            ctx.check_time("code: repairing the skeleton")
+        return tried[key]
 
     out, elisions, spans = _assemble(text, plan, plan.sites, rules, ctx)
     found = broken(out, spans)
     if found is None:
         return out, elisions
+    tried[tuple(plan.sites)] = False
     out, elisions, _ = _assemble(text, plan, repaired(plan.sites, found, parses), rules, ctx)
     return out, elisions
 

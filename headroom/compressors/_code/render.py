@@ -96,14 +96,15 @@ class CriticalKeeper:
 
         Lines that raise or report an error come first, then code, then comments.
         """
-        if not mentions_critical(elided):  # one scan; the per-line search is for bodies that have some
-            return []
-        lines = [raw.strip() for raw in elided.splitlines() if CRITICAL.search(raw)]
-        ranked = sorted(range(len(lines)), key=lambda i: (_rank(lines[i]), i))
+        return self.pick_ranked(ranked_critical(elided))
+
+    def pick_ranked(self, ranked: RankedLines) -> list[str]:
+        """:meth:`pick` on lines ranked once by :func:`ranked_critical` (a skeleton is assembled often)."""
+        lines, order, line_words = ranked
         chosen: list[int] = []
         words_seen = list(self._kept)
-        for index in ranked:
-            words = _words(lines[index])
+        for index in order:
+            words = line_words[index]
             if len(chosen) >= self._limit:
                 break
             # The same rule the critical-retention check applies: one kept line covers another when
@@ -118,6 +119,19 @@ class CriticalKeeper:
         """Record ``lines`` as echoed: later picks treat lines like them as covered."""
         for line in lines:
             self._kept.append(_words(line))
+
+
+RankedLines = tuple[list[str], list[int], list[set[str]]]
+"""Critical lines of an elided text, their indexes in echo order, and each line's words."""
+
+
+def ranked_critical(elided: str) -> RankedLines:
+    """The critical lines of ``elided`` ranked for :meth:`CriticalKeeper.pick_ranked`."""
+    if not mentions_critical(elided):  # one scan; the per-line search is for bodies that have some
+        return [], [], []
+    lines = [raw.strip() for raw in elided.splitlines() if CRITICAL.search(raw)]
+    order = sorted(range(len(lines)), key=lambda i: (_rank(lines[i]), i))
+    return lines, order, [_words(line) for line in lines]
 
 
 def _rank(line: str) -> int:

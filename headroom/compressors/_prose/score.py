@@ -7,6 +7,7 @@ document) and cue words that flag a claim, a rule or a result.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -55,9 +56,12 @@ def prior_scores(
         tokenized = [words(t) for t in texts]
     idf = _idf(tokenized)
     top = max(idf.values(), default=1.0) or 1.0
+    # The vocabulary's content words, once: each unit's are then one set intersection.
+    content_idf = {t: v for t, v in idf.items() if t not in _STOPWORDS and len(t) > 2}
+    vocabulary = content_idf.keys()
     return [
         _position(unit)
-        + _rarity(tokens, idf, top)
+        + _rarity(vocabulary & set(tokens), content_idf, top)
         + _density(text, tokens)
         + _cue(text)
         + _code(unit, weights)
@@ -66,9 +70,8 @@ def prior_scores(
 
 
 def _idf(tokenized: Sequence[list[str]]) -> dict[str, float]:
-    df: Counter[str] = Counter()
-    for tokens in tokenized:
-        df.update(set(tokens))
+    """Inverse document frequency of every term (one set per unit at a time: sets are large)."""
+    df: Counter[str] = Counter(itertools.chain.from_iterable(map(set, tokenized)))
     n = len(tokenized)
     return {term: math.log((n + 1) / (count + 0.5)) for term, count in df.items()}
 
@@ -78,12 +81,12 @@ def _position(unit: Unit) -> float:
     return lead + (0.5 if unit.section_lead and unit.index_in_block == 0 else 0.0)
 
 
-def _rarity(tokens: list[str], idf: dict[str, float], top: float) -> float:
-    content = {t for t in tokens if t not in _STOPWORDS and len(t) > 2}
+def _rarity(content: set[str], idf: dict[str, float], top: float) -> float:
+    """Mean idf of the unit's distinct content words (no stopwords, over two letters), scaled by ``top``."""
     if not content:
         return 0.0
     # fsum: exact, so the set's iteration order (it varies with PYTHONHASHSEED) cannot tip a tie.
-    return math.fsum(idf[t] for t in content) / (len(content) * top)
+    return math.fsum(map(idf.__getitem__, content)) / (len(content) * top)
 
 
 def _density(text: str, tokens: list[str]) -> float:

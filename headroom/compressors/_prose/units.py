@@ -175,14 +175,22 @@ def _heading_end(text: str, lines: list[tuple[int, int]], i: int) -> int:
     line = _line(text, lines[i])
     if HEADING.match(line):
         return i + 1
-    under = [
-        k < len(lines) and _UNDERLINE.match(_line(text, lines[k])) is not None for k in (i, i + 1, i + 2)
-    ]
-    if under[0] and under[2] and not under[1] and not _blank(text, lines[i + 1]):
+    # Called for every line of a paragraph: the line two below is only read under an overline.
+    under_next = _underline(text, lines, i + 1)
+    if (
+        not under_next
+        and _UNDERLINE.match(line)
+        and _underline(text, lines, i + 2)
+        and not _blank(text, lines[i + 1])
+    ):
         return i + 3
-    if under[1] and _is_title(line):
+    if under_next and _is_title(line):
         return i + 2
     return i
+
+
+def _underline(text: str, lines: list[tuple[int, int]], k: int) -> bool:
+    return k < len(lines) and _UNDERLINE.match(_line(text, lines[k])) is not None
 
 
 def _is_title(line: str) -> bool:
