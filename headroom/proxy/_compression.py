@@ -29,6 +29,7 @@ from headroom.policy import Policy
 from headroom.proxy._formats import retrieval_allowed, shape_problem, thinking_blocks
 from headroom.proxy._outcomes import Outcomes
 from headroom.proxy._outgoing import Outgoing
+from headroom.proxy._session import fingerprint
 
 CompressFn = Callable[..., CompressResult]
 """``headroom.compress`` or a stand-in with its signature (tests inject faults through it)."""
@@ -99,15 +100,16 @@ class CompressionStage:
             return Outgoing(body, None, "parse_error")
         if not isinstance(request, dict) or shape_problem(request, fmt):
             return Outgoing(body, None, "shape")
+        seen = fingerprint(request, fmt)
         try:
             result = self._compress(
                 request, self.policy, store=self.store, format=fmt, markers=retrieval_allowed(request, fmt)
             )
         except MessageFormatError:
-            return Outgoing(body, request, "shape")
+            return Outgoing(body, request, "shape", fingerprint=seen)
         except Exception:
-            return Outgoing(body, request, "error")
-        return _outgoing(body, request, result, fmt)
+            return Outgoing(body, request, "error", fingerprint=seen)
+        return replace(_outgoing(body, request, result, fmt), fingerprint=seen)
 
 
 def _outgoing(body: bytes, request: dict[str, Any], result: CompressResult, fmt: MessageFormat) -> Outgoing:

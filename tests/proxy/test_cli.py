@@ -18,13 +18,17 @@ def test_print_config_merges_flags_over_environment(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(
         "ANTHROPIC_BASE_URL", "http://127.0.0.1:8787"
     )  # the agent's variable, never the proxy's
+    monkeypatch.setenv("HEADROOM_PROXY_TOKEN", "s3cret")
     result = CliRunner().invoke(cli, ["proxy", "--port", "9999", "--print-config"])
     config = json.loads(result.output)
-    assert result.exit_code == 0 and config["port"] == 9999
-    assert (
-        config["openai_upstream"] == "http://127.0.0.1:9001"
-        and config["anthropic_upstream"] == "https://api.anthropic.com"
-    )
+    assert result.exit_code == 0 and config["port"] == {"value": 9999, "source": "--port"}
+    assert config["openai_upstream"] == {
+        "value": "http://127.0.0.1:9001",
+        "source": "env HEADROOM_OPENAI_UPSTREAM",
+    }
+    assert config["anthropic_upstream"] == {"value": "https://api.anthropic.com", "source": "default"}
+    assert config["token"] == {"value": "(set, hidden)", "source": "env HEADROOM_PROXY_TOKEN"}
+    assert "s3cret" not in result.output
 
 
 def test_an_upstream_at_the_proxys_own_address_is_refused() -> None:
