@@ -104,7 +104,9 @@ def _same_host(upstream: str, listen_host: str) -> bool:
     if listen_host in _WILDCARDS:
         return any(loopback_address(ip) or _local(ip) for ip in resolved)
     try:
-        listening = {str(info[4][0]) for info in socket.getaddrinfo(listen_host, None, type=socket.SOCK_STREAM)}
+        listening = {
+            str(info[4][0]) for info in socket.getaddrinfo(listen_host, None, type=socket.SOCK_STREAM)
+        }
     except OSError:
         listening = {listen_host}
     both_loopback = all(loopback_address(ip) for ip in resolved | listening)
