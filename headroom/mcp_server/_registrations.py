@@ -123,9 +123,9 @@ def _one(registrar: Agent, home: Path, environ: Mapping[str, str], now: ServerSp
         return Registration(registrar.name, path, "absent", "", None)
     if not isinstance(held, dict):
         return Registration(registrar.name, path, "foreign", repr(held)[:200], None)
-    args = held.get("args") if isinstance(held.get("args"), list) else []
+    args: list[Any] = held["args"] if isinstance(held.get("args"), list) else []
     detail = str(held.get("url") or " ".join(str(part) for part in [held.get("command", ""), *args]))
-    env = held.get("env") if isinstance(held.get("env"), dict) else {}
+    env: dict[str, Any] = held["env"] if isinstance(held.get("env"), dict) else {}
     store = _shown(env.get("HEADROOM_STORE") or env.get("HEADROOM_STORE_PATH"))
     if not installed_by_us(registrar, held):
         return Registration(registrar.name, path, "foreign", detail, store)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
@@ -132,16 +132,14 @@ class HeadroomTools:
         self._policy_or_loader = policy
         self._location = location
         self._counts = _Counters()
+        self._policy_lock = threading.Lock()
 
     @property
     def _policy(self) -> Policy:
-        held = self._policy_or_loader
-        if callable(held):
-            with self._counts.lock:
-                if callable(self._policy_or_loader):
-                    self._policy_or_loader = self._policy_or_loader()
-                held = self._policy_or_loader
-        return cast("Policy", held)
+        with self._policy_lock:
+            if callable(self._policy_or_loader):
+                self._policy_or_loader = self._policy_or_loader()
+            return self._policy_or_loader
 
     def compress(self, content: str, query: str | None = None) -> tuple[str, CompressOut]:
         """Compressed text (with markers) and what was done."""

@@ -197,15 +197,20 @@ def _raw_headers(request: Request) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
 
 
+def _query(request: Request) -> str:
+    # Read from the ASGI scope: Starlette's ``request.url`` rebuilds the whole URL on every call.
+    query: bytes = request.scope.get("query_string", b"")
+    return "?" + query.decode("latin-1") if query else ""
+
+
 def _url(proxy: Proxy, name: str, request: Request) -> str:
-    query = request.url.query
-    return proxy.upstream(name) + request.url.path + (f"?{query}" if query else "")
+    path: str = request.scope["path"]
+    return proxy.upstream(name) + path + _query(request)
 
 
 def _chatgpt_url(proxy: Proxy, request: Request) -> str:
     """Codex signed in with ChatGPT talks to the ChatGPT backend, whatever path its base URL gave."""
-    query = request.url.query
-    return proxy.upstream(_CHATGPT) + "/responses" + (f"?{query}" if query else "")
+    return proxy.upstream(_CHATGPT) + "/responses" + _query(request)
 
 
 async def _read(proxy: Proxy, request: Request, api: Api) -> tuple[Outgoing, str | None]:

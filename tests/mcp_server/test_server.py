@@ -239,6 +239,13 @@ def test_starting_the_server_loads_neither_the_policy_nor_a_compressor(tmp_path:
     assert done.stderr.strip().splitlines()[-1] == "[]"
 
 
+def test_stats_first_loads_the_policy_it_reports() -> None:
+    policy = load_policy()
+    server = build_server(HeadroomTools(MemoryStore(), lambda: policy, "memory"))
+    stats = _call(server, "headroom_stats", {})
+    assert not stats.is_error and stats.structured_content["policy_hash"] == policy.policy_hash
+
+
 def test_a_policy_that_does_not_load_is_the_first_calls_error(tmp_path: Path) -> None:
     broken = tmp_path / "policy.yaml"
     broken.write_text("live_zone: {min_block_tokens: lots}\n")
