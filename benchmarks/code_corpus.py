@@ -4,7 +4,7 @@ Usage: ``python benchmarks/code_corpus.py [--corpus DIR] [--split tune|test|all]
 (default ``../shared/corpus``, ``all``: one table per split the manifest marks).
 Prints, per split and language: tokens before/after in skeleton mode and savings; names kept:
 every definition outside local scope (top-level, class-level and object-literal members, module
-wrapper bodies included; see ``headroom/compressors/_code_names.py``) read from the tree-sitter
+wrapper bodies included; see ``headroom/compressors/_code/names.py``) read from the tree-sitter
 parse of the ORIGINAL, counted kept when the skeleton's own parse defines it too; files whose
 skeleton parses (no more syntax errors than the input); the share of query-named bodies kept
 verbatim in query-aware mode; p50 milliseconds per 1,000 lines; the peer's tokens after.
@@ -30,10 +30,10 @@ from _bench_common import corpus_has_splits, list_corpus
 
 from headroom.ccr import MemoryStore
 from headroom.compressors._base import CompressContext
-from headroom.compressors._code import CodeCompressor, _parser
-from headroom.compressors._code_langs import detect_language, spec_for
-from headroom.compressors._code_names import definitions
-from headroom.compressors._code_skeleton import body_of, bound_name, error_count, symbol_name
+from headroom.compressors._code.compressor import CodeCompressor, _parser
+from headroom.compressors._code.langs import detect_language, spec_for
+from headroom.compressors._code.names import definitions
+from headroom.compressors._code.skeleton import body_of, bound_name, error_count, symbol_name
 from headroom.policy import Policy
 from headroom.tokens import count_tokens
 

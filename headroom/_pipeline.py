@@ -12,7 +12,7 @@ from headroom import router
 from headroom._deadline import Deadline, block_budget_seconds
 from headroom._provenance import already_compressed
 from headroom.compressors import CompressContext, Compressed, Elision, get_compressor, passthrough
-from headroom.compressors._json_text import sendable
+from headroom.compressors._json.text import sendable
 from headroom.errors import HeadroomError, StoreError, TimeBudgetExceeded
 from headroom.policy import Policy
 

@@ -16,7 +16,7 @@ import pytest
 from headroom import compress_text
 from headroom.ccr import MemoryStore
 from headroom.compressors._html import _title
-from headroom.compressors._prose_units import build_units
+from headroom.compressors._prose.units import build_units
 from headroom.policy import policy_from_mapping
 
 UNTIMED = policy_from_mapping(

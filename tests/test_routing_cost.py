@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from headroom import compress_text
 from headroom.ccr import MemoryStore
 from headroom.compressors import CompressContext
-from headroom.compressors._code import CodeCompressor, _parser
-from headroom.compressors._code_gate import hopeless_head
-from headroom.compressors._code_render import CriticalLines
+from headroom.compressors._code.compressor import CodeCompressor, _parser
+from headroom.compressors._code.gate import hopeless_head
+from headroom.compressors._code.render import CriticalLines
 from headroom.critical import CRITICAL, critical_starts, mentions_critical
 from headroom.policy import policy_from_mapping
 from headroom.text import BM25, query_terms, words

@@ -15,6 +15,7 @@ from headroom.cli._store import store_group
 from headroom.cli._trace import trace_group
 from headroom.cli._train import train_command
 from headroom.cli._tune import tune_group
+from headroom.cli._wrap import unwrap_command, wrap_command
 from headroom.redaction import install_log_redaction
 
 __all__ = ["cli", "main"]
@@ -39,6 +40,8 @@ cli.add_command(trace_group)
 cli.add_command(eval_group)
 cli.add_command(train_command)
 cli.add_command(tune_group)
+cli.add_command(wrap_command)
+cli.add_command(unwrap_command)
 
 
 def main() -> None:

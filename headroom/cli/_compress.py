@@ -18,7 +18,7 @@ from headroom.cli._common import (
     stderr,
 )
 from headroom.compressors import CompressContext, Compressed
-from headroom.compressors._json_text import dumps
+from headroom.compressors._json.text import dumps
 from headroom.policy import Policy
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from headroom.cli._eval_memory import memory_eval_command
 from headroom.cli._eval_replay import replay_command
 from headroom.cli._eval_run import eval_gate_command, eval_run_command
 
@@ -84,3 +85,4 @@ def _from_cwd(policy: str) -> str:
 eval_group.add_command(replay_command)
 eval_group.add_command(eval_run_command)
 eval_group.add_command(eval_gate_command)
+eval_group.add_command(memory_eval_command)

@@ -8,7 +8,7 @@ from headroom.compressors._base import (
     passthrough,
     result,
 )
-from headroom.compressors._prose_units import split_sentences
+from headroom.compressors._prose.units import split_sentences
 from headroom.compressors._registry import (
     ENTRY_POINT_GROUP,
     all_compressors,

@@ -21,8 +21,8 @@ from headroom.compressors._base import (
     passthrough,
     smaller_or_passthrough,
 )
-from headroom.compressors._json_select import Budget, dropped_runs, select
-from headroom.compressors._json_text import dumps
+from headroom.compressors._json.select import Budget, dropped_runs, select
+from headroom.compressors._json.text import dumps
 from headroom.compressors._registry import register
 from headroom.compressors._section import Tuning
 from headroom.policy import Policy, Section, tunable

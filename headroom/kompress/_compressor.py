@@ -23,7 +23,7 @@ from headroom.compressors._base import (
     passthrough,
     smaller_or_passthrough,
 )
-from headroom.compressors._prose_detect import detect_prose, is_markdown
+from headroom.compressors._prose.detect import detect_prose, is_markdown
 from headroom.errors import HeadroomError
 from headroom.kompress._acronyms import acronym_runs
 from headroom.kompress._answer_type import expected_type, typed_words
@@ -45,7 +45,7 @@ from headroom.kompress._words import (
 from headroom.text import query_terms
 
 if TYPE_CHECKING:
-    from headroom.compressors._prose import ProsePolicy
+    from headroom.compressors._prose.compressor import ProsePolicy
     from headroom.policy import Policy
 
 #: Lines of words → keep probability of each word (same shape). Injected in tests; the model otherwise.

@@ -22,7 +22,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
-from headroom.compressors._prose_units import split_sentences
+from headroom.compressors._prose.units import split_sentences
 from headroom.kompress._acronyms import acronym_runs
 from headroom.text import BM25, query_terms
 

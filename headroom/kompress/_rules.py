@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from headroom.compressors._prose_units import FENCE, HEADING
+from headroom.compressors._prose.units import FENCE, HEADING
 from headroom.critical import CRITICAL, LONG_LINE_CHARS, SNIPPET_WORDS, is_critical
 
 _DIGIT = re.compile(r"\d")

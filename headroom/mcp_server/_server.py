@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
+from headroom.mcp_server._memory_tools import register_memory_tools
 from headroom.mcp_server._tools import CompressOut, HeadroomTools, RetrievalMiss, RetrieveOut, StatsOut
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ def build_server(tools: HeadroomTools) -> "MCPServer":
         except ConfigError as exc:
             raise ToolError(str(exc)) from exc
 
+    register_memory_tools(server)  # memory_save, memory_search, memory_forget (store opened on first use)
     return server
 
 

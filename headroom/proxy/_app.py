@@ -28,8 +28,9 @@ from headroom.policy import Policy
 from headroom.proxy._anthropic import AnthropicJson, AnthropicStream
 from headroom.proxy._body import decode_body, read_capped
 from headroom.proxy._compression import CompressFn, CompressionStage, serialize
-from headroom.proxy._guard import HOP_HEADER, Guard
+from headroom.proxy._guard import Guard
 from headroom.proxy._headers import client_headers, header, upstream_headers, without_bearer
+from headroom.proxy._library_routes import LibraryRoutes
 from headroom.proxy._metrics import CONTENT_TYPE, Metrics
 from headroom.proxy._openai_chat import ChatJson, ChatStream
 from headroom.proxy._openai_responses import ResponsesJson, ResponsesStream
@@ -42,7 +43,7 @@ from headroom.proxy._upstream import Unreachable, Upstream, UpstreamResponse
 
 _STREAMING = re.compile(rb'"stream"\s*:\s*true')
 _ANTHROPIC, _OPENAI, _CHATGPT = "anthropic", "openai", "chatgpt"
-# The providers' own hosts are never another Headroom: they do not get the loop-breaker header.
+# The providers' own hosts never lead back here: requests to them are not marked with ``Via``.
 _FIRST_PARTY = frozenset({"api.anthropic.com", "api.openai.com", "chatgpt.com"})
 
 
@@ -78,6 +79,11 @@ class Proxy:
     _ids: Any = field(default_factory=itertools.count)
     _id_prefix: str = field(default_factory=lambda: os.urandom(4).hex())
 
+    @property
+    def pseudonym(self) -> str:
+        """This proxy in ``Via`` (random per process: a request that comes back carries it)."""
+        return f"headroom-{self._id_prefix}"
+
     def upstream(self, name: str) -> str:
         base = {
             _ANTHROPIC: self.settings.anthropic_upstream,
@@ -87,17 +93,23 @@ class Proxy:
         return base.rstrip("/")
 
     @functools.cached_property
-    def _hops(self) -> dict[str, list[tuple[str, str]]]:
+    def _marked(self) -> frozenset[str]:
         names = (_ANTHROPIC, _OPENAI, _CHATGPT)
-        return {
-            n: [] if urlsplit(self.upstream(n)).hostname in _FIRST_PARTY else [(HOP_HEADER, "1")]
-            for n in names
-        }
+        return frozenset(n for n in names if urlsplit(self.upstream(n)).hostname not in _FIRST_PARTY)
 
     def outbound(self, raw: list[tuple[str, str]], name: str, *, streaming: bool) -> list[tuple[str, str]]:
-        """The client's headers as they go to upstream ``name`` (the proxy's own token never does)."""
+        """The client's headers as they go to upstream ``name`` (the proxy's own token never does).
+
+        Beyond the providers' own hosts, ``Via`` gains this proxy (after any the client sent),
+        so a request an upstream routes back here is recognised and refused.
+        """
         headers = upstream_headers(without_bearer(raw, self.settings.token), streaming=streaming)
-        return headers + self._hops[name]
+        if name not in self._marked:
+            return headers
+        ours = f"1.1 {self.pseudonym}"
+        vias = [v for k, v in headers if k.lower() == "via"]
+        kept = [(k, v) for k, v in headers if k.lower() != "via"]
+        return [*kept, ("via", ", ".join([*vias, ours]))]
 
     def request_id(self) -> str:
         return f"hr-{self._id_prefix}-{next(self._ids):x}"
@@ -123,6 +135,7 @@ def build_app(
         compress_fn,
     )
     proxy = Proxy(settings, stage, Upstream(settings), chosen_store, Sessions(settings.max_sessions))
+    library = LibraryRoutes(settings, chosen_store, stage.policy, proxy.metrics, compress_fn)
 
     def route(path: str, api: Api) -> Route:
         return Route(path, functools.partial(_compressing, proxy, api=api), methods=["POST"])
@@ -134,6 +147,7 @@ def build_app(
         finally:
             await proxy.client.close()
             stage.close()
+            library.close()
 
     routes = [
         Route("/livez", _livez, methods=["GET"]),
@@ -147,9 +161,11 @@ def build_app(
             route(p, _RESPONSES)
             for p in ("/v1/responses", "/responses", "/v1/codex/responses", "/backend-api/codex/responses")
         ),
+        *library.routes(),
         Route("/{path:path}", functools.partial(_passthrough, proxy), methods=_METHODS),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(Guard, token=settings.token)])
+    guard = Middleware(Guard, token=settings.token, pseudonym=proxy.pseudonym)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
     app.state.proxy = proxy
     return app
 

@@ -1,13 +1,17 @@
 """Who may use the proxy, and requests that went round in a loop: checked before any route runs.
 
 - ``/livez`` and ``/readyz`` always answer (probes carry no token).
-- ``/health`` and ``/metrics`` answer loopback callers (whose ``Host`` is a loopback name, so a
-  page that rebinds a DNS name to 127.0.0.1 cannot read them) and callers with the token;
-  anyone else gets a 404, as if they did not exist.
+- ``/health``, ``/metrics`` and the library routes (``/v1/compress``, ``/v1/retrieve``) answer
+  loopback callers (whose ``Host`` is a loopback name, so a page that rebinds a DNS name to
+  127.0.0.1 cannot read them) and callers with the token; anyone else gets a 404, as if they
+  did not exist.
 - With a token set, every other route needs it, from loopback too: a tunnel (how a hosted
   agent reaches a local proxy) delivers its requests from loopback.
-- A request that already passed a Headroom proxy (``x-headroom-hop``) is answered 508 Loop
-  Detected: a proxy whose upstream is itself, or another proxy pointed back at it.
+- A request that went round in a loop is answered 508 Loop Detected: one whose ``Via`` names
+  this proxy (it adds ``Via: 1.1 <its pseudonym>`` on the way out, RFC 9110 §7.6.3, the
+  standard loop check; a chain of different Headroom proxies still works), or one carrying
+  ``x-headroom-hop`` (the spec's chained-proxy breaker, honoured inbound; never sent out,
+  since no ``x-headroom-*`` header reaches an upstream).
 
 The token is compared in constant time. A pure ASGI middleware: nothing is read or copied on
 the way through.
@@ -25,8 +29,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from headroom.proxy._own_errors import own_error, provider_of
 
 OPEN_PATHS = frozenset({"/livez", "/readyz"})
-ADMIN_PATHS = frozenset({"/health", "/metrics"})
+ADMIN_PATHS = frozenset({"/health", "/metrics", "/v1/compress", "/v1/retrieve"})
+"""Loopback or the token, else 404 (the library routes check the same themselves)."""
 HOP_HEADER = "x-headroom-hop"
+VIA = b"via"
 TOKEN_HEADER = "x-headroom-proxy-token"
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.", "ip6-localhost"})
 
@@ -71,9 +77,10 @@ def _loopback_host_header(headers: Iterable[tuple[bytes, bytes]]) -> bool:
 class Guard:
     """The checks above, in front of the proxy's app."""
 
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
+    def __init__(self, app: ASGIApp, token: str | None, pseudonym: str) -> None:
         self.app = app
         self.token = token
+        self._own_via = pseudonym.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
@@ -88,13 +95,13 @@ class Guard:
     def _refusal(self, scope: Scope) -> Response | None:
         headers: list[tuple[bytes, bytes]] = scope["headers"]
         path: str = scope["path"]
-        if path in ADMIN_PATHS:
+        if path in ADMIN_PATHS or path.startswith("/v1/retrieve/"):
             local = scope.get("client") is None or loopback_address(scope["client"][0])
             if scope.get("client") is not None and local and not _loopback_host_header(headers):
                 local = False
             allowed = local or token_matches(self.token, presented_token(headers))
             return None if allowed else Response(b"Not Found", status_code=404, media_type="text/plain")
-        if any(name.lower() == HOP_HEADER.encode() for name, _ in headers):
+        if any(self._looped(name.lower(), value) for name, value in headers):
             return own_error(
                 provider_of(path, headers),
                 508,
@@ -109,3 +116,10 @@ class Guard:
                 "proxy_token_required",
             )
         return None
+
+    def _looped(self, name: bytes, value: bytes) -> bool:
+        if name == HOP_HEADER.encode():
+            return True
+        if name != VIA:
+            return False
+        return any(entry.split()[1:2] == [self._own_via] for entry in value.split(b",") if entry.strip())

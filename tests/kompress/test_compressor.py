@@ -8,7 +8,7 @@ import pytest
 
 from headroom.ccr import MemoryStore, parse_markers, to_text
 from headroom.compressors import CompressContext, Compressed
-from headroom.compressors._prose import ProseCompressor
+from headroom.compressors._prose.compressor import ProseCompressor
 from headroom.kompress import KompressCompressor, kompress_or_reason
 from headroom.policy import Policy, ProsePolicy
 from headroom.testing import CompressorContract

@@ -11,7 +11,7 @@ import pytest
 
 from headroom.ccr import MemoryStore, parse_markers
 from headroom.compressors import CompressContext
-from headroom.compressors._prose import ProseCompressor
+from headroom.compressors._prose.compressor import ProseCompressor
 from headroom.errors import ConfigError, MissingDependency
 from headroom.kompress import load_model, read_spec, unavailable_reason
 from headroom.policy import Policy, ProsePolicy

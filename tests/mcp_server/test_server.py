@@ -23,7 +23,14 @@ from tests.conftest import make_log
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "an mcp test deployment secret"
-TOOLS = {"headroom_compress", "headroom_retrieve", "headroom_stats"}
+TOOLS = {
+    "headroom_compress",
+    "headroom_retrieve",
+    "headroom_stats",
+    "memory_save",
+    "memory_search",
+    "memory_forget",
+}
 EAGER = policy_from_mapping({"live_zone": {"min_block_tokens": 0}})
 
 
@@ -218,7 +225,8 @@ def test_a_redis_store_without_its_client_names_the_extra(monkeypatch: pytest.Mo
 
 _LOADED_AT_EXIT = """
 import atexit, runpy, sys
-heavy = ("headroom._compress", "headroom.policy", "headroom.compressors", "headroom.cli", "headroom.cache")
+# Loading a policy imports every compressor: none loaded means no policy was loaded either.
+heavy = ("headroom._compress", "headroom.compressors", "headroom.cli", "headroom.router")
 atexit.register(lambda: print(sorted(m for m in sys.modules if m.startswith(heavy)), file=sys.stderr))
 sys.argv = ["headroom.mcp_server"]
 runpy.run_module("headroom.mcp_server", run_name="__main__", alter_sys=True)

@@ -131,7 +131,7 @@ def test_callers_beyond_loopback_see_no_admin_routes_without_the_token(fake: Fak
     assert _from("10.1.2.3", tokened, "/health", {"authorization": "Bearer t0j"}).status_code == 404
 
 
-def test_a_request_that_already_passed_a_headroom_proxy_is_a_loop(fake: FakeUpstream) -> None:
+def test_a_request_that_comes_back_is_a_loop_and_a_chain_is_not(fake: FakeUpstream) -> None:
     fake.script("/v1/messages", json_reply(REPLY))
     inner = build_app(_settings(fake), store=MemoryStore(), policy=POLICY)
     with BackgroundServer(inner) as second:
@@ -141,23 +141,35 @@ def test_a_request_that_already_passed_a_headroom_proxy_is_a_loop(fake: FakeUpst
             policy=POLICY,
         )
         with BackgroundServer(outer) as first:
-            client = anthropic.Anthropic(base_url=first.url, api_key="k", max_retries=0)
-            with pytest.raises(anthropic.APIStatusError, match="loop detected") as looped:
-                client.messages.create(model="m", max_tokens=5, messages=HI)
-            assert looped.value.status_code == 508
-            direct = anthropic.Anthropic(base_url=second.url, api_key="k", max_retries=0)
-            assert direct.messages.create(model="m", max_tokens=5, messages=HI).content
-    assert fake.requests[-1].header("x-headroom-hop") == "1", "a non-provider upstream is told the hop"
-    assert len(fake.requests) == 1
+            client = anthropic.Anthropic(
+                base_url=first.url, api_key="k", max_retries=0, default_headers={"Via": "1.1 corp-gw"}
+            )
+            assert client.messages.create(model="m", max_tokens=5, messages=HI).content
+    seen = fake.requests[-1]
+    ids = (outer.state.proxy.pseudonym, inner.state.proxy.pseudonym)
+    assert seen.header("via") == f"1.1 corp-gw, 1.1 {ids[0]}, 1.1 {ids[1]}", "each proxy adds itself"
+    assert not any(k.lower().startswith("x-headroom") for k, _ in seen.headers)
+
+    listener = listen(ProxySettings(port=0))  # a proxy whose upstream is itself, as serve() binds it
+    url = address(listener)
+    looping = ProxySettings(anthropic_upstream=url, openai_upstream=url, trust_env=False)
+    with _Served(listener, build_app(looping, store=MemoryStore(), policy=POLICY)):
+        client = anthropic.Anthropic(base_url=url, api_key="k", max_retries=0)
+        with pytest.raises(anthropic.APIStatusError, match="loop detected") as looped:
+            client.messages.create(model="m", max_tokens=5, messages=HI)
+        assert looped.value.status_code == 508
+        hopped = httpx.get(f"{url}/v1/models", headers={"x-headroom-hop": "1"})
+        assert hopped.status_code == 508 and hopped.json()["error"]["code"] == "loop_detected"
 
 
-def test_provider_hosts_never_get_the_hop_header(fake: FakeUpstream) -> None:
+def test_provider_hosts_get_the_clients_headers_only() -> None:
     proxy = build_app(ProxySettings(trust_env=False), store=MemoryStore(), policy=POLICY).state.proxy
-    assert proxy.outbound([("x-api-key", "k")], "anthropic", streaming=False) == [
+    assert proxy.outbound([("x-api-key", "k"), ("via", "1.1 gw")], "anthropic", streaming=False) == [
         ("x-api-key", "k"),
+        ("via", "1.1 gw"),
         ("accept-encoding", "gzip, deflate"),
     ]
-    assert ("x-headroom-hop", "1") not in proxy.outbound([], "chatgpt", streaming=True)
+    assert all(name != "via" for name, _ in proxy.outbound([], "chatgpt", streaming=True))
 
 
 def test_an_upstream_that_resolves_to_the_listening_address_is_refused() -> None:
@@ -179,20 +191,19 @@ def test_binding_beyond_loopback_without_a_token_warns() -> None:
     assert "warning" not in banner(ProxySettings(host="::1"), "p", "http://[::1]:8787")
 
 
-class _UnixServer:
-    """The proxy served the way ``serve`` does it, on the listener ``listen`` made."""
+class _Served:
+    """An app served the way ``serve`` does it, on a listener ``listen`` made."""
 
-    def __init__(self, settings: ProxySettings) -> None:
+    def __init__(self, listener: socket.socket, app: Any) -> None:
         import uvicorn
 
-        self.listener = listen(settings)
-        app = build_app(settings, store=MemoryStore(), policy=POLICY)
+        self.listener = listener
         self.server = uvicorn.Server(server_config(app))
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.listener]}, daemon=True
         )
 
-    def __enter__(self) -> _UnixServer:
+    def __enter__(self) -> _Served:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started and time.monotonic() < deadline:
@@ -217,7 +228,8 @@ def test_the_proxy_listens_on_a_unix_socket(fake: FakeUpstream, tmp_path: Path) 
     stale.bind(str(path))
     stale.close()  # a socket file left by a proxy that died is replaced
     fake.script("/v1/messages", json_reply(REPLY))
-    with _UnixServer(_settings(fake, uds=path)) as running:
+    settings = _settings(fake, uds=path)
+    with _Served(listen(settings), build_app(settings, store=MemoryStore(), policy=POLICY)) as running:
         assert address(running.listener) == f"unix:{path}"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         with pytest.raises(ConfigError, match="listening"):

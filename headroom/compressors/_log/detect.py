@@ -1,0 +1,106 @@
+"""Is this text a log? Line-shape evidence over a prefix sample, never the whole text."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from headroom.compressors._log.mine import TIMESTAMP, strip_ansi
+
+_SAMPLE_CHARS = 8000
+_SAMPLE_LINES = 80
+_PROGRESS_REDRAWS = 3
+_SHAPE_CHARS = 400
+_BREAK = re.compile(r"\r(?!\n)|\n")
+
+_LEVEL = re.compile(
+    r"(?i)(?:^|[\s\[(|.:])(?:info|warn(?:ing)?|error|debug|trace|fatal|notice|critical|severe)(?:[\s\]):|]|$)"
+)
+# One pattern per familiar log shape; a line matching any of them is log-like.
+_SHAPES = re.compile(
+    "|".join(
+        [
+            r"^\S+ \S+ \S+ \[[^\]]+\] \"[A-Z]+ \S+",  # nginx / apache combined
+            r"^\d+ +\d\d:\d\d:\d\d\.\d+ \w+\(",  # strace -tt
+            r"^\w+\(.*\) += ",  # plain strace
+            r"^[\w.-]+ +\| ",  # docker compose prefix
+            r"^(?:=== (?:RUN|PAUSE|CONT|NAME)|--- (?:PASS|FAIL|SKIP)|(?:ok|FAIL|PASS)\b)",  # go test
+            r"^\S+::\S+\s+(?:PASSED|FAILED|SKIPPED|XFAIL|XPASS|ERROR)\b",  # pytest -v
+            r"^(?:platform \w+ -- Python|cachedir: |rootdir: |configfile: |plugins: |collect)",  # pytest
+            r"^=+ .+ =+$",  # pytest section rules
+            r"^make\[\d+\]: |^-- |^\[ *\d+(?:/\d+|%)\] ",  # make, cmake, ninja
+            r"^(?:test \d+\.\.\.|TESTDONE|TESTFAIL|RUN +\S+$|\s*CC +\S+)",  # curl runtests, kbuild
+            r"^#(?:Fields|Software|Version|Date|separator|fields|types|path|open|close)\b",  # W3C, Zeek
+            r"^\s+at [\w$.<>]+\(|^#\d+ \S|^Traceback \(most recent|^\s+File \"",  # stack frames
+            r"^(?:\$ |\[\w+\] |::(?:group|endgroup|error|warning)::)",  # CI shells
+            r"^E {2,}|^> {2,}|^_{3,} \S.* _{3,}$|^\S+\.py:\d+: \w*(?:Error|Exception)$",  # pytest failures
+        ]
+    )
+)
+# One of these anywhere in the sample is near-proof of a log or test run.
+_SIGNATURE = re.compile(
+    r"={3,} test session starts ={3,}|^#Fields: |^#separator |^=== RUN |^make\[\d+\]: Entering directory"
+    r"|^Traceback \(most recent call last\):|^goroutine \d+ \[|^\[stacktrace\]|^-- Build files have been"
+)
+_JSON_TIME = ("time", "ts", "timestamp", "@timestamp", "t")
+_JSON_EVENT = ("level", "lvl", "severity", "msg", "message", "action", "output", "logger")
+
+
+def _json_event(line: str) -> bool | None:
+    """True for a JSON log event, False for other JSON, None for non-JSON lines."""
+    start = line.find("{")
+    if start < 0 or (start > 0 and not re.match(r"^[\w.-]+ +\| ", line)):
+        return None
+    try:
+        value = json.loads(line[start:])
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return False
+    keys = {str(k).lower(): v for k, v in value.items()}
+    timed = any(k in keys for k in _JSON_TIME)
+    return timed and any(isinstance(keys.get(k), str) for k in _JSON_EVENT)
+
+
+def _sample_lines(sample: str) -> list[str]:
+    head = sample[:_SAMPLE_CHARS]
+    split = _BREAK.split(head) if _progress(head) else head.split("\n")
+    lines = [strip_ansi(line) for line in split[:_SAMPLE_LINES]]
+    if len(sample) > _SAMPLE_CHARS and len(lines) > 1:
+        lines.pop()  # the cut-off last line would not parse
+    return [line for line in lines if line.strip()]
+
+
+def _progress(head: str) -> bool:
+    """Lines redrawn with a lone ``\r`` (progress bars, download counters): only terminals write those."""
+    return head.count("\r") - head.count("\r\n") >= _PROGRESS_REDRAWS
+
+
+def _json_score(lines: list[str]) -> float | None:
+    verdicts = [_json_event(line) for line in lines]
+    if any(v is None for v in verdicts):
+        return None
+    events = sum(1 for v in verdicts if v)
+    return 0.92 if events >= 0.8 * len(lines) else 0.3
+
+
+def detect_log(sample: str) -> float:
+    """Confidence in [0, 1] that ``sample`` is a log or command output."""
+    lines = _sample_lines(sample)
+    if len(lines) < 2:
+        return 0.0
+    json_score = _json_score(lines)
+    if json_score is not None:
+        return json_score
+    # Shapes and signatures are line prefixes; a long line of ``:`` took seconds in full.
+    shaped = sum(1 for line in lines if _SHAPES.search(line[:_SHAPE_CHARS])) / len(lines)
+    stamped = sum(1 for line in lines if TIMESTAMP.search(line[:40])) / len(lines)
+    levelled = sum(1 for line in lines if _LEVEL.search(line[:80])) / len(lines)
+    if any(_SIGNATURE.search(line[:_SHAPE_CHARS]) for line in lines):
+        shaped = min(1.0, shaped + 0.3)
+    if _progress(sample[:_SAMPLE_CHARS]):
+        shaped = max(shaped, 0.8)
+    evidence = max(shaped, stamped * 0.7 + levelled * 0.3, min(1.0, stamped + levelled) * 0.8)
+    if evidence < 0.3:
+        return evidence
+    return min(0.95, 0.45 + 0.5 * evidence)
