@@ -1,12 +1,15 @@
-"""How long an agent waits for ``headroom mcp serve``: spawn to initialized, and to the first tool results.
+"""How long an agent waits for the MCP server: spawn to initialized, and to the first tool results.
 
 Each run starts the server over stdio with the ``mcp`` SDK's own client (as Claude Code, Codex or
 Cursor would), on a fresh store in a temporary directory, and times: the initialize handshake
 (what an agent's startup timeout covers; Codex allows 10 s by default, the install writes 20 s),
-``tools/list``, the first ``headroom_compress`` (it loads the compressors) and a
-``headroom_retrieve`` of one of its markers.
+``tools/list``, the first ``headroom_compress`` (it loads the policy and the compressors) and a
+``headroom_retrieve`` of one of its markers. Both entry points are timed, runs interleaved:
+``python -m headroom.mcp_server`` (what ``headroom mcp install`` registers) and
+``python -m headroom mcp serve`` (the CLI command, which loads the whole CLI first). The
+1-minute load average is printed beside the figures: on a shared machine they follow it.
 
-    python benchmarks/mcp_startup.py            # 5 runs, medians
+    python benchmarks/mcp_startup.py            # 5 runs of each entry, medians
     python benchmarks/mcp_startup.py --runs 10 --json out.json
 """
 
@@ -16,7 +19,9 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +37,10 @@ from mcp.client.stdio import StdioServerParameters
 from headroom.ccr import parse_markers
 
 ROOT = Path(__file__).resolve().parents[1]
+ENTRIES = {
+    "module": ["-m", "headroom.mcp_server"],
+    "cli": ["-m", "headroom", "mcp", "serve"],
+}
 
 
 def _log(lines: int = 2000) -> str:
@@ -43,14 +52,14 @@ def _log(lines: int = 2000) -> str:
     return "\n".join(body) + "\n"
 
 
-async def one_run(store_dir: Path) -> dict[str, float]:
+async def one_run(store_dir: Path, entry: str) -> dict[str, float]:
     """Seconds from spawn to each milestone."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
         "HEADROOM_STORE_PATH": str(store_dir / "s.db"),
     }
-    params = StdioServerParameters(command=sys.executable, args=["-m", "headroom", "mcp", "serve"], env=env)
+    params = StdioServerParameters(command=sys.executable, args=ENTRIES[entry], env=env)
     began = time.perf_counter()
     async with Client(params) as client:
         initialized = time.perf_counter() - began
@@ -70,6 +79,18 @@ async def one_run(store_dir: Path) -> dict[str, float]:
     }
 
 
+def startup_cpu(store_dir: Path, entry: str) -> float:
+    """CPU seconds (user + system) the server spends from spawn to serving, then to exit on EOF.
+
+    On a shared machine wall times follow the load; the CPU a start costs does much less.
+    """
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HEADROOM_STORE_PATH": str(store_dir / "s.db")}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, *ENTRIES[entry]], stdin=subprocess.DEVNULL, env=env, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -79,16 +100,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     info = machine()
     print(f"machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['os']}")
-    runs = []
+    runs: dict[str, list[dict[str, float]]] = {entry: [] for entry in ENTRIES}
+    loads = [os.getloadavg()[0]]
     for _ in range(args.runs):
-        with tempfile.TemporaryDirectory() as scratch:
-            runs.append(asyncio.run(one_run(Path(scratch))))
-    medians = {name: statistics.median(run[name] for run in runs) for name in runs[0]}
-    for name, value in medians.items():
-        worst = max(run[name] for run in runs)
-        print(f"{name:>18}: median {value:.2f} s, max {worst:.2f} s over {args.runs} runs")
+        for entry in ENTRIES:
+            with tempfile.TemporaryDirectory() as scratch:
+                timed = asyncio.run(one_run(Path(scratch), entry))
+                runs[entry].append({**timed, "startup_cpu_s": startup_cpu(Path(scratch), entry)})
+        loads.append(os.getloadavg()[0])
+    medians = {}
+    for entry, done in runs.items():
+        print(f"python {' '.join(ENTRIES[entry])}:")
+        medians[entry] = {name: statistics.median(run[name] for run in done) for name in done[0]}
+        for name, value in medians[entry].items():
+            worst = max(run[name] for run in done)
+            print(f"  {name:>18}: median {value:.2f} s, max {worst:.2f} s over {args.runs} runs")
+    print(
+        f"1-minute load average during the runs: {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} CPUs"
+    )
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "runs": runs, "medians": medians}, indent=2))
+        report = {"machine": info, "load_average": loads, "runs": runs, "medians": medians}
+        args.json.write_text(json.dumps(report, indent=2))
     return 0
 
 

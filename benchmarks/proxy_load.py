@@ -185,7 +185,11 @@ class Child:
     """A server process; its port is the first line it prints."""
 
     def __init__(self, *argv: str) -> None:
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        root = str(Path(__file__).resolve().parents[1])
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p),
+        }
         self.process = subprocess.Popen(
             [sys.executable, __file__, *argv],
             stdin=subprocess.PIPE,
@@ -385,6 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         report: dict[str, Any] = {
             "machine": machine(),
+            "servers": servers(),
             "args": {k: v for k, v in vars(args).items() if k not in ("serve", "upstream", "fault", "json")},
         }
         report["cached"] = asyncio.run(
@@ -401,6 +406,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 0 if _passed(report) else 1
+
+
+def servers() -> str:
+    """The event loop and HTTP parser uvicorn picks (``auto``): uvloop and httptools when installed."""
+    import importlib.util
+
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"{loop} + {http}"
 
 
 def _passed(report: dict[str, Any]) -> bool:
@@ -460,7 +474,7 @@ def _print(report: dict[str, Any]) -> None:
     console.print(
         f"proxy CPU {cached['proxy_cpu_ms_per_request']} ms per proxied stream (the fake upstream: "
         f"{cached['upstream_cpu_ms_per_request']} ms to serve one); 1-min load average {cached['load_average']:.1f} "
-        f"on {os.cpu_count()} CPUs"
+        f"on {os.cpu_count()} CPUs; servers on {report['servers']}"
     )
     console.print(f"failures: {failures or 'none'}; verdict: {'PASS' if _passed(report) else 'FAIL'}")
 

@@ -1,13 +1,22 @@
 """Headroom: content-aware, reversible context compression for AI agents.
 
-``import headroom`` stays light: it never imports torch, transformers, optuna or mlflow.
+``import headroom`` stays light: it never imports torch, transformers, optuna or mlflow, and
+the names below load on first use (PEP 562), so a process that needs only a submodule (the
+MCP server an agent starts, which must answer within its startup timeout) does not pay for
+every compressor.
 """
 
-from headroom._compress import BlockStats, CompressResult, compress, compress_text, default_store
-from headroom.ccr import retrieve
-from headroom.compressors import Compressed
-from headroom.errors import HeadroomError
-from headroom.policy import Policy, load_policy
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from headroom._compress import BlockStats, CompressResult, compress, compress_text, default_store
+    from headroom.ccr import retrieve
+    from headroom.compressors import Compressed
+    from headroom.errors import HeadroomError
+    from headroom.policy import Policy, load_policy
 
 __all__ = [
     "BlockStats",
@@ -22,3 +31,29 @@ __all__ = [
     "retrieve",
 ]
 __version__ = "0.1.0"
+
+_HOME = {
+    "BlockStats": "headroom._compress",
+    "CompressResult": "headroom._compress",
+    "Compressed": "headroom.compressors",
+    "HeadroomError": "headroom.errors",
+    "Policy": "headroom.policy",
+    "compress": "headroom._compress",
+    "compress_text": "headroom._compress",
+    "default_store": "headroom._compress",
+    "load_policy": "headroom.policy",
+    "retrieve": "headroom.ccr",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'headroom' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -13,7 +14,18 @@ from headroom.extras import needs_extra
 
 @click.command("proxy")
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port to listen on (default 8787).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default 8787; 0: any free port).")
+@click.option(
+    "--uds",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Listen on this unix socket instead (mode 0600).",
+)
+@click.option(
+    "--token",
+    default=None,
+    help="Require this token on API calls (X-Headroom-Proxy-Token or Bearer); HEADROOM_PROXY_TOKEN keeps it out of ps.",
+)
 @click.option(
     "--anthropic-upstream",
     default=None,
@@ -35,30 +47,16 @@ from headroom.extras import needs_extra
     default=None,
     help="Compression time per request before the original is sent.",
 )
-@click.option("--print-config", is_flag=True, help="Print the effective settings and exit.")
-def proxy_command(
-    host: str | None,
-    port: int | None,
-    anthropic_upstream: str | None,
-    openai_upstream: str | None,
-    policy_path: Path | None,
-    compress_deadline_ms: float | None,
-    print_config: bool,
-) -> None:
+@click.option("--print-config", is_flag=True, help="Print each setting, its value and its source, and exit.")
+def proxy_command(print_config: bool, policy_path: Path | None, **flags: object) -> None:
     """Forward Anthropic and OpenAI API calls, compressing their context on the way (HEADROOM_PROXY_* env)."""
     with friendly_errors(), needs_extra("proxy"):
         from headroom.proxy import ProxySettings, serve
+        from headroom.proxy._settings import effective_config
 
-        given: dict[str, object] = {
-            "host": host,
-            "port": port,
-            "anthropic_upstream": anthropic_upstream,
-            "openai_upstream": openai_upstream,
-            "policy": policy_path,
-            "compress_deadline_ms": compress_deadline_ms,
-        }
-        settings = ProxySettings.model_validate({k: v for k, v in given.items() if v is not None})
+        given = {k: v for k, v in {**flags, "policy": policy_path}.items() if v is not None}
+        settings = ProxySettings.model_validate(given)
         if print_config:
-            click.echo(json.dumps(settings.model_dump(mode="json"), indent=2))
+            click.echo(json.dumps(effective_config(settings, given, os.environ), indent=2))
             return
         serve(settings)

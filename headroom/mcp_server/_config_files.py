@@ -142,3 +142,25 @@ def _write(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def remove_toml_table(path: Path, table: tuple[str, str]) -> None:
+    """Drop table ``[a.b]`` (and its sub-tables) from ``path``, leaving every other byte."""
+    text, before = read_toml(path)
+    updated = _without_table(text, table).rstrip("\n") + "\n"
+    try:
+        after = tomllib.loads(updated)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"cannot remove [{'.'.join(table)}] from {path} cleanly ({exc}); nothing was written"
+        ) from exc
+    expected = copy.deepcopy(before)
+    expected.get(table[0], {}).pop(table[1], None)
+    if not expected.get(table[0], True) and table[0] not in after:
+        expected.pop(table[0])  # its only table went with ours
+    if after != expected:
+        raise ConfigError(
+            f"{path} defines [{'.'.join(table)}] in a form this command does not edit (a dotted key or an"
+            " inline table?); change it by hand; nothing was written"
+        )
+    _write(path, updated if updated.strip() else "")

@@ -29,6 +29,11 @@ CODEX_TOOL_TIMEOUT_S = 120
 PASSED_SETTINGS = ("HEADROOM_STORE", "HEADROOM_STORE_PATH", "HEADROOM_STORE_SCOPE", "HEADROOM_POLICY")
 """Settings handed to the agent's server from the installing environment, so both use one store."""
 
+SERVE_ARGS = ("-m", "headroom.mcp_server")
+"""The server's own entry point: the same server as ``headroom mcp serve``, started without the CLI."""
+CLI_SERVE_ARGS = ("-m", "headroom", "mcp", "serve")
+"""What earlier installs wrote (still recognised as install's own)."""
+
 Action = Literal["added", "replaced", "unchanged"]
 
 
@@ -47,7 +52,7 @@ class ServerSpec:
 
 
 def default_spec(environ: Mapping[str, str], url: str | None = None) -> ServerSpec:
-    """This interpreter running ``-m headroom mcp serve``, with the store settings now in force."""
+    """This interpreter running ``-m headroom.mcp_server``, with the store settings now in force."""
     if url is not None:
         return ServerSpec(url=url)
     env = {name: environ[name] for name in PASSED_SETTINGS if environ.get(name)}
@@ -56,7 +61,7 @@ def default_spec(environ: Mapping[str, str], url: str | None = None) -> ServerSp
             "HEADROOM_STORE carries a password: it is not written into an agent's config file;"
             " set HEADROOM_STORE in the agent's environment instead, then install without it"
         )
-    return ServerSpec(sys.executable, ("-m", "headroom", "mcp", "serve"), env)
+    return ServerSpec(sys.executable, SERVE_ARGS, env)
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,7 @@ def install(
         raise ConfigError(f"unknown agent {agent!r}; known: {', '.join(sorted(AGENTS))}")
     path = registrar.locate(home, environ)
     wanted = registrar.entry(spec)
-    held = _held_entry(registrar, path)
+    held = held_entry(registrar, path)
     if held == wanted:
         return Installed(agent, path, "unchanged")
     if held is not None and not force:
@@ -144,7 +149,7 @@ def install(
     return Installed(agent, path, "added" if held is None else "replaced")
 
 
-def _held_entry(registrar: Agent, path: Path) -> Any:
+def held_entry(registrar: Agent, path: Path) -> Any:
     """Our entry as the file has it now (None when absent); ConfigError when the file is unusable."""
     if registrar.toml:
         servers = read_toml(path)[1].get("mcp_servers", {})

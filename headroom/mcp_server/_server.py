@@ -1,8 +1,8 @@
 """The MCP server: the three tools on the official ``mcp`` SDK's ``MCPServer``, over stdio or HTTP.
 
 Named ``headroom.mcp_server`` so that ``import mcp`` still finds the SDK. The SDK is imported
-here only (extra ``[proxy]``); the compressors load on the first ``headroom_compress`` call, so
-an agent that starts the server waits for the SDK alone.
+here only (extra ``[proxy]``); the policy and the compressors load on the first call that
+needs them, so an agent that starts the server waits for the SDK and the store alone.
 """
 
 # No ``from __future__ import annotations``: the SDK reads the tools' annotations as objects, and
@@ -20,6 +20,8 @@ from headroom.mcp_server._tools import CompressOut, HeadroomTools, RetrievalMiss
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
+    from headroom.policy import Policy
+
 SERVER_NAME = "headroom"
 DEFAULT_HTTP_PATH = "/mcp"
 _KEY = r"^hr(\d+|_[0-9a-f]{16})$"
@@ -34,9 +36,11 @@ logger = logging.getLogger("headroom")
 def build_server(tools: HeadroomTools) -> "MCPServer":
     """An ``MCPServer`` named ``headroom`` whose tools call ``tools``."""
     from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
     from mcp_types import CallToolResult, TextContent
 
     import headroom
+    from headroom.errors import ConfigError
 
     server = MCPServer(
         SERVER_NAME, instructions=_INSTRUCTIONS, version=headroom.__version__, log_level="WARNING"
@@ -50,7 +54,10 @@ def build_server(tools: HeadroomTools) -> "MCPServer":
         ] = None,
     ) -> Annotated[CallToolResult, CompressOut]:
         """Compress text reversibly; what is elided is stored and named by a key in a marker."""
-        text, report = tools.compress(content, query)
+        try:
+            text, report = tools.compress(content, query)
+        except ConfigError as exc:  # the policy loads on first use: say why it did not
+            raise ToolError(str(exc)) from exc
         return CallToolResult(
             content=[TextContent(type="text", text=text)], structured_content=report.model_dump()
         )
@@ -80,10 +87,32 @@ def build_server(tools: HeadroomTools) -> "MCPServer":
     @server.tool()
     def headroom_stats() -> StatsOut:
         """Entries and bytes in Headroom's store, and what this server compressed and retrieved."""
-        return tools.stats()
+        try:
+            return tools.stats()
+        except ConfigError as exc:
+            raise ToolError(str(exc)) from exc
 
     register_memory_tools(server)  # memory_save, memory_search, memory_forget (store opened on first use)
     return server
+
+
+def run(transport: str, host: str = "127.0.0.1", port: int = 8788, path: str = DEFAULT_HTTP_PATH) -> None:
+    """Serve the tools on the store and policy ``HEADROOM_*`` describe, over ``stdio`` or ``http``."""
+    from headroom.settings import Settings
+
+    settings = Settings()
+
+    def policy() -> "Policy":
+        from headroom.policy import load_policy
+
+        return load_policy(settings.policy)
+
+    tools = HeadroomTools(settings.open_store(), policy, settings.store_location())
+    server = build_server(tools)
+    if transport == "stdio":
+        serve_stdio(server)
+    else:
+        serve_http(server, host, port, path)
 
 
 def serve_stdio(server: "MCPServer") -> None:

@@ -6,13 +6,17 @@ Results are pydantic models of numbers and text; the server module turns them in
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from headroom.ccr import Store, retrieve
 from headroom.errors import EntryExpired, EntryNotFound
-from headroom.policy import Policy
+
+if TYPE_CHECKING:
+    from headroom.policy import Policy
 
 PAGE_CHARS = 32_000
 """One page of ``headroom_retrieve``: about 8,000 tokens, under Claude Code's 10,000-token MCP warning."""
@@ -117,13 +121,25 @@ class _Counters:
 
 
 class HeadroomTools:
-    """The three tools over one store and policy; safe to call from several threads."""
+    """The three tools over one store and policy; safe to call from several threads.
 
-    def __init__(self, store: Store, policy: Policy, location: str) -> None:
+    ``policy`` may be a function that loads it: loading a policy imports every compressor, so
+    a server that starts for an agent defers that to the first call that needs it.
+    """
+
+    def __init__(self, store: Store, policy: Policy | Callable[[], Policy], location: str) -> None:
         self._store = store
-        self._policy = policy
+        self._policy_or_loader = policy
         self._location = location
         self._counts = _Counters()
+        self._policy_lock = threading.Lock()
+
+    @property
+    def _policy(self) -> Policy:
+        with self._policy_lock:
+            if callable(self._policy_or_loader):
+                self._policy_or_loader = self._policy_or_loader()
+            return self._policy_or_loader
 
     def compress(self, content: str, query: str | None = None) -> tuple[str, CompressOut]:
         """Compressed text (with markers) and what was done."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import json
 import os
 import re
@@ -12,8 +13,10 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -22,21 +25,26 @@ from headroom import __version__, compress
 from headroom.ccr import Store
 from headroom.messages import MessageFormat
 from headroom.policy import Policy
-from headroom.proxy._anthropic import AnthropicJson, AnthropicStream, error_body
+from headroom.proxy._anthropic import AnthropicJson, AnthropicStream
 from headroom.proxy._body import decode_body, read_capped
 from headroom.proxy._compression import CompressFn, CompressionStage, serialize
-from headroom.proxy._headers import client_headers, header, upstream_headers
+from headroom.proxy._guard import Guard
+from headroom.proxy._headers import client_headers, header, upstream_headers, without_bearer
 from headroom.proxy._library_routes import LibraryRoutes
 from headroom.proxy._metrics import CONTENT_TYPE, Metrics
 from headroom.proxy._openai_chat import ChatJson, ChatStream
 from headroom.proxy._openai_responses import ResponsesJson, ResponsesStream
 from headroom.proxy._outgoing import Outgoing
+from headroom.proxy._own_errors import own_error
 from headroom.proxy._relay import Round, SpliceFactories, plain, spliced_json, spliced_stream
+from headroom.proxy._session import Sessions, header_session
 from headroom.proxy._settings import ProxySettings
 from headroom.proxy._upstream import Unreachable, Upstream, UpstreamResponse
 
 _STREAMING = re.compile(rb'"stream"\s*:\s*true')
-_ANTHROPIC, _OPENAI = "anthropic", "openai"
+_ANTHROPIC, _OPENAI, _CHATGPT = "anthropic", "openai", "chatgpt"
+# The providers' own hosts never lead back here: requests to them are not marked with ``Via``.
+_FIRST_PARTY = frozenset({"api.anthropic.com", "api.openai.com", "chatgpt.com"})
 
 
 @dataclass(frozen=True)
@@ -65,12 +73,46 @@ class Proxy:
     stage: CompressionStage
     client: Upstream
     store: Store
+    sessions: Sessions
     metrics: Metrics = field(default_factory=Metrics)
     started: float = field(default_factory=time.time)
+    _ids: Any = field(default_factory=itertools.count)
+    _id_prefix: str = field(default_factory=lambda: os.urandom(4).hex())
+
+    @property
+    def pseudonym(self) -> str:
+        """This proxy in ``Via`` (random per process: a request that comes back carries it)."""
+        return f"headroom-{self._id_prefix}"
 
     def upstream(self, name: str) -> str:
-        base = self.settings.anthropic_upstream if name == _ANTHROPIC else self.settings.openai_upstream
+        base = {
+            _ANTHROPIC: self.settings.anthropic_upstream,
+            _OPENAI: self.settings.openai_upstream,
+            _CHATGPT: self.settings.chatgpt_upstream,
+        }[name]
         return base.rstrip("/")
+
+    @functools.cached_property
+    def _marked(self) -> frozenset[str]:
+        names = (_ANTHROPIC, _OPENAI, _CHATGPT)
+        return frozenset(n for n in names if urlsplit(self.upstream(n)).hostname not in _FIRST_PARTY)
+
+    def outbound(self, raw: list[tuple[str, str]], name: str, *, streaming: bool) -> list[tuple[str, str]]:
+        """The client's headers as they go to upstream ``name`` (the proxy's own token never does).
+
+        Beyond the providers' own hosts, ``Via`` gains this proxy (after any the client sent),
+        so a request an upstream routes back here is recognised and refused.
+        """
+        headers = upstream_headers(without_bearer(raw, self.settings.token), streaming=streaming)
+        if name not in self._marked:
+            return headers
+        ours = f"1.1 {self.pseudonym}"
+        vias = [v for k, v in headers if k.lower() == "via"]
+        kept = [(k, v) for k, v in headers if k.lower() != "via"]
+        return [*kept, ("via", ", ".join([*vias, ours]))]
+
+    def request_id(self) -> str:
+        return f"hr-{self._id_prefix}-{next(self._ids):x}"
 
 
 def build_app(
@@ -92,7 +134,7 @@ def build_app(
         settings.compress_workers,
         compress_fn,
     )
-    proxy = Proxy(settings, stage, Upstream(settings), chosen_store)
+    proxy = Proxy(settings, stage, Upstream(settings), chosen_store, Sessions(settings.max_sessions))
     library = LibraryRoutes(settings, chosen_store, stage.policy, proxy.metrics, compress_fn)
 
     def route(path: str, api: Api) -> Route:
@@ -122,7 +164,8 @@ def build_app(
         *library.routes(),
         Route("/{path:path}", functools.partial(_passthrough, proxy), methods=_METHODS),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    guard = Middleware(Guard, token=settings.token, pseudonym=proxy.pseudonym)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])
     app.state.proxy = proxy
     return app
 
@@ -155,6 +198,7 @@ async def _health(proxy: Proxy, request: Request) -> Response:
             "uptime_s": round(time.time() - proxy.started, 3),
             "inflight": proxy.metrics.inflight,
             "counters": proxy.metrics.counters(),
+            "sessions": proxy.sessions.summary(),
             "pid": os.getpid(),
             "port": request.url.port,
         }
@@ -169,15 +213,20 @@ def _raw_headers(request: Request) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
 
 
+def _query(request: Request) -> str:
+    # Read from the ASGI scope: Starlette's ``request.url`` rebuilds the whole URL on every call.
+    query: bytes = request.scope.get("query_string", b"")
+    return "?" + query.decode("latin-1") if query else ""
+
+
 def _url(proxy: Proxy, name: str, request: Request) -> str:
-    query = request.url.query
-    return proxy.upstream(name) + request.url.path + (f"?{query}" if query else "")
+    path: str = request.scope["path"]
+    return proxy.upstream(name) + path + _query(request)
 
 
 def _chatgpt_url(proxy: Proxy, request: Request) -> str:
     """Codex signed in with ChatGPT talks to the ChatGPT backend, whatever path its base URL gave."""
-    query = request.url.query
-    return proxy.settings.chatgpt_upstream.rstrip("/") + "/responses" + (f"?{query}" if query else "")
+    return proxy.upstream(_CHATGPT) + "/responses" + _query(request)
 
 
 async def _read(proxy: Proxy, request: Request, api: Api) -> tuple[Outgoing, str | None]:
@@ -207,13 +256,15 @@ def _bypass(request: Request) -> bool:
 
 async def _compressing(proxy: Proxy, request: Request, *, api: Api) -> Response:
     proxy.metrics.started()
+    raw = _raw_headers(request)
     try:
         outgoing, coding = await _read(proxy, request, api)
-        response = await _forward(proxy, request, api, outgoing, coding)
+        session = header_session(raw) or outgoing.fingerprint
+        response = await _forward(proxy, raw, request, api, outgoing, coding, session)
     except BaseException:
         proxy.metrics.finished()
         raise
-    _count(proxy, api, outgoing, response)
+    _count(proxy, api, outgoing, response, session)
     if isinstance(response, StreamingResponse):
         response.body_iterator = _tracked(response.body_iterator, proxy.metrics)
     else:
@@ -230,11 +281,17 @@ async def _tracked(body: AsyncIterable[Any], metrics: Metrics) -> AsyncIterator[
         metrics.finished()
 
 
-def _count(proxy: Proxy, api: Api, outgoing: Outgoing, response: Response) -> None:
+def _count(proxy: Proxy, api: Api, outgoing: Outgoing, response: Response, session: str) -> None:
     streaming = (
         outgoing.request.get("stream") is True if outgoing.request else bool(_STREAMING.search(outgoing.body))
     )
     proxy.metrics.requests.labels(api.name, f"{response.status_code // 100}xx", str(streaming).lower()).inc()
+    if session:
+        # The tool is known only for requests that were compressed (not for a fail-open original).
+        tool = outgoing.spliced if outgoing.policy_hash and outgoing.reason is None else None
+        change = proxy.sessions.record(session, outgoing.tokens_in, outgoing.tokens_out, tool)
+        if change:
+            proxy.metrics.tool_changes.labels(change).inc()
     if outgoing.reason:
         proxy.metrics.passthrough.labels(outgoing.reason).inc()
     if outgoing.policy_hash:
@@ -244,11 +301,14 @@ def _count(proxy: Proxy, api: Api, outgoing: Outgoing, response: Response) -> No
         proxy.metrics.tokens_saved.inc(max(outgoing.tokens_in - outgoing.tokens_out, 0))
 
 
-def _ours(outgoing: Outgoing) -> list[tuple[str, str]]:
+def _ours(proxy: Proxy, outgoing: Outgoing, session: str) -> list[tuple[str, str]]:
     extra = [
+        ("x-headroom-request-id", proxy.request_id()),
         ("x-headroom-tokens-in", str(outgoing.tokens_in)),
         ("x-headroom-tokens-out", str(outgoing.tokens_out)),
     ]
+    if session:
+        extra.append(("x-headroom-session-id", session))
     if outgoing.policy_hash:
         extra.append(("x-headroom-policy", outgoing.policy_hash))
     if outgoing.reason:
@@ -257,27 +317,29 @@ def _ours(outgoing: Outgoing) -> list[tuple[str, str]]:
 
 
 async def _forward(
-    proxy: Proxy, request: Request, api: Api, outgoing: Outgoing, coding: str | None
+    proxy: Proxy,
+    raw: list[tuple[str, str]],
+    request: Request,
+    api: Api,
+    outgoing: Outgoing,
+    coding: str | None,
+    session: str,
 ) -> Response:
     streaming = (
         outgoing.request.get("stream") is True if outgoing.request else bool(_STREAMING.search(outgoing.body))
     )
-    headers = upstream_headers(_raw_headers(request), streaming=streaming)
+    chatgpt = api is _RESPONSES and header(raw, "chatgpt-account-id") is not None
+    headers = proxy.outbound(raw, _CHATGPT if chatgpt else api.upstream, streaming=streaming)
     if coding:
         headers.append(("content-encoding", coding))
-    url = (
-        _chatgpt_url(proxy, request)
-        if api is _RESPONSES and request.headers.get("chatgpt-account-id")
-        else None
-    )
-    url = url or _url(proxy, api.upstream, request)
+    url = _chatgpt_url(proxy, request) if chatgpt else _url(proxy, api.upstream, request)
     started = time.perf_counter()
     try:
         upstream = await proxy.client.send("POST", url, headers, outgoing.body)
     except Unreachable as exc:
         return _unreachable(api.upstream, exc)
     proxy.metrics.ttfb_seconds.observe(time.perf_counter() - started)
-    extra = _ours(outgoing)
+    extra = _ours(proxy, outgoing, session)
     if api.splices is None or not outgoing.spliced or upstream.status != 200 or outgoing.request is None:
         return _streamed(upstream, plain(upstream, proxy.metrics), extra)
     rounds = Round(
@@ -335,19 +397,15 @@ def _streamed(
 
 
 def _unreachable(name: str, exc: Exception) -> Response:
-    message = f"headroom proxy: upstream unreachable ({type(exc).__name__})"
-    if name == _ANTHROPIC:
-        return JSONResponse(error_body(502, message), status_code=502)
-    return JSONResponse(
-        {"error": {"message": message, "type": "api_error", "code": "upstream_unreachable"}}, status_code=502
-    )
+    message = f"upstream unreachable ({type(exc).__name__})"
+    return own_error(_ANTHROPIC if name == _ANTHROPIC else _OPENAI, 502, message, "upstream_unreachable")
 
 
 async def _passthrough(proxy: Proxy, request: Request) -> Response:
     """Any other path, both ways as a stream; Anthropic's when the client speaks Anthropic."""
     raw = _raw_headers(request)
     name = _ANTHROPIC if header(raw, "anthropic-version") or header(raw, "x-api-key") else _OPENAI
-    headers = upstream_headers(raw, streaming=True)
+    headers = proxy.outbound(raw, name, streaming=True)
     coding = request.headers.get("content-encoding")
     if coding:
         headers.append(("content-encoding", coding))

@@ -22,13 +22,14 @@ from typing import Any
 from headroom import compress
 from headroom._compress import CompressResult
 from headroom._provenance import holds
-from headroom.ccr import Store
+from headroom.ccr import MemoryStore, Store
 from headroom.errors import MessageFormatError
 from headroom.messages import MessageFormat
 from headroom.policy import Policy
 from headroom.proxy._formats import retrieval_allowed, shape_problem, thinking_blocks
 from headroom.proxy._outcomes import Outcomes
 from headroom.proxy._outgoing import Outgoing
+from headroom.proxy._session import fingerprint
 
 CompressFn = Callable[..., CompressResult]
 """``headroom.compress`` or a stand-in with its signature (tests inject faults through it)."""
@@ -66,12 +67,34 @@ class CompressionStage:
         """The bytes to forward for ``body`` (a request of ``fmt``), never raising."""
         started = time.perf_counter()
         digest = Outcomes.digest(body, fmt)
-        known = self._outcomes.get(digest)
+        known = self._outcomes.peek(digest)
         if known is not None:
-            return replace(known, seconds=time.perf_counter() - started)
+            still = await self._still_stored(digest, known, len(body))
+            if still is None:  # the store did not answer in time: its markers cannot be vouched for
+                return Outgoing(body, None, "store", seconds=time.perf_counter() - started)
+            if still:
+                return replace(known, seconds=time.perf_counter() - started)
         out = await self._compressed(body, fmt, started)
         self._outcomes.put(digest, out)
         return out
+
+    async def _still_stored(self, digest: bytes, known: Outgoing, size: int) -> bool | None:
+        """Whether a remembered outcome's originals are all still stored; ``None`` past the deadline.
+
+        Asked in a thread: a store lookup is I/O (SQLite shares a lock with the compression
+        threads' writes, Redis is a round trip) and must never hold up the event loop.
+        """
+        if not known.keys:
+            return True
+        if (
+            type(self.store) is MemoryStore
+        ):  # no I/O to wait for: asked in place (not a subclass, which may do I/O)
+            return self._outcomes.verify(digest, known)
+        check = asyncio.to_thread(self._outcomes.verify, digest, known)
+        try:
+            return await asyncio.wait_for(check, self._deadline(size))
+        except TimeoutError:
+            return None
 
     async def _compressed(self, body: bytes, fmt: MessageFormat, started: float) -> Outgoing:
         with self._lock:
@@ -99,15 +122,16 @@ class CompressionStage:
             return Outgoing(body, None, "parse_error")
         if not isinstance(request, dict) or shape_problem(request, fmt):
             return Outgoing(body, None, "shape")
+        seen = fingerprint(request, fmt)
         try:
             result = self._compress(
                 request, self.policy, store=self.store, format=fmt, markers=retrieval_allowed(request, fmt)
             )
         except MessageFormatError:
-            return Outgoing(body, request, "shape")
+            return Outgoing(body, request, "shape", fingerprint=seen)
         except Exception:
-            return Outgoing(body, request, "error")
-        return _outgoing(body, request, result, fmt)
+            return Outgoing(body, request, "error", fingerprint=seen)
+        return replace(_outgoing(body, request, result, fmt), fingerprint=seen)
 
 
 def _outgoing(body: bytes, request: dict[str, Any], result: CompressResult, fmt: MessageFormat) -> Outgoing:

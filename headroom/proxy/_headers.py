@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
 
 _HOP_BY_HOP = frozenset(
@@ -56,3 +57,18 @@ def header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
     """The first value of ``name`` (case-insensitive)."""
     wanted = name.lower()
     return next((value for key, value in headers if key.lower() == wanted), None)
+
+
+def without_bearer(headers: list[tuple[str, str]], token: str | None) -> list[tuple[str, str]]:
+    """``headers`` less an ``Authorization: Bearer`` that is the proxy's own token (not an upstream key)."""
+    if not token:
+        return headers
+    return [(n, v) for n, v in headers if n.lower() != "authorization" or not _is_bearer(v, token)]
+
+
+def _is_bearer(value: str, token: str) -> bool:
+    # Header values arrive decoded as latin-1: encoding back gives the bytes sent (UTF-8 tokens too).
+    value = value.strip()
+    return value[:7].lower() == "bearer " and hmac.compare_digest(
+        value[7:].strip().encode("latin-1"), token.encode()
+    )

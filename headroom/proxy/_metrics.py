@@ -57,6 +57,12 @@ class Metrics:
             "headroom_retrievals", "Retrieval calls served, by outcome.", ["outcome"], registry=r
         )
         self.rounds = Counter("headroom_ccr_rounds", "Continuation rounds sent upstream.", registry=r)
+        self.tool_changes = Counter(
+            "headroom_retrieval_tool_changes",
+            "Sessions whose requests gained or lost the retrieval tool (a loss rebuilds the cached prefix).",
+            ["change"],
+            registry=r,
+        )
         self._inflight = Gauge("headroom_inflight_requests", "Requests in progress.", registry=r)
         self.inflight = 0
         """Requests in progress (a stream until its last byte), for ``/health``."""

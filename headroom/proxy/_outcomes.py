@@ -35,15 +35,28 @@ class Outcomes:
         return hashlib.sha256(fmt.value.encode() + b"\x00" + body).digest()
 
     def get(self, digest: bytes) -> Outgoing | None:
+        """The outcome for ``digest`` whose originals are all still stored (asks the store)."""
+        out = self.peek(digest)
+        return out if out is None or self.verify(digest, out) else None
+
+    def peek(self, digest: bytes) -> Outgoing | None:
+        """The outcome held for ``digest``, not yet checked against the store (memory only)."""
         with self._lock:
             out = self._entries.get(digest)
             if out is not None:
                 self._entries.move_to_end(digest)
-        if out is None or all(self._holds(key) for key in out.keys):
-            return out
+        return out
+
+    def verify(self, digest: bytes, out: Outgoing) -> bool:
+        """Whether every original ``out``'s markers point to is still stored; forgets it when not.
+
+        Store I/O (SQLite, or a Redis round trip): the proxy calls it off the event loop.
+        """
+        if all(self._holds(key) for key in out.keys):
+            return True
         with self._lock:
             self._drop(digest)
-        return None
+        return False
 
     def put(self, digest: bytes, out: Outgoing) -> None:
         if out.reason is not None or out.request is None or len(out.body) > self._max_bytes // 8:

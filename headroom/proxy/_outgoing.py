@@ -23,3 +23,5 @@ class Outgoing:
     policy_hash: str = ""
     keys: tuple[str, ...] = ()
     """Store keys the outgoing markers point to."""
+    fingerprint: str = ""
+    """The session fingerprint of the client's request (empty when it was not parsed)."""

@@ -87,15 +87,20 @@ async def spliced_stream(
     try:
         while True:
             framer = Framer()
-            try:
-                async for chunk in response.chunks():
+            async for chunk in response.chunks():
+                # Frames that arrived together leave together: one write to the client, not one each.
+                outs: list[bytes] = []
+                try:
                     for frame in framer.feed(chunk):
-                        rounds.metrics.usage(_usage_of(frame.json()) if b'"usage"' in frame.raw else None)
-                        for out in splice.feed(frame):
-                            yield out
-            except Overflow as exc:
-                yield splice.error(500, json.dumps({"error": {"message": str(exc)}}).encode())
-                return
+                        if b'"usage"' in frame.raw:
+                            rounds.metrics.usage(_usage_of(frame.json()))
+                        outs.extend(splice.feed(frame))
+                except Overflow as exc:
+                    outs.append(splice.error(500, json.dumps({"error": {"message": str(exc)}}).encode()))
+                    yield b"".join(outs)
+                    return
+                if outs:
+                    yield outs[0] if len(outs) == 1 else b"".join(outs)
             if framer.rest():
                 yield framer.rest()  # a stream cut mid-frame ends as it was cut
             await response.close()

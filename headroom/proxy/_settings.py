@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +22,15 @@ class ProxySettings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8787, ge=0, le=65535, description="Port to listen on (0: any free port).")
+    uds: Path | None = Field(
+        None, description="Listen on this unix socket instead of host and port (created mode 0600)."
+    )
+    token: str | None = Field(
+        None,
+        min_length=1,
+        description="Inbound token: when set, every API call must carry it (X-Headroom-Proxy-Token, or"
+        " Authorization: Bearer), and /health and /metrics answer callers beyond loopback only with it.",
+    )
     anthropic_upstream: str = Field(
         "https://api.anthropic.com",
         validation_alias=AliasChoices("HEADROOM_ANTHROPIC_UPSTREAM", "anthropic_upstream"),
@@ -72,12 +84,44 @@ class ProxySettings(BaseSettings):
     write_timeout_s: float = Field(150.0, gt=0, description="Upstream write timeout.")
     pool_timeout_s: float = Field(10.0, gt=0, description="Wait for a free upstream connection.")
     max_connections: int = Field(200, gt=0, description="Upstream connection pool size.")
-    token: str | None = None
     trust_env: bool = Field(
         True, description="Honour HTTPS_PROXY / NO_PROXY for upstream calls (off in tests)."
+    )
+    max_sessions: int = Field(
+        4096, gt=0, description="Sessions whose counts /health keeps (least recently seen dropped first)."
     )
 
     def deadline_seconds(self, body_bytes: int) -> float:
         """The compression deadline for a body of ``body_bytes``."""
         scaled = self.compress_deadline_ms + self.compress_deadline_ms_per_4kb * body_bytes / 4096
         return min(scaled, max(self.compress_deadline_max_ms, self.compress_deadline_ms)) / 1000
+
+
+def _env_names(name: str, info: FieldInfo) -> list[str]:
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        return [choice.upper() for choice in alias.choices if isinstance(choice, str)]
+    return [f"HEADROOM_PROXY_{name.upper()}"]
+
+
+def effective_config(
+    settings: ProxySettings, flags: Mapping[str, object], environ: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Every setting's value and where it came from (``--flag``, ``env NAME`` or ``default``); the token hidden.
+
+    ``flags`` are the command-line values given (they win over the environment, which wins
+    over the defaults), so nothing overrides a setting without saying so here.
+    """
+    present = {key.upper() for key in environ}
+    values = settings.model_dump(mode="json")
+    out: dict[str, dict[str, Any]] = {}
+    for name, info in ProxySettings.model_fields.items():
+        if name in flags:
+            source = "--" + name.replace("_", "-")
+        else:
+            source = next((f"env {env}" for env in _env_names(name, info) if env in present), "default")
+        value = values[name]
+        if name == "token" and value is not None:
+            value = "(set, hidden)"
+        out[name] = {"value": value, "source": source}
+    return out

@@ -89,11 +89,12 @@ def test_every_tool_in_process() -> None:
     _check(asyncio.run(run()), log, store)
 
 
-def test_every_tool_over_stdio(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "entry", [["-m", "headroom.mcp_server"], ["-m", "headroom", "mcp", "serve"]], ids=["module", "cli"]
+)
+def test_every_tool_over_stdio(tmp_path: Path, entry: list[str]) -> None:
     path = tmp_path / "ccr.sqlite3"
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "headroom", "mcp", "serve"], env=_server_env(path)
-    )
+    params = StdioServerParameters(command=sys.executable, args=entry, env=_server_env(path))
     log = make_log(400)
 
     async def run() -> dict[str, Any]:
@@ -220,3 +221,51 @@ def test_a_redis_store_without_its_client_names_the_extra(monkeypatch: pytest.Mo
     _without_modules(monkeypatch, "redis")
     result = CliRunner().invoke(cli, ["store", "stats"], env={"HEADROOM_STORE": "redis://127.0.0.1:1/0"})
     assert result.exit_code == 2 and "pip install 'headroom[redis]'" in " ".join(result.output.split())
+
+
+_LOADED_AT_EXIT = """
+import atexit, runpy, sys
+# Loading a policy imports every compressor: none loaded means no policy was loaded either.
+heavy = ("headroom._compress", "headroom.compressors", "headroom.cli", "headroom.router")
+atexit.register(lambda: print(sorted(m for m in sys.modules if m.startswith(heavy)), file=sys.stderr))
+sys.argv = ["headroom.mcp_server"]
+runpy.run_module("headroom.mcp_server", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_starting_the_server_loads_neither_the_policy_nor_a_compressor(tmp_path: Path) -> None:
+    """What an agent waits for is the SDK and the store: the rest loads on the first call that needs it."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED_AT_EXIT],
+        env=_server_env(tmp_path / "s.db"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_stats_first_loads_the_policy_it_reports() -> None:
+    policy = load_policy()
+    server = build_server(HeadroomTools(MemoryStore(), lambda: policy, "memory"))
+    stats = _call(server, "headroom_stats", {})
+    assert not stats.is_error and stats.structured_content["policy_hash"] == policy.policy_hash
+
+
+def test_a_policy_that_does_not_load_is_the_first_calls_error(tmp_path: Path) -> None:
+    broken = tmp_path / "policy.yaml"
+    broken.write_text("live_zone: {min_block_tokens: lots}\n")
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "headroom.mcp_server"],
+        env={**_server_env(tmp_path / "s.db"), "HEADROOM_POLICY": str(broken)},
+    )
+
+    async def run() -> Any:
+        async with Client(params) as client:
+            return await client.call_tool("headroom_compress", {"content": "x"})
+
+    failed = asyncio.run(run())
+    assert failed.is_error and "min_block_tokens" in failed.content[0].text

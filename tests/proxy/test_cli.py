@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -18,13 +25,17 @@ def test_print_config_merges_flags_over_environment(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(
         "ANTHROPIC_BASE_URL", "http://127.0.0.1:8787"
     )  # the agent's variable, never the proxy's
+    monkeypatch.setenv("HEADROOM_PROXY_TOKEN", "s3cret")
     result = CliRunner().invoke(cli, ["proxy", "--port", "9999", "--print-config"])
     config = json.loads(result.output)
-    assert result.exit_code == 0 and config["port"] == 9999
-    assert (
-        config["openai_upstream"] == "http://127.0.0.1:9001"
-        and config["anthropic_upstream"] == "https://api.anthropic.com"
-    )
+    assert result.exit_code == 0 and config["port"] == {"value": 9999, "source": "--port"}
+    assert config["openai_upstream"] == {
+        "value": "http://127.0.0.1:9001",
+        "source": "env HEADROOM_OPENAI_UPSTREAM",
+    }
+    assert config["anthropic_upstream"] == {"value": "https://api.anthropic.com", "source": "default"}
+    assert config["token"] == {"value": "(set, hidden)", "source": "env HEADROOM_PROXY_TOKEN"}
+    assert "s3cret" not in result.output
 
 
 def test_an_upstream_at_the_proxys_own_address_is_refused() -> None:
@@ -44,3 +55,42 @@ def test_the_deadline_scales_with_the_body_and_is_capped() -> None:
     )
     assert settings.deadline_seconds(0) == 1.0 and settings.deadline_seconds(4096 * 500) == 1.5
     assert settings.deadline_seconds(10**9) == 3.0
+
+
+def test_listen_flags_and_a_hidden_token_in_print_config(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["proxy", "--uds", str(tmp_path / "p.sock"), "--token", "t0ken", "--print-config"]
+    )
+    config = json.loads(result.output)
+    assert config["uds"] == {"value": str(tmp_path / "p.sock"), "source": "--uds"}
+    assert config["token"] == {"value": "(set, hidden)", "source": "--token"} and "t0ken" not in result.output
+
+
+def test_the_command_serves_on_a_free_port_and_names_it(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "HEADROOM_STORE_PATH": str(tmp_path / "s.db"),
+        "HEADROOM_PROXY_TOKEN": "t",
+    }
+    argv = [sys.executable, "-m", "headroom", "proxy", "--host", "0.0.0.0", "--port", "0"]
+    server = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stderr is not None
+        banner = server.stderr.readline()
+        found = re.search(r"on http://0\.0\.0\.0:(\d+)", banner)
+        assert found, banner
+        port = int(found.group(1))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                live = httpx.get(f"http://127.0.0.1:{port}/livez", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert live.json()["service"] == "headroom-proxy"
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=5).status_code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

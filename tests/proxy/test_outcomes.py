@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from headroom import compress
@@ -41,3 +42,41 @@ def test_an_outcome_whose_original_is_gone_is_compressed_again() -> None:
         store.delete(key)
     again = asyncio.run(stage.prepare(BODY, MessageFormat.ANTHROPIC))
     assert len(calls) == 2 and again.keys and all(store.contains(k) for k in again.keys)
+
+
+class _SlowStore(MemoryStore):
+    """A store whose lookups hang (a Redis that stopped answering), once told to."""
+
+    hang = False
+
+    def contains(self, key: str) -> bool:
+        if self.hang:
+            time.sleep(0.5)
+        return super().contains(key)
+
+
+def test_a_remembered_outcome_is_checked_off_the_event_loop_and_within_the_deadline() -> None:
+    store = _SlowStore()
+    stage = CompressionStage(POLICY, store, lambda _: 0.1, 1)
+
+    async def run() -> tuple[Any, float, float]:
+        await stage.prepare(BODY, MessageFormat.ANTHROPIC)
+        store.hang = True
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        beat = asyncio.create_task(ticker())
+        began = time.perf_counter()
+        out = await stage.prepare(BODY, MessageFormat.ANTHROPIC)
+        took = time.perf_counter() - began
+        beat.cancel()
+        return out, took, ticks
+
+    out, took, ticks = asyncio.run(run())
+    assert out.reason == "store" and out.body == BODY, "unverifiable markers: the original goes"
+    assert took < 0.4 and ticks >= 3, "the loop kept running while the store was asked"
