@@ -29,6 +29,8 @@ SERVICE = "headroom-proxy"
 LOOPBACK = "127.0.0.1"
 _LOOP_VARS = ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE", "ANTHROPIC_API_BASE")
 """Base-URL variables a wrapped shell may point at a proxy; the proxy itself must not see them."""
+_LISTENER_VARS = ("HEADROOM_PROXY_TOKEN", "HEADROOM_PROXY_UDS")
+"""A user's settings for a shared proxy: wrap's own listens on loopback TCP for an agent that sends no token."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def _reuse_or_start(
 
 def proxy_environment(environ: Mapping[str, str], leases: PortLeases, wanted: ProxyRequest) -> dict[str, str]:
     """The proxy's environment: egress proxies kept, base URLs that would loop dropped."""
-    env = {k: v for k, v in environ.items() if k not in _LOOP_VARS}
+    env = {k: v for k, v in environ.items() if k not in _LOOP_VARS + _LISTENER_VARS}
     env.update(loopback_no_proxy(env))
     env.update(
         {

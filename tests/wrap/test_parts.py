@@ -8,7 +8,9 @@ import pytest
 
 from headroom.wrap import AGENTS, WrapError, WrapOptions, agent, parse, plan
 from headroom.wrap._agents import custom_headers
+from headroom.wrap._leases import PortLeases
 from headroom.wrap._profile import AgentProfile, WrapContext
+from headroom.wrap._proxy import ProxyRequest, proxy_environment
 from headroom.wrap._savings import Counters
 from headroom.wrap._session import child_environment, strip_v1, upstreams
 
@@ -111,3 +113,20 @@ def test_a_wrapped_agent_names_itself_and_its_session_for_the_shared_memory(tmp_
     mine = WrapContext("http://127.0.0.1:9", {"HEADROOM_AGENT": "me"}, tmp_path, tmp_path, "")
     assert child_environment(profile, mine)[0]["HEADROOM_AGENT"] == "me"
     assert "HEADROOM_AGENT" in changes and "HEADROOM_AGENT" not in child_environment(profile, mine)[1]
+
+
+def test_the_proxy_wrap_starts_ignores_a_users_token_and_socket_settings(tmp_path: Path) -> None:
+    leases = PortLeases(tmp_path, 8787)
+    wanted = ProxyRequest(8787, "https://api.anthropic.com", "https://api.openai.com/v1", tmp_path)
+    env = proxy_environment(
+        {
+            "HEADROOM_PROXY_TOKEN": "t0ken",
+            "HEADROOM_PROXY_UDS": "/tmp/x.sock",
+            "ANTHROPIC_BASE_URL": "http://127.0.0.1:1",
+            "LANG": "C",
+        },
+        leases,
+        wanted,
+    )
+    assert env["LANG"] == "C"
+    assert not {"HEADROOM_PROXY_TOKEN", "HEADROOM_PROXY_UDS", "ANTHROPIC_BASE_URL"} & env.keys()
