@@ -26,8 +26,18 @@ from headroom.mcp_server._config_files import read_json, read_toml, replace_toml
 ENTRY_NAME = "headroom"
 CODEX_STARTUP_TIMEOUT_S = 20  # Codex's default of 10 s is tight for a cold Python start
 CODEX_TOOL_TIMEOUT_S = 120
-PASSED_SETTINGS = ("HEADROOM_STORE", "HEADROOM_STORE_PATH", "HEADROOM_STORE_SCOPE", "HEADROOM_POLICY")
-"""Settings handed to the agent's server from the installing environment, so both use one store."""
+PASSED_SETTINGS = (
+    "HEADROOM_STORE",
+    "HEADROOM_STORE_PATH",
+    "HEADROOM_STORE_SCOPE",
+    "HEADROOM_POLICY",
+    "HEADROOM_MEMORY_STORE",
+    "HEADROOM_MEMORY_PATH",
+    "HEADROOM_MEMORY_REDIS_NAMESPACE",
+)
+"""Settings handed to the agent's server from the installing environment, so both use one store
+and one memory."""
+_URL_SETTINGS = ("HEADROOM_STORE", "HEADROOM_MEMORY_STORE")
 
 SERVE_ARGS = ("-m", "headroom.mcp_server")
 """The server's own entry point: the same server as ``headroom mcp serve``, started without the CLI."""
@@ -56,11 +66,12 @@ def default_spec(environ: Mapping[str, str], url: str | None = None) -> ServerSp
     if url is not None:
         return ServerSpec(url=url)
     env = {name: environ[name] for name in PASSED_SETTINGS if environ.get(name)}
-    if urlsplit(env.get("HEADROOM_STORE", "")).password is not None:
-        raise ConfigError(
-            "HEADROOM_STORE carries a password: it is not written into an agent's config file;"
-            " set HEADROOM_STORE in the agent's environment instead, then install without it"
-        )
+    for name in _URL_SETTINGS:
+        if urlsplit(env.get(name, "")).password is not None:
+            raise ConfigError(
+                f"{name} carries a password: it is not written into an agent's config file;"
+                f" set {name} in the agent's environment instead, then install without it"
+            )
     return ServerSpec(sys.executable, SERVE_ARGS, env)
 
 

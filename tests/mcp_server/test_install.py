@@ -165,3 +165,10 @@ def test_a_store_password_is_never_written_into_an_agent_config() -> None:
     assert default_spec({"HEADROOM_STORE": "redis://10.0.0.5:6379/0"}).env == {
         "HEADROOM_STORE": "redis://10.0.0.5:6379/0"
     }
+
+
+def test_the_memory_settings_reach_the_agents_server_and_a_memory_password_never_does() -> None:
+    environ = {"HEADROOM_MEMORY_STORE": "redis://10.0.0.5:6379/1", "HEADROOM_MEMORY_REDIS_NAMESPACE": "team"}
+    assert default_spec(environ).env == environ
+    with pytest.raises(ConfigError, match="HEADROOM_MEMORY_STORE carries a password"):
+        default_spec({"HEADROOM_MEMORY_STORE": "redis://:hunter2@10.0.0.5:6379/1"})
