@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -71,7 +72,7 @@ SUITE = Path(__file__).resolve().parents[1] / "configs" / "suites" / "demo.yaml"
             1,
         ),
         (["eval", "replay", "CORPUS/log/a.log"], "numpy", "evals", 2),
-        (["train", "--out", "OUT"], "torch", "train", 1),
+        (["train", "--out", "OUT", "--set", "data.root=CORPUS/qa"], "torch", "train", 1),
     ],
 )
 def test_commands_without_their_extra_say_what_to_install(
@@ -79,6 +80,13 @@ def test_commands_without_their_extra_say_what_to_install(
 ) -> None:
     (tmp_path / "log").mkdir()
     (tmp_path / "log" / "a.log").write_text("2026-12-03 INFO ok\n" * 50, encoding="utf-8")
+    (tmp_path / "qa").mkdir()
+    record = {
+        "context": "The cache lives in Oslo. " * 20,
+        "question": "Where is the cache?",
+        "answers": ["Oslo"],
+    }
+    (tmp_path / "qa" / "q.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
     _without(monkeypatch, missing)
     replaced = {"CORPUS": str(tmp_path), "OUT": str(tmp_path / "out"), "SUITE": str(SUITE)}
     args = [_fill(a, replaced) for a in argv]
