@@ -139,3 +139,34 @@ def test_records_whose_long_strings_start_alike_are_told_apart_by_their_errors()
     calls[27]["input"] = _source(100, "Timeout")
     out = _compress(json.dumps({"calls": calls}))
     assert "ParseError as exc" in out.text and "TimeoutError as exc" in out.text
+
+
+def test_an_error_word_after_a_url_in_minified_code_is_a_signal() -> None:
+    # A URL ends at a quote or bracket, not at the next space: minified code has none for a line.
+    config = "export default defineConfig({use:{baseURL:'http://localhost:3000',trace:'%s'},projects:[]});"
+    calls = [{"type": "tool_call", "input": config % f"mode-{i}"} for i in range(40)]
+    calls[23]["input"] = config % "retain-on-failure"
+    out = _compress("\n".join(json.dumps(call) for call in calls))
+    assert "retain-on-failure" in out.text
+    assert "mode-17" not in out.text  # the records without an error are still elided
+
+
+def test_an_error_named_key_holding_an_object_is_a_signal() -> None:
+    # "failure_details": {"code": ...} says what failed only through the key above its leaves; an
+    # object there is no empty value ({} or null would be), so its line is critical as it stands.
+    names = [f"{a}{b}" for a in "abcdef" for b in "ghijklmnop"]  # resources named, not numbered
+
+    def resource(name: str) -> dict[str, object]:  # each of its own shape, as an API's fixtures are
+        return {"object": name, "livemode": False, f"{name}_settings": {"mode": "live", "kind": name}}
+
+    resources = {name: resource(name) for name in names}
+    resources["cj"]["failure_details"] = {"code": "insufficient_funds"}
+    resources["dk"]["amount_failed"] = {"currency": "usd", "value": 111}
+    resources["dm"]["last_error"] = {"code": None, "reason": None}
+    resources["en"]["errors"] = {}  # empty: reports that there is none
+    resources["eo"]["failure_details"] = {"code": "account_closed"}  # another failure, told apart
+    out = _compress(json.dumps({"resources": resources}, indent=2))
+    for key in ("failure_details", "amount_failed", "last_error"):
+        assert key in out.text
+    assert "insufficient_funds" in out.text and "account_closed" in out.text
+    assert "items omitted" in out.text and "en_settings" not in out.text
