@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -170,3 +171,23 @@ def test_an_error_named_key_holding_an_object_is_a_signal() -> None:
         assert key in out.text
     assert "insufficient_funds" in out.text and "account_closed" in out.text
     assert "items omitted" in out.text and "en_settings" not in out.text
+
+
+def _decolour_keeping_errors(text: str, ctx: CompressContext) -> Compressed:
+    """A nested pass as the log compressor's: colour codes stripped, error lines and every tenth kept."""
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in text.splitlines()]
+    kept = [line for i, line in enumerate(lines) if i % 10 == 0 or is_critical(line)]
+    marker, elision = ctx.marker(text, len(lines) - len(kept), "lines")
+    out = "\n".join([*kept, marker])
+    return Compressed(out, "log", "log", ctx.tokens(text), ctx.tokens(out), (elision,))
+
+
+def test_a_nested_pass_that_only_decolours_an_error_line_is_kept() -> None:
+    # The error line survives without its colour codes: those are no words, so nothing was lost.
+    lines = [f"12:00:{i % 60:02d} \x1b[32mINFO\x1b[0m step {i} done in {i * 3} ms" for i in range(200)]
+    detail = "operation error DynamoDB: DescribeTable, StatusCode: 400, " + "constraint failed; " * 30
+    lines[150] = f"12:02:30 \x1b[31m|\x1b[0m \x1b[1m\x1b[31mError: \x1b[0m\x1b[1m{detail}\x1b[0m"
+    ctx = CompressContext(store=MemoryStore(), nested=_decolour_keeping_errors)
+    out = JsonCompressor().compress(json.dumps({"exit_code": 1, "output": "\n".join(lines)}), Policy(), ctx)
+    assert "lines omitted" in out.text and "\x1b" not in out.text
+    assert f"| Error: {detail}" in out.text.replace("\\n", "\n")
