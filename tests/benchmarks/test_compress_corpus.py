@@ -276,3 +276,9 @@ def test_an_original_escaped_in_another_spelling_is_found() -> None:
     assert common.occurrences(part, whole) >= 1
     assert common.occurrences(part, whole, thorough=True) == 2
     assert common.occurrences("not there at all", whole) == 0
+
+
+def test_no_time_budget_turns_the_per_block_budget_off() -> None:
+    policy = compress_corpus.without_time_budget(compress_corpus.engine_policy("extractive"))
+    assert (policy.live_zone.block_budget_ms, policy.live_zone.block_budget_ms_per_10k_tokens) == (0.0, 0.0)
+    assert policy.prose.engine == "extractive"
