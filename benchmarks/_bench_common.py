@@ -177,8 +177,9 @@ def critical_lines(text: str, kind: str = "") -> list[str]:
     * a web page's critical content is its visible text, so for HTML the script/style elements
       and the tags are removed before lines are read (the issue has HTML compressors drop them);
     * a line longer than ``LONG_LINE_CHARS`` is a record or minified markup, not a log line: its
-      unit is the ``SNIPPET_WORDS`` words either side of the first critical word; when such a
-      line is one whole JSON record (JSON Lines), it is read field by field instead, as the same
+      unit is the ``SNIPPET_WORDS`` words either side of the first critical word (colour codes
+      removed); when such a line is one whole JSON record (JSON Lines) or one ``"key": value``
+      member of an indented JSON document, it is read field by field instead, as the same
       record pretty-printed would be: its units are those of each string field carrying an error
       signal (its own lines) and ``key: value`` for a non-empty error-named field, since a window
       of words that crosses field and embedded-line boundaries measures layout, not content.
@@ -192,12 +193,21 @@ def critical_lines(text: str, kind: str = "") -> list[str]:
         signal = without_no_error_fields(line)
         if CRITICAL_RE.search(signal) is None:
             continue
-        record = json_record(line) if len(line) > LONG_LINE_CHARS else None
+        record = _json_line(line) if len(line) > LONG_LINE_CHARS else None
         if record is not None:
             units += [unit for field in critical_fields(record) for unit in critical_lines(field)]
             continue
         units.append(line if len(line) <= LONG_LINE_CHARS else _snippet(signal))
     return units
+
+
+def _json_line(line: str) -> Any:
+    """A line that is one JSON record, or one ``"key": value`` member of an indented document, parsed."""
+    record = json_record(line)
+    member = line.strip().removesuffix(",")
+    if record is None and member.startswith('"'):
+        record = json_record("{" + member + "}")
+    return record
 
 
 def visible_text(html_text: str) -> str:
@@ -208,7 +218,8 @@ def visible_text(html_text: str) -> str:
 
 def _snippet(line: str) -> str:
     # Records are usually JSON: "\\nHello" is a line break and a word, not the word "nHello".
-    line = _JSON_ESCAPE_RE.sub(" ", line)
+    # Colour codes are no words either (as in words()): "\x1b[31mError" is the word "error".
+    line = _JSON_ESCAPE_RE.sub(" ", _ANSI_RE.sub("", line))
     found = list(_WORD_RE.finditer(line))
     at = next(i for i, m in enumerate(found) if CRITICAL_RE.search(m.group(0)))
     return " ".join(m.group(0) for m in found[max(0, at - SNIPPET_WORDS) : at + SNIPPET_WORDS + 1])

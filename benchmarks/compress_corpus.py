@@ -164,7 +164,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--peer-timeout", type=float, default=600.0, help="seconds to wait for one peer answer"
     )
+    parser.add_argument(
+        "--no-time-budget",
+        action="store_true",
+        help="turn the per-block time budget off (live_zone.block_budget_ms*), so that on a loaded "
+        "machine no block is forwarded unchanged for time and the figures do not depend on the load",
+    )
     return parser.parse_args(argv)
+
+
+def without_time_budget(policy: Policy) -> Policy:
+    """``policy`` with no per-block time budget."""
+    zone = policy.live_zone.model_copy(update={"block_budget_ms": 0.0, "block_budget_ms_per_10k_tokens": 0.0})
+    return policy.model_copy(update={"live_zone": zone})
 
 
 def engine_policy(engine: str) -> Policy:
@@ -390,7 +402,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(f"peer: headroom-ai {peer.header.get('version')} ({args.peer_python})")
     try:
         policy = engine_policy(args.prose_engine)
-        console.print(f"prose engine: {args.prose_engine}")
+        if args.no_time_budget:
+            policy = without_time_budget(policy)
+        console.print(
+            f"prose engine: {args.prose_engine}" + (", no time budget" if args.no_time_budget else "")
+        )
         results = measure(files, peer if isinstance(peer, PeerProcess) else None, policy)
     finally:
         if isinstance(peer, PeerProcess):

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 __all__ = [
+    "ANSI",
     "CRITICAL",
     "CRITICAL_STEMS",
     "KEEP_SHARE",
@@ -28,6 +29,7 @@ __all__ = [
     "line_words",
     "mentions_critical",
     "needs_its_key",
+    "strip_ansi",
     "without_no_error_fields",
 ]
 
@@ -46,6 +48,8 @@ KEEP_SHARE = 0.75
 #: key is set apart from it (a table's header), the value is shown with its key.
 SHORT_VALUE_WORDS = 3
 _WORD = re.compile(r"\w+")
+#: ANSI colour and cursor escape sequences: spelling, not words ("\x1b[31mError" says "Error").
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 # How far either side of an error word its unit is looked for: SNIPPET_WORDS words of prose fit.
 _UNIT_REACH = 200
 _TEMPLATE_TOKEN = re.compile(r"\"[^\"]*\"|'[^']*'|0x[0-9a-fA-F]+|\d+|[A-Za-z_][\w.]*")
@@ -58,6 +62,11 @@ NO_ERROR_FIELD = re.compile(
     rf"(?:null|false|0|{_Q}{_Q}|\[\s*\]|\{{\s*\}})(?![\w.])",
     re.IGNORECASE,
 )
+
+
+def strip_ansi(line: str) -> str:
+    """``line`` without ANSI colour and cursor escape sequences."""
+    return ANSI.sub("", line) if "\x1b" in line else line
 
 
 def is_critical(line: str) -> bool:
@@ -86,8 +95,9 @@ def critical_starts(text: str) -> Iterator[int]:
 
 
 def line_words(line: str) -> frozenset[str]:
-    """The lower-case ``\\w+`` words of ``line``, the unit :func:`covers` compares."""
-    return frozenset(_WORD.findall(line.lower()))
+    """The lower-case ``\\w+`` words of ``line``, the unit :func:`covers` compares (colour codes
+    are no words: a compressor that strips them keeps the line)."""
+    return frozenset(_WORD.findall(strip_ansi(line).lower()))
 
 
 def covers(kept: frozenset[str], line: frozenset[str]) -> bool:
@@ -126,8 +136,10 @@ def critical_units(line: str) -> list[str]:
 
     A log-sized line is one unit; a longer one (a paragraph, a record) has one unit per critical
     word: the text from ``SNIPPET_WORDS`` words before it to as many after. Overlapping units stay
-    apart: a merged one would pass on the words of its neighbour.
+    apart: a merged one would pass on the words of its neighbour. Colour codes are no part of a
+    unit: they are spelling, and a compressor may strip them.
     """
+    line = strip_ansi(line)
     if len(line) <= LONG_LINE_CHARS:
         return [line] if is_critical(line) else []
     spans: dict[tuple[int, int], None] = {}
@@ -173,7 +185,7 @@ def critical_template(line: str) -> str:
         is_name = not word[0].isalpha() or any(c.isdigit() or c in "_." for c in word)
         return "N" if is_name or any(c.isupper() for c in word[1:]) else lower
 
-    return " ".join(_TEMPLATE_TOKEN.sub(token, line).split())
+    return " ".join(_TEMPLATE_TOKEN.sub(token, strip_ansi(line)).split())
 
 
 def json_record(line: str) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from headroom.critical import KeptLines, critical_units, line_words, needs_its_key
+from headroom.critical import KeptLines, critical_template, critical_units, line_words, needs_its_key
 
 
 def test_a_log_sized_line_is_its_own_unit() -> None:
@@ -36,3 +36,15 @@ def test_a_unit_is_held_only_by_one_line_with_three_quarters_of_its_words() -> N
 def test_only_a_short_error_value_needs_its_key() -> None:
     assert needs_its_key("error") and needs_its_key("should fail") and needs_its_key('["error-handling"]')
     assert not needs_its_key("warning") and not needs_its_key("the upload failed twice")
+
+
+def test_colour_codes_are_no_words_of_a_unit() -> None:
+    # A compressor that de-colours a line keeps it: "\x1b[31mError" is the word "error".
+    coloured = "\x1b[31m|\x1b[0m \x1b[1m\x1b[31mError: \x1b[0m\x1b[1moperation error DynamoDB\x1b[0m"
+    plain = "| Error: operation error DynamoDB"
+    assert line_words(coloured) == line_words(plain)
+    assert critical_template(coloured) == critical_template(plain)
+    pad = " ".join(f"w{i}" for i in range(80))
+    units = critical_units(f"{pad} {coloured} {pad}")
+    kept = KeptLines([f"{pad} {plain} {pad}"])
+    assert len(units) == 2 and all("\x1b" not in unit and kept.holds(line_words(unit)) for unit in units)

@@ -199,6 +199,23 @@ def test_a_long_json_lines_record_is_read_field_by_field(record: str, units: lis
     assert common.critical_lines(padded) == units
 
 
+def test_a_long_member_line_of_a_pretty_printed_document_is_read_field_by_field() -> None:
+    # One field of an indented document whose value is JSON in a string: its units are its fields'.
+    inner = json.dumps({"request": "x" * 400, "cost": 0, "cancelReason": "streaming_failed"})
+    line = "    " + json.dumps({"text": inner})[1:-1] + ","
+    assert common.critical_lines(line) == ["cancelReason: streaming_failed"]
+    output = "text: (JSON string)\n request: xxx\n cost: 0\n cancelReason: streaming_failed"
+    assert common.retention(common.critical_lines(line), output).templates_kept == 1
+
+
+def test_a_long_coloured_line_is_cut_around_its_error_as_its_plain_text() -> None:
+    # An output that keeps the line de-coloured keeps it: escape codes are no words, as in words().
+    plain = "2026-01-28T18:07:43.6717735Z | Error: operation error DynamoDB: DescribeTable, " + "x " * 200
+    coloured = plain.replace("| Error: ", "\x1b[31m|\x1b[0m \x1b[1m\x1b[31mError: \x1b[0m\x1b[1m")
+    (unit,) = common.critical_lines(coloured)
+    assert "31m" not in unit and common.retention([unit], plain).lines_kept == 1
+
+
 def test_a_short_json_lines_record_stays_one_unit() -> None:
     line = '{"id": 7, "status": "error"}'
     assert common.critical_lines(line) == [line]
@@ -259,3 +276,9 @@ def test_an_original_escaped_in_another_spelling_is_found() -> None:
     assert common.occurrences(part, whole) >= 1
     assert common.occurrences(part, whole, thorough=True) == 2
     assert common.occurrences("not there at all", whole) == 0
+
+
+def test_no_time_budget_turns_the_per_block_budget_off() -> None:
+    policy = compress_corpus.without_time_budget(compress_corpus.engine_policy("extractive"))
+    assert (policy.live_zone.block_budget_ms, policy.live_zone.block_budget_ms_per_10k_tokens) == (0.0, 0.0)
+    assert policy.prose.engine == "extractive"

@@ -24,7 +24,9 @@ from headroom.critical import (
 )
 from headroom.text import BM25, query_terms
 
-_URL = re.compile(r"(?<!\w)\w+://\S+")  # from a word's start only: inside a long word it rescanned
+# From a word's start only (inside a long word it rescanned); it ends where a URL cannot go on (a
+# space, a quote, a bracket): in minified code the next space may be a whole program away.
+_URL = re.compile(r"(?<!\w)\w+://[^\s\"'`<>()\[\]{}|\\^]+")
 _VOLATILE = re.compile(r"[0-9a-f]{7,}|\d+", re.I)
 _MAX_CATEGORIES = 6
 _SHORT_ITEM_CHARS = 80
@@ -46,21 +48,30 @@ class Budget:
         return Budget(smaller, self.min_items, self.keep_first, self.keep_last, self.outlier_z)
 
 
-def _walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+def _walk(value: Any, path: str = "", flagged: bool = False) -> Iterator[tuple[str, Any, bool]]:
+    """Each leaf by its path, and whether an error-named key is on that path; and each non-empty
+    container under an error-named key, whole.
+
+    ``"failure_details": {"code": "insufficient_funds"}`` says what failed only in the key above
+    its leaves; only an empty value (``{}``, ``[]``, ``null``) there reports that there is none.
+    """
     if isinstance(value, dict):
         for key, child in value.items():
-            yield from _walk(child, f"{path}.{key}")
+            named = CRITICAL.search(str(key)) is not None
+            if named and isinstance(child, dict | list) and child:
+                yield f"{path}.{key}", child, True
+            yield from _walk(child, f"{path}.{key}", flagged or named)
     elif isinstance(value, list):
         for child in value:
-            yield from _walk(child, path)
+            yield from _walk(child, path, flagged)
     else:
-        yield path, value
+        yield path, value, flagged
 
 
 def critical_signature(item: Any) -> str | None:
     """A name- and number-free signature of the item's error signals; ``None`` when it has none."""
     hits: list[str] = []
-    for path, value in _walk(item):
+    for path, value, flagged in _walk(item):
         # URLs are addresses, not signals: ".../check-runs/failures" is no error by itself. Removing
         # them (or empty error fields) never makes a stem, so a value with none is settled at once.
         if (
@@ -71,7 +82,10 @@ def critical_signature(item: Any) -> str | None:
             # A line-sized value is told apart whole; a longer one by the words around its errors.
             shown = value if len(value) <= LONG_LINE_CHARS else "\n".join(critical_units(value))
             hits.append(f"{path}={_VOLATILE.sub('#', shown or value[:120])}")
-        elif value not in (None, False, 0, "") and CRITICAL.search(path.rsplit(".", 1)[-1]):
+        elif isinstance(value, dict | list):  # a container under an error-named key: by its shape
+            shape = ",".join(map(str, value)) if isinstance(value, dict) else "[]"
+            hits.append(f"{path}={{{_VOLATILE.sub('#', shape[:120])}}}")
+        elif value not in (None, False, 0, "") and flagged:
             hits.append(f"{path}={_VOLATILE.sub('#', str(value)[:40])}")
     return "\n".join(hits) if hits else None
 

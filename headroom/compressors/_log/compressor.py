@@ -15,11 +15,11 @@ from pydantic import Field
 
 from headroom.compressors._base import CompressContext, Compressed, Elision, passthrough, result
 from headroom.compressors._log.detect import detect_log
-from headroom.compressors._log.mine import colour_codes, first_timestamp, mine, strip_ansi
+from headroom.compressors._log.mine import colour_codes, first_timestamp, mine
 from headroom.compressors._log.select import Lines, select
 from headroom.compressors._registry import register
 from headroom.compressors._section import Tuning
-from headroom.critical import is_critical
+from headroom.critical import is_critical, strip_ansi
 from headroom.policy import Policy, Section, tunable
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from headroom.compressors._log.mine import TIMESTAMP, strip_ansi
+from headroom.compressors._log.mine import TIMESTAMP
+from headroom.critical import strip_ansi
 
 _SAMPLE_CHARS = 8000
 _SAMPLE_LINES = 80

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+from headroom.critical import ANSI
 
 # Order matters: wide shapes (timestamps, UUIDs, addresses) before bare numbers.
 TIMESTAMP = re.compile(
@@ -26,11 +26,6 @@ _KEYWORD = re.compile(
 )
 _SIMILARITY = 0.5
 _MAX_CLUSTERS_PER_GROUP = 64
-
-
-def strip_ansi(line: str) -> str:
-    """``line`` without ANSI colour and cursor escape sequences."""
-    return ANSI.sub("", line) if "\x1b" in line else line
 
 
 def colour_codes(lines: list[str]) -> int:

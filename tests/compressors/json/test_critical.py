@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -139,3 +140,54 @@ def test_records_whose_long_strings_start_alike_are_told_apart_by_their_errors()
     calls[27]["input"] = _source(100, "Timeout")
     out = _compress(json.dumps({"calls": calls}))
     assert "ParseError as exc" in out.text and "TimeoutError as exc" in out.text
+
+
+def test_an_error_word_after_a_url_in_minified_code_is_a_signal() -> None:
+    # A URL ends at a quote or bracket, not at the next space: minified code has none for a line.
+    config = "export default defineConfig({use:{baseURL:'http://localhost:3000',trace:'%s'},projects:[]});"
+    calls = [{"type": "tool_call", "input": config % f"mode-{i}"} for i in range(40)]
+    calls[23]["input"] = config % "retain-on-failure"
+    out = _compress("\n".join(json.dumps(call) for call in calls))
+    assert "retain-on-failure" in out.text
+    assert "mode-17" not in out.text  # the records without an error are still elided
+
+
+def test_an_error_named_key_holding_an_object_is_a_signal() -> None:
+    # "failure_details": {"code": ...} says what failed only through the key above its leaves; an
+    # object there is no empty value ({} or null would be), so its line is critical as it stands.
+    names = [f"{a}{b}" for a in "abcdef" for b in "ghijklmnop"]  # resources named, not numbered
+
+    def resource(name: str) -> dict[str, object]:  # each of its own shape, as an API's fixtures are
+        return {"object": name, "livemode": False, f"{name}_settings": {"mode": "live", "kind": name}}
+
+    resources = {name: resource(name) for name in names}
+    resources["cj"]["failure_details"] = {"code": "insufficient_funds"}
+    resources["dk"]["amount_failed"] = {"currency": "usd", "value": 111}
+    resources["dm"]["last_error"] = {"code": None, "reason": None}
+    resources["en"]["errors"] = {}  # empty: reports that there is none
+    resources["eo"]["failure_details"] = {"code": "account_closed"}  # another failure, told apart
+    out = _compress(json.dumps({"resources": resources}, indent=2))
+    for key in ("failure_details", "amount_failed", "last_error"):
+        assert key in out.text
+    assert "insufficient_funds" in out.text and "account_closed" in out.text
+    assert "items omitted" in out.text and "en_settings" not in out.text
+
+
+def _decolour_keeping_errors(text: str, ctx: CompressContext) -> Compressed:
+    """A nested pass as the log compressor's: colour codes stripped, error lines and every tenth kept."""
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in text.splitlines()]
+    kept = [line for i, line in enumerate(lines) if i % 10 == 0 or is_critical(line)]
+    marker, elision = ctx.marker(text, len(lines) - len(kept), "lines")
+    out = "\n".join([*kept, marker])
+    return Compressed(out, "log", "log", ctx.tokens(text), ctx.tokens(out), (elision,))
+
+
+def test_a_nested_pass_that_only_decolours_an_error_line_is_kept() -> None:
+    # The error line survives without its colour codes: those are no words, so nothing was lost.
+    lines = [f"12:00:{i % 60:02d} \x1b[32mINFO\x1b[0m step {i} done in {i * 3} ms" for i in range(200)]
+    detail = "operation error DynamoDB: DescribeTable, StatusCode: 400, " + "constraint failed; " * 30
+    lines[150] = f"12:02:30 \x1b[31m|\x1b[0m \x1b[1m\x1b[31mError: \x1b[0m\x1b[1m{detail}\x1b[0m"
+    ctx = CompressContext(store=MemoryStore(), nested=_decolour_keeping_errors)
+    out = JsonCompressor().compress(json.dumps({"exit_code": 1, "output": "\n".join(lines)}), Policy(), ctx)
+    assert "lines omitted" in out.text and "\x1b" not in out.text
+    assert f"| Error: {detail}" in out.text.replace("\\n", "\n")
