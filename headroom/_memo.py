@@ -112,8 +112,27 @@ class PolicyReads:
 _FINGERPRINTS: dict[tuple[str, str], str] = {}
 
 
+_HASHES: dict[int, tuple[object, str]] = {}
+_HASHES_MAX = 256
+
+
 def policy_hash(policy: object) -> str:
-    return str(getattr(policy, "policy_hash"))  # noqa: B009 (any policy-like object)
+    """``policy.policy_hash``, worked out once per policy object (a policy is frozen).
+
+    The memo asks for it once per block, and the hash is a JSON dump of the whole policy: uncached,
+    it cost more than a remembered block saves. Held by identity, with the object kept alive so
+    its id cannot be reused while it is cached.
+    """
+    known = _HASHES.get(id(policy))
+    if known is not None and known[0] is policy:
+        return known[1]
+    value = str(getattr(policy, "policy_hash"))  # noqa: B009 (any policy-like object)
+    if isinstance(policy, PolicyReads):  # a stand-in, not a policy: never held
+        return value
+    if len(_HASHES) >= _HASHES_MAX:
+        _HASHES.clear()
+    _HASHES[id(policy)] = (policy, value)
+    return value
 
 
 _FINGERPRINTS_MAX = 8192
@@ -162,6 +181,6 @@ def block_digest(text: str, ctx: CompressContext) -> bytes:
     digest = hashlib.sha256()
     for part in (ctx.encoding, ctx.filename or "", ctx.query or "", ctx.recent_text, text):
         data = part.encode("utf-8", "surrogatepass")
-        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(b"%d:" % len(data))
         digest.update(data)
     return digest.digest()

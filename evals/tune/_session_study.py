@@ -31,6 +31,7 @@ from evals.tune._base import Outcome, Study, StudyRun, StudySettings
 from evals.tune._export import study_delta
 from evals.tune._runner import run
 from evals.tune._space import ParamSpec, apply, defaults, section_space
+from headroom.compressors import tuned_compressors
 from headroom.errors import ConfigError
 
 CONTENT_TYPE = "sessions"
@@ -75,7 +76,8 @@ class SessionStudy(Study):
         self.sources = list(sources)
         replay = ReplaySettings(policy=settings.base, pricing=load_pricing(), provider=settings.provider)
         self.evaluator = SessionEvaluator(traces, replay, workers=settings.workers)
-        self._space = _space(settings.sections, settings.space)
+        self.sections = session_sections(settings.sections)
+        self._space = _space(self.sections, settings.space)
         self.floor = 0.0
         self.trials_scored = 0
 
@@ -110,7 +112,7 @@ class SessionStudy(Study):
             "traces": self.sources,
             "sessions": self.evaluator.sessions,
             "split": self.tune.split,
-            "sections": list(self.tune.sections),
+            "sections": list(self.sections),
             "provider": self.tune.provider,
             "raw_sessions": [
                 [r.cost_usd, r.outcomes.count("kept"), len(r.outcomes)] for r in self.evaluator.raw.sessions
@@ -136,7 +138,7 @@ class SessionStudy(Study):
         return {
             "traces": self.sources,
             "sessions": self.evaluator.sessions,
-            "sections": list(self.tune.sections),
+            "sections": list(self.sections),
             "raw": _figures(self.evaluator.raw),
             "masking": _figures(self.evaluator.masking),
         }
@@ -205,9 +207,35 @@ def _rounded(values: list[float]) -> list[float]:
     return [round(v, 6) for v in values]
 
 
-def _space(sections: Sequence[str], overrides: Mapping[str, Mapping[str, Any]]) -> list[ParamSpec]:
-    if not sections:
+RULE_SECTIONS = ("activity", "history", "live_zone")
+"""The policy's own sections a replay can score (``shaping`` changes the answers: no replay scores it)."""
+CONTENT = "content"
+"""Shorthand for every content section in the compressor registry."""
+
+
+def content_sections() -> list[str]:
+    """The section of every registered compressor with tunable fields (plugins too), by name."""
+    return [compressor.name for compressor, _ in tuned_compressors()]
+
+
+def session_sections(named: Sequence[str]) -> tuple[str, ...]:
+    """``--sections`` checked against the policy and the compressor registry, ``content`` expanded."""
+    content = content_sections()
+    chosen: dict[str, None] = {}
+    for name in named:
+        expanded = content if name == CONTENT else [name]
+        for section in expanded:
+            if section not in RULE_SECTIONS and section not in content:
+                known = ", ".join([*RULE_SECTIONS, *content, CONTENT])
+                raise ConfigError(f"a session study cannot search section {section!r}; choose from {known}")
+            chosen.setdefault(section)
+    if not chosen:
         raise ConfigError("a session study needs at least one policy section to search")
+    return tuple(chosen)
+
+
+def _space(sections: Sequence[str], overrides: Mapping[str, Mapping[str, Any]]) -> list[ParamSpec]:
+    sections = session_sections(sections)
     stray = sorted(k for k in overrides if k.split(".", 1)[0] not in sections)
     if stray:
         raise ConfigError(f"tune space names parameters outside the sections searched: {', '.join(stray)}")

@@ -68,7 +68,8 @@ class _StudyChoice(click.Choice):  # type: ignore[type-arg]
 )
 @click.option(
     "--sections",
-    help="With --traces: policy sections to search jointly, comma-separated (default activity,history).",
+    help="With --traces: policy sections to search jointly, comma-separated (default activity,history; "
+    "also live_zone, any compressor's section, or content for all of them).",
 )
 @click.option(
     "--provider",

@@ -101,3 +101,14 @@ def test_a_split_reads_the_manifest(tmp_path: Path) -> None:
     assert len(trace_files([folder], "all")) == 2
     with pytest.raises(ConfigError, match="no trace file or folder"):
         trace_files([tmp_path / "missing"], "all")
+
+
+def test_sections_come_from_the_policy_and_the_compressor_registry() -> None:
+    from evals.tune._session_study import content_sections, session_sections
+
+    content = content_sections()
+    assert {"code", "json", "log", "prose"} <= set(content)
+    assert session_sections(["activity", "content", "json"]) == ("activity", *content)
+    for wrong in (["shaping"], ["nonsense"], []):
+        with pytest.raises(ConfigError, match="session study"):
+            session_sections(wrong)
