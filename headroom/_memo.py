@@ -178,9 +178,8 @@ def memo_for(store: Store) -> BlockMemo | None:
 
 def block_digest(text: str, ctx: CompressContext) -> bytes:
     """Everything a block's compression depends on besides the policy, hashed."""
-    digest = hashlib.sha256()
-    for part in (ctx.encoding, ctx.filename or "", ctx.query or "", ctx.recent_text, text):
-        data = part.encode("utf-8", "surrogatepass")
-        digest.update(b"%d:" % len(data))
-        digest.update(data)
-    return digest.digest()
+    parts = (ctx.encoding, ctx.filename or "", ctx.query or "", ctx.recent_text, text)
+    # Each part prefixed by its length in characters, so no two contexts join to the same string;
+    # one encode and one hash (the memo is asked for every live block of every call).
+    joined = "".join(f"{len(part)}:{part}" for part in parts)
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).digest()
