@@ -53,6 +53,9 @@ class SessionTuneSettings(StudySettings):
     """Whose prompt-caching rules and prices the sessions are billed by."""
     workers: int = 1
     """Processes replaying sessions in parallel."""
+    min_kept: float | None = None
+    """A floor on the kept share besides ``baseline kept − δ`` (the stricter one binds): a study that
+    must keep, say, 97% of facts even where the baseline policy keeps fewer."""
     space: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def study_name(self) -> str:
@@ -96,7 +99,7 @@ class SessionStudy(Study):
 
     def measure_baseline(self) -> SessionScore:
         score = self.evaluator.score(apply(self.tune.base, self.baseline_params()))
-        self.floor = score.kept - self.tune.delta
+        self.floor = _floor(score.kept, self.tune.delta, self.tune.min_kept)
         return score
 
     def baseline_metrics(self, score: SessionScore) -> dict[str, float]:
@@ -114,6 +117,7 @@ class SessionStudy(Study):
             "split": self.tune.split,
             "sections": list(self.sections),
             "provider": self.tune.provider,
+            "min_kept": self.tune.min_kept,
             "raw_sessions": [
                 [r.cost_usd, r.outcomes.count("kept"), len(r.outcomes)] for r in self.evaluator.raw.sessions
             ],
@@ -146,7 +150,11 @@ class SessionStudy(Study):
     @classmethod
     def chosen_trial(cls, study: optuna.Study, delta: float | None = None) -> FrozenTrial | None:
         """The cheapest trial that keeps the baseline's share of facts within δ (ties: more kept)."""
-        floor = float(study.user_attrs["baseline"]["kept"]) - study_delta(study, delta)
+        floor = _floor(
+            float(study.user_attrs["baseline"]["kept"]),
+            study_delta(study, delta),
+            study.user_attrs.get("min_kept"),
+        )
         done = [
             t
             for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
@@ -179,6 +187,11 @@ class SessionStudy(Study):
             "baseline_kept": round(float(baseline["kept"]), 6),
             "masking_kept": round(float(baseline.get("masking_kept", 0.0)), 6),
             "delta": study_delta(study, delta),
+            **(
+                {"min_kept": study.user_attrs["min_kept"]}
+                if study.user_attrs.get("min_kept") is not None
+                else {}
+            ),
             "interval": "percentile bootstrap over sessions, 95%, 2000 resamples, seed 0",
         }
         if len(raw) == len(rows):
@@ -186,6 +199,11 @@ class SessionStudy(Study):
                 savings_ci([r[0] for r in raw], [r[0] for r in rows], settings).as_list()
             )
         return figures
+
+
+def _floor(baseline_kept: float, delta: float, min_kept: float | None) -> float:
+    """The kept share a trial must reach: within δ of the baseline's, and at least ``min_kept``."""
+    return max(baseline_kept - delta, min_kept if min_kept is not None else 0.0)
 
 
 def _baseline_rows(study: optuna.Study) -> list[list[float]]:
