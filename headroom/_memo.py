@@ -112,8 +112,27 @@ class PolicyReads:
 _FINGERPRINTS: dict[tuple[str, str], str] = {}
 
 
+_HASHES: dict[int, tuple[object, str]] = {}
+_HASHES_MAX = 256
+
+
 def policy_hash(policy: object) -> str:
-    return str(getattr(policy, "policy_hash"))  # noqa: B009 (any policy-like object)
+    """``policy.policy_hash``, worked out once per policy object (a policy is frozen).
+
+    The memo asks for it once per block, and the hash is a JSON dump of the whole policy: uncached,
+    it cost more than a remembered block saves. Held by identity, with the object kept alive so
+    its id cannot be reused while it is cached.
+    """
+    known = _HASHES.get(id(policy))
+    if known is not None and known[0] is policy:
+        return known[1]
+    value = str(getattr(policy, "policy_hash"))  # noqa: B009 (any policy-like object)
+    if isinstance(policy, PolicyReads):  # a stand-in, not a policy: never held
+        return value
+    if len(_HASHES) >= _HASHES_MAX:
+        _HASHES.clear()
+    _HASHES[id(policy)] = (policy, value)
+    return value
 
 
 _FINGERPRINTS_MAX = 8192
@@ -159,9 +178,8 @@ def memo_for(store: Store) -> BlockMemo | None:
 
 def block_digest(text: str, ctx: CompressContext) -> bytes:
     """Everything a block's compression depends on besides the policy, hashed."""
-    digest = hashlib.sha256()
-    for part in (ctx.encoding, ctx.filename or "", ctx.query or "", ctx.recent_text, text):
-        data = part.encode("utf-8", "surrogatepass")
-        digest.update(len(data).to_bytes(8, "big"))
-        digest.update(data)
-    return digest.digest()
+    parts = (ctx.encoding, ctx.filename or "", ctx.query or "", ctx.recent_text, text)
+    # Each part prefixed by its length in characters, so no two contexts join to the same string;
+    # one encode and one hash (the memo is asked for every live block of every call).
+    joined = "".join(f"{len(part)}:{part}" for part in parts)
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).digest()

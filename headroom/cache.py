@@ -39,7 +39,12 @@ class LiveBlock:
 def align(blocks: list[Block], messages: Messages, fmt: MessageFormat, policy: Policy) -> list[Block]:
     """Mark frozen blocks."""
     boundary = _frozen_boundary(messages, fmt, policy)
-    return [replace(b, frozen=b.location.message < boundary or b.role in _SYSTEM_ROLES) for b in blocks]
+    return [_frozen(b, b.location.message < boundary or b.role in _SYSTEM_ROLES) for b in blocks]
+
+
+def _frozen(block: Block, frozen: bool) -> Block:
+    """``block`` marked (a copy only when the mark changes: a whole conversation is read per call)."""
+    return block if block.frozen == frozen else replace(block, frozen=frozen)
 
 
 def _frozen_boundary(messages: Messages, fmt: MessageFormat, policy: Policy) -> int:

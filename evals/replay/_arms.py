@@ -43,6 +43,31 @@ class Sent:
     """Message index → ``compressor (content type)`` for every block the arm changed."""
 
 
+def untimed(policy: Policy) -> Policy:
+    """``policy`` without a per-block time budget, so that a replay's figures never depend on timing.
+
+    The runtime forwards a block unchanged once it runs past ``live_zone.block_budget_ms`` (fail
+    open): on a loaded machine which blocks do so changes from run to run, and a study's trials
+    would then compare the machine's load rather than their policies. A replay measures what the
+    policy does to a block when the block is compressed.
+    """
+    zone = policy.live_zone
+    if zone.block_budget_ms == 0 and zone.block_budget_ms_per_10k_tokens == 0:
+        return policy
+    known = _UNTIMED.get(policy.policy_hash)
+    if known is None:
+        data = policy.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data["live_zone"].update(block_budget_ms=0, block_budget_ms_per_10k_tokens=0)
+        if len(_UNTIMED) >= _UNTIMED_MAX:
+            _UNTIMED.clear()
+        known = _UNTIMED[policy.policy_hash] = policy_from_mapping(data, source="replayed policy")
+    return known
+
+
+_UNTIMED: dict[str, Policy] = {}
+_UNTIMED_MAX = 1024
+
+
 @dataclass
 class ArmRunner:
     """Transforms every call's request for one arm; one store per session, as a proxy keeps."""
@@ -51,11 +76,14 @@ class ArmRunner:
     policy: Policy | None
     store: Store = field(default_factory=MemoryStore)
 
+    def __post_init__(self) -> None:
+        self._sent_with = untimed(self.policy) if self.policy is not None else None
+
     def send(self, messages: list[dict[str, Any]]) -> Sent:
         """The request this arm sends for ``messages`` (all messages before the call)."""
-        if self.policy is None or not messages:
+        if self._sent_with is None or not messages:
             return Sent(messages, (), 0)
-        result = headroom.compress(messages, self.policy, store=self.store, format="openai_chat")
+        result = headroom.compress(messages, self._sent_with, store=self.store, format="openai_chat")
         elided = sum(1 for block in result.blocks if block.elisions)
         changed = {
             block.message_index: f"{block.compressor} ({block.content_type})"
@@ -97,11 +125,42 @@ class Tokenizer:
         """Number of tokens of ``text``."""
         return len(self.ids(text)) if text else 0
 
-    def request(self, sent: Sent) -> TokenizedRequest:
-        """Tools first (as providers render them), then one segment per message."""
-        keys = [json.dumps(list(sent.tools), ensure_ascii=False, sort_keys=True)] if sent.tools else []
-        keys.extend(json.dumps(m, ensure_ascii=False, sort_keys=True) for m in sent.messages)
-        return TokenizedRequest(tuple(keys), tuple(self.ids(k) for k in keys))
+    def request(self, sent: Sent, before: Tokenized | None = None) -> TokenizedRequest:
+        """Tools first (as providers render them), then one segment per message.
+
+        ``before`` is the same arm's previous call: an agent re-sends its conversation whole, so
+        a message equal to the one at the same index there is not serialized again.
+        """
+        tools = [self._segment(list(sent.tools))] if sent.tools else []
+        reused: list[tuple[str, tuple[int, ...]]] = []
+        if before is not None:
+            reused = _unchanged(before, sent)
+        segments = [*tools, *reused, *(self._segment(m) for m in sent.messages[len(reused) :])]
+        return TokenizedRequest(tuple(k for k, _ in segments), tuple(ids for _, ids in segments))
+
+    def _segment(self, value: object) -> tuple[str, tuple[int, ...]]:
+        key = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return key, self.ids(key)
+
+
+@dataclass(frozen=True)
+class Tokenized:
+    """A call as sent and as tokenized (the next call of the arm starts from it)."""
+
+    sent: Sent
+    request: TokenizedRequest
+
+
+def _unchanged(before: Tokenized, sent: Sent) -> list[tuple[str, tuple[int, ...]]]:
+    """The segments of the messages ``sent`` shares, from the start, with the previous call."""
+    offset = 1 if before.sent.tools else 0
+    old = before.sent.messages
+    shared: list[tuple[str, tuple[int, ...]]] = []
+    for index, message in enumerate(sent.messages[: len(old)]):
+        if message is not old[index] and message != old[index]:
+            break
+        shared.append((before.request.keys[offset + index], before.request.ids[offset + index]))
+    return shared
 
 
 def message_positions(turns: Sequence[Turn], messages: Sequence[dict[str, Any]]) -> list[int]:

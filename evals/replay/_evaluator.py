@@ -52,13 +52,24 @@ class SessionScore:
 class SessionEvaluator:
     """Replays the policy arm of fixed sessions for any policy; raw and masking are measured once."""
 
-    def __init__(self, traces: Sequence[Trace], settings: ReplaySettings, workers: int = 1) -> None:
+    def __init__(
+        self,
+        traces: Sequence[Trace],
+        settings: ReplaySettings,
+        workers: int = 1,
+        stores: Sequence[MemoryStore] | None = None,
+    ) -> None:
+        """``stores``: another evaluator's (:attr:`stores`) on the same traces, so that scoring them
+        under another provider's prices reuses every block it compressed (keys derive from content).
+        """
         self.settings = settings
         self.workers = max(1, workers)
         self._traces = list(traces)
         self._tokenizer = Tokenizer()
         self._sessions = [prepare_session(t, settings, self._tokenizer) for t in self._traces]
-        self._stores = [MemoryStore() for _ in self._sessions]
+        if stores is not None and len(stores) != len(self._sessions):
+            raise ValueError(f"{len(stores)} stores for {len(self._sessions)} sessions")
+        self.stores = list(stores) if stores is not None else [MemoryStore() for _ in self._sessions]
         self._shares = _deal([_size(s) for s in self._sessions], self.workers)
         self._pools: list[ProcessPoolExecutor] = []
         self._scores: dict[str, SessionScore] = {}
@@ -94,7 +105,7 @@ class SessionEvaluator:
         provider = self.settings.provider
         return [
             replay_arm(s, _runner(arm, policy, store), self._tokenizer, provider)
-            for s, store in zip(self._sessions, self._stores, strict=True)
+            for s, store in zip(self._sessions, self.stores, strict=True)
         ]
 
     def _replay_pooled(self, policy: Policy) -> list[ArmResult]:

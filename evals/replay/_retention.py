@@ -17,15 +17,47 @@ Outcome = Literal["kept", "retrievable", "lost"]
 OUTCOMES: tuple[Outcome, ...] = ("kept", "retrievable", "lost")
 
 
+_TEXTS_HELD = 50_000
+"""Texts whose fact tokens a :class:`JudgeCache` holds before it starts over."""
+
+
+class JudgeCache:
+    """What judging a session's fact uses needs whatever the arm: shared by every judge of the session.
+
+    A study judges the same session under hundreds of policies: the tool outputs that originally
+    held each fact, and the fact tokens of every text seen (originals, and compressed variants that
+    recur from trial to trial), are worked out once.
+    """
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, frozenset[str]] = {}
+        self.sources: dict[FactUse, list[int]] = {}
+
+    def facts_of(self, text: str) -> frozenset[str]:
+        """The fact tokens of ``text``."""
+        found = self.tokens.get(text)
+        if found is None:
+            if len(self.tokens) >= _TEXTS_HELD:
+                self.tokens.clear()
+            found = self.tokens[text] = token_facts(text)
+        return found
+
+
 class RetentionJudge:
     """Classifies fact uses against the messages an arm sent; caches per text and key."""
 
-    def __init__(self, trace: Trace, store: Store | None, positions: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        trace: Trace,
+        store: Store | None,
+        positions: list[int] | None = None,
+        cache: JudgeCache | None = None,
+    ) -> None:
         self._store = store
         self._originals = {i: t.text for i, t in enumerate(trace.turns) if t.role == "tool"}
         self._positions = positions if positions is not None else list(range(len(trace.turns)))
         """Message index of each turn in the requests (see ``message_positions``)."""
-        self._tokens: dict[str, frozenset[str]] = {}
+        self._cache = cache if cache is not None else JudgeCache()
         self._stored: dict[str, str] = {}
 
     def judge(self, use: FactUse, messages: list[dict[str, Any]]) -> Outcome:
@@ -54,19 +86,19 @@ class RetentionJudge:
         return self._positions[turn]
 
     def _sources(self, use: FactUse) -> list[int]:
-        return [
-            index
-            for index, text in self._originals.items()
-            if use.first_tool_turn <= index < use.call_turn and self._holds(text, use)
-        ]
+        known = self._cache.sources.get(use)
+        if known is None:
+            known = self._cache.sources[use] = [
+                index
+                for index, text in self._originals.items()
+                if use.first_tool_turn <= index < use.call_turn and self._holds(text, use)
+            ]
+        return known
 
     def _holds(self, text: str, use: FactUse) -> bool:
         if use.quoted:
             return any(spelling in text for spelling in unescaped_spellings(use.fact))
-        tokens = self._tokens.get(text)
-        if tokens is None:
-            tokens = self._tokens[text] = token_facts(text)
-        return use.fact in tokens
+        return use.fact in self._cache.facts_of(text)
 
     def _restored(self, key: str) -> str:
         cached = self._stored.get(key)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from evals.replay._arms import ARMS, Arm, ArmRunner, Sent, Tokenizer, message_positions, runners
-from evals.replay._cache_model import RULES, CallTokens, TokenizedRequest, bill_call, common_prefix
+from evals.replay._arms import ARMS, Arm, ArmRunner, Sent, Tokenized, Tokenizer, message_positions, runners
+from evals.replay._cache_model import RULES, CallTokens, bill_call, common_prefix
 from evals.replay._facts import FactUse, fact_uses
 from evals.replay._pricing import ModelPrice, Pricing, ProviderName, cost_usd
-from evals.replay._retention import Outcome, RetentionJudge
+from evals.replay._retention import JudgeCache, Outcome, RetentionJudge
 from evals.traces import Trace, Turn
 from headroom.activity import classify_call
 from headroom.errors import ConfigError
@@ -106,10 +106,11 @@ def price_for(trace: Trace, settings: ReplaySettings) -> tuple[str, ModelPrice]:
 class _ArmLedger:
     """Running totals of one arm through a session."""
 
-    def __init__(self, runner: ArmRunner, trace: Trace, positions: list[int]) -> None:
+    def __init__(self, runner: ArmRunner, trace: Trace, positions: list[int], cache: JudgeCache) -> None:
         self.runner = runner
-        self.judge = RetentionJudge(trace, runner.store if runner.policy is not None else None, positions)
-        self.previous: TokenizedRequest | None = None
+        store = runner.store if runner.policy is not None else None
+        self.judge = RetentionJudge(trace, store, positions, cache)
+        self.previous: Tokenized | None = None
         self.billed: list[CallTokens] = []
         self.outcomes: list[Outcome] = []
         self.misses: list[Miss] = []
@@ -133,6 +134,8 @@ class PreparedSession:
     expired: tuple[bool, ...]
     """Per call: whether the trace's clock shows a gap past the provider's cache TTL before it."""
     output_tokens: int
+    judging: JudgeCache = field(default_factory=JudgeCache, compare=False)
+    """Fact sources and fact tokens every arm's judge of this session shares (filled as judged)."""
 
 
 def prepare_session(trace: Trace, settings: ReplaySettings, tokenizer: Tokenizer) -> PreparedSession:
@@ -163,7 +166,7 @@ def replay_arm(
     session: PreparedSession, runner: ArmRunner, tokenizer: Tokenizer, provider: ProviderName
 ) -> ArmResult:
     """One arm's replay of a prepared session, call by call."""
-    ledger = _ArmLedger(runner, session.trace, session.positions)
+    ledger = _ArmLedger(runner, session.trace, session.positions, session.judging)
     for index, start in enumerate(session.starts):
         request = session.messages[: session.positions[start]]
         uses = list(session.by_call.get(start, ()))
@@ -199,10 +202,11 @@ def _step(
     call: int,
 ) -> None:
     sent = ledger.runner.send(request)
-    tokenized = tokenizer.request(sent)
-    shared = common_prefix(ledger.previous, tokenized)
+    previous = ledger.previous
+    tokenized = tokenizer.request(sent, previous)
+    shared = common_prefix(previous.request if previous is not None else None, tokenized)
     ledger.billed.append(bill_call(RULES[provider], tokenized.tokens, shared, expired))
-    ledger.previous = tokenized
+    ledger.previous = Tokenized(sent, tokenized)
     for use in uses:
         outcome, source = ledger.judge.judge_with_source(use, sent.messages)
         ledger.outcomes.append(outcome)

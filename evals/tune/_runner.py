@@ -9,7 +9,7 @@ from typing import Any
 import optuna
 
 from evals.tune._base import Outcome, Pruned, Study, StudyRun
-from evals.tune._storage import resolve_storage, with_retries, worker_id
+from evals.tune._storage import open_storage, with_retries, worker_id
 from evals.tune._summary import finish_study
 from evals.tune._tracking import Tracker, make_tracker
 
@@ -85,7 +85,7 @@ def _open(study: Study, run: StudyRun) -> optuna.Study:
     settings = study.settings
     stored = with_retries(
         lambda: optuna.create_study(
-            storage=resolve_storage(run.storage),
+            storage=open_storage(run.storage),
             study_name=run.study,
             directions=study.directions(),
             sampler=make_sampler(settings.sampler, settings.seed),

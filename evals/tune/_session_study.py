@@ -31,6 +31,7 @@ from evals.tune._base import Outcome, Study, StudyRun, StudySettings
 from evals.tune._export import study_delta
 from evals.tune._runner import run
 from evals.tune._space import ParamSpec, apply, defaults, section_space
+from headroom.compressors import tuned_compressors
 from headroom.errors import ConfigError
 
 CONTENT_TYPE = "sessions"
@@ -52,6 +53,9 @@ class SessionTuneSettings(StudySettings):
     """Whose prompt-caching rules and prices the sessions are billed by."""
     workers: int = 1
     """Processes replaying sessions in parallel."""
+    min_kept: float | None = None
+    """A floor on the kept share besides ``baseline kept − δ`` (the stricter one binds): a study that
+    must keep, say, 97% of facts even where the baseline policy keeps fewer."""
     space: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def study_name(self) -> str:
@@ -75,7 +79,8 @@ class SessionStudy(Study):
         self.sources = list(sources)
         replay = ReplaySettings(policy=settings.base, pricing=load_pricing(), provider=settings.provider)
         self.evaluator = SessionEvaluator(traces, replay, workers=settings.workers)
-        self._space = _space(settings.sections, settings.space)
+        self.sections = session_sections(settings.sections)
+        self._space = _space(self.sections, settings.space)
         self.floor = 0.0
         self.trials_scored = 0
 
@@ -94,7 +99,7 @@ class SessionStudy(Study):
 
     def measure_baseline(self) -> SessionScore:
         score = self.evaluator.score(apply(self.tune.base, self.baseline_params()))
-        self.floor = score.kept - self.tune.delta
+        self.floor = _floor(score.kept, self.tune.delta, self.tune.min_kept)
         return score
 
     def baseline_metrics(self, score: SessionScore) -> dict[str, float]:
@@ -110,8 +115,9 @@ class SessionStudy(Study):
             "traces": self.sources,
             "sessions": self.evaluator.sessions,
             "split": self.tune.split,
-            "sections": list(self.tune.sections),
+            "sections": list(self.sections),
             "provider": self.tune.provider,
+            "min_kept": self.tune.min_kept,
             "raw_sessions": [
                 [r.cost_usd, r.outcomes.count("kept"), len(r.outcomes)] for r in self.evaluator.raw.sessions
             ],
@@ -136,7 +142,7 @@ class SessionStudy(Study):
         return {
             "traces": self.sources,
             "sessions": self.evaluator.sessions,
-            "sections": list(self.tune.sections),
+            "sections": list(self.sections),
             "raw": _figures(self.evaluator.raw),
             "masking": _figures(self.evaluator.masking),
         }
@@ -144,7 +150,11 @@ class SessionStudy(Study):
     @classmethod
     def chosen_trial(cls, study: optuna.Study, delta: float | None = None) -> FrozenTrial | None:
         """The cheapest trial that keeps the baseline's share of facts within δ (ties: more kept)."""
-        floor = float(study.user_attrs["baseline"]["kept"]) - study_delta(study, delta)
+        floor = _floor(
+            float(study.user_attrs["baseline"]["kept"]),
+            study_delta(study, delta),
+            study.user_attrs.get("min_kept"),
+        )
         done = [
             t
             for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
@@ -177,6 +187,11 @@ class SessionStudy(Study):
             "baseline_kept": round(float(baseline["kept"]), 6),
             "masking_kept": round(float(baseline.get("masking_kept", 0.0)), 6),
             "delta": study_delta(study, delta),
+            **(
+                {"min_kept": study.user_attrs["min_kept"]}
+                if study.user_attrs.get("min_kept") is not None
+                else {}
+            ),
             "interval": "percentile bootstrap over sessions, 95%, 2000 resamples, seed 0",
         }
         if len(raw) == len(rows):
@@ -184,6 +199,11 @@ class SessionStudy(Study):
                 savings_ci([r[0] for r in raw], [r[0] for r in rows], settings).as_list()
             )
         return figures
+
+
+def _floor(baseline_kept: float, delta: float, min_kept: float | None) -> float:
+    """The kept share a trial must reach: within δ of the baseline's, and at least ``min_kept``."""
+    return max(baseline_kept - delta, min_kept if min_kept is not None else 0.0)
 
 
 def _baseline_rows(study: optuna.Study) -> list[list[float]]:
@@ -205,9 +225,35 @@ def _rounded(values: list[float]) -> list[float]:
     return [round(v, 6) for v in values]
 
 
-def _space(sections: Sequence[str], overrides: Mapping[str, Mapping[str, Any]]) -> list[ParamSpec]:
-    if not sections:
+RULE_SECTIONS = ("activity", "history", "live_zone")
+"""The policy's own sections a replay can score (``shaping`` changes the answers: no replay scores it)."""
+CONTENT = "content"
+"""Shorthand for every content section in the compressor registry."""
+
+
+def content_sections() -> list[str]:
+    """The section of every registered compressor with tunable fields (plugins too), by name."""
+    return [compressor.name for compressor, _ in tuned_compressors()]
+
+
+def session_sections(named: Sequence[str]) -> tuple[str, ...]:
+    """``--sections`` checked against the policy and the compressor registry, ``content`` expanded."""
+    content = content_sections()
+    chosen: dict[str, None] = {}
+    for name in named:
+        expanded = content if name == CONTENT else [name]
+        for section in expanded:
+            if section not in RULE_SECTIONS and section not in content:
+                known = ", ".join([*RULE_SECTIONS, *content, CONTENT])
+                raise ConfigError(f"a session study cannot search section {section!r}; choose from {known}")
+            chosen.setdefault(section)
+    if not chosen:
         raise ConfigError("a session study needs at least one policy section to search")
+    return tuple(chosen)
+
+
+def _space(sections: Sequence[str], overrides: Mapping[str, Mapping[str, Any]]) -> list[ParamSpec]:
+    sections = session_sections(sections)
     stray = sorted(k for k in overrides if k.split(".", 1)[0] not in sections)
     if stray:
         raise ConfigError(f"tune space names parameters outside the sections searched: {', '.join(stray)}")

@@ -87,6 +87,7 @@ def _session_settings(options: Mapping[str, Any], suite: Suite | None) -> Sessio
         sections=sections,
         provider=options.get("provider") or "openai",
         workers=int(options.get("workers") or 1),
+        min_kept=options.get("min_kept"),
         space=dict(spec.space) if spec else {},
         **shared_settings(options, suite, DEFAULT_TRIALS),
     )

@@ -68,7 +68,8 @@ class _StudyChoice(click.Choice):  # type: ignore[type-arg]
 )
 @click.option(
     "--sections",
-    help="With --traces: policy sections to search jointly, comma-separated (default activity,history).",
+    help="With --traces: policy sections to search jointly, comma-separated (default activity,history; "
+    "also live_zone, any compressor's section, or content for all of them).",
 )
 @click.option(
     "--provider",
@@ -76,6 +77,11 @@ class _StudyChoice(click.Choice):  # type: ignore[type-arg]
     help="With --traces: whose prompt caching and prices bill the sessions (default openai).",
 )
 @click.option("--workers", type=click.IntRange(min=1), help="With --traces: processes replaying sessions.")
+@click.option(
+    "--min-kept",
+    type=click.FloatRange(0, 1),
+    help="With --traces: a floor on the share of facts kept verbatim, besides baseline − δ.",
+)
 @click.option("--trials", type=click.IntRange(min=1), help="Trials per study (default 200).")
 @click.option("--timeout", type=float, help="Stop starting trials after this many seconds.")
 @click.option("--storage", help="Optuna storage URL (default sqlite:///<out>/optuna.db).")

@@ -43,15 +43,19 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _text_parts(index: int, role: str, kind: BlockKind, content: Any, tool: str | None) -> Iterator[Block]:
+def _text_parts(
+    index: int, role: str, kind: BlockKind, content: Any, tool: str | None, arguments: str | None = None
+) -> Iterator[Block]:
     if isinstance(content, str):
-        yield Block(Location(index, None, "content"), role, kind, content, tool)
+        yield Block(Location(index, None, "content"), role, kind, content, tool, tool_arguments=arguments)
         return
     if isinstance(content, list):
         for part_index, part in enumerate(content):
             text = part.get("text") if isinstance(part, dict) else None
             if isinstance(text, str) and part.get("type") in {"text", "input_text", "output_text", None}:
-                yield Block(Location(index, part_index, "text"), role, kind, text, tool)
+                yield Block(
+                    Location(index, part_index, "text"), role, kind, text, tool, tool_arguments=arguments
+                )
 
 
 def read_chat(messages: Messages) -> Iterator[Block]:
@@ -66,8 +70,8 @@ def read_chat(messages: Messages) -> Iterator[Block]:
         kind: BlockKind = "tool_result" if role in {"tool", "function"} else "text"
         call_id = str(message.get("tool_call_id"))
         tool = tool_names.get(call_id) if kind == "tool_result" else None
-        blocks = _text_parts(index, role, kind, message.get("content"), tool or message.get("name"))
-        yield from _with_arguments(blocks, arguments.get(call_id) if kind == "tool_result" else None)
+        given = arguments.get(call_id) if kind == "tool_result" else None
+        yield from _text_parts(index, role, kind, message.get("content"), tool or message.get("name"), given)
 
 
 def _argument_text(arguments: object) -> str:

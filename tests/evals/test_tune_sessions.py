@@ -101,3 +101,35 @@ def test_a_split_reads_the_manifest(tmp_path: Path) -> None:
     assert len(trace_files([folder], "all")) == 2
     with pytest.raises(ConfigError, match="no trace file or folder"):
         trace_files([tmp_path / "missing"], "all")
+
+
+def test_sections_come_from_the_policy_and_the_compressor_registry() -> None:
+    from evals.tune._session_study import content_sections, session_sections
+
+    content = content_sections()
+    assert {"code", "json", "log", "prose"} <= set(content)
+    assert session_sections(["activity", "content", "json"]) == ("activity", *content)
+    for wrong in (["shaping"], ["nonsense"], []):
+        with pytest.raises(ConfigError, match="session study"):
+            session_sections(wrong)
+
+
+def test_a_kept_floor_binds_where_baseline_minus_delta_would_not(tmp_path: Path) -> None:
+    from evals.traces import load_traces
+
+    folder = _write_traces(tmp_path / "traces")
+    traces = [t for f in trace_files([folder], "all") for t in load_traces(f)]
+    harsh = {"history.enabled": True, "history.keep_last_observations": 1, "history.min_tokens": 0}
+    constraints = {}
+    for floor in (None, 1.0):
+        settings = SessionTuneSettings(traces=(folder,), delta=1.0, min_kept=floor, out=tmp_path)
+        study = SessionStudy(settings, traces, [])
+        try:
+            baseline = study.measure_baseline()
+            params = {**study.baseline_params(), **harsh}
+            outcome = study.evaluate(params)
+        finally:
+            study.evaluator.close()
+        assert baseline.kept == 1.0 and outcome.metrics["kept"] < 1.0
+        constraints[floor] = outcome.constraint
+    assert constraints[None] <= 0 < constraints[1.0]

@@ -1,0 +1,98 @@
+"""What a study caches across trials never changes a score: every trial equals a cache-free replay.
+
+A session study scores hundreds of policies on the same sessions, so it keeps things from one
+trial to the next: each session's store and block memo, the judges' fact tokens and fact sources,
+the policy's hash, and each call's tokenized request (the previous call's messages are not
+serialized again). A cache-free replay starts from nothing for every policy. The policies below
+change the activity rules, masking and content sections, and come back to earlier ones, so
+the memo serves blocks compressed under another trial's policy.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evals.replay import ReplaySettings, load_pricing, replay_session
+from evals.replay._arms import Sent, Tokenized, Tokenizer
+from evals.replay._evaluator import SessionEvaluator
+from evals.traces import ToolCall, Trace, Turn
+from headroom.policy import Policy
+from tests.evals.test_replay_session import _log
+
+_SOURCE = "\n".join(
+    [
+        f"def handler_{i}(request):\n    total_{i} = request.count * {i}\n    return total_{i}\n"
+        for i in range(40)
+    ]
+)
+_ROWS = json.dumps([{"id": i, "sku": f"SKU-{1000 + i}", "bin": f"B{i % 9}"} for i in range(80)])
+
+
+def _coding_trace(rounds: int) -> Trace:
+    """Reads, searches, a JSON dump, test runs and an edit of a file read earlier; facts used later."""
+    turns: list[Turn] = [Turn("system", "You are a coding agent."), Turn("user", "Fix the handler totals.")]
+
+    def call(n: int, name: str, args: dict[str, str], output: str) -> None:
+        tool_call = ToolCall(f"k{n}", name, json.dumps(args))
+        turns.append(Turn("assistant", f"Step {n}.", tool_calls=(tool_call,)))
+        turns.append(Turn("tool", output, tool_call_id=f"k{n}", tool_name=name))
+
+    for r in range(rounds):
+        call(4 * r, "read_file", {"path": f"src/app_{r}.py"}, _SOURCE.replace("handler_7", f"handler_7r{r}"))
+        call(4 * r + 1, "grep", {"pattern": "SKU"}, _ROWS)
+        call(4 * r + 2, "bash", {"command": "pytest -q"}, _log(r))
+        turns.append(Turn("user", f"Now round {r}: which handler and checkpoint?"))
+        edit = {"path": f"src/app_{r}.py", "old": f"handler_7r{r}", "new": "fixed"}
+        call(4 * r + 3, "str_replace", edit, "edited")
+        turns.append(Turn("assistant", f"Used handler_7r{r}, SKU-1041 and /var/data/ckpt_r{r}_150.bin."))
+    turns.append(Turn("user", "Done?"))
+    turns.append(Turn("assistant", "Yes: total_12 and SKU-1077 are fine."))
+    return Trace("built-in", "test", tuple(turns), model="gpt-4o")
+
+
+_POLICIES = [
+    Policy(),
+    Policy.model_validate({"activity": {"read_verbatim_last": 2, "edited_read_verbatim": True}}),
+    Policy.model_validate({"history": {"enabled": True, "keep_last_observations": 3, "min_tokens": 0}}),
+    Policy(),
+    Policy.model_validate({"json": {"max_items": 5}, "code": {"enabled": False}}),
+    Policy.model_validate({"activity": {"test_verbatim_last": 1}, "json": {"max_items": 5}}),
+    Policy.model_validate({"activity": {"read_verbatim_last": 2, "edited_read_verbatim": True}}),
+]
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_every_trial_scores_what_a_cache_free_replay_scores(provider: str) -> None:
+    traces = [_coding_trace(3), _coding_trace(2)]
+    base = ReplaySettings(policy=Policy(), pricing=load_pricing(), provider=provider)  # type: ignore[arg-type]
+    with SessionEvaluator(traces, base) as evaluator:
+        for policy in _POLICIES:
+            fresh = ReplaySettings(policy=policy, pricing=base.pricing, provider=base.provider)
+            cache_free = tuple(replay_session(t, fresh).arms["policy"] for t in traces)
+            assert evaluator.score(policy).sessions == cache_free
+
+
+def test_the_policies_differ_so_the_comparison_can_fail() -> None:
+    base = ReplaySettings(policy=Policy(), pricing=load_pricing())
+    with SessionEvaluator([_coding_trace(3)], base) as evaluator:
+        scores = {(s.cost_usd, s.kept) for s in map(evaluator.score, _POLICIES)}
+    assert len(scores) >= 4
+
+
+def test_a_request_tokenized_from_the_previous_call_equals_one_tokenized_whole() -> None:
+    tokenizer = Tokenizer()
+    first = [{"role": "user", "content": "read app.py"}, {"role": "tool", "content": _SOURCE}]
+    grown = [*first, {"role": "assistant", "content": "done"}]
+    changed = [first[0], {"role": "tool", "content": "[masked]"}, grown[2]]
+    tool = ({"type": "function", "function": {"name": "headroom_retrieve"}},)
+    for before_sent, sent in [
+        (Sent(first, (), 0), Sent(grown, (), 0)),
+        (Sent(first, (), 0), Sent(changed, (), 0)),
+        (Sent(first, (), 0), Sent(grown, tool, 1)),
+        (Sent(first, tool, 1), Sent([dict(m) for m in grown], (), 0)),  # equal, not identical, messages
+        (Sent(grown, (), 0), Sent(first, (), 0)),  # shorter than before
+    ]:
+        before = Tokenized(before_sent, tokenizer.request(before_sent))
+        assert tokenizer.request(sent, before) == Tokenizer().request(sent)
