@@ -16,7 +16,7 @@ import kompress_quality  # noqa: E402
 import kompress_recall  # noqa: E402
 import tune_corpus  # noqa: E402
 
-from tests.evals._tune_fixtures import write_corpus, write_manifest  # noqa: E402
+from tests.evals.tune._tune_fixtures import write_corpus, write_manifest  # noqa: E402
 
 CONTEXT = "The survey ran in Lisbon during March and counted 4312 patients across eleven clinics overall."
 

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 from evals.traces import detect_format, load_traces
-from tests.evals import _trace_cases as cases
-from tests.evals import _trace_cases_more as more
-from tests.evals._trace_cases_shared import jsonl
+from tests.evals.traces import _trace_cases as cases
+from tests.evals.traces import _trace_cases_more as more
+from tests.evals.traces._trace_cases_shared import jsonl
 
 
 def test_gemini_joins_streamed_deltas_and_reads_session_totals(tmp_path: Path) -> None:

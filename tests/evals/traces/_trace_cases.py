@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.evals._trace_cases_more import MORE_CASES
-from tests.evals._trace_cases_shared import Case, jsonl, write
+from tests.evals.traces._trace_cases_more import MORE_CASES
+from tests.evals.traces._trace_cases_shared import Case, jsonl, write
 
 
 def _cc(kind: str, uuid: str, message: dict[str, Any]) -> dict[str, Any]:

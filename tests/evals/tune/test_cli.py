@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from headroom.cli._tune import tune_group
 from headroom.policy import load_policy
-from tests.evals._tune_fixtures import write_corpus, write_flat_corpus
+from tests.evals.tune._tune_fixtures import write_corpus, write_flat_corpus
 
 # The tune group run as its own program, the way ``python -m headroom tune`` runs it.
 _PROGRAM = "from headroom.cli._tune import tune_group; tune_group(prog_name='headroom tune')"

@@ -19,7 +19,7 @@ from evals.replay._arms import Sent, Tokenized, Tokenizer
 from evals.replay._evaluator import SessionEvaluator
 from evals.traces import ToolCall, Trace, Turn
 from headroom.policy import Policy
-from tests.evals.test_replay_session import _log
+from tests.evals.replay.test_session import _log
 
 _SOURCE = "\n".join(
     [

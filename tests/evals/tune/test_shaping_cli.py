@@ -17,7 +17,7 @@ from headroom.cli._tune import tune_group
 from headroom.policy import Policy, load_policy
 from headroom.shaping import VERBOSITY_NOTES
 
-DEMO_SUITE = Path(__file__).resolve().parents[2] / "configs" / "suites" / "demo.yaml"
+DEMO_SUITE = Path(__file__).resolve().parents[3] / "configs" / "suites" / "demo.yaml"
 GOLD = {
     "Which port refused the connection?": "port 5432 on db-primary",
     "Who owns the billing service?": "payments platform team",

@@ -14,7 +14,7 @@ from evals.tune import SessionTuneSettings, export_study, load_study, run_sessio
 from evals.tune._session_study import SessionStudy, trace_files
 from headroom.errors import ConfigError
 from headroom.policy import load_policy
-from tests.evals.test_replay_session import _trace
+from tests.evals.replay.test_session import _trace
 
 
 def _write_traces(folder: Path) -> Path:

@@ -26,7 +26,7 @@ URL_ENV = "HEADROOM_TEST_POSTGRES_URL"
 TRIALS_PER_WORKER = 3
 WORKER_SEEDS = (11, 22)
 WORKER_TIMEOUT_S = 420
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # Keys a worker may record to say which process ran a trial; the first one present is used.
 WORKER_ATTRS = ("worker", "hostname_pid", "host_pid")
 

@@ -14,8 +14,8 @@ import pytest
 
 from evals.traces import IMPORTERS, Trace, detect_format, load_traces
 from headroom.errors import TraceFormatError
-from tests.evals._trace_cases import CASES
-from tests.evals._trace_cases_shared import Case
+from tests.evals.traces._trace_cases import CASES
+from tests.evals.traces._trace_cases_shared import Case
 
 _IDS = [case.id for case in CASES]
 

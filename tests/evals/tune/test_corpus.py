@@ -8,7 +8,7 @@ import pytest
 
 from evals.tune import content_type, study_files
 from headroom.errors import ConfigError
-from tests.evals._tune_fixtures import write_corpus, write_flat_corpus, write_manifest
+from tests.evals.tune._tune_fixtures import write_corpus, write_flat_corpus, write_manifest
 
 
 def _rels(root: Path, study: str, split: str = "all") -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from headroom.cli._eval_replay import replay_command
-from tests.evals.test_traces_agents import CLAUDE_CODE
+from tests.evals.traces.test_agents import CLAUDE_CODE
 
 _FIGURES = {"input_tokens", "cache_read_tokens", "cache_write_tokens", "cost_usd", "reference_retention"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.evals._trace_cases_shared import Case, jsonl, text, write
+from tests.evals.traces._trace_cases_shared import Case, jsonl, text, write
 
 
 def inspect_ai(path: Path) -> Path:

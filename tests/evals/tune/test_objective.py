@@ -9,7 +9,7 @@ from evals.tune._corpus import Fact, make_file
 from evals.tune._objective import KEPT, LOST, RETRIEVABLE, retention
 from headroom.ccr import MemoryStore
 from headroom.policy import Policy
-from tests.evals._tune_fixtures import write_corpus
+from tests.evals.tune._tune_fixtures import write_corpus
 
 
 def test_files_route_by_content_type(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from evals.replay import ReplaySettings, load_pricing, replay_session
 from evals.replay._evaluator import SessionEvaluator
 from headroom.policy import Policy
-from tests.evals.test_replay_session import POLICY, _trace
+from tests.evals.replay.test_session import POLICY, _trace
 
 SETTINGS = ReplaySettings(policy=POLICY, pricing=load_pricing())
 

@@ -12,7 +12,7 @@ from evals.tune import Point, TuneSettings, choose, export_study, front, load_st
 from evals.tune._pareto import points
 from headroom.errors import ConfigError
 from headroom.policy import load_policy, policy_from_mapping
-from tests.evals._tune_fixtures import write_corpus
+from tests.evals.tune._tune_fixtures import write_corpus
 
 
 @pytest.fixture(scope="module")
