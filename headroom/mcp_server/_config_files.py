@@ -9,19 +9,16 @@ entry changed, or nothing is written.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
-import os
 import re
 import shutil
-import stat
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from headroom.errors import ConfigError
+from headroom.files import write_atomically
 
 BACKUP_SUFFIX = ".headroom-bak"
 
@@ -127,21 +124,10 @@ def _read(path: Path) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o600
     backup = path.with_name(path.name + BACKUP_SUFFIX)
     if path.exists() and not backup.exists():
         shutil.copy2(path, backup)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    write_atomically(path, text)
 
 
 def remove_toml_table(path: Path, table: tuple[str, str]) -> None:

@@ -17,8 +17,6 @@ import contextlib
 import hashlib
 import json
 import os
-import stat
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from headroom.errors import ConfigError
+from headroom.files import write_atomically
 from headroom.wrap._codecs import ABSENT, Format, depth_present, edited, key_line, load, lookup
 from headroom.wrap._leases import ProcessId
 
@@ -55,22 +54,6 @@ def _read(path: Path) -> str | None:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}; nothing was changed") from exc
-
-
-def _write(path: Path, text: str) -> None:
-    """Atomically (a temporary file beside it, then ``os.replace``), keeping the file's mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o600
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def _plan(edit: ConfigEdit, text: str | None) -> tuple[dict[str, Any], str]:
@@ -120,12 +103,12 @@ def _undo(record: dict[str, Any]) -> str:
             path.unlink()
             return f"{path}: removed (wrap had created it)"
         if record["original"] is not None:
-            _write(path, record["original"])
+            write_atomically(path, record["original"])
             return f"{path}: restored as it was"
     if lookup(load(text, fmt, path), key) != record["value"]:
         return f"{path}: {'.'.join(key)} was changed since; left alone"
     previous = record["previous"] if record["had_previous"] else ABSENT
-    _write(
+    write_atomically(
         path,
         edited(text, fmt, key, previous, path, keep_depth=record["keep_depth"], line=record["previous_line"]),
     )
@@ -184,10 +167,10 @@ class Stamps:
             "edits": [record for record, _ in plans],
         }
         self.root.mkdir(parents=True, exist_ok=True)
-        _write(self.path(agent), json.dumps(stamp, indent=2))
+        write_atomically(self.path(agent), json.dumps(stamp, indent=2))
         try:
             for path, text in {Path(record["path"]): text for record, text in plans}.items():
-                _write(path, text)  # the last plan of a file holds all its edits
+                write_atomically(path, text)  # the last plan of a file holds all its edits
             yield healed
         finally:
             self.undo(agent)
