@@ -11,7 +11,7 @@ from typing import Any
 from headroom.ccr import Store
 from headroom.proxy._compression import serialize
 from headroom.proxy._metrics import Metrics
-from headroom.proxy._retrieval import answer_calls
+from headroom.proxy._retrieval import Call, answer_calls
 from headroom.proxy._splice import JsonSplice, Overflow, StreamSplice
 from headroom.proxy._sse import Framer
 from headroom.proxy._upstream import Unreachable, Upstream, UpstreamResponse
@@ -109,16 +109,10 @@ async def spliced_stream(
                 for out in splice.tail():
                     yield out
                 return
-            answers = await answer_calls(rounds.store, calls, rounds.max_retrieved)
-            for answer in answers:
-                rounds.metrics.retrievals.labels(answer.outcome).inc()
-            request = splice.continuation(request, answers)
+            request = await _answered(rounds, splice, request, calls)
             done += 1
-            rounds.metrics.rounds.inc()
             try:
-                response = await rounds.upstream.send(
-                    "POST", rounds.url, rounds.headers, serialize(request), continuation=True
-                )
+                response = await _send(rounds, request)
             except Unreachable as exc:
                 yield splice.error(
                     502, json.dumps({"error": {"message": f"upstream unreachable: {exc}"}}).encode()
@@ -143,15 +137,9 @@ async def spliced_json(
     if calls is None:
         return (200, splice.final()) if splice.spliced else None
     while calls:
-        answers = await answer_calls(rounds.store, calls, rounds.max_retrieved)
-        for answer in answers:
-            rounds.metrics.retrievals.labels(answer.outcome).inc()
-        request = splice.continuation(request, answers)
+        request = await _answered(rounds, splice, request, calls)
         done += 1
-        rounds.metrics.rounds.inc()
-        response = await rounds.upstream.send(
-            "POST", rounds.url, rounds.headers, serialize(request), continuation=True
-        )
+        response = await _send(rounds, request)
         raw = await response.read()
         await response.close()
         try:
@@ -167,3 +155,21 @@ async def spliced_json(
         rounds.metrics.usage(_usage_of(body))
         calls = splice.absorb(body, done < rounds.max_rounds)
     return 200, splice.final()
+
+
+async def _answered(
+    rounds: Round, splice: StreamSplice | JsonSplice, request: dict[str, Any], calls: list[Call]
+) -> dict[str, Any]:
+    """The continuation request: ``calls`` answered from the store (each outcome counted)."""
+    answers = await answer_calls(rounds.store, calls, rounds.max_retrieved)
+    for answer in answers:
+        rounds.metrics.retrievals.labels(answer.outcome).inc()
+    return splice.continuation(request, answers)
+
+
+async def _send(rounds: Round, request: dict[str, Any]) -> UpstreamResponse:
+    """One more round upstream (counted), on the same route and headers as the first."""
+    rounds.metrics.rounds.inc()
+    return await rounds.upstream.send(
+        "POST", rounds.url, rounds.headers, serialize(request), continuation=True
+    )
