@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.traces import _registry as shared
-from evals.traces._model import ToolCall, Trace, Turn, Usage, block_call
+from evals.traces._model import ToolCall, Turn, Usage, block_call
 from evals.traces._openai_chat import content_text, request_body
 from headroom.errors import TraceFormatError
 
@@ -97,7 +97,7 @@ def system_text(system: Any) -> str:
     return content_text(system)
 
 
-class AnthropicMessagesImporter:
+class AnthropicMessagesImporter(shared.PerRequestImporter):
     """Plain Anthropic Messages request logs."""
 
     name = "anthropic-messages"
@@ -115,10 +115,6 @@ class AnthropicMessagesImporter:
         if not keys & {"messages", "request"} or keys & shared.AGENT_KEYS:
             return False
         return bool(_MESSAGES_KEY.search(prefix) and _MARKERS.search(prefix))
-
-    def load(self, path: Path) -> list[Trace]:
-        """One trace per request record."""
-        return shared.per_record(path, self.name, self._turns)
 
     def _turns(
         self, path: Path, line: int | None, record: dict[str, Any]

@@ -280,6 +280,21 @@ def session_source(path: Path, index: int, count: int) -> str:
     return f"{path}#{index}" if count > 1 else str(path)
 
 
+class PerRequestImporter:
+    """An importer of request logs: one trace per record, whose turns ``_turns`` reads."""
+
+    name: str
+
+    def load(self, path: Path) -> list[Trace]:
+        """One trace per request record."""
+        return per_record(path, self.name, self._turns)
+
+    def _turns(
+        self, path: Path, line: int | None, record: dict[str, Any]
+    ) -> tuple[list[Turn], dict[str, Any]]:
+        raise NotImplementedError
+
+
 def per_record(
     path: Path,
     fmt: str,

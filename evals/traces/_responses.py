@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.traces import _registry as shared
-from evals.traces._model import ToolCall, Trace, Turn, Usage, arguments_text
+from evals.traces._model import ToolCall, Turn, Usage, arguments_text
 from evals.traces._openai_chat import CHAT_ROLES, content_text, request_body
 from headroom.errors import TraceFormatError
 
@@ -78,7 +78,7 @@ class ItemBuilder:
             self.turns.append(Turn(role="assistant", tool_calls=(call,), timestamp=timestamp))
 
 
-class OpenAIResponsesImporter:
+class OpenAIResponsesImporter(shared.PerRequestImporter):
     """Plain OpenAI Responses request logs."""
 
     name = "openai-responses"
@@ -92,10 +92,6 @@ class OpenAIResponsesImporter:
         if not keys & {"input", "request"} or keys & shared.AGENT_KEYS:
             return False
         return bool(_INPUT_KEY.search(prefix))
-
-    def load(self, path: Path) -> list[Trace]:
-        """One trace per request record."""
-        return shared.per_record(path, self.name, self._turns)
 
     def _turns(
         self, path: Path, line: int | None, record: dict[str, Any]
