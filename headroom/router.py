@@ -10,6 +10,7 @@ import bisect
 import itertools
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,10 +44,31 @@ class Section:
 
 
 def detect(text: str, compressors: list[Compressor] | None = None) -> Detection:
-    """The most confident compressor for ``text``; prose when nobody is confident."""
+    """The most confident compressor for ``text``; prose when nobody is confident.
+
+    Compressors are stateless and deterministic, so a text re-sent later in a conversation is
+    routed from memory. A detector whose declared ``max_confidence`` cannot beat the best answer
+    so far is not asked (ties go to the earlier one, as when every detector is asked).
+    """
     candidates = compressors if compressors is not None else all_compressors()
+    key = (tuple(candidates), text)
+    try:
+        known = _MEMO.get(key)
+    except TypeError:  # an unhashable compressor (a plugin's dataclass): route without memory
+        return _detect(text, candidates)
+    if known is not None:
+        return known
+    found = _detect(text, candidates)
+    _MEMO.put(key, len(text), found)
+    return found
+
+
+def _detect(text: str, candidates: list[Compressor]) -> Detection:
+    ceilings = _remaining_ceilings(candidates)
     best: tuple[float, Compressor] | None = None
-    for compressor in candidates:
+    for compressor, ceiling in zip(candidates, ceilings, strict=True):
+        if best is not None and best[0] >= ceiling:
+            break  # no detector from here on can outrank the best one
         confidence = compressor.detect(text)
         if best is None or confidence > best[0]:
             best = (confidence, compressor)
@@ -56,6 +78,50 @@ def detect(text: str, compressors: list[Compressor] | None = None) -> Detection:
             return Detection("prose", "", 0.0)
         return Detection(_content_type(fallback, text), fallback.name, best[0] if best else 0.0)
     return Detection(_content_type(best[1], text), best[1].name, best[0])
+
+
+def _remaining_ceilings(candidates: list[Compressor]) -> list[float]:
+    """For each position, the highest confidence any detector from there on may return."""
+    ceilings: list[float] = []
+    highest = float("-inf")
+    for compressor in reversed(candidates):
+        declared = getattr(compressor, "max_confidence", 1.0)
+        highest = max(highest, float(declared) if isinstance(declared, int | float) else 1.0)
+        ceilings.append(highest)
+    return ceilings[::-1]
+
+
+class _DetectionMemo:
+    """Recent routing decisions, keyed by the candidates and the text, bounded in total characters."""
+
+    def __init__(self, max_chars: int, max_entries: int) -> None:
+        self._entries: OrderedDict[tuple[tuple[Compressor, ...], str], tuple[int, Detection]] = OrderedDict()
+        self._chars = 0
+        self._max_chars = max_chars
+        self._max_entries = max_entries
+
+    def get(self, key: tuple[tuple[Compressor, ...], str]) -> Detection | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: tuple[tuple[Compressor, ...], str], chars: int, found: Detection) -> None:
+        if chars > self._max_chars // 4:
+            return  # one huge text would evict everything else
+        self._entries[key] = (chars, found)
+        self._chars += chars
+        while self._chars > self._max_chars or len(self._entries) > self._max_entries:
+            _, (dropped, _) = self._entries.popitem(last=False)
+            self._chars -= dropped
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._chars = 0
+
+
+_MEMO = _DetectionMemo(max_chars=8_000_000, max_entries=1024)
 
 
 def _content_type(compressor: Compressor, text: str) -> str:

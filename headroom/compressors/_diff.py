@@ -281,6 +281,7 @@ class DiffCompressor:
 
     name = "diff"
     content_type = "diff"
+    max_confidence = 0.99  # the most detect() returns; the router skips what cannot win
     section = DiffPolicy
     tuning = Tuning(kinds=("diff",))
 

@@ -194,6 +194,7 @@ class HtmlCompressor:
 
     name = "html"
     content_type = "html"
+    max_confidence = 0.95  # the most detect() returns; the router skips what cannot win
     section = HtmlPolicy
     tuning = Tuning(kinds=("html",), markup=True)
 

@@ -166,6 +166,7 @@ class SearchCompressor:
 
     name = "search"
     content_type = "search"
+    max_confidence = 0.95  # the most detect() returns; the router skips what cannot win
     section = SearchPolicy
     tuning = Tuning(
         kinds=("search-results", "log", "prose"),

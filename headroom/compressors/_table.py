@@ -132,6 +132,7 @@ class TableCompressor:
 
     name = "table"
     content_type = "table"
+    max_confidence = 0.85  # the most detect() returns; the router skips what cannot win
     section = TablePolicy
     tuning = Tuning(kinds=("json", "log", "search-results", "prose", "markdown"), routed_only=True)
 

@@ -171,6 +171,7 @@ class CodeCompressor:
 
     name = NAME
     content_type = "code"
+    max_confidence = 0.98  # the most detect() returns; the router skips what cannot win
     section = CodePolicy
     tuning = Tuning(kinds=("code",))
 

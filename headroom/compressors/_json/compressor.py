@@ -49,6 +49,7 @@ class JsonCompressor:
 
     name = "json"
     content_type = "json"
+    max_confidence = 0.95  # the most detect() returns; the router skips what cannot win
     section = JsonPolicy
     tuning = Tuning(kinds=("json", "search-results"), routed_only=True)
 

@@ -61,6 +61,7 @@ class LogCompressor:
 
     name = "log"
     content_type = "log"
+    max_confidence = 0.95  # the most detect() returns; the router skips what cannot win
     section = LogPolicy
     tuning = Tuning(kinds=("log",))
 

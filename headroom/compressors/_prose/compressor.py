@@ -118,6 +118,7 @@ class ProseCompressor:
 
     name = "prose"
     content_type = "prose"
+    max_confidence = 0.6  # the most detect() returns; the router skips what cannot win
     section = ProsePolicy
     tuning = Tuning(kinds=("prose", "markdown"))
 

@@ -7,6 +7,7 @@ JSON, logs, diffs, search hits, HTML, code or CSV.
 
 from __future__ import annotations
 
+import functools
 import re
 
 SAMPLE_CHARS = 4000
@@ -51,13 +52,24 @@ def is_markdown(sample: str) -> bool:
 
     reStructuredText shares some of those signs but is reported as prose.
     """
-    head = sample[:SAMPLE_CHARS]
-    return markdown_signs(head) >= 2 and len(_RST_SIGNS.findall(head)) < 2
+    return _is_markdown(sample[:SAMPLE_CHARS])
 
 
 def markdown_signs(sample: str) -> int:
     """How many markdown constructs the prefix of ``sample`` holds."""
-    return len(_MD_SIGNS.findall(sample[:SAMPLE_CHARS]))
+    return _markdown_signs(sample[:SAMPLE_CHARS])
+
+
+# Cached by prefix: routing asks twice, then the router's content type and the compressor ask
+# again about the same text.
+@functools.lru_cache(maxsize=64)
+def _is_markdown(head: str) -> bool:
+    return _markdown_signs(head) >= 2 and len(_RST_SIGNS.findall(head)) < 2
+
+
+@functools.lru_cache(maxsize=64)
+def _markdown_signs(head: str) -> int:
+    return len(_MD_SIGNS.findall(head))
 
 
 def _structured(head: str, lines: list[str]) -> bool:
