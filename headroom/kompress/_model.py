@@ -310,7 +310,7 @@ def _load(model_dir: str, keep_label: int | None, quantize: bool, backend: str) 
 
     torch.set_num_threads(cpu_threads())
     tokenizer = AutoTokenizer.from_pretrained(str(spec.tokenizer), local_files_only=True)
-    extra = {} if spec.num_labels is None else {"num_labels": spec.num_labels}
+    extra: dict[str, Any] = {} if spec.num_labels is None else {"num_labels": spec.num_labels}
     with quiet_loading():
         model = AutoModelForTokenClassification.from_pretrained(
             str(spec.weights), local_files_only=True, **extra
