@@ -8,8 +8,9 @@ every compressor.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from headroom._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from headroom._compress import BlockStats, CompressResult, compress, compress_text, default_store
@@ -46,14 +47,4 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'headroom' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # later lookups are plain attribute reads
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__ = lazy_attributes(__name__, _HOME)

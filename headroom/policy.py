@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import json
 import os
 from pathlib import Path
@@ -26,6 +25,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from headroom._lazy import lazy_attributes
 from headroom._policy_fields import Frozen as Section
 from headroom._policy_fields import Frozen as _Frozen
 from headroom._policy_fields import tunable
@@ -379,8 +379,4 @@ _MOVED = {
 """Section models that now live beside their compressors, still importable from here."""
 
 
-def __getattr__(name: str) -> Any:
-    module = _MOVED.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes(__name__, _MOVED)

@@ -79,8 +79,8 @@ class Settings(BaseSettings):
 
     def store_location(self) -> str:
         """Where the store is, as it may be shown (a Redis URL without its password, or the file)."""
+        from headroom._redis import without_password
         from headroom.ccr import default_store_path
-        from headroom.ccr._redis import without_password
 
         url = self._store_url()
         if url is not None:

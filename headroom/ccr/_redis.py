@@ -16,25 +16,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
+from headroom._redis import as_text, connect, store_errors, without_password
 from headroom.ccr import _redis_scripts as scripts
 from headroom.ccr._keys import DEFAULT_SCOPE, KeyScheme, ephemeral_secret, key_from_digest
 from headroom.ccr._sqlite import _decode, _encode
-from headroom.ccr._store import Clock, KeyedStore, StoreStats, to_bytes
+from headroom.ccr._store import TTL_SECONDS, Clock, KeyedStore, StoreStats, to_bytes
 from headroom.errors import (
     EntryExpired,
     EntryNotFound,
     KeyCollision,
-    MissingDependency,
     StoreError,
     StoreFull,
 )
 
 if TYPE_CHECKING:
-    import redis
+    pass
 
 DEFAULT_NAMESPACE = "headroom:ccr"
 _PURGE_CHUNK = 1000
@@ -53,7 +52,7 @@ class RedisStore(KeyedStore):
     def __init__(
         self,
         url: str = "redis://127.0.0.1:6379/0",
-        ttl_seconds: float | None = 7 * 24 * 3600,
+        ttl_seconds: float | None = TTL_SECONDS,
         max_bytes: int = 1024 * 1024 * 1024,
         clock: Clock = time.time,
         *,
@@ -63,16 +62,12 @@ class RedisStore(KeyedStore):
         namespace: str = DEFAULT_NAMESPACE,
         timeout_s: float = 5.0,
     ) -> None:
-        if max_bytes <= 0:
-            raise StoreError("max_bytes must be positive")
+        self._set_limits(ttl_seconds, max_bytes, clock)
         if not namespace:
             raise StoreError("the Redis namespace must not be empty")
         self.location = without_password(url)
-        self._ttl = ttl_seconds
-        self._max_bytes = max_bytes
-        self._clock = clock
         self._ns = namespace
-        self._client = _connect(url, timeout_s)
+        self._client = connect(url, timeout_s)
         self._put, self._remove, self._purge, self._stats = (
             self._client.register_script(source)
             for source in (scripts.PUT, scripts.REMOVE, scripts.PURGE_SCOPE, scripts.STATS)
@@ -195,16 +190,18 @@ class RedisStore(KeyedStore):
             names = self._client.hgetall(f"{self._ns}:scopes")
             pipe = self._client.pipeline(transaction=False)
             for tag in names:
-                pipe.hmget(f"{self._ns}:t:{_text(tag)}", ["entries", "bytes"])
+                pipe.hmget(f"{self._ns}:t:{as_text(tag)}", ["entries", "bytes"])
             counts = pipe.execute()
         return {
-            _text(name): StoreStats(int(n or 0), int(size or 0))
+            as_text(name): StoreStats(int(n or 0), int(size or 0))
             for name, (n, size) in zip(names.values(), counts, strict=True)
         }
 
     def purge(self, all_scopes: bool = False) -> int:
         with self._translate("purge"):
-            tags = [_text(t) for t in self._client.hkeys(f"{self._ns}:scopes")] if all_scopes else [self._tag]
+            tags = (
+                [as_text(t) for t in self._client.hkeys(f"{self._ns}:scopes")] if all_scopes else [self._tag]
+            )
             removed = 0
             for tag in tags:
                 while taken := int(self._purge(keys=[], args=[self._ns, tag, str(_PURGE_CHUNK)])):
@@ -231,43 +228,10 @@ class RedisStore(KeyedStore):
     def _entry(self, key: str) -> str:
         return f"{self._ns}:e:{self._tag}:{key}"
 
-    @contextlib.contextmanager
-    def _translate(self, operation: str) -> Iterator[None]:
-        import redis
-
-        try:
-            yield
-        except redis.RedisError as exc:
-            raise StoreError(f"CCR store {operation} failed at {self.location}: {exc}") from exc
-
-
-def _connect(url: str, timeout_s: float) -> redis.Redis:
-    try:
-        import redis
-    except ModuleNotFoundError as exc:
-        raise MissingDependency("the Redis store's client, the package 'redis',", extra="redis") from exc
-    try:
-        return redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
-    except ValueError as exc:
-        raise StoreError(f"invalid Redis store URL {without_password(url)!r}: {exc}") from exc
-
-
-def _text(value: bytes | str) -> str:
-    """A name read back from Redis (bytes, since the client does not decode)."""
-    return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else value
+    def _translate(self, operation: str) -> contextlib.AbstractContextManager[None]:
+        return store_errors(f"CCR store {operation}", self.location)
 
 
 def _scope_tag(scope: str) -> str:
     """A fixed-width name for a scope inside Redis keys (scope names may hold any character)."""
     return hashlib.sha256(scope.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def without_password(url: str) -> str:
-    """``url`` as it may be shown: the password replaced by ``***``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))

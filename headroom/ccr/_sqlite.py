@@ -35,7 +35,7 @@ from headroom.ccr._keys import (
     installation_secret,
     key_from_digest,
 )
-from headroom.ccr._store import Clock, KeyedStore, StoreStats, to_bytes
+from headroom.ccr._store import TTL_SECONDS, Clock, KeyedStore, StoreStats, to_bytes
 from headroom.errors import EntryExpired, EntryNotFound, KeyCollision, StoreError, StoreFull
 
 _TABLE = """
@@ -106,7 +106,7 @@ class SqliteStore(KeyedStore):
     def __init__(
         self,
         path: str | Path | None = None,
-        ttl_seconds: float | None = 7 * 24 * 3600,
+        ttl_seconds: float | None = TTL_SECONDS,
         max_bytes: int = 1024 * 1024 * 1024,
         clock: Clock = time.time,
         *,
@@ -115,12 +115,8 @@ class SqliteStore(KeyedStore):
         keys: KeyScheme | None = None,
         busy_timeout_s: float = _BUSY_TIMEOUT_S,
     ) -> None:
-        if max_bytes <= 0:
-            raise StoreError("max_bytes must be positive")
+        self._set_limits(ttl_seconds, max_bytes, clock)
         self.path = Path(path) if path is not None else default_store_path()
-        self._ttl = ttl_seconds
-        self._max_bytes = max_bytes
-        self._clock = clock
         self._lock = threading.Lock()
         self._in_memory = str(self.path) == ":memory:"
         self._busy_timeout = busy_timeout_s

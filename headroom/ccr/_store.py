@@ -14,6 +14,9 @@ from typing import Protocol, runtime_checkable
 from headroom.ccr._keys import KEY_DIGITS, KEY_PREFIX, KeyScheme, key_from_digest
 from headroom.errors import EntryExpired, EntryNotFound, KeyCollision, StoreError, StoreFull
 
+TTL_SECONDS = 7 * 24 * 3600
+"""How long every store keeps an original by default: a week."""
+
 KEY_PATTERN = rf"{KEY_PREFIX}\d{{{KEY_DIGITS}}}|hr_[0-9a-f]{{16}}"
 """A key as markers write it. ``hr_`` + 16 hex digits is the older format: stores and conversations
 written with it still resolve."""
@@ -143,6 +146,14 @@ class KeyedStore(ABC):
     def put(self, content: str | bytes, kind: str = "text", keep: Collection[str] = ()) -> str:
         return self.put_many([(content, kind)], keep)[0]
 
+    def _set_limits(self, ttl_seconds: float | None, max_bytes: int, clock: Clock) -> None:
+        """Keep the expiry, byte cap and clock every store's constructor takes."""
+        if max_bytes <= 0:
+            raise StoreError("max_bytes must be positive")
+        self._ttl = ttl_seconds
+        self._max_bytes = max_bytes
+        self._clock = clock
+
     @abstractmethod
     def put_many(self, entries: Sequence[tuple[str | bytes, str]], keep: Collection[str] = ()) -> list[str]:
         """Store every entry at once (see :class:`Store`)."""
@@ -158,17 +169,13 @@ class MemoryStore(KeyedStore):
 
     def __init__(
         self,
-        ttl_seconds: float | None = 7 * 24 * 3600,
+        ttl_seconds: float | None = TTL_SECONDS,
         max_bytes: int = 256 * 1024 * 1024,
         clock: Clock = time.time,
         *,
         keys: KeyScheme | None = None,
     ) -> None:
-        if max_bytes <= 0:
-            raise StoreError("max_bytes must be positive")
-        self._ttl = ttl_seconds
-        self._max_bytes = max_bytes
-        self._clock = clock
+        self._set_limits(ttl_seconds, max_bytes, clock)
         self._keys = keys or KeyScheme(_IN_PROCESS_SECRET)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._bytes = 0

@@ -8,19 +8,14 @@ from pathlib import Path
 
 import click
 
-from headroom.cli._common import friendly_errors
+from headroom.cli._common import friendly_errors, path_option, policy_option
 from headroom.extras import needs_extra
 
 
 @click.command("proxy")
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default 8787; 0: any free port).")
-@click.option(
-    "--uds",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Listen on this unix socket instead (mode 0600).",
-)
+@path_option("--uds", "uds", "Listen on this unix socket instead (mode 0600).", folder=False)
 @click.option(
     "--token",
     default=None,
@@ -34,13 +29,7 @@ from headroom.extras import needs_extra
 @click.option(
     "--openai-upstream", default=None, help="Where OpenAI requests go (default https://api.openai.com)."
 )
-@click.option(
-    "--policy",
-    "policy_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Policy YAML.",
-)
+@policy_option
 @click.option(
     "--compress-deadline-ms",
     type=float,

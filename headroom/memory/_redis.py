@@ -12,10 +12,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
-from collections.abc import Iterator
 from typing import Any
 
-from headroom.ccr._redis import _connect, without_password
+from headroom._redis import as_text, connect, store_errors, without_password
 from headroom.errors import StoreError
 from headroom.memory import _redis_scripts as scripts
 from headroom.memory._base import Clock, check_project, draft, rank
@@ -43,7 +42,7 @@ class RedisMemory:
         self.limits = limits or MemoryLimits()
         self._clock = clock
         self._ns = namespace
-        self._client = _connect(url, timeout_s)
+        self._client = connect(url, timeout_s)
         self._save, self._forget, self._touch = (
             self._client.register_script(source) for source in (scripts.SAVE, scripts.FORGET, scripts.TOUCH)
         )
@@ -63,7 +62,7 @@ class RedisMemory:
             if held is None:  # forgotten between the two calls: save it again
                 return self.save(project, content, agent=agent, session=session)
             return Saved(held, duplicate=True, evicted=())
-        evicted = tuple(_text(v) for v in answer[1:])
+        evicted = tuple(as_text(v) for v in answer[1:])
         return Saved(Fact(fact.id, project, content, agent, session, at, at, 0), False, evicted)
 
     def search(self, project: str, query: str, k: int = 10) -> list[Hit]:
@@ -82,7 +81,7 @@ class RedisMemory:
             counts: dict[str, dict[str, int]] = {}
             for word, posting in zip(ordered, postings, strict=True):
                 for fid, count in posting:
-                    counts.setdefault(_text(fid), {})[word] = int(count)
+                    counts.setdefault(as_text(fid), {})[word] = int(count)
             lengths = self._lengths(prefix, list(counts))
         candidates = {fid: (c, lengths[fid]) for fid, c in counts.items() if fid in lengths}
         best = rank(candidates, words, int(totals[0] or 0), int(totals[1] or 0), k)
@@ -90,7 +89,7 @@ class RedisMemory:
             return []
         with self._translate("search"):
             alive = {
-                _text(f)
+                as_text(f)
                 for f in self._touch(
                     keys=[], args=[prefix, repr(float(self._clock()))] + [f for f, _ in best]
                 )
@@ -131,7 +130,7 @@ class RedisMemory:
             return []
         with self._translate("recent"):
             held: list[bytes] = self._client.zrange(f"{self._prefix(project)}:lru", 0, -1)  # type: ignore[assignment]
-            ids = [_text(f) for f in held]
+            ids = [as_text(f) for f in held]
             facts = self._facts(project, ids)
         newest = sorted(facts.values(), key=lambda f: (-f.created_at, f.id))
         return newest[:limit]
@@ -150,20 +149,10 @@ class RedisMemory:
         tag = hashlib.sha256(project.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         return f"{self._ns}:{tag}"
 
-    @contextlib.contextmanager
-    def _translate(self, operation: str) -> Iterator[None]:
-        import redis
-
-        try:
-            yield
-        except redis.RedisError as exc:
-            raise StoreError(f"memory {operation} failed at {self.location}: {exc}") from exc
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else value
+    def _translate(self, operation: str) -> contextlib.AbstractContextManager[None]:
+        return store_errors(f"memory {operation}", self.location)
 
 
 def _fact(fid: str, project: str, fields: list[Any]) -> Fact:
-    content, agent, session, created, used, uses = (_text(v) for v in fields)
+    content, agent, session, created, used, uses = (as_text(v) for v in fields)
     return Fact(fid, project, content, agent, session, float(created), float(used), int(uses))

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from headroom.critical import json_record
 from headroom.redaction._rules import TEXT_PASSES, numeric_secret_key, placeholder, secret_key
 
 MIN_CREDENTIAL_LENGTH = 8
@@ -88,7 +89,7 @@ class Redactor:
         return self.value(value)
 
     def _string(self, text: str) -> str:
-        embedded = _embedded_json(text)
+        embedded = json_record(text)
         if embedded is not None:
             # Tool-call arguments are JSON inside a string: redact by key, then re-encode,
             # but only when something changed, so clean arguments stay byte-identical.
@@ -113,17 +114,6 @@ def _blank(value: Any, numbers: bool) -> Any:
     if numbers and isinstance(value, int | float) and not isinstance(value, bool):
         return placeholder("secret")
     return value
-
-
-def _embedded_json(text: str) -> Any:
-    stripped = text.strip()
-    if len(stripped) < 2 or stripped[0] not in "{[" or stripped[-1] not in "}]":
-        return None
-    try:
-        data = json.loads(stripped)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict | list) else None
 
 
 def default_redactor() -> Redactor:

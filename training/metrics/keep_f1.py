@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import evaluate
-
-from headroom.local_metrics import metric_info
+from training.metrics._label import LabelMetric
 
 _INPUTS = "predictions, references: per-word keep decisions and gold labels (1/0)."
 
@@ -21,13 +17,9 @@ def keep_f1(predictions: list[int], references: list[int]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-class KeepF1(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no type hints
+class KeepF1(LabelMetric):
     """F1 of the keep class against the gold keep labels."""
 
-    def _info(self) -> Any:
-        return metric_info(
-            self.__doc__, _INPUTS, {"predictions": "int8", "references": "int8"}, extra="train"
-        )
-
-    def _compute(self, predictions: list[int], references: list[int]) -> dict[str, float]:
-        return {"keep_f1": keep_f1(predictions, references)}
+    key = "keep_f1"
+    inputs = _INPUTS
+    score = staticmethod(keep_f1)

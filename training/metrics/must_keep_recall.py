@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import evaluate
-
-from headroom.local_metrics import metric_info
+from training.metrics._label import LabelMetric
 
 _INPUTS = "predictions: per-word keep decisions (1/0); references: must-keep mask (1/0)."
 
@@ -17,13 +13,9 @@ def must_keep_recall(predictions: list[int], references: list[int]) -> float:
     return sum(1 for p in must if p) / len(must) if must else 1.0
 
 
-class MustKeepRecall(evaluate.Metric):  # type: ignore[misc]  # evaluate ships no type hints
+class MustKeepRecall(LabelMetric):
     """Share of must-keep words the predictions keep."""
 
-    def _info(self) -> Any:
-        return metric_info(
-            self.__doc__, _INPUTS, {"predictions": "int8", "references": "int8"}, extra="train"
-        )
-
-    def _compute(self, predictions: list[int], references: list[int]) -> dict[str, float]:
-        return {"must_keep_recall": must_keep_recall(predictions, references)}
+    key = "must_keep_recall"
+    inputs = _INPUTS
+    score = staticmethod(must_keep_recall)

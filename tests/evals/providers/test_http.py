@@ -21,37 +21,9 @@ from evals.providers import (
 )
 from evals.providers._http import parse_retry_after
 from headroom.errors import ConfigError, UpstreamError, UpstreamStatusError, UpstreamTimeout
+from tests.evals.providers._contract import MESSAGES, REQUEST, TOOLS
 
 Handler = Callable[[httpx.Request], httpx.Response]
-
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "read_file",
-            "description": "Read a file",
-            "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
-        },
-    }
-]
-MESSAGES: list[dict[str, Any]] = [
-    {"role": "system", "content": "You are terse."},
-    {"role": "user", "content": "Open app.py"},
-    {
-        "role": "assistant",
-        "content": None,
-        "tool_calls": [
-            {
-                "id": "call_1",
-                "type": "function",
-                "function": {"name": "read_file", "arguments": '{"path": "app.py"}'},
-            }
-        ],
-    },
-    {"role": "tool", "tool_call_id": "call_1", "content": "print('hi')"},
-    {"role": "user", "content": "What does it print?"},
-]
-REQUEST = Request(messages=MESSAGES, model="ignored-model", max_tokens=64, tools=TOOLS)
 
 CHAT_BODY = {
     "model": "gpt-4o-mini-2024",

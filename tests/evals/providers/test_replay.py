@@ -29,6 +29,7 @@ from evals.providers._offline import answer_question, split_question
 from evals.providers._replay import redact
 from evals.traces import ToolCall, Usage
 from headroom.errors import ConfigError
+from tests.evals.providers._contract import ProviderContract
 
 SECRET = "sk-live-abcdefghijklmnop"
 
@@ -46,6 +47,11 @@ class FakeProvider:
         usage = Usage(input_tokens=11, cache_read_tokens=3, cache_write_tokens=0, output_tokens=2)
         call = ToolCall("t1", "grep", '{"q": "x"}')
         return Response(text=text, tool_calls=(call,), usage=usage, model="fake-1", stop_reason="stop")
+
+
+class TestFakeProviderContract(ProviderContract):
+    def make(self, tmp_path: Path) -> Provider:
+        return FakeProvider()
 
 
 def request(text: str = "hello", policy_hash: str | None = "p1", **extra: object) -> Request:
