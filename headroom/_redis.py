@@ -3,12 +3,10 @@ its URL is shown, how the client's errors and bytes come back to the caller."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from headroom.errors import MissingDependency, StoreError
+from headroom.errors import MissingDependency, StoreBoundary, StoreError
 
 if TYPE_CHECKING:
     import redis
@@ -26,15 +24,11 @@ def connect(url: str, timeout_s: float) -> redis.Redis:
         raise StoreError(f"invalid Redis store URL {without_password(url)!r}: {exc}") from exc
 
 
-@contextlib.contextmanager
-def store_errors(what: str, location: str) -> Iterator[None]:
-    """Turn a Redis client error inside the block into :class:`StoreError` naming ``what`` failed where."""
+def store_errors(what: str, location: str) -> StoreBoundary:
+    """Where a Redis client error becomes :class:`StoreError` naming ``what`` failed where."""
     import redis
 
-    try:
-        yield
-    except redis.RedisError as exc:
-        raise StoreError(f"{what} failed at {location}: {exc}") from exc
+    return StoreBoundary(redis.RedisError, what, location)
 
 
 def as_text(value: bytes | str) -> str:

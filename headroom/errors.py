@@ -63,6 +63,28 @@ class StoreError(HeadroomError):
     """The reversible store could not complete an operation."""
 
 
+class StoreBoundary:
+    """Where a storage backend's own errors (``errors``: sqlite3's, redis-py's) become a
+    :class:`StoreError` saying what failed where, the backend's error as its cause. A context
+    manager, a class rather than a generator: stores enter one per operation."""
+
+    __slots__ = ("_errors", "_what", "_where")
+
+    def __init__(
+        self, errors: type[BaseException] | tuple[type[BaseException], ...], what: str, where: object
+    ) -> None:
+        self._errors = errors
+        self._what = what
+        self._where = where
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if isinstance(exc, self._errors):
+            raise StoreError(f"{self._what} failed at {self._where}: {exc}") from exc
+
+
 class EntryNotFound(StoreError):
     """No entry exists for the key."""
 

@@ -13,7 +13,6 @@ Standalone Redis (or one primary behind Sentinel): the scripts touch keys they c
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import time
 from collections.abc import Collection, Sequence
@@ -28,6 +27,7 @@ from headroom.errors import (
     EntryExpired,
     EntryNotFound,
     KeyCollision,
+    StoreBoundary,
     StoreError,
     StoreFull,
 )
@@ -228,7 +228,7 @@ class RedisStore(KeyedStore):
     def _entry(self, key: str) -> str:
         return f"{self._ns}:e:{self._tag}:{key}"
 
-    def _translate(self, operation: str) -> contextlib.AbstractContextManager[None]:
+    def _translate(self, operation: str) -> StoreBoundary:
         return store_errors(f"CCR store {operation}", self.location)
 
 

@@ -36,7 +36,7 @@ from headroom.ccr._keys import (
     key_from_digest,
 )
 from headroom.ccr._store import TTL_SECONDS, Clock, KeyedStore, StoreStats, to_bytes
-from headroom.errors import EntryExpired, EntryNotFound, KeyCollision, StoreError, StoreFull
+from headroom.errors import EntryExpired, EntryNotFound, KeyCollision, StoreBoundary, StoreError, StoreFull
 
 _TABLE = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -466,8 +466,8 @@ class SqliteStore(KeyedStore):
         for (victim,) in victims:
             self._delete(db, "DELETE FROM entries WHERE key=?", (victim,))
 
-    def _translate(self, operation: str) -> _SqliteErrors:
-        return _SqliteErrors(operation, self.path)
+    def _translate(self, operation: str) -> StoreBoundary:
+        return StoreBoundary(sqlite3.Error, f"CCR store {operation}", self.path)
 
 
 _COMPRESS_FROM_BYTES = 1024
@@ -541,18 +541,3 @@ def _inode(path: Path) -> int | None:
         return os.stat(path).st_ino
     except FileNotFoundError:
         return None
-
-
-class _SqliteErrors:
-    """Context manager turning sqlite3 errors into StoreError at the boundary."""
-
-    def __init__(self, operation: str, path: Path) -> None:
-        self._operation = operation
-        self._path = path
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-        if isinstance(exc, sqlite3.Error):
-            raise StoreError(f"CCR store {self._operation} failed at {self._path}: {exc}") from exc

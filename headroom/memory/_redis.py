@@ -9,13 +9,12 @@ conventions (``redis-py`` URLs, timeouts, the password never shown).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import time
 from typing import Any
 
 from headroom._redis import as_text, connect, store_errors, without_password
-from headroom.errors import StoreError
+from headroom.errors import StoreBoundary, StoreError
 from headroom.memory import _redis_scripts as scripts
 from headroom.memory._base import Clock, check_project, draft, rank
 from headroom.memory._model import Fact, Hit, MemoryLimits, MemoryStats, Saved
@@ -149,7 +148,7 @@ class RedisMemory:
         tag = hashlib.sha256(project.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         return f"{self._ns}:{tag}"
 
-    def _translate(self, operation: str) -> contextlib.AbstractContextManager[None]:
+    def _translate(self, operation: str) -> StoreBoundary:
         return store_errors(f"memory {operation}", self.location)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import platformdirs
 
 from headroom.ccr._sqlite import _create_private, _restrict_sidecars
-from headroom.errors import StoreError
+from headroom.errors import StoreBoundary, StoreError
 from headroom.memory._base import Clock, Draft, check_project, draft, rank
 from headroom.memory._model import Fact, Hit, MemoryLimits, MemoryStats, Saved
 from headroom.memory._text import terms
@@ -216,7 +216,7 @@ class SqliteMemory:
     @contextlib.contextmanager
     def _transaction(self, operation: str) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken at its start (``BEGIN IMMEDIATE``) so it never deadlocks."""
-        with self._lock, _translated(operation, self.path):
+        with self._lock, StoreBoundary(sqlite3.Error, f"memory {operation}", self.path):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -227,16 +227,8 @@ class SqliteMemory:
 
     @contextlib.contextmanager
     def _reading(self, operation: str) -> Iterator[sqlite3.Connection]:
-        with self._lock, _translated(operation, self.path):
+        with self._lock, StoreBoundary(sqlite3.Error, f"memory {operation}", self.path):
             yield self._db
-
-
-@contextlib.contextmanager
-def _translated(operation: str, path: Path) -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise StoreError(f"memory {operation} failed at {path}: {exc}") from exc
 
 
 def _counts(term_text: str, words: set[str]) -> dict[str, int]:
