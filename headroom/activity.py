@@ -11,12 +11,13 @@ resulting kind and on the files a call touched.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from headroom.critical import json_record
 
 ActivityKind = Literal["read", "edit", "search", "list", "test", "fetch", "run", "other"]
 ACTIVITY_KINDS: tuple[ActivityKind, ...] = ("read", "edit", "search", "list", "test", "fetch", "run", "other")
@@ -188,13 +189,9 @@ def _arguments(arguments: str | Mapping[str, Any] | None) -> dict[str, Any]:
     if isinstance(arguments, Mapping):
         return dict(arguments)
     text = arguments.strip()
-    if text.startswith("{"):
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            return parsed
+    parsed = json_record(text)
+    if isinstance(parsed, dict):
+        return parsed
     return {"command": text} if text else {}
 
 

@@ -39,6 +39,7 @@ from evals.tune._shaping import (
     shaping_specs,
 )
 from evals.tune._space import ParamSpec
+from evals.tune._summary import chosen_lines
 from headroom.errors import ConfigError
 from headroom.policy import ShapingPolicy
 
@@ -191,17 +192,13 @@ def describe_shaping(run: StudyRun) -> str:
         f"{run.study}: {run.summary.get('cases')} cases, {run.trials_run} trials in {run.seconds:.1f}s",
         f"  baseline (shaping off): {base.output_tokens:.1f} output tokens, quality {base.quality:.3f}",
     ]
-    chosen = run.summary.get("chosen")
-    if chosen is None:
-        lines.append("  no trial met the quality constraint")
-        return "\n".join(lines)
-    metrics = chosen["metrics"]
-    change = metrics["output_tokens"] / base.output_tokens - 1.0 if base.output_tokens else 0.0
-    drop = metrics["quality"] - metrics["baseline_quality"]
-    lines.append(
-        f"  chosen trial {chosen['trial']}: {metrics['output_tokens']:.1f} output tokens ({change:+.1%}), "
-        f"quality {metrics['quality']:.3f} ({drop:+.3f} vs baseline, "
-        f"δ {metrics['delta']})"
-    )
-    lines.append(f"  params: {chosen['params']}")
-    return "\n".join(lines)
+
+    def metrics_text(metrics: dict[str, Any]) -> str:
+        change = metrics["output_tokens"] / base.output_tokens - 1.0 if base.output_tokens else 0.0
+        drop = metrics["quality"] - metrics["baseline_quality"]
+        return (
+            f"{metrics['output_tokens']:.1f} output tokens ({change:+.1%}), "
+            f"quality {metrics['quality']:.3f} ({drop:+.3f} vs baseline, δ {metrics['delta']})"
+        )
+
+    return "\n".join(lines + chosen_lines(run.summary, metrics_text, constraint="quality"))

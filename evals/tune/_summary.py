@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import optuna
@@ -75,3 +76,17 @@ def parent_metrics(study: Study, run: StudyRun) -> dict[str, float]:
         if name in baseline:
             metrics[f"baseline_{name}"] = float(baseline[name])
     return metrics
+
+
+def chosen_lines(
+    summary: dict[str, Any], metrics_text: Callable[[dict[str, Any]], str], constraint: str = "retention"
+) -> list[str]:
+    """The report's lines on the trial a study would export, its metrics as ``metrics_text`` says
+    them, or that none met the ``constraint`` (every study kind reports it the same way)."""
+    chosen = summary.get("chosen")
+    if chosen is None:
+        return [f"  no trial met the {constraint} constraint"]
+    return [
+        f"  chosen trial {chosen['trial']}: {metrics_text(chosen['metrics'])}",
+        f"  params: {chosen['params']}",
+    ]

@@ -18,6 +18,7 @@ from evals.tune._session_study import CONTENT_TYPE as SESSIONS
 from evals.tune._session_study import DEFAULT_SECTIONS, SessionTuneSettings, run_session_study
 from evals.tune._shaping_study import CONTENT_TYPE as SHAPING
 from evals.tune._shaping_study import describe_shaping, tune_shaping
+from evals.tune._summary import chosen_lines
 from headroom.errors import ConfigError
 from headroom.policy import load_policy
 
@@ -164,17 +165,14 @@ def _describe_corpus(run: StudyRun) -> str:
         f"  baseline: savings {run.baseline.savings:.3f}, retention {run.baseline.retention:.3f}, "
         f"{run.baseline.latency:.1f} ms/10K tokens",
     ]
-    chosen = run.summary.get("chosen")
-    if chosen is None:
-        lines.append("  no trial met the retention constraint")
-    else:
-        metrics = chosen["metrics"]
-        lines.append(
-            f"  chosen trial {chosen['trial']}: savings {_ci(metrics['savings'])}, "
-            f"retention {_ci(metrics['retention'])}, {metrics['latency_ms_per_10k_tokens']:.1f} ms/10K tokens"
-        )
-        lines.append(f"  params: {chosen['params']}")
-    return "\n".join(lines)
+    return "\n".join(lines + chosen_lines(run.summary, _corpus_metrics))
+
+
+def _corpus_metrics(metrics: dict[str, Any]) -> str:
+    return (
+        f"savings {_ci(metrics['savings'])}, retention {_ci(metrics['retention'])}, "
+        f"{metrics['latency_ms_per_10k_tokens']:.1f} ms/10K tokens"
+    )
 
 
 def _describe_sessions(run: StudyRun) -> str:
@@ -188,17 +186,14 @@ def _describe_sessions(run: StudyRun) -> str:
         f"  raw ${raw.get('cost_usd', 0.0):.4f} · masking ${masking.get('cost_usd', 0.0):.4f} "
         f"(kept {masking.get('kept', 0.0):.3f}) · baseline policy ${base.cost_usd:.4f} (kept {base.kept:.3f})",
     ]
-    chosen = summary.get("chosen")
-    if chosen is None:
-        lines.append("  no trial met the retention constraint")
-    else:
-        metrics = chosen["metrics"]
-        lines.append(
-            f"  chosen trial {chosen['trial']}: ${metrics['cost_usd']:.4f}, kept {metrics['kept']:.3f}, "
-            f"saving vs baseline {_ci(metrics['cost_saving_vs_baseline'])}"
-        )
-        lines.append(f"  params: {chosen['params']}")
-    return "\n".join(lines)
+    return "\n".join(lines + chosen_lines(summary, _session_metrics))
+
+
+def _session_metrics(metrics: dict[str, Any]) -> str:
+    return (
+        f"${metrics['cost_usd']:.4f}, kept {metrics['kept']:.3f}, "
+        f"saving vs baseline {_ci(metrics['cost_saving_vs_baseline'])}"
+    )
 
 
 def _ci(values: list[float]) -> str:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from headroom.ccr._store import Store, to_text
+from headroom.critical import json_record
 from headroom.text import BM25, query_terms
 
 
@@ -34,12 +35,7 @@ def retrieve(store: Store, key: str, query: str | None = None, limit: int = 50) 
 
 
 def _split_units(original: str) -> tuple[list[str], str]:
-    stripped = original.lstrip()
-    if stripped.startswith("["):
-        try:
-            data = json.loads(original)
-        except ValueError:
-            data = None
-        if isinstance(data, list) and data:
-            return [json.dumps(item, ensure_ascii=False) for item in data], "items"
+    data = json_record(original)
+    if isinstance(data, list) and data:
+        return [json.dumps(item, ensure_ascii=False) for item in data], "items"
     return original.splitlines(), "lines"
