@@ -73,6 +73,9 @@ class Upstream:
                 connector=connector,
                 timeout=timeout,
                 trust_env=settings.trust_env,
+                # One session serves every client: a cookie one upstream response set must never
+                # ride along on another client's request (the client keeps its own cookies).
+                cookie_jar=aiohttp.DummyCookieJar(),
                 skip_auto_headers=_NO_AUTO_HEADERS,
                 auto_decompress=True,
                 max_line_size=65536,
