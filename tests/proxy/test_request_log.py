@@ -33,6 +33,14 @@ def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+def written(path: Path, count: int) -> None:
+    """Wait for ``count`` lines: a stream's line is written once its last byte is sent, just after the client has it."""
+    deadline = time.monotonic() + 10
+    while len(path.read_text().splitlines()) < count:
+        assert time.monotonic() < deadline, path.read_text()
+        time.sleep(0.02)
+
+
 def no_secret_in(path: Path, *secrets: str) -> None:
     written = path.read_text()
     for secret in (ANTHROPIC_KEY, OPENAI_KEY, *secrets):
@@ -60,6 +68,7 @@ def test_a_spliced_anthropic_stream_logs_one_line_with_its_counts(
         client.messages.stream(model="claude-test", max_tokens=100, messages=messages) as stream,
     ):
         final = stream.get_final_message()
+        written(log, 1)
     assert final.stop_reason == "end_turn" and len(fake.requests) == 2
     (line,) = lines(log)
     assert line["method"] == "POST" and line["path"] == "/v1/messages"
@@ -92,6 +101,7 @@ def test_openai_calls_log_status_fail_open_and_no_key(
         )
         with pytest.raises(openai.RateLimitError):
             client.chat.completions.create(model="gpt-test", messages=chat_conversation())
+        written(log, 2)
     first, second = (
         dict(pair.split("=", 1) for pair in shlex.split(row)[1:]) for row in log.read_text().splitlines()
     )
@@ -113,6 +123,7 @@ def test_a_passthrough_path_logs_without_its_query(
         response = httpx.get(
             f"{proxy.url}/v1/models?key=SECRET-in-query", headers={"authorization": f"Bearer {OPENAI_KEY}"}
         )
+        written(log, 1)
     assert response.status_code == 200
     (line,) = lines(log)
     assert line["shape"] == "passthrough" and line["method"] == "GET" and line["path"] == "/v1/models"
@@ -130,9 +141,7 @@ def test_a_client_that_hangs_up_is_logged_as_gone(
     with request_logging(log, "json"):
         with httpx.stream("POST", f"{proxy.url}/v1/messages", json=body, headers={"x-api-key": "k"}) as reply:
             next(reply.iter_raw())
-        deadline = time.monotonic() + 5  # the proxy notices the hang-up on its next write
-        while not log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        written(log, 1)  # once the proxy has seen the hang-up
     (line,) = lines(log)
     assert line["client_gone"] is True and line["status"] == 200
 
@@ -142,6 +151,7 @@ def test_a_compressor_fault_is_logged_with_its_reason(fake: FakeUpstream, tmp_pa
     log = tmp_path / "requests.log"
     with running(fake, compress_fn=raising) as server, request_logging(log, "json"):
         httpx.post(f"{server.url}/v1/messages", content=BODY, headers={"x-api-key": ANTHROPIC_KEY})
+        written(log, 1)
     (line,) = lines(log)
     assert line["fail_open"] == "error" and line["status"] == 200 and line["tokens_saved"] == 0
     no_secret_in(log, "why?")
