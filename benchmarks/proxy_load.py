@@ -481,7 +481,7 @@ def _passed(report: dict[str, Any]) -> bool:
 
 
 def _print(report: dict[str, Any]) -> None:
-    console = Console()
+    console = Console(width=max(Console().width, 150))  # the whole table, also when piped to a file
     cached = report["cached"]
     table = Table(
         title=f"proxy load · {report['args']['concurrency']} concurrent streams · {report['machine']}",
