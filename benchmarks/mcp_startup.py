@@ -118,10 +118,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"1-minute load average during the runs: {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} CPUs"
     )
+    listed = medians["module"]["tools_listed_s"]
+    print(
+        f"spawn to the first tools/list answer (python -m headroom.mcp_server): median {listed:.2f} s"
+        f" (target <= 2 s): {'PASS' if listed <= 2 else 'FAIL'}"
+    )
     if args.json:
         report = {"machine": info, "load_average": loads, "runs": runs, "medians": medians}
         args.json.write_text(json.dumps(report, indent=2))
-    return 0
+    return 0 if listed <= 2 else 1
 
 
 if __name__ == "__main__":

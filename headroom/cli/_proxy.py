@@ -36,6 +36,18 @@ from headroom.extras import needs_extra
     default=None,
     help="Compression time per request before the original is sent.",
 )
+@click.option(
+    "--log-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Append one line per request here (default: stderr); never bodies, keys or stored content.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Request lines as key=value text (default) or one JSON object each.",
+)
 @click.option("--print-config", is_flag=True, help="Print each setting, its value and its source, and exit.")
 def proxy_command(print_config: bool, policy_path: Path | None, **flags: object) -> None:
     """Forward Anthropic and OpenAI API calls, compressing their context on the way (HEADROOM_PROXY_* env)."""

@@ -6,25 +6,58 @@ shadows the ``mcp`` SDK it is built on (extra ``[proxy]``). ``python -m headroom
 starts it without the rest of the CLI (what install registers).
 """
 
-from headroom.mcp_server._install import AGENTS, Installed, ServerSpec, default_spec, install
-from headroom.mcp_server._registrations import Registration, Removed, status, uninstall
-from headroom.mcp_server._server import (
-    DEFAULT_HTTP_PATH,
-    SERVER_NAME,
-    build_server,
-    run,
-    serve_http,
-    serve_stdio,
-)
-from headroom.mcp_server._tools import (
-    PAGE_CHARS,
-    CompressOut,
-    HeadroomTools,
-    MarkerOut,
-    RetrievalMiss,
-    RetrieveOut,
-    StatsOut,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from headroom.mcp_server._install import AGENTS, Installed, ServerSpec, default_spec, install
+    from headroom.mcp_server._registrations import Registration, Removed, status, uninstall
+    from headroom.mcp_server._server import (
+        DEFAULT_HTTP_PATH,
+        SERVER_NAME,
+        build_server,
+        run,
+        serve_http,
+        serve_stdio,
+    )
+    from headroom.mcp_server._tools import (
+        PAGE_CHARS,
+        CompressOut,
+        HeadroomTools,
+        MarkerOut,
+        RetrievalMiss,
+        RetrieveOut,
+        StatsOut,
+    )
+
+# Each name is imported from its module on first use (PEP 562): ``python -m headroom.mcp_server``
+# runs this package's ``__init__`` first, and the server needs neither the installer nor the
+# registrations (about 80 ms of a start an agent waits for).
+_HOMES = {
+    "_install": ("AGENTS", "Installed", "ServerSpec", "default_spec", "install"),
+    "_registrations": ("Registration", "Removed", "status", "uninstall"),
+    "_server": ("DEFAULT_HTTP_PATH", "SERVER_NAME", "build_server", "run", "serve_http", "serve_stdio"),
+    "_tools": (
+        "PAGE_CHARS",
+        "CompressOut",
+        "HeadroomTools",
+        "MarkerOut",
+        "RetrievalMiss",
+        "RetrieveOut",
+        "StatsOut",
+    ),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AGENTS",

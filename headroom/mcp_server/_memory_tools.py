@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from headroom.errors import StoreError
-from headroom.memory import Fact, MemorySettings, MemoryStore, resolve_project
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
+
+    from headroom.memory import Fact, MemoryStore
+# ``headroom.memory`` (its settings, backends and injection) is imported on the first tool call:
+# at start it cost about a third of a second, and an agent waits for ``tools/list``.
 
 AGENT_ENV = "HEADROOM_AGENT"
 SESSION_ENV = "HEADROOM_SESSION_ID"
@@ -82,7 +85,7 @@ class MemoryTools:
     """What the memory tools do over one store and project, both resolved on first use."""
 
     def __init__(
-        self, open_store: Callable[[], MemoryStore], project: Callable[[], str], environ: Mapping[str, str]
+        self, open_store: Callable[[], "MemoryStore"], project: Callable[[], str], environ: Mapping[str, str]
     ) -> None:
         self._open_store, self._resolve = open_store, project
         self._agent = environ.get(AGENT_ENV) or None
@@ -95,9 +98,20 @@ class MemoryTools:
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> "MemoryTools":
         """Tools on the memory and project this process's environment and directory name."""
         env = dict(os.environ if environ is None else environ)
-        return cls(lambda: MemorySettings().open(), lambda: resolve_project(environ=env).id, env)
 
-    def opened(self) -> tuple[MemoryStore, str]:
+        def store() -> "MemoryStore":
+            from headroom.memory import MemorySettings
+
+            return MemorySettings().open()
+
+        def project() -> str:
+            from headroom.memory import resolve_project
+
+            return resolve_project(environ=env).id
+
+        return cls(store, project, env)
+
+    def opened(self) -> tuple["MemoryStore", str]:
         with self._lock:
             if self._store is None or self._project is None:
                 self._project = self._resolve()
@@ -194,7 +208,7 @@ def _client_name(ctx: Any) -> str | None:
     return getattr(info, "name", None) or None
 
 
-def _out(fact: Fact, score: float | None = None) -> FactOut:
+def _out(fact: "Fact", score: float | None = None) -> FactOut:
     saved_at = datetime.datetime.fromtimestamp(fact.created_at, datetime.UTC).isoformat(timespec="seconds")
     return FactOut(
         id=fact.id,

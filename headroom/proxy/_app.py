@@ -10,7 +10,7 @@ import json
 import os
 import re
 import time
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from headroom import __version__, compress
@@ -37,6 +37,8 @@ from headroom.proxy._openai_responses import ResponsesJson, ResponsesStream
 from headroom.proxy._outgoing import Outgoing
 from headroom.proxy._own_errors import own_error
 from headroom.proxy._relay import Round, SpliceFactories, plain, spliced_json, spliced_stream
+from headroom.proxy._relay_response import RelayResponse
+from headroom.proxy._request_log import RequestLine, RequestLog, model_of
 from headroom.proxy._session import Sessions, header_session
 from headroom.proxy._settings import ProxySettings
 from headroom.proxy._upstream import Unreachable, Upstream, UpstreamResponse
@@ -75,6 +77,7 @@ class Proxy:
     store: Store
     sessions: Sessions
     metrics: Metrics = field(default_factory=Metrics)
+    log: RequestLog = field(default_factory=RequestLog)
     started: float = field(default_factory=time.time)
     _ids: Any = field(default_factory=itertools.count)
     _id_prefix: str = field(default_factory=lambda: os.urandom(4).hex())
@@ -122,7 +125,11 @@ def build_app(
     policy: Policy | None = None,
     compress_fn: CompressFn = compress,
 ) -> Starlette:
-    """The proxy app; ``store``, ``policy`` and ``compress_fn`` are injected in tests and benchmarks."""
+    """The proxy app; ``store``, ``policy`` and ``compress_fn`` are injected in tests and benchmarks.
+
+    Each proxied request writes one line to the ``headroom.proxy.requests`` logger (see
+    :func:`headroom.proxy._request_log.request_logging` for where it goes).
+    """
     from headroom.proxy._serve import proxy_policy, proxy_store
 
     settings = settings or ProxySettings()
@@ -256,35 +263,58 @@ def _bypass(request: Request) -> bool:
 
 async def _compressing(proxy: Proxy, request: Request, *, api: Api) -> Response:
     proxy.metrics.started()
+    line = RequestLine(proxy.request_id(), request.method, request.scope["path"], api.name)
     raw = _raw_headers(request)
     try:
         outgoing, coding = await _read(proxy, request, api)
         session = header_session(raw) or outgoing.fingerprint
-        response = await _forward(proxy, raw, request, api, outgoing, coding, session)
-    except BaseException:
+        _note(line, outgoing, session)
+        response = await _forward(proxy, raw, request, api, outgoing, coding, session, line)
+    except BaseException as exc:
         proxy.metrics.finished()
+        line.error = type(exc).__name__
+        proxy.log.write(line)
         raise
     _count(proxy, api, outgoing, response, session)
-    if isinstance(response, StreamingResponse):
-        response.body_iterator = _tracked(response.body_iterator, proxy.metrics)
+    return _finishing(proxy, response, line)
+
+
+def _note(line: RequestLine, outgoing: Outgoing, session: str) -> None:
+    """What the compression step did, on the request's log line."""
+    line.model = model_of(outgoing.request)
+    line.stream = _streaming(outgoing)
+    line.compress_ms = round(outgoing.seconds * 1000, 2)
+    line.tokens_in, line.tokens_out = outgoing.tokens_in, outgoing.tokens_out
+    line.tokens_saved = max(outgoing.tokens_in - outgoing.tokens_out, 0)
+    line.fail_open = outgoing.reason
+    line.session = session or None
+
+
+def _finishing(proxy: Proxy, response: Response, line: RequestLine) -> Response:
+    """``response``, its request counted in flight and its line written when its last byte is sent."""
+    line.status = response.status_code
+    if isinstance(response, RelayResponse):
+
+        def ended(finished: bool) -> None:
+            proxy.metrics.finished()
+            line.client_gone = not finished
+            proxy.log.write(line)
+
+        response.on_end = ended
     else:
         proxy.metrics.finished()
+        proxy.log.write(line)
     return response
 
 
-async def _tracked(body: AsyncIterable[Any], metrics: Metrics) -> AsyncIterator[Any]:
-    """The body, counted in flight until its last byte is sent or the client hangs up."""
-    try:
-        async for chunk in body:
-            yield chunk
-    finally:
-        metrics.finished()
+def _streaming(outgoing: Outgoing) -> bool:
+    if outgoing.request is not None:
+        return outgoing.request.get("stream") is True
+    return bool(_STREAMING.search(outgoing.body))
 
 
 def _count(proxy: Proxy, api: Api, outgoing: Outgoing, response: Response, session: str) -> None:
-    streaming = (
-        outgoing.request.get("stream") is True if outgoing.request else bool(_STREAMING.search(outgoing.body))
-    )
+    streaming = _streaming(outgoing)
     proxy.metrics.requests.labels(api.name, f"{response.status_code // 100}xx", str(streaming).lower()).inc()
     if session:
         # The tool is known only for requests that were compressed (not for a fail-open original).
@@ -301,9 +331,9 @@ def _count(proxy: Proxy, api: Api, outgoing: Outgoing, response: Response, sessi
         proxy.metrics.tokens_saved.inc(max(outgoing.tokens_in - outgoing.tokens_out, 0))
 
 
-def _ours(proxy: Proxy, outgoing: Outgoing, session: str) -> list[tuple[str, str]]:
+def _ours(request_id: str, outgoing: Outgoing, session: str) -> list[tuple[str, str]]:
     extra = [
-        ("x-headroom-request-id", proxy.request_id()),
+        ("x-headroom-request-id", request_id),
         ("x-headroom-tokens-in", str(outgoing.tokens_in)),
         ("x-headroom-tokens-out", str(outgoing.tokens_out)),
     ]
@@ -324,10 +354,9 @@ async def _forward(
     outgoing: Outgoing,
     coding: str | None,
     session: str,
+    line: RequestLine,
 ) -> Response:
-    streaming = (
-        outgoing.request.get("stream") is True if outgoing.request else bool(_STREAMING.search(outgoing.body))
-    )
+    streaming = _streaming(outgoing)
     chatgpt = api is _RESPONSES and header(raw, "chatgpt-account-id") is not None
     headers = proxy.outbound(raw, _CHATGPT if chatgpt else api.upstream, streaming=streaming)
     if coding:
@@ -338,8 +367,10 @@ async def _forward(
         upstream = await proxy.client.send("POST", url, headers, outgoing.body)
     except Unreachable as exc:
         return _unreachable(api.upstream, exc)
-    proxy.metrics.ttfb_seconds.observe(time.perf_counter() - started)
-    extra = _ours(proxy, outgoing, session)
+    waited = time.perf_counter() - started
+    proxy.metrics.ttfb_seconds.observe(waited)
+    line.upstream_ms = round(waited * 1000, 2)
+    extra = _ours(line.request_id, outgoing, session)
     if api.splices is None or not outgoing.spliced or upstream.status != 200 or outgoing.request is None:
         return _streamed(upstream, plain(upstream, proxy.metrics), extra)
     rounds = Round(
@@ -350,6 +381,7 @@ async def _forward(
         proxy.metrics,
         proxy.settings.max_rounds,
         proxy.settings.max_retrieved_bytes,
+        line,
     )
     stream_splice, json_splice = api.splices
     if upstream.content_type.startswith("text/event-stream"):
@@ -384,7 +416,7 @@ async def _json(
 
 def _with_headers(response: Response, upstream: UpstreamResponse, extra: list[tuple[str, str]]) -> Response:
     pairs = client_headers(upstream.headers, extra)
-    if not isinstance(response, StreamingResponse):
+    if not isinstance(response, RelayResponse):
         pairs.append(("content-length", str(len(response.body))))
     response.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
     return response
@@ -393,7 +425,7 @@ def _with_headers(response: Response, upstream: UpstreamResponse, extra: list[tu
 def _streamed(
     upstream: UpstreamResponse, body: AsyncIterator[bytes], extra: list[tuple[str, str]]
 ) -> Response:
-    return _with_headers(StreamingResponse(body, status_code=upstream.status), upstream, extra)
+    return _with_headers(RelayResponse(body, upstream.status), upstream, extra)
 
 
 def _unreachable(name: str, exc: Exception) -> Response:
@@ -403,6 +435,19 @@ def _unreachable(name: str, exc: Exception) -> Response:
 
 async def _passthrough(proxy: Proxy, request: Request) -> Response:
     """Any other path, both ways as a stream; Anthropic's when the client speaks Anthropic."""
+    proxy.metrics.started()
+    line = RequestLine(proxy.request_id(), request.method, request.scope["path"], "passthrough")
+    try:
+        response = await _passed_through(proxy, request, line)
+    except BaseException as exc:
+        proxy.metrics.finished()
+        line.error = type(exc).__name__
+        proxy.log.write(line)
+        raise
+    return _finishing(proxy, response, line)
+
+
+async def _passed_through(proxy: Proxy, request: Request, line: RequestLine) -> Response:
     raw = _raw_headers(request)
     name = _ANTHROPIC if header(raw, "anthropic-version") or header(raw, "x-api-key") else _OPENAI
     headers = proxy.outbound(raw, name, streaming=True)
@@ -410,9 +455,12 @@ async def _passthrough(proxy: Proxy, request: Request) -> Response:
     if coding:
         headers.append(("content-encoding", coding))
     body = await request.body()
+    line.session = header_session(raw)
+    started = time.perf_counter()
     try:
         upstream = await proxy.client.send(request.method, _url(proxy, name, request), headers, body)
     except Unreachable as exc:
         return _unreachable(name, exc)
+    line.upstream_ms = round((time.perf_counter() - started) * 1000, 2)
     proxy.metrics.requests.labels("passthrough", f"{upstream.status // 100}xx", "false").inc()
-    return _streamed(upstream, plain(upstream, proxy.metrics), [])
+    return _streamed(upstream, plain(upstream, proxy.metrics), [("x-headroom-request-id", line.request_id)])

@@ -11,6 +11,7 @@ from typing import Any
 from headroom.ccr import Store
 from headroom.proxy._compression import serialize
 from headroom.proxy._metrics import Metrics
+from headroom.proxy._request_log import RequestLine
 from headroom.proxy._retrieval import Call, answer_calls
 from headroom.proxy._splice import JsonSplice, Overflow, StreamSplice
 from headroom.proxy._sse import Framer
@@ -33,6 +34,8 @@ class Round:
     metrics: Metrics
     max_rounds: int
     max_retrieved: int
+    line: RequestLine
+    """The request's log line (retrievals and rounds counted on it)."""
 
 
 async def plain(response: UpstreamResponse, metrics: Metrics) -> AsyncIterator[bytes]:
@@ -164,12 +167,14 @@ async def _answered(
     answers = await answer_calls(rounds.store, calls, rounds.max_retrieved)
     for answer in answers:
         rounds.metrics.retrievals.labels(answer.outcome).inc()
+    rounds.line.retrievals += len(answers)
     return splice.continuation(request, answers)
 
 
 async def _send(rounds: Round, request: dict[str, Any]) -> UpstreamResponse:
     """One more round upstream (counted), on the same route and headers as the first."""
     rounds.metrics.rounds.inc()
+    rounds.line.rounds += 1
     return await rounds.upstream.send(
         "POST", rounds.url, rounds.headers, serialize(request), continuation=True
     )

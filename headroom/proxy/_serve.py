@@ -140,6 +140,7 @@ def banner(settings: ProxySettings, policy_hash: str, where: str) -> str:
         f"  openai    -> {settings.openai_upstream}",
         f"  compression deadline {settings.compress_deadline_ms:.0f} ms; retrieval rounds {settings.max_rounds}",
         "  inbound token: " + ("required on API routes" if settings.token else "none"),
+        f"  request log: {settings.log_format} to {settings.log_file or 'stderr'}",
     ]
     if settings.uds is None and not settings.token and not _loopback_listen(settings.host):
         lines.append(
@@ -173,6 +174,7 @@ def serve(settings: ProxySettings) -> None:
     import uvicorn
 
     from headroom.proxy._app import build_app
+    from headroom.proxy._request_log import request_logging
 
     check_upstreams(settings)  # before binding: a refused config leaves nothing behind
     listener = listen(settings)
@@ -181,7 +183,8 @@ def serve(settings: ProxySettings) -> None:
             check_upstreams(settings, listener.getsockname()[:2])
         app = build_app(settings)
         print(banner(settings, app.state.proxy.stage.policy.policy_hash, address(listener)), file=sys.stderr)
-        uvicorn.Server(server_config(app)).run(sockets=[listener])
+        with request_logging(settings.log_file, settings.log_format):
+            uvicorn.Server(server_config(app)).run(sockets=[listener])
     finally:
         listener.close()
         if settings.uds is not None:

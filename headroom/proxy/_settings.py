@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 from pydantic.fields import FieldInfo
@@ -86,6 +86,12 @@ class ProxySettings(BaseSettings):
     max_connections: int = Field(200, gt=0, description="Upstream connection pool size.")
     trust_env: bool = Field(
         True, description="Honour HTTPS_PROXY / NO_PROXY for upstream calls (off in tests)."
+    )
+    log_file: Path | None = Field(
+        None, description="Append one line per request here (default: stderr). Never bodies or keys."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Request lines as key=value text or as one JSON object each."
     )
     max_sessions: int = Field(
         4096, gt=0, description="Sessions whose counts /health keeps (least recently seen dropped first)."

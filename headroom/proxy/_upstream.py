@@ -40,10 +40,9 @@ class UpstreamResponse:
     def content_type(self) -> str:
         return self._response.headers.get("content-type", "")
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        """The body (content codings undone) as it arrives."""
-        async for chunk in self._response.content.iter_any():
-            yield chunk
+    def chunks(self) -> AsyncIterator[bytes]:
+        """The body (content codings undone) as it arrives (aiohttp's own iterator: no layer between)."""
+        return self._response.content.iter_any().__aiter__()
 
     async def read(self) -> bytes:
         return await self._response.read()
@@ -74,6 +73,9 @@ class Upstream:
                 connector=connector,
                 timeout=timeout,
                 trust_env=settings.trust_env,
+                # One session serves every client: a cookie one upstream response set must never
+                # ride along on another client's request (the client keeps its own cookies).
+                cookie_jar=aiohttp.DummyCookieJar(),
                 skip_auto_headers=_NO_AUTO_HEADERS,
                 auto_decompress=True,
                 max_line_size=65536,

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from headroom.ccr import MemoryStore
+from headroom.proxy import ProxySettings, build_app
 from headroom.testing.upstream import BackgroundServer, FakeUpstream
 from tests.proxy.conftest import LOG, events, json_reply, marker_key
 
@@ -154,6 +155,22 @@ def test_unknown_fields_and_headers_survive(fake: FakeUpstream, proxy: Backgroun
     )
     assert seen.header("authorization") == "Bearer sk-test" and seen.header("anthropic-version")
     assert sent(fake)["future_field"] == {"x": [1, 2]}
+
+
+def test_an_upstream_cookie_goes_to_its_client_and_never_on_another_request(fake: FakeUpstream) -> None:
+    cookie = ("set-cookie", "__cf_bm=client-a-secret; Path=/; HttpOnly")
+    fake.script("/v1/messages", json_reply(MESSAGE, headers=(cookie,)), json_reply(MESSAGE))
+    # By host name: an HTTP client's cookie jar refuses cookies from a bare IP address anyway.
+    named = fake.url.replace("127.0.0.1", "localhost")  # type: ignore[attr-defined]
+    settings = ProxySettings(anthropic_upstream=named, openai_upstream=named, trust_env=False)
+    hello = [{"role": "user", "content": "hi"}]
+    with BackgroundServer(build_app(settings, store=MemoryStore())) as proxy:
+        first = client(proxy).messages.with_raw_response.create(
+            model="claude-test", max_tokens=10, messages=hello
+        )
+        assert "client-a-secret" in first.headers["set-cookie"]
+        client(proxy).messages.create(model="claude-test", max_tokens=10, messages=hello)
+    assert fake.requests[-1].header("cookie") is None  # the proxy's shared HTTP client keeps no jar
 
 
 @pytest.mark.parametrize("status", [400, 429, 529])

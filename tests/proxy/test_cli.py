@@ -73,7 +73,9 @@ def test_the_command_serves_on_a_free_port_and_names_it(tmp_path: Path) -> None:
         "HEADROOM_STORE_PATH": str(tmp_path / "s.db"),
         "HEADROOM_PROXY_TOKEN": "t",
     }
+    log = tmp_path / "requests.log"
     argv = [sys.executable, "-m", "headroom", "proxy", "--host", "0.0.0.0", "--port", "0"]
+    argv += ["--openai-upstream", "http://127.0.0.1:9", "--log-file", str(log), "--log-format", "json"]
     server = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True)
     try:
         assert server.stderr is not None
@@ -91,6 +93,15 @@ def test_the_command_serves_on_a_free_port_and_names_it(tmp_path: Path) -> None:
                 time.sleep(0.1)
         assert live.json()["service"] == "headroom-proxy"
         assert httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=5).status_code == 401
+        passed = httpx.get(
+            f"http://127.0.0.1:{port}/v1/models", headers={"x-headroom-proxy-token": "t"}, timeout=30
+        )
+        assert passed.status_code == 502  # nothing listens on the upstream's port
+        while not log.exists() or not log.read_text():
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        line = json.loads(log.read_text().splitlines()[0])
+        assert line["path"] == "/v1/models" and line["status"] == 502 and line["shape"] == "passthrough"
     finally:
         server.terminate()
         server.wait(timeout=30)
