@@ -36,11 +36,11 @@ from headroom.extras import needs_extra
     default=None,
     help="Compression time per request before the original is sent.",
 )
-@click.option(
+@path_option(
     "--log-file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Append one line per request here (default: stderr); never bodies, keys or stored content.",
+    "log_file",
+    "Append one line per request here (default: stderr); never bodies, keys or stored content.",
+    folder=False,
 )
 @click.option(
     "--log-format",

@@ -6,8 +6,9 @@ shadows the ``mcp`` SDK it is built on (extra ``[proxy]``). ``python -m headroom
 starts it without the rest of the CLI (what install registers).
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from headroom._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from headroom.mcp_server._install import AGENTS, Installed, ServerSpec, default_spec, install
@@ -47,17 +48,9 @@ _HOMES = {
         "StatsOut",
     ),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_attributes(
+    __name__, {name: f"{__name__}.{module}" for module, names in _HOMES.items() for name in names}
+)
 
 __all__ = [
     "AGENTS",
