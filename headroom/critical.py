@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -148,19 +148,35 @@ def critical_units(line: str) -> list[str]:
         low, high = max(0, hit.start() - _UNIT_REACH), hit.end() + _UNIT_REACH
         if any(f.start() <= hit.start() < f.end() for f in NO_ERROR_FIELD.finditer(line, low, high)):
             continue
-        found = [
-            word
-            for word in _WORD.finditer(line, low, high)
-            # A word the reach cuts in two is no word of the text (unless the error is in it).
-            if not (
-                (word.start() == low > 0 or word.end() == high < len(line))
-                and hit.start() not in range(*word.span())
-            )
-        ]
-        at = next(i for i, word in enumerate(found) if word.end() > hit.start())
-        start = found[max(0, at - SNIPPET_WORDS)].start()
-        spans[start, found[min(len(found) - 1, at + SNIPPET_WORDS)].end()] = None
+        spans[_unit_span(line, hit.start(), low, high)] = None
     return [line[start:end] for start, end in spans]
+
+
+def _unit_span(line: str, at: int, low: int, high: int) -> tuple[int, int]:
+    """From ``SNIPPET_WORDS`` words of ``line[low:high]`` before the word at ``at`` to as many after
+    it (fewer where the window has fewer); the scan stops at the last word it needs."""
+    before: deque[re.Match[str]] = deque(maxlen=SNIPPET_WORDS)
+    first: re.Match[str] | None = None
+    last: re.Match[str] | None = None
+    after = 0
+    for word in _WORD.finditer(line, low, high):
+        # A word the reach cuts in two is no word of the text (unless the error is in it).
+        if (word.start() == low > 0 or word.end() == high < len(line)) and not (
+            word.start() <= at < word.end()
+        ):
+            continue
+        if last is not None:
+            last, after = word, after + 1
+            if after == SNIPPET_WORDS:
+                break
+        elif word.end() > at:
+            first = before[0] if before else word
+            last = word
+        else:
+            before.append(word)
+    if first is None or last is None:  # no word reaches the error word: it is the window's end
+        raise ValueError(f"no word at offset {at}")
+    return first.start(), last.end()
 
 
 def needs_its_key(value_text: str) -> bool:

@@ -94,10 +94,12 @@ class BM25:
         count = len(self._documents) if self._tokenized is None else len(self._tokenized)
         if not terms or (self._tokenized is None and not _may_hold(self._documents, terms)):
             return [0.0] * count
-        tokens = self._tokenized if self._tokenized is not None else [words(doc) for doc in self._documents]
-        lengths = [len(doc) for doc in tokens]
+        if self._tokenized is not None:
+            lengths = [len(doc) for doc in self._tokenized]
+            freqs = [[doc.count(term) for term in terms] for doc in self._tokenized]
+        else:
+            lengths, freqs = _lengths_and_freqs(self._documents, terms)
         average = (sum(lengths) / len(lengths)) if lengths else 0.0
-        freqs = [[doc.count(term) for term in terms] for doc in tokens]
         idf = []
         for column in range(len(terms)):
             found = sum(1 for row in freqs if row[column])
@@ -111,6 +113,30 @@ class BM25:
                     score += idf[column] * freq * (self._k1 + 1) / (freq + norm)
             result.append(score)
         return result
+
+
+def _lengths_and_freqs(documents: Sequence[str], terms: list[str]) -> tuple[list[int], list[list[int]]]:
+    """``len(words(doc))`` and each term's count in ``words(doc)``, per document.
+
+    The word list is built only for a document whose text holds some term (the substring test
+    of :func:`_may_hold`); for the others the count of words is enough.
+    """
+    folded_terms = [term.replace("\u03c2", "\u03c3") for term in terms]
+    zeros = [0] * len(terms)
+    lengths: list[int] = []
+    freqs: list[list[int]] = []
+    for doc in documents:
+        folded = fold(doc)
+        tokens = _WORD.findall(folded)
+        lower = folded.lower().replace("\u03c2", "\u03c3")
+        if any(term in lower for term in folded_terms):
+            found = list(itertools.chain.from_iterable(map(_token_words, tokens)))
+            lengths.append(len(found))
+            freqs.append([found.count(term) for term in terms])
+        else:
+            lengths.append(sum(map(len, map(_token_words, tokens))))
+            freqs.append(zeros)
+    return lengths, freqs
 
 
 def _may_hold(documents: Sequence[str], terms: list[str]) -> bool:

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from headroom.critical import KeptLines, critical_template, critical_units, line_words, needs_its_key
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from headroom.critical import (
+    CRITICAL_STEMS,
+    LONG_LINE_CHARS,
+    SNIPPET_WORDS,
+    KeptLines,
+    critical_template,
+    critical_units,
+    line_words,
+    needs_its_key,
+)
 
 
 def test_a_log_sized_line_is_its_own_unit() -> None:
@@ -48,3 +62,36 @@ def test_colour_codes_are_no_words_of_a_unit() -> None:
     units = critical_units(f"{pad} {coloured} {pad}")
     kept = KeptLines([f"{pad} {plain} {pad}"])
     assert len(units) == 2 and all("\x1b" not in unit and kept.holds(line_words(unit)) for unit in units)
+
+
+def _units_by_full_window(line: str) -> list[str]:
+    """The unit rule read the slow way: every word of each error word's window listed first."""
+    spans: dict[tuple[int, int], None] = {}
+    for hit in re.finditer("|".join(CRITICAL_STEMS), line.lower()):
+        low, high = max(0, hit.start() - 200), hit.end() + 200
+        found = [
+            w
+            for w in re.compile(r"\w+").finditer(line, low, high)
+            if not (
+                (w.start() == low > 0 or w.end() == high < len(line)) and hit.start() not in range(*w.span())
+            )
+        ]
+        at = next(i for i, w in enumerate(found) if w.end() > hit.start())
+        end = found[min(len(found) - 1, at + SNIPPET_WORDS)].end()
+        spans[found[max(0, at - SNIPPET_WORDS)].start(), end] = None
+    return [line[a:b] for a, b in spans]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.sampled_from(["error", "failed", "ok", "a", "disk_full", "x" * 30, "12", ",", " ", "Panic"]),
+        min_size=60,
+        max_size=200,
+    )
+)
+def test_units_stop_scanning_at_their_last_word_and_match_the_full_window(parts: list[str]) -> None:
+    line = " ".join(parts)
+    if len(line) <= LONG_LINE_CHARS:
+        line = line + " " + "y" * (LONG_LINE_CHARS + 1 - len(line))
+    assert critical_units(line) == _units_by_full_window(line)

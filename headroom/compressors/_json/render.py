@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from headroom.compressors._base import CompressContext, Elision
 from headroom.compressors._json.parse import decode_embedded
-from headroom.compressors._json.select import Budget, critical_signature, dropped_runs, select
+from headroom.compressors._json.select import Budget, SignalMemo, critical_signature, dropped_runs, select
 from headroom.compressors._json.table import (
     Table,
     bare_string,
@@ -46,10 +46,10 @@ def _compact(value: Any) -> str:
     return dumps(value, separators=(",", ":"))
 
 
-def _short_critical_record(item: Any) -> bool:
+def _short_critical_record(item: Any, memo: SignalMemo) -> bool:
     if not isinstance(item, dict | list) or not item:
         return False
-    return len(_compact(item)) <= LONG_LINE_CHARS and critical_signature(item) is not None
+    return len(_compact(item)) <= LONG_LINE_CHARS and critical_signature(item, memo) is not None
 
 
 class Renderer:
@@ -60,6 +60,7 @@ class Renderer:
         self.policy = policy
         self.ctx = ctx
         self.elisions: list[Elision] = []
+        self._signals: SignalMemo = {}
 
     def budget(self) -> Budget:
         """The top-level selection budget from the policy."""
@@ -121,7 +122,7 @@ class Renderer:
         return lines
 
     def _item_block(self, item: Any, indent: str, budget: Budget) -> list[str]:
-        if _short_critical_record(item):
+        if _short_critical_record(item, self._signals):
             # A record that reports an error stays one line, as a log line would: its fields together.
             return [indent + "- " + self.inline(item, budget)]
         lines = self.block(item, "", indent + "  ", budget)
@@ -249,7 +250,7 @@ class Renderer:
         if len(items) <= max(budget.min_items, budget.max_items):
             return None
         texts = [_compact(item) for item in items]
-        return select(items, texts, budget, self.ctx.query, names)
+        return select(items, texts, budget, self.ctx.query, names, self._signals)
 
     def _select_entries(self, value: dict[str, Any], budget: Budget) -> list[int] | None:
         # Only collections keyed by id lose entries; a record's fields are never dropped.

@@ -68,20 +68,39 @@ def _walk(value: Any, path: str = "", flagged: bool = False) -> Iterator[tuple[s
         yield path, value, flagged
 
 
-def critical_signature(item: Any) -> str | None:
-    """A name- and number-free signature of the item's error signals; ``None`` when it has none."""
+SignalMemo = dict[str, str | None]
+"""Each string's error signal as :func:`critical_signature` shows it, by the string: a nested
+array is selected again inside every selected item, so one long string is read at each level."""
+
+
+def _string_signal(value: str) -> str | None:
+    """The name- and number-free error signal of one string value; ``None`` when it has none."""
+    # URLs are addresses, not signals: ".../check-runs/failures" is no error by itself. Removing
+    # them (or empty error fields) never makes a stem, so a value with none is settled at once.
+    if mentions_critical(value) and CRITICAL.search(without_no_error_fields(_URL.sub("", value))):
+        # A line-sized value is told apart whole; a longer one by the words around its errors.
+        shown = value if len(value) <= LONG_LINE_CHARS else "\n".join(critical_units(value))
+        return _VOLATILE.sub("#", shown or value[:120])
+    return None
+
+
+def critical_signature(item: Any, memo: SignalMemo | None = None) -> str | None:
+    """A name- and number-free signature of the item's error signals; ``None`` when it has none.
+
+    ``memo`` keeps each string's signal across calls (one document's items share their strings).
+    """
     hits: list[str] = []
     for path, value, flagged in _walk(item):
-        # URLs are addresses, not signals: ".../check-runs/failures" is no error by itself. Removing
-        # them (or empty error fields) never makes a stem, so a value with none is settled at once.
-        if (
-            isinstance(value, str)
-            and mentions_critical(value)
-            and CRITICAL.search(without_no_error_fields(_URL.sub("", value)))
-        ):
-            # A line-sized value is told apart whole; a longer one by the words around its errors.
-            shown = value if len(value) <= LONG_LINE_CHARS else "\n".join(critical_units(value))
-            hits.append(f"{path}={_VOLATILE.sub('#', shown or value[:120])}")
+        signal = None
+        if isinstance(value, str):
+            if memo is None:
+                signal = _string_signal(value)
+            elif value in memo:
+                signal = memo[value]
+            else:
+                signal = memo[value] = _string_signal(value)
+        if signal is not None:
+            hits.append(f"{path}={signal}")
         elif isinstance(value, dict | list):  # a container under an error-named key: by its shape
             shape = ",".join(map(str, value)) if isinstance(value, dict) else "[]"
             hits.append(f"{path}={{{_VOLATILE.sub('#', shape[:120])}}}")
@@ -161,11 +180,11 @@ def _rare_shapes(items: Sequence[Any]) -> list[int]:
     return picked
 
 
-def _critical(items: Sequence[Any], names: Sequence[str] | None) -> list[int]:
+def _critical(items: Sequence[Any], names: Sequence[str] | None, memo: SignalMemo | None) -> list[int]:
     seen: set[str] = set()
     picked = []
     for index, item in enumerate(items):
-        signature = critical_signature(item)
+        signature = critical_signature(item, memo)
         if names is not None and CRITICAL.search(names[index]):
             # An entry keyed by an error-named id ("http-errors") shows it only in its key.
             signature = f"key={_VOLATILE.sub('#', names[index])}\n{signature or ''}"
@@ -196,16 +215,18 @@ def select(
     budget: Budget,
     query: str | None,
     names: Sequence[str] | None = None,
+    memo: SignalMemo | None = None,
 ) -> list[int] | None:
     """Sorted indices of the items to keep, or ``None`` when the array is kept whole.
 
-    ``names`` are the entries' keys when the items are the values of an object keyed by id.
+    ``names`` are the entries' keys when the items are the values of an object keyed by id;
+    ``memo`` is the caller's :data:`SignalMemo` for the document the items come from.
     """
     n = len(items)
     if n <= max(budget.min_items, budget.max_items):
         return None
     kept = set(range(min(budget.keep_first, n))) | set(range(max(0, n - budget.keep_last), n))
-    kept.update(_critical(items, names))
+    kept.update(_critical(items, names, memo))
     ranked_groups = [
         _query_matches(texts, query),
         _outliers(items, budget.outlier_z),

@@ -6,10 +6,13 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from headroom.ccr import MemoryStore
 from headroom.compressors import CompressContext, Compressed
 from headroom.compressors._json.compressor import JsonCompressor
+from headroom.compressors._json.select import SignalMemo, critical_signature
 from headroom.critical import is_critical
 from headroom.policy import Policy
 
@@ -191,3 +194,36 @@ def test_a_nested_pass_that_only_decolours_an_error_line_is_kept() -> None:
     out = JsonCompressor().compress(json.dumps({"exit_code": 1, "output": "\n".join(lines)}), Policy(), ctx)
     assert "lines omitted" in out.text and "\x1b" not in out.text
     assert f"| Error: {detail}" in out.text.replace("\\n", "\n")
+
+
+_LEAVES = st.sampled_from(
+    [
+        "ok",
+        "Error: disk full",
+        "no failure here",
+        "https://x.test/failures",
+        "",
+        "FATAL 12 at 0x1f",
+        None,
+        0,
+        3,
+    ]
+)
+_ITEMS = st.recursive(
+    _LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(["error", "is_error", "msg", "failures", "id"]), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(_ITEMS, min_size=1, max_size=5))
+def test_signatures_read_through_a_shared_memo_equal_fresh_ones(items: list[object]) -> None:
+    # A document's items share one memo of string signals: reading it never changes a signature.
+    memo: SignalMemo = {}
+    shared = [critical_signature(item, memo) for item in items]
+    again = [critical_signature(item, memo) for item in items]
+    assert shared == again == [critical_signature(item) for item in items]
