@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--rates", type=float, nargs="+", default=[0.5, 0.33, 0.2])
-    parser.add_argument("--engines", nargs="+", default=["extractive", "first-half"])
+    parser.add_argument("--engines", nargs="+", default=["selector", "extractive", "first-half"])
     parser.add_argument("--per-dataset", type=int, default=60)
     parser.add_argument("--min-tokens", type=int, default=300)
     parser.add_argument("--split", nargs="+", default=["tune", "test"])

@@ -258,10 +258,20 @@ class KompressCompressor:
         )
         costs = token_costs(words.flat, ctx.encoding)
         forced = force_keep(words.raw, words.lines).words if selector.rules else [False] * len(costs)
-        limit = settings.keep_rate * total - marker_reserve(text, len(costs), ctx)
+        # The output ends with the marker (and the text's trailing newline); a token may merge across
+        # the joins, so one more is held back: the whole output stays within the rate.
+        trailing = ctx.tokens("\n") if words.trailing_newline else 0
+        limit = settings.keep_rate * total - marker_reserve(text, len(costs), ctx) - trailing - 1
         keep = tie_markup(words, select_segments(ranges, probs, costs, forced, limit))
         word_probs = word_probabilities(ranges, probs, len(costs))
-        return trim_to_budget(words, keep, forced, word_probs, costs, limit, ctx, units(len(costs), []))
+        target = limit
+        for _ in range(3):  # kept markup pairs can push a trimmed text back over: measure and retrim
+            keep = trim_to_budget(words, keep, forced, word_probs, costs, target, ctx, units(len(costs), []))
+            excess = ctx.tokens(render(words, keep)) - limit
+            if excess <= 0:
+                break
+            target -= excess
+        return keep
 
     def _decide(
         self, text: str, words: Layout, total: int, settings: ProsePolicy, ctx: CompressContext
