@@ -12,11 +12,13 @@ then ONE marker with the exact number of words dropped, whose key restores the w
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from headroom.ccr import content_key, format_marker, to_bytes
 from headroom.compressors._base import (
@@ -140,6 +142,34 @@ def marker_reserve(text: str, words: int, ctx: CompressContext) -> int:
     return ctx.tokens("\n" + format_marker(words, WORDS, content_key(to_bytes(text))))
 
 
+SELECTED_CACHE = 256
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Memo(Generic[_K, _V]):
+    """A small thread-safe LRU map."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[_K, _V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: _K) -> _V | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
+
+    def put(self, key: _K, value: _V) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
 @lru_cache(maxsize=8)
 def _bundled_selector(model_dir: str) -> QuerySelector | None:
     return load_selector(Path(model_dir))
@@ -169,6 +199,8 @@ class KompressCompressor:
         """
         self._selector = selector
         self._use_selector = use_selector
+        self._selected: _Memo[tuple[bytes, str, QuerySelector], list[float]] = _Memo(SELECTED_CACHE)
+        """Sentence probabilities per (text, question, selector)."""
         self._scorer = scorer
         self._embedder = embedder
         self._budget = budget
@@ -253,9 +285,12 @@ class KompressCompressor:
         """The question decides: whole sentences by the selector's probability, in order, to the budget."""
         query = ctx.query or ""
         ranges, segments = segments_of(words)
-        probs = selector.probabilities(
-            segment_features(segments, query, typed_segments(words, ranges, query))
-        )
+        key = (lines_key(words.lines), query, selector)
+        probs = self._selected.get(key)
+        if probs is None:  # the same text and question again (another rate, a later turn): no new pass
+            typed = typed_segments(words, ranges, query)
+            probs = selector.probabilities(segment_features(segments, query, typed))
+            self._selected.put(key, probs)
         costs = token_costs(words.flat, ctx.encoding)
         forced = force_keep(words.raw, words.lines).words if selector.rules else [False] * len(costs)
         # The output ends with the marker (and the text's trailing newline); a token may merge across
