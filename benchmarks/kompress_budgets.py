@@ -255,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-tokens", type=int, default=300)
     parser.add_argument("--split", nargs="+", default=["tune", "test"])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", nargs="+", default=None, help="measure only these dataset files (qa/...)")
     parser.add_argument("--selector", type=Path, default=None, help="a folder with query_selector.json")
     parser.add_argument("--prev-max-tokens", type=int, default=1500)
     parser.add_argument("--json", type=Path, default=None)
@@ -269,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     report["settings"] = {k: str(v) if isinstance(v, Path) else v for k, v in report["settings"].items()}
     results = []
     for name, snippet in datasets(args.corpus).items():
-        if splits.get(name) not in args.split:
+        if splits.get(name) not in args.split or (args.only and name not in args.only):
             continue
         try:
             triples = load_triples(args.corpus, snippet)
