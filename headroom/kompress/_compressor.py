@@ -226,6 +226,8 @@ class KompressCompressor:
             return None
         if self._selector is not None:
             return self._selector
+        if self._scorer is not None:  # an injected scorer means no model folder is read (as for the encoder)
+            return None
         return _bundled_selector(
             str(Path(settings.model_path) if settings.model_path else default_model_dir())
         )
