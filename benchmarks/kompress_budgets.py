@@ -1,7 +1,8 @@
 """Budgets a user can choose: answer survival at 2×, 3× and 5× per QA dataset, engines side by side.
 
     python benchmarks/kompress_budgets.py CORPUS [--rates 0.5 0.33 0.2] [--per-dataset 60]
-        [--engines extractive first-half [kompress]] [--split tune test] [--json PATH]
+        [--engines extractive first-half selector [kompress-prev] [selector-alone rules-alone]]
+        [--selector DIR] [--prev-max-tokens N] [--split tune test] [--json PATH]
 
 The datasets are the corpus's ``qa/`` files, read with the loader snippets of ``qa/FORMATS.md``
 (each builds ``triples`` of (context, question, answers); companion files, "0 questions", are
@@ -11,7 +12,14 @@ it — the others are reported (``answer_not_in_context``), not counted. Each co
 compressed with its question as the query at every rate, in one run, by each engine:
 ``extractive`` (the prose engine that runs without a model, routed by content as ``headroom
 compress`` does), ``first-half`` (the first ``rate`` share of the context's tokens: the baseline)
-and, when asked, ``kompress`` (the model forced on every block; slow on a CPU). Reported per
+``selector`` (the default path, ``engine: auto``: with the question as the query Kompress's query
+selector decides; ``--selector DIR`` measures the ``query_selector.json`` in DIR instead of the
+bundled one), and, when asked, ``kompress-prev`` (the previous default: the word classifier with
+the coarse relevance step, forced on every block without the selector; slow on a CPU, so only
+contexts up to ``--prev-max-tokens`` are given to it, the others counted as not measured) and the
+ablation of the force-keep rules: ``selector-alone`` (the selector without the rules),
+``selector+rules`` (with them, whatever the artefact records) and ``rules-alone`` (the rules,
+then sentences in text order: the selector with position as its only feature). Reported per
 dataset, engine and rate: the share of questions whose answer survives (every content word of
 some gold answer still in the output), the share whose output reaches the rate (tokens out ≤
 rate × tokens in), and the share doing both, with 95% Wilson intervals.
@@ -32,10 +40,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import tempfile
+
 from benchmarks._bench_common import machine
 from benchmarks.kompress_quality import content_words, engine_policy, survives
 from headroom import compress_text
 from headroom.ccr import MemoryStore
+from headroom.compressors._base import CompressContext
+from headroom.kompress import KompressCompressor, QuerySelector, default_model_dir, load_selector
 from headroom.tokens import count_tokens, get_encoding
 
 _SECTION = re.compile(r"^## (qa/\S+)\n(.*?)(?=^## |\Z)", re.S | re.M)
@@ -97,12 +109,55 @@ def first_share(context: str, rate: float) -> str:
     return str(encoding.decode(ids[: int(rate * len(ids))]))
 
 
-def compressed(engine: str, context: str, question: str, rate: float) -> tuple[str, int, str]:
+ABLATIONS = ("selector-alone", "selector+rules", "rules-alone")
+_PREVIOUS = KompressCompressor(budget=None, use_selector=False)
+
+
+def ablation_dirs(selector_dir: Path, root: Path) -> dict[str, Path]:
+    """A selector directory per ablation, written under ``root`` from the measured artefact."""
+    base = load_selector(selector_dir)
+    if base is None:
+        raise SystemExit(f"no query_selector.json in {selector_dir}")
+    lead = QuerySelector(
+        coef=tuple(-1.0 if f == "position" else 0.0 for f in base.features),
+        intercept=0.0, mean=base.mean, scale=base.scale, rules=True, features=base.features,
+    )  # fmt: skip
+    variants = {
+        "selector-alone": QuerySelector(
+            base.coef, base.intercept, base.mean, base.scale, False, base.features
+        ),
+        "selector+rules": QuerySelector(
+            base.coef, base.intercept, base.mean, base.scale, True, base.features
+        ),
+        "rules-alone": lead,
+    }
+    out = {}
+    for name, selector in variants.items():
+        folder = root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "query_selector.json").write_text(json.dumps(selector.to_json()), encoding="utf-8")
+        out[name] = folder
+    return out
+
+
+def compressed(
+    engine: str, context: str, question: str, rate: float, dirs: dict[str, Path] | None = None
+) -> tuple[str, int, str]:
     """(output text, its tokens, what compressed it)."""
     if engine == "first-half":
         text = first_share(context, rate)
         return text, count_tokens(text), "first-half"
-    out = compress_text(context, engine_policy(engine, rate, None), question, store=MemoryStore())
+    if engine == "kompress-prev":
+        policy = engine_policy("kompress", rate, None)
+        ctx = CompressContext(store=MemoryStore(), query=question, encoding=policy.encoding, batched=True)
+        out = _PREVIOUS.compress(context, policy, ctx)
+        return out.text, out.tokens_out, out.compressor
+    dirs = dirs or {}
+    if engine in ABLATIONS or engine == "selector":
+        policy = engine_policy("auto", rate, dirs.get(engine))
+    else:
+        policy = engine_policy(engine, rate, None)
+    out = compress_text(context, policy, question, store=MemoryStore())
     return out.text, out.tokens_out, out.compressor
 
 
@@ -129,26 +184,54 @@ def sample(
     return chosen, skipped
 
 
-def measure_dataset(chosen: list[Any], engines: list[str], rates: list[float]) -> list[dict[str, Any]]:
-    """One row per engine and rate over the chosen questions."""
+def measure_dataset(
+    chosen: list[Any],
+    engines: list[str],
+    rates: list[float],
+    dirs: dict[str, Path] | None = None,
+    prev_max_tokens: int | None = None,
+) -> list[dict[str, Any]]:
+    """One row per engine and rate over the chosen questions (``kompress-prev``: short contexts only)."""
     rows = []
     for engine in engines:
         for rate in rates:
             kept = reached = both = 0
             by = Counter[str]()
-            for context, question, answers, tokens in chosen:
-                text, out_tokens, who = compressed(engine, context, question, rate)
+            todo = chosen
+            if engine == "kompress-prev" and prev_max_tokens is not None:
+                todo = [c for c in chosen if c[3] <= prev_max_tokens]
+                by["not measured: context over --prev-max-tokens"] = len(chosen) - len(todo)
+            for context, question, answers, tokens in todo:
+                text, out_tokens, who = compressed(engine, context, question, rate, dirs)
                 ok, _ = survives(tuple(answers), text)
                 hit = out_tokens <= rate * tokens
                 kept, reached, both = kept + ok, reached + hit, both + (ok and hit)
                 by[who] += 1
-            n = len(chosen)
+            n = len(todo)
             rows.append({"engine": engine, "rate": rate, "questions": n,
                          "survives": round(kept / max(n, 1), 3), "survives_ci": wilson(kept, n),
                          "reaches_rate": round(reached / max(n, 1), 3),
                          "survives_at_rate": round(both / max(n, 1), 3), "survives_at_rate_ci": wilson(both, n),
                          "compressors": dict(by)})  # fmt: skip
     return rows
+
+
+def pooled(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per split, engine and rate: the questions of every dataset together, with intervals."""
+    sums: dict[tuple[str, str, float], list[int]] = {}
+    for result in results:
+        for row in result.get("rows", []):
+            n = row["questions"]
+            cell = sums.setdefault((result["split"], row["engine"], row["rate"]), [0, 0, 0])
+            cell[0] += n
+            cell[1] += round(row["survives"] * n)
+            cell[2] += round(row["survives_at_rate"] * n)
+    out = []
+    for (split, engine, rate), (n, kept, both) in sums.items():
+        out.append({"split": split, "engine": engine, "rate": rate, "questions": n,
+                    "survives": round(kept / max(n, 1), 3), "survives_ci": wilson(kept, n),
+                    "survives_at_rate": round(both / max(n, 1), 3), "survives_at_rate_ci": wilson(both, n)})  # fmt: skip
+    return out
 
 
 def _splits(corpus: Path) -> dict[str, str]:
@@ -167,19 +250,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--rates", type=float, nargs="+", default=[0.5, 0.33, 0.2])
-    parser.add_argument("--engines", nargs="+", default=["extractive", "first-half"])
+    parser.add_argument("--engines", nargs="+", default=["selector", "extractive", "first-half"])
     parser.add_argument("--per-dataset", type=int, default=60)
     parser.add_argument("--min-tokens", type=int, default=300)
     parser.add_argument("--split", nargs="+", default=["tune", "test"])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", nargs="+", default=None, help="measure only these dataset files (qa/...)")
+    parser.add_argument("--selector", type=Path, default=None, help="a folder with query_selector.json")
+    parser.add_argument("--prev-max-tokens", type=int, default=1500)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
+    scratch = Path(tempfile.mkdtemp(prefix="kompress-budgets-"))
+    selector_dir = args.selector or default_model_dir()
+    dirs = ablation_dirs(selector_dir, scratch) if set(args.engines) & set(ABLATIONS) else {}
+    if args.selector:
+        dirs["selector"] = args.selector
     splits = _splits(args.corpus)
     report: dict[str, Any] = {"machine": machine(), "settings": vars(args) | {"corpus": str(args.corpus)}}
-    report["settings"]["json"] = str(args.json)
+    report["settings"] = {k: str(v) if isinstance(v, Path) else v for k, v in report["settings"].items()}
     results = []
     for name, snippet in datasets(args.corpus).items():
-        if splits.get(name) not in args.split:
+        if splits.get(name) not in args.split or (args.only and name not in args.only):
             continue
         try:
             triples = load_triples(args.corpus, snippet)
@@ -189,14 +280,19 @@ def main(argv: list[str] | None = None) -> int:
             )
             continue
         chosen, skipped = sample(triples, args.per_dataset, args.min_tokens, args.seed)
-        rows = measure_dataset(chosen, args.engines, args.rates)
+        rows = measure_dataset(chosen, args.engines, args.rates, dirs, args.prev_max_tokens)
         results.append({"dataset": name, "split": splits.get(name), "skipped": dict(skipped), "rows": rows})
         for row in rows:
             lo, hi = row["survives_at_rate_ci"]
-            print(f"{splits.get(name):5s} {name:46s} {row['engine']:10s} rate {row['rate']:.2f}  n={row['questions']:3d}  "
+            print(f"{splits.get(name):5s} {name:46s} {row['engine']:14s} rate {row['rate']:.2f}  n={row['questions']:3d}  "
                   f"survives {row['survives']:.3f}  reaches {row['reaches_rate']:.3f}  both {row['survives_at_rate']:.3f} "
                   f"[{lo:.2f}, {hi:.2f}]", flush=True)  # fmt: skip
     report["datasets"] = results
+    report["pooled"] = pooled(results)
+    for row in report["pooled"]:
+        lo, hi = row["survives_at_rate_ci"]
+        print(f"POOLED {row['split']:5s} {row['engine']:14s} rate {row['rate']:.2f}  n={row['questions']:4d}  "
+              f"survives {row['survives']:.3f}  both {row['survives_at_rate']:.3f} [{lo:.2f}, {hi:.2f}]")  # fmt: skip
     report["machine"]["load_after"] = os.getloadavg()
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -14,6 +14,7 @@ from headroom.cli._retrieve import retrieve_command
 from headroom.cli._store import store_group
 from headroom.cli._trace import trace_group
 from headroom.cli._train import train_command
+from headroom.cli._train_selector import train_selector_command
 from headroom.cli._tune import tune_group
 from headroom.cli._wrap import unwrap_command, wrap_command
 from headroom.redaction import install_log_redaction
@@ -39,6 +40,7 @@ cli.add_command(demo_command)
 cli.add_command(trace_group)
 cli.add_command(eval_group)
 cli.add_command(train_command)
+cli.add_command(train_selector_command)
 cli.add_command(tune_group)
 cli.add_command(wrap_command)
 cli.add_command(unwrap_command)

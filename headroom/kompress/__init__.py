@@ -19,6 +19,7 @@ from headroom.kompress._model import (
     read_spec,
     unavailable_reason,
 )
+from headroom.kompress._selector import QuerySelector, load_selector
 
 if TYPE_CHECKING:
     from headroom.compressors._base import CompressContext, Compressed
@@ -30,11 +31,13 @@ __all__ = [
     "KompressCompressor",
     "KompressModel",
     "ModelSpec",
+    "QuerySelector",
     "Scorer",
     "Throughput",
     "default_model_dir",
     "kompress_or_reason",
     "load_model",
+    "load_selector",
     "read_spec",
     "unavailable_reason",
 ]
@@ -47,10 +50,14 @@ def kompress_or_reason(
 ) -> Compressed | str:
     """Kompress's result when it ran and saved tokens, else the reason it did not (for the fallback note).
 
-    Under ``prose.engine: auto`` a block the model could not score within the time budget
+    With a query, the query-conditioned selector (``query_selector.json`` beside the model)
+    decides the block, with or without the ``[ml]`` extra. Under ``prose.engine: auto`` a block the model could not score within the time budget
     (:class:`CostBudget`) comes back as a reason too, so the extractive engine takes it.
     """
-    reason = compressor.unavailable(policy.prose)
+    # A block with a question goes to the query selector, which needs no model runtime.
+    reason = (
+        None if compressor.selector_for(policy.prose, ctx.query) else compressor.unavailable(policy.prose)
+    )
     if reason is not None:
         return reason
     out = compressor.compress(text, policy, ctx)

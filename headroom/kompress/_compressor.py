@@ -12,9 +12,13 @@ then ONE marker with the exact number of words dropped, whose key restores the w
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from headroom.ccr import content_key, format_marker, to_bytes
 from headroom.compressors._base import (
@@ -36,9 +40,18 @@ from headroom.kompress._budget import (
     over_budget_reason,
 )
 from headroom.kompress._cache import lines_key
-from headroom.kompress._model import KompressModel, load_model, unavailable_reason
+from headroom.kompress._model import KompressModel, default_model_dir, load_model, unavailable_reason
 from headroom.kompress._relevance import Embedder, is_title, ranked_sentences, sentence_boost
 from headroom.kompress._rules import force_keep
+from headroom.kompress._selector import (
+    QuerySelector,
+    load_selector,
+    segment_features,
+    segments_of,
+    select_segments,
+    typed_segments,
+    word_probabilities,
+)
 from headroom.kompress._words import (
     Layout,
     boost,
@@ -129,6 +142,39 @@ def marker_reserve(text: str, words: int, ctx: CompressContext) -> int:
     return ctx.tokens("\n" + format_marker(words, WORDS, content_key(to_bytes(text))))
 
 
+SELECTED_CACHE = 256
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Memo(Generic[_K, _V]):
+    """A small thread-safe LRU map."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[_K, _V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: _K) -> _V | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
+
+    def put(self, key: _K, value: _V) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+@lru_cache(maxsize=8)
+def _bundled_selector(model_dir: str) -> QuerySelector | None:
+    return load_selector(Path(model_dir))
+
+
 class KompressCompressor:
     """Drops the least useful words of prose; numbers, names, code and error lines always stay."""
 
@@ -141,11 +187,20 @@ class KompressCompressor:
         embedder: Embedder | None = None,
         budget: CostBudget | None = DEFAULT_BUDGET,
         estimator: CostEstimator | None = None,
+        selector: QuerySelector | None = None,
+        use_selector: bool = True,
     ) -> None:
         """``budget``: model time a block may cost under ``engine: auto`` (None: no limit).
 
         ``estimator`` prices a block (the loaded model by default; tests inject one with a scorer).
+        ``selector`` decides blocks that come with a query (default: the ``query_selector.json``
+        beside the model, when there is one); ``use_selector=False`` keeps the word-level path for
+        every block, as before the selector existed.
         """
+        self._selector = selector
+        self._use_selector = use_selector
+        self._selected: _Memo[tuple[bytes, str, QuerySelector], list[float]] = _Memo(SELECTED_CACHE)
+        """Sentence probabilities per (text, question, selector)."""
         self._scorer = scorer
         self._embedder = embedder
         self._budget = budget
@@ -158,6 +213,24 @@ class KompressCompressor:
     def detect(self, sample: str) -> float:
         """The prose recogniser: Kompress handles what the prose compressor would."""
         return detect_prose(sample)
+
+    def selector_for(self, settings: ProsePolicy, query: str | None) -> QuerySelector | None:
+        """The query-conditioned selector that decides this block, or ``None`` (word-level path).
+
+        It applies with a query holding content words, under a keep rate (a probability
+        ``threshold`` is the word classifier's), when ``query_share`` is not turned off.
+        """
+        if not self._use_selector or not query_terms(query) or settings.threshold is not None:
+            return None
+        if settings.query_share <= 0.0:
+            return None
+        if self._selector is not None:
+            return self._selector
+        if self._scorer is not None:  # an injected scorer means no model folder is read (as for the encoder)
+            return None
+        return _bundled_selector(
+            str(Path(settings.model_path) if settings.model_path else default_model_dir())
+        )
 
     def unavailable(self, settings: ProsePolicy) -> str | None:
         """Why this compressor cannot run with ``settings`` (``None`` when it can)."""
@@ -176,8 +249,12 @@ class KompressCompressor:
         if len(words.flat) < MIN_WORDS:
             return passthrough(text, ctx, self.name, kind, "too few words")
         try:
-            self._check_budget(words, total, settings, ctx)
-            keep = self._decide(text, words, total, settings, ctx)
+            selector = self.selector_for(settings, ctx.query)
+            if selector is not None:  # lexical and linear in the text: no time budget to check
+                keep = self._select(text, words, total, settings, ctx, selector)
+            else:
+                self._check_budget(words, total, settings, ctx)
+                keep = self._decide(text, words, total, settings, ctx)
         except OverBudget as exc:
             return passthrough(text, ctx, self.name, kind, str(exc))
         except HeadroomError as exc:
@@ -192,7 +269,46 @@ class KompressCompressor:
         What :meth:`compress` renders, exposed for measurement: ``ctx.query`` and the policy's
         budget apply; the min-token and size gates and the time budget do not.
         """
-        return self._decide(text, layout(text), ctx.tokens(text), policy.prose, ctx)
+        words, total = layout(text), ctx.tokens(text)
+        selector = self.selector_for(policy.prose, ctx.query)
+        if selector is not None:
+            return self._select(text, words, total, policy.prose, ctx, selector)
+        return self._decide(text, words, total, policy.prose, ctx)
+
+    def _select(
+        self,
+        text: str,
+        words: Layout,
+        total: int,
+        settings: ProsePolicy,
+        ctx: CompressContext,
+        selector: QuerySelector,
+    ) -> list[bool]:
+        """The question decides: whole sentences by the selector's probability, in order, to the budget."""
+        query = ctx.query or ""
+        ranges, segments = segments_of(words)
+        key = (lines_key(words.lines), query, selector)
+        probs = self._selected.get(key)
+        if probs is None:  # the same text and question again (another rate, a later turn): no new pass
+            typed = typed_segments(words, ranges, query)
+            probs = selector.probabilities(segment_features(segments, query, typed))
+            self._selected.put(key, probs)
+        costs = token_costs(words.flat, ctx.encoding)
+        forced = force_keep(words.raw, words.lines).words if selector.rules else [False] * len(costs)
+        # The output ends with the marker (and the text's trailing newline); a token may merge across
+        # the joins, so one more is held back: the whole output stays within the rate.
+        trailing = ctx.tokens("\n") if words.trailing_newline else 0
+        limit = settings.keep_rate * total - marker_reserve(text, len(costs), ctx) - trailing - 1
+        keep = tie_markup(words, select_segments(ranges, probs, costs, forced, limit))
+        word_probs = word_probabilities(ranges, probs, len(costs))
+        target = limit
+        for _ in range(3):  # kept markup pairs can push a trimmed text back over: measure and retrim
+            keep = trim_to_budget(words, keep, forced, word_probs, costs, target, ctx, units(len(costs), []))
+            excess = ctx.tokens(render(words, keep)) - limit
+            if excess <= 0:
+                break
+            target -= excess
+        return keep
 
     def _decide(
         self, text: str, words: Layout, total: int, settings: ProsePolicy, ctx: CompressContext

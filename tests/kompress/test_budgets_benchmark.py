@@ -74,12 +74,29 @@ def test_engines_and_rates_in_one_run(tmp_path: Path) -> None:
     )
     (dataset,) = json.loads(out.read_text(encoding="utf-8"))["datasets"]
     rows = {(r["engine"], r["rate"]): r for r in dataset["rows"]}
-    assert set(rows) == {(e, r) for e in ("extractive", "first-half") for r in (0.5, 0.2)}
+    assert set(rows) == {(e, r) for e in ("selector", "extractive", "first-half") for r in (0.5, 0.2)}
     assert rows[("first-half", 0.5)]["reaches_rate"] == 1.0
     # "Aurora" is in every sentence, the harbour master only in the last: the first share keeps one.
     assert rows[("first-half", 0.2)]["survives"] == rows[("first-half", 0.5)]["survives"] == 0.5
     low, high = rows[("first-half", 0.5)]["survives_ci"]
     assert 0.0 <= low <= rows[("first-half", 0.5)]["survives"] <= high <= 1.0
+
+
+def test_the_query_selector_and_the_rule_ablation_side_by_side(tmp_path: Path) -> None:
+    root = _corpus(tmp_path / "c")
+    out = tmp_path / "r.json"
+    engines = ["selector", "selector-alone", "selector+rules", "rules-alone", "first-half"]
+    args = [str(root), "--split", "test", "--rates", "0.2", "--engines", *engines, "--json", str(out)]
+    assert kompress_budgets.main(args) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    rows = {r["engine"]: r for r in report["datasets"][0]["rows"]}
+    # The question names the harbour master, who is only in the last sentence: the selector keeps
+    # it at 5x. The rules force every section and pier number, which alone cost more than 5x allows.
+    assert rows["selector"]["survives_at_rate"] == rows["selector-alone"]["survives_at_rate"] == 1.0
+    assert rows["selector+rules"]["reaches_rate"] == rows["rules-alone"]["reaches_rate"] == 0.0
+    assert rows["first-half"]["survives"] == 0.5
+    pooled = {(p["split"], p["engine"]): p for p in report["pooled"]}
+    assert pooled[("test", "selector")]["questions"] == 2
 
 
 def test_wilson_interval() -> None:
