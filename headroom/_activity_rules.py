@@ -8,6 +8,7 @@ source of most later-used facts that were only retrievable.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 
@@ -54,6 +55,7 @@ def _edited(read: Activity, edited: list[str]) -> bool:
     return any(same_file(path, other) for path in read.paths for other in edited)
 
 
+@functools.lru_cache(maxsize=65536)  # every call re-reads the conversation's reads and edits
 def same_file(first: str, second: str) -> bool:
     """Whether two spellings name one file: equal, or one is the other's trailing path (``src/a.py``)."""
     a, b = first.strip().lstrip("./").rstrip("/"), second.strip().lstrip("./").rstrip("/")
