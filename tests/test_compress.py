@@ -47,7 +47,9 @@ def anthropic(log: str) -> dict[str, Any]:
                 ],
             },
         ],
-        "tools": [{"name": "service_logs", "description": "Service logs", "input_schema": {"type": "object"}}],
+        "tools": [
+            {"name": "service_logs", "description": "Service logs", "input_schema": {"type": "object"}}
+        ],
     }
 
 

@@ -13,8 +13,7 @@ import pytest
 from evals.tune import SessionTuneSettings, export_study, load_study, run_session_study
 from evals.tune._session_study import SessionStudy, trace_files
 from headroom.errors import ConfigError
-from headroom.policy import Policy
-from headroom.policy import load_policy
+from headroom.policy import Policy, load_policy
 from tests.evals.replay.test_session import _trace
 
 
@@ -45,7 +44,8 @@ def test_every_trial_is_scored_and_the_baseline_is_trial_zero(
     trials = study.get_trials()
     assert len(trials) == 16
     assert (
-        trials[0].params["history.enabled"] is False and trials[0].params["activity.read_verbatim_last"] == Policy().activity.read_verbatim_last
+        trials[0].params["history.enabled"] is False
+        and trials[0].params["activity.read_verbatim_last"] == Policy().activity.read_verbatim_last
     )
     assert all(t.user_attrs["sessions"] and "kept" in t.user_attrs for t in trials)
 
