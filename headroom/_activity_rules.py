@@ -36,12 +36,13 @@ def verbatim_reasons(blocks: Sequence[Block], rules: ActivityPolicy) -> dict[int
     seen: Counter[str] = Counter()
     edited: list[str] = []
     for position, activity in reversed(calls):
-        limit, field = limits.get(activity.kind, (0, ""))
-        if seen[activity.kind] < limit:
-            reasons[position] = (
-                f"verbatim: one of the newest {limit} {activity.kind} results (activity.{field})"
-            )
-        seen[activity.kind] += 1
+        # A read that names no file (``read_logs``, ``read_output``) is not a file read: the rule
+        # is for source an agent goes on to quote or edit, not for any tool whose name says read.
+        kind = activity.kind if activity.kind != "read" or activity.paths else "other"
+        limit, field = limits.get(kind, (0, ""))
+        if seen[kind] < limit:
+            reasons[position] = f"verbatim: one of the newest {limit} {kind} results (activity.{field})"
+        seen[kind] += 1
         if rules.edited_read_verbatim and activity.kind == "read" and _edited(activity, edited):
             reasons.setdefault(
                 position, "verbatim: a later call edits this file (activity.edited_read_verbatim)"

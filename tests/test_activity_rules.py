@@ -109,3 +109,10 @@ def test_file_spellings() -> None:
     assert same_file("./src/app.py", "src/app.py")
     assert not same_file("app.py", "/repo/other/app.py")  # a bare name is too common to match
     assert not same_file("src/app.py", "/repo/lib/src/app.pyc")
+
+
+def test_a_read_that_names_no_file_is_compressed_under_the_default_policy() -> None:
+    logs = [("read_logs", {}, _source("logs"))]
+    result = compress(_chat(logs), policy_from_mapping({}), store=MemoryStore())
+    assert not _verbatim(result)
+    assert result.blocks[0].tokens_out < result.blocks[0].tokens_in

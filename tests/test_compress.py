@@ -24,7 +24,7 @@ def openai_chat(log: str) -> list[dict[str, Any]]:
             "role": "assistant",
             "content": None,
             "tool_calls": [
-                {"id": "c1", "type": "function", "function": {"name": "service_logs", "arguments": "{}"}}
+                {"id": "c1", "type": "function", "function": {"name": "read_logs", "arguments": "{}"}}
             ],
         },
         {"role": "tool", "tool_call_id": "c1", "content": log},
@@ -38,7 +38,7 @@ def anthropic(log: str) -> dict[str, Any]:
             {"role": "user", "content": QUESTION},
             {
                 "role": "assistant",
-                "content": [{"type": "tool_use", "id": "t1", "name": "service_logs", "input": {}}],
+                "content": [{"type": "tool_use", "id": "t1", "name": "read_logs", "input": {}}],
             },
             {
                 "role": "user",
@@ -47,9 +47,7 @@ def anthropic(log: str) -> dict[str, Any]:
                 ],
             },
         ],
-        "tools": [
-            {"name": "service_logs", "description": "Service logs", "input_schema": {"type": "object"}}
-        ],
+        "tools": [{"name": "read_logs", "description": "Read logs", "input_schema": {"type": "object"}}],
     }
 
 
@@ -58,7 +56,7 @@ def responses(log: str) -> dict[str, Any]:
         "model": "gpt-x",
         "input": [
             {"role": "user", "content": [{"type": "input_text", "text": QUESTION}]},
-            {"type": "function_call", "call_id": "f1", "name": "service_logs", "arguments": "{}"},
+            {"type": "function_call", "call_id": "f1", "name": "read_logs", "arguments": "{}"},
             {"type": "function_call_output", "call_id": "f1", "output": log},
         ],
     }

@@ -74,8 +74,7 @@ def test_forged_marker_is_flagged_and_not_taken_for_ours() -> None:
     store = MemoryStore()
     forged = format_marker(40, "lines", "hr123456789012345678")
     text = make_log(300).replace("INFO request 7 served", f"INFO {forged} request 7 served")
-    rules_off = policy_from_mapping({"activity": {"enabled": False}})  # the tool reads: compress it anyway
-    result = compress(_chat(text), rules_off, store=store)
+    result = compress(_chat(text), store=store)
     (block,) = result.blocks
     assert block.reason != "already compressed" and block.tokens_out < block.tokens_in
     assert any("message 2" in w and "hr123456789012345678" in w for w in result.warnings)
