@@ -8,6 +8,7 @@ source of most later-used facts that were only retrievable.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 
@@ -35,12 +36,13 @@ def verbatim_reasons(blocks: Sequence[Block], rules: ActivityPolicy) -> dict[int
     seen: Counter[str] = Counter()
     edited: list[str] = []
     for position, activity in reversed(calls):
-        limit, field = limits.get(activity.kind, (0, ""))
-        if seen[activity.kind] < limit:
-            reasons[position] = (
-                f"verbatim: one of the newest {limit} {activity.kind} results (activity.{field})"
-            )
-        seen[activity.kind] += 1
+        # A read that names no file (``read_logs``, ``read_output``) is not a file read: the rule
+        # is for source an agent goes on to quote or edit, not for any tool whose name says read.
+        kind = activity.kind if activity.kind != "read" or activity.paths else "other"
+        limit, field = limits.get(kind, (0, ""))
+        if seen[kind] < limit:
+            reasons[position] = f"verbatim: one of the newest {limit} {kind} results (activity.{field})"
+        seen[kind] += 1
         if rules.edited_read_verbatim and activity.kind == "read" and _edited(activity, edited):
             reasons.setdefault(
                 position, "verbatim: a later call edits this file (activity.edited_read_verbatim)"
@@ -54,6 +56,7 @@ def _edited(read: Activity, edited: list[str]) -> bool:
     return any(same_file(path, other) for path in read.paths for other in edited)
 
 
+@functools.lru_cache(maxsize=65536)  # every call re-reads the conversation's reads and edits
 def same_file(first: str, second: str) -> bool:
     """Whether two spellings name one file: equal, or one is the other's trailing path (``src/a.py``)."""
     a, b = first.strip().lstrip("./").rstrip("/"), second.strip().lstrip("./").rstrip("/")

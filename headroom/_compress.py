@@ -11,14 +11,14 @@ from typing import Any, cast
 from headroom import cache
 from headroom._activity_rules import verbatim_reasons
 from headroom._history import mask, observations_after
-from headroom._memo import PolicyReads, block_digest, memo_for
+from headroom._memo import PolicyReads, block_digest, memo_for, policy_hash
 from headroom._pipeline import compress_block
 from headroom._provenance import foreign_keys, remember_output
 from headroom._request import retrieval_tools, rewrap, tool_tokens, unwrap
 from headroom.ccr import RETRIEVE_TOOL_NAME, Store
 from headroom.compressors import CompressContext, Compressed, Elision, passthrough
 from headroom.errors import StoreError
-from headroom.messages import Block, MessageFormat, read_blocks, write_blocks
+from headroom.messages import Block, MessageFormat, Messages, read_blocks, write_blocks
 from headroom.policy import Policy, load_policy
 from headroom.settings import Settings
 from headroom.shaping import shape_request
@@ -81,6 +81,70 @@ class CompressResult:
         return self.tokens_in - self.tokens_out
 
 
+@dataclass(frozen=True)
+class ReadConversation:
+    """A message list as the pipeline reads it before any policy applies: validated, in blocks.
+
+    Every reader looks only backwards (a tool result takes its tool's name from an earlier call),
+    so reading a conversation's first ``n`` messages gives the first blocks of reading it whole.
+    A caller that sends one growing conversation call after call (a session replay, scored under
+    many policies) reads it once and passes :meth:`head` to :func:`compress` for each call.
+    """
+
+    items: Messages
+    format: MessageFormat
+    blocks: tuple[Block, ...]
+    recent: tuple[str, ...]
+    """Per block, the turns before it (:func:`_recent_texts`); prefix-stable like the blocks."""
+    ends: tuple[int, ...]
+    """``ends[n]``: how many blocks the first ``n`` messages hold."""
+    digests: dict[tuple[int, str | None, str], bytes]
+    """Block memo digests by (block position, query, encoding), shared by every head."""
+    counts: dict[tuple[int, str], int]
+    """Token counts of user text blocks by (block position, encoding), shared by every head."""
+
+    def user_tokens(self, ctx: CompressContext) -> dict[int, int]:
+        """Position → token count of every user text block (counted once per conversation read)."""
+        tokens = {}
+        for position, block in enumerate(self.blocks):
+            if block.kind == "text" and block.role == "user":
+                key = (position, ctx.encoding)
+                known = self.counts.get(key)
+                if known is None:
+                    known = self.counts[key] = ctx.tokens(block.text)
+                tokens[position] = known
+        return tokens
+
+    def head(self, count: int) -> ReadConversation:
+        """The reading of the first ``count`` messages."""
+        if count >= len(self.items):
+            return self
+        end = self.ends[max(count, 0)]
+        return ReadConversation(
+            self.items[:count],
+            self.format,
+            self.blocks[:end],
+            self.recent[:end],
+            self.ends[: count + 1],
+            self.digests,
+            self.counts,
+        )
+
+
+def read_conversation(messages: Messages, format: MessageFormat | str | None = None) -> ReadConversation:
+    """Validate and read a message list once (see :class:`ReadConversation`)."""
+    _, items, fmt = unwrap(messages, format)
+    blocks = read_blocks(items, fmt)
+    ends = [0] * (len(items) + 1)
+    for block in blocks:
+        ends[block.location.message + 1] += 1
+    for index in range(1, len(ends)):
+        ends[index] += ends[index - 1]
+    return ReadConversation(
+        list(items), fmt, tuple(blocks), tuple(_recent_texts(blocks)), tuple(ends), {}, {}
+    )
+
+
 @functools.cache
 def default_store() -> Store:
     """The embedded default store, configured from ``HEADROOM_*`` settings."""
@@ -104,14 +168,24 @@ def compress(
     unchanged, so only lossless re-encodings remain and no original is out of reach.
     """
     active = policy if policy is not None else load_policy()
-    request, items, fmt = unwrap(messages, format)
-    blocks = cache.align(read_blocks(items, fmt), items, fmt, active)
+    read = messages if isinstance(messages, ReadConversation) else None
+    if read is not None:
+        request, items, fmt = None, read.items, read.format
+        blocks = cache.align(list(read.blocks), items, fmt, active)
+    else:
+        request, items, fmt = unwrap(messages, format)
+        blocks = cache.align(read_blocks(items, fmt), items, fmt, active)
     ctx = CompressContext(store=store or default_store(), encoding=active.encoding, batched=True)
     # Only user text needs a count up front (to spot pasted content); the rest is counted once compressed.
-    tokens = {i: ctx.tokens(b.text) for i, b in enumerate(blocks) if b.kind == "text" and b.role == "user"}
+    if read is not None:
+        tokens = read.user_tokens(ctx)
+    else:
+        tokens = {
+            i: ctx.tokens(b.text) for i, b in enumerate(blocks) if b.kind == "text" and b.role == "user"
+        }
     lives = cache.live_blocks(blocks, active, query, tokens)
     warnings = [*_foreign_markers(lives, ctx.store), *cache.volatile_content(blocks)]
-    done = _compress_live(blocks, lives, active, ctx)
+    done = _compress_live(blocks, lives, active, ctx, read)
     stats = [stat for _, _, stat in done]
     if markers:
         tools = retrieval_tools(fmt, request) if any(s.elisions for s in stats) else ()
@@ -134,17 +208,22 @@ def compress(
         format=fmt,
         blocks=tuple(stats),
         tools_added=tools,
-        policy_hash=active.policy_hash,
+        policy_hash=policy_hash(active),
         warnings=tuple(warnings),
         shaping=shaped.notes if shaped else (),
     )
 
 
 def _compress_live(
-    blocks: list[Block], lives: list[cache.LiveBlock], policy: Policy, ctx: CompressContext
+    blocks: list[Block],
+    lives: list[cache.LiveBlock],
+    policy: Policy,
+    ctx: CompressContext,
+    read: ReadConversation | None = None,
 ) -> list[tuple[cache.LiveBlock, Compressed, BlockStats]]:
     """Each live block compressed with the context of its own turn."""
-    recent = _recent_texts(blocks)
+    recent = read.recent if read is not None else _recent_texts(blocks)
+    digests = read.digests if read is not None else None
     later = observations_after(blocks)
     verbatim = verbatim_reasons(blocks, policy.activity)
     position = {id(b): i for i, b in enumerate(blocks)}
@@ -156,19 +235,39 @@ def _compress_live(
         if at in verbatim:
             out = passthrough(live.block.text, ctx, "activity", "unknown", verbatim[at])
         else:
-            out = _compress_one(live, later[at], policy, ctx)
+            out = _compress_one(live, later[at], policy, ctx, _digest(digests, at, live, ctx))
         done.append((live, out, _stats(live, out, time.perf_counter() - started)))
     return done
 
 
+def _digest(
+    digests: dict[tuple[int, str | None, str], bytes] | None,
+    at: int,
+    live: cache.LiveBlock,
+    ctx: CompressContext,
+) -> bytes | None:
+    """The block's memo digest, worked out once per conversation read when there is one."""
+    if digests is None:
+        return None
+    key = (at, ctx.query, ctx.encoding)
+    known = digests.get(key)
+    if known is None:
+        known = digests[key] = block_digest(live.block.text, ctx)
+    return known
+
+
 def _compress_one(
-    live: cache.LiveBlock, observations_later: int, policy: Policy, ctx: CompressContext
+    live: cache.LiveBlock,
+    observations_later: int,
+    policy: Policy,
+    ctx: CompressContext,
+    digest: bytes | None = None,
 ) -> Compressed:
     if live.block.tool_name == RETRIEVE_TOOL_NAME:  # the model asked for the original: show it whole
         return passthrough(live.block.text, ctx, "none", "unknown", RETRIEVED)
     masked = mask(live, observations_later, policy, ctx)
     if masked is None:
-        return _compress_text(live.block.text, policy, ctx)
+        return _compress_text(live.block.text, policy, ctx, digest)
     try:
         ctx.commit()
     except StoreError as exc:
@@ -176,11 +275,13 @@ def _compress_one(
     return masked
 
 
-def _compress_text(text: str, policy: Policy, ctx: CompressContext) -> Compressed:
+def _compress_text(
+    text: str, policy: Policy, ctx: CompressContext, digest: bytes | None = None
+) -> Compressed:
     memo = memo_for(ctx.store)
     if memo is None:
         return _remembered_output(text, compress_block(text, policy, ctx), ctx)
-    digest = block_digest(text, ctx)
+    digest = digest if digest is not None else block_digest(text, ctx)
     known = memo.get(digest, policy, ctx.store)
     if known is not None:
         ctx.pin(e.key for e in known.elisions)

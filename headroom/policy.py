@@ -92,19 +92,19 @@ class ActivityPolicy(_Frozen):
 
     enabled: bool = Field(True, description="Apply the activity rules at all.")
     read_verbatim_last: int = tunable(
-        0,
+        56,
         "The newest N results of file reads are forwarded verbatim; older ones are compressed.",
         low=0,
-        high=30,
+        high=80,
     )
     search_verbatim_last: int = tunable(
-        0,
+        19,
         "The newest N results of searches (grep, find, code search) are forwarded verbatim.",
         low=0,
-        high=10,
+        high=20,
     )
     test_verbatim_last: int = tunable(
-        0, "The newest N results of test and lint runs are forwarded verbatim.", low=0, high=10
+        1, "The newest N results of test and lint runs are forwarded verbatim.", low=0, high=10
     )
     edited_read_verbatim: bool = tunable(
         False, "A file read is forwarded verbatim once a later call edits that file.", choices=[False, True]

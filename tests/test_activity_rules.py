@@ -34,18 +34,29 @@ def _chat(calls: list[tuple[str, dict[str, Any], str]]) -> list[dict[str, Any]]:
 READS = [("Read", {"file_path": f"/repo/src/mod{i}.py"}, _source(f"mod{i}")) for i in range(3)]
 
 
+_RULES_OFF = {"read_verbatim_last": 0, "search_verbatim_last": 0, "test_verbatim_last": 0}
+
+
 def _policy(**activity: Any) -> Any:
-    return policy_from_mapping({"activity": activity})
+    """The rules named, every other activity rule off (the default policy turns some on)."""
+    return policy_from_mapping({"activity": {**_RULES_OFF, **activity}})
 
 
 def _verbatim(result: Any) -> list[int]:
     return [b.message_index for b in result.blocks if b.compressor == "activity"]
 
 
-def test_by_default_every_read_is_compressed() -> None:
+def test_with_the_rules_off_every_read_is_compressed() -> None:
     result = compress(_chat(READS), _policy(), store=MemoryStore())
     assert not _verbatim(result)
     assert all(b.tokens_out < b.tokens_in for b in result.blocks if b.role == "tool")
+
+
+def test_the_default_policy_forwards_the_newest_reads_verbatim() -> None:
+    messages = _chat(READS)
+    result = compress(messages, policy_from_mapping({}), store=MemoryStore())
+    assert _verbatim(result) == [2, 4, 6]
+    assert [m["content"] for m in result.messages] == [m["content"] for m in messages]
 
 
 def test_the_newest_reads_go_verbatim_and_older_ones_are_compressed() -> None:
@@ -98,3 +109,10 @@ def test_file_spellings() -> None:
     assert same_file("./src/app.py", "src/app.py")
     assert not same_file("app.py", "/repo/other/app.py")  # a bare name is too common to match
     assert not same_file("src/app.py", "/repo/lib/src/app.pyc")
+
+
+def test_a_read_that_names_no_file_is_compressed_under_the_default_policy() -> None:
+    logs = [("read_logs", {}, _source("logs"))]
+    result = compress(_chat(logs), policy_from_mapping({}), store=MemoryStore())
+    assert not _verbatim(result)
+    assert result.blocks[0].tokens_out < result.blocks[0].tokens_in

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import headroom
 from evals.replay._cache_model import TokenizedRequest
 from evals.traces import Turn
+from headroom._compress import ReadConversation
 from headroom.ccr import MemoryStore, Store
 from headroom.policy import Policy, policy_from_mapping
 from headroom.tokens import get_encoding
@@ -79,10 +80,16 @@ class ArmRunner:
     def __post_init__(self) -> None:
         self._sent_with = untimed(self.policy) if self.policy is not None else None
 
-    def send(self, messages: list[dict[str, Any]]) -> Sent:
-        """The request this arm sends for ``messages`` (all messages before the call)."""
-        if self._sent_with is None or not messages:
-            return Sent(messages, (), 0)
+    def send(self, messages: list[dict[str, Any]] | ReadConversation) -> Sent:
+        """The request this arm sends for ``messages`` (all messages before the call).
+
+        A :class:`ReadConversation` head (what a prepared session passes) is the same request
+        already validated and read: the runtime skips reading it again, call after call and trial
+        after trial.
+        """
+        items = messages.items if isinstance(messages, ReadConversation) else messages
+        if self._sent_with is None or not items:
+            return Sent(items, (), 0)
         result = headroom.compress(messages, self._sent_with, store=self.store, format="openai_chat")
         elided = sum(1 for block in result.blocks if block.elisions)
         changed = {

@@ -14,6 +14,7 @@ from evals.replay._facts import FactUse, fact_uses
 from evals.replay._pricing import ModelPrice, Pricing, ProviderName, cost_usd
 from evals.replay._retention import JudgeCache, Outcome, RetentionJudge
 from evals.traces import Trace, Turn
+from headroom._compress import ReadConversation, read_conversation
 from headroom.activity import classify_call
 from headroom.errors import ConfigError
 from headroom.policy import Policy
@@ -134,6 +135,8 @@ class PreparedSession:
     expired: tuple[bool, ...]
     """Per call: whether the trace's clock shows a gap past the provider's cache TTL before it."""
     output_tokens: int
+    conversation: ReadConversation
+    """``messages`` validated and read once; each call sends a head of it."""
     judging: JudgeCache = field(default_factory=JudgeCache, compare=False)
     """Fact sources and fact tokens every arm's judge of this session shares (filled as judged)."""
 
@@ -159,6 +162,7 @@ def prepare_session(trace: Trace, settings: ReplaySettings, tokenizer: Tokenizer
         positions=message_positions(trace.turns, messages),
         expired=tuple(_expired(trace.turns, starts, i, ttl) for i in range(len(starts))),
         output_tokens=sum(_output_tokens(trace.turns, start, tokenizer) for start in starts),
+        conversation=read_conversation(messages, "openai_chat"),
     )
 
 
@@ -168,7 +172,7 @@ def replay_arm(
     """One arm's replay of a prepared session, call by call."""
     ledger = _ArmLedger(runner, session.trace, session.positions, session.judging)
     for index, start in enumerate(session.starts):
-        request = session.messages[: session.positions[start]]
+        request = session.conversation.head(session.positions[start])
         uses = list(session.by_call.get(start, ()))
         _step(ledger, request, uses, tokenizer, provider, session.expired[index], index)
     return _result(ledger, session.output_tokens, session.price)
@@ -194,7 +198,7 @@ def session_result(session: PreparedSession, arms: dict[Arm, ArmResult]) -> Sess
 
 def _step(
     ledger: _ArmLedger,
-    request: list[dict[str, Any]],
+    request: ReadConversation,
     uses: list[FactUse],
     tokenizer: Tokenizer,
     provider: ProviderName,

@@ -2,8 +2,10 @@
 
 A session study scores hundreds of policies on the same sessions, so it keeps things from one
 trial to the next: each session's store and block memo, the judges' fact tokens and fact sources,
-the policy's hash, and each call's tokenized request (the previous call's messages are not
-serialized again). A cache-free replay starts from nothing for every policy. The policies below
+the policy's hash, each call's tokenized request (the previous call's messages are not
+serialized again), and the session's conversation validated and read once (each call sends a
+head of it, with block digests and user-text token counts kept beside it). A cache-free replay
+starts from nothing for every policy and sends each call as a plain message list. The policies below
 change the activity rules, masking and content sections, and come back to earlier ones, so
 the memo serves blocks compressed under another trial's policy.
 """
@@ -11,13 +13,19 @@ the memo serves blocks compressed under another trial's policy.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
-from evals.replay import ReplaySettings, load_pricing, replay_session
-from evals.replay._arms import Sent, Tokenized, Tokenizer
+import headroom
+from evals.replay import ReplaySettings, load_pricing
+from evals.replay._arms import ArmRunner, Sent, Tokenized, Tokenizer
 from evals.replay._evaluator import SessionEvaluator
+from evals.replay._session import ArmResult, prepare_session, replay_arm
 from evals.traces import ToolCall, Trace, Turn
+from headroom._compress import ReadConversation, read_conversation
+from headroom.ccr import MemoryStore
 from headroom.policy import Policy
 from tests.evals.replay.test_session import _log
 
@@ -52,14 +60,23 @@ def _coding_trace(rounds: int) -> Trace:
     return Trace("built-in", "test", tuple(turns), model="gpt-4o")
 
 
+_OFF = {"read_verbatim_last": 0, "search_verbatim_last": 0, "test_verbatim_last": 0}
+
+
+def _policy(activity: dict[str, object] | None = None, **sections: object) -> Policy:
+    """The activity rules named (the others off), with any other sections."""
+    return Policy.model_validate({"activity": {**_OFF, **(activity or {})}, **sections})
+
+
 _POLICIES = [
+    _policy(),
+    _policy({"read_verbatim_last": 2, "edited_read_verbatim": True}),
+    _policy(history={"enabled": True, "keep_last_observations": 3, "min_tokens": 0}),
     Policy(),
-    Policy.model_validate({"activity": {"read_verbatim_last": 2, "edited_read_verbatim": True}}),
-    Policy.model_validate({"history": {"enabled": True, "keep_last_observations": 3, "min_tokens": 0}}),
-    Policy(),
-    Policy.model_validate({"json": {"max_items": 5}, "code": {"enabled": False}}),
-    Policy.model_validate({"activity": {"test_verbatim_last": 1}, "json": {"max_items": 5}}),
-    Policy.model_validate({"activity": {"read_verbatim_last": 2, "edited_read_verbatim": True}}),
+    _policy(json={"max_items": 5}, code={"enabled": False}),
+    _policy({"test_verbatim_last": 1}, json={"max_items": 5}),
+    _policy({"read_verbatim_last": 2, "edited_read_verbatim": True}),
+    _policy(),
 ]
 
 
@@ -70,8 +87,38 @@ def test_every_trial_scores_what_a_cache_free_replay_scores(provider: str) -> No
     with SessionEvaluator(traces, base) as evaluator:
         for policy in _POLICIES:
             fresh = ReplaySettings(policy=policy, pricing=base.pricing, provider=base.provider)
-            cache_free = tuple(replay_session(t, fresh).arms["policy"] for t in traces)
+            cache_free = tuple(_cache_free(t, fresh) for t in traces)
             assert evaluator.score(policy).sessions == cache_free
+
+
+class _PlainListRunner(ArmRunner):
+    """Sends each call as a plain message list, so the runtime reads the whole request every time."""
+
+    def send(self, messages: list[dict[str, Any]] | ReadConversation) -> Sent:
+        return super().send(list(messages.items) if isinstance(messages, ReadConversation) else messages)
+
+
+def _cache_free(trace: Trace, settings: ReplaySettings) -> ArmResult:
+    """The policy arm replayed from nothing: fresh preparation, tokenizer, store and judge."""
+    tokenizer = Tokenizer()
+    session = prepare_session(trace, settings, tokenizer)
+    return replay_arm(session, _PlainListRunner("policy", settings.policy), tokenizer, settings.provider)
+
+
+def test_every_head_of_a_conversation_read_once_compresses_as_a_fresh_read() -> None:
+    messages = _coding_trace(3).to_openai_messages()
+    read = read_conversation(messages, "openai_chat")
+    for policy in _POLICIES:
+        once, fresh = MemoryStore(), MemoryStore()
+        for count in range(len(messages) + 1):
+            head = headroom.compress(read.head(count), policy, store=once, format="openai_chat")
+            whole = headroom.compress(messages[:count], policy, store=fresh, format="openai_chat")
+            assert head.messages == whole.messages
+            assert [replace(b, seconds=0.0) for b in head.blocks] == [
+                replace(b, seconds=0.0) for b in whole.blocks
+            ]
+            assert (head.tools_added, head.policy_hash) == (whole.tools_added, whole.policy_hash)
+    assert read.digests and read.counts  # the caches were used, so the comparison could fail
 
 
 def test_the_policies_differ_so_the_comparison_can_fail() -> None:

@@ -27,6 +27,7 @@ def test_a_harsher_policy_keeps_fewer_facts_and_costs_less() -> None:
         {
             "history": {"enabled": True, "keep_last_observations": 1, "min_tokens": 0},
             "log": {"enabled": False},
+            "activity": {"enabled": False},
         }
     )
     with SessionEvaluator([_trace()], SETTINGS) as evaluator:

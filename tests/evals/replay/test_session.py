@@ -34,8 +34,9 @@ def _trace(rounds: int = 6, stamps: list[str] | None = None) -> Trace:
     return Trace("built-in", "test", tuple(turns), model="gpt-4o")
 
 
-# Six observations per trace: keep the last three so the masking arm has something to mask.
-POLICY = Policy.model_validate({"history": {"keep_last_observations": 3}})
+# Six observations per trace: keep the last three so the masking arm has something to mask. The
+# activity rules are off: these tests are about what compressing the outputs does to a session.
+POLICY = Policy.model_validate({"history": {"keep_last_observations": 3}, "activity": {"enabled": False}})
 
 
 def _settings(**changes: object) -> ReplaySettings:

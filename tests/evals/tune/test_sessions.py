@@ -13,7 +13,7 @@ import pytest
 from evals.tune import SessionTuneSettings, export_study, load_study, run_session_study
 from evals.tune._session_study import SessionStudy, trace_files
 from headroom.errors import ConfigError
-from headroom.policy import load_policy
+from headroom.policy import Policy, load_policy
 from tests.evals.replay.test_session import _trace
 
 
@@ -44,7 +44,8 @@ def test_every_trial_is_scored_and_the_baseline_is_trial_zero(
     trials = study.get_trials()
     assert len(trials) == 16
     assert (
-        trials[0].params["history.enabled"] is False and trials[0].params["activity.read_verbatim_last"] == 0
+        trials[0].params["history.enabled"] is False
+        and trials[0].params["activity.read_verbatim_last"] == Policy().activity.read_verbatim_last
     )
     assert all(t.user_attrs["sessions"] and "kept" in t.user_attrs for t in trials)
 
@@ -120,6 +121,7 @@ def test_a_kept_floor_binds_where_baseline_minus_delta_would_not(tmp_path: Path)
     folder = _write_traces(tmp_path / "traces")
     traces = [t for f in trace_files([folder], "all") for t in load_traces(f)]
     harsh = {"history.enabled": True, "history.keep_last_observations": 1, "history.min_tokens": 0}
+    harsh |= {f"activity.{rule}_verbatim_last": 0 for rule in ("read", "search", "test")}
     constraints = {}
     for floor in (None, 1.0):
         settings = SessionTuneSettings(traces=(folder,), delta=1.0, min_kept=floor, out=tmp_path)
