@@ -49,6 +49,12 @@ _SIGNATURE = re.compile(
     r"#Fields: |#separator |=== RUN |make\[\d+\]: Entering directory"
     r"|Traceback \(most recent call last\):|goroutine \d+ \[|\[stacktrace\]|-- Build files have been"
 )
+# A CI runner's per-line label: leading tab-separated fields (GitHub's ``gh run view --log``) or a
+# bracketed tag (Jenkins pipeline stages).
+_LABEL = re.compile(r"(?:[^\t\n]{1,80}\t){1,3}|\[[^\]\n]{1,80}\] ")
+_LABELLED_SHARE = 0.8
+_MIN_DISTINCT_LABELS = 3
+_LINES_PER_LABEL = 4
 _JSON_TIME = ("time", "ts", "timestamp", "@timestamp", "t")
 _JSON_EVENT = ("level", "lvl", "severity", "msg", "message", "action", "output", "logger")
 
@@ -107,22 +113,51 @@ def _levelled(head: str) -> bool:
 
 
 def detect_log(sample: str) -> float:
-    """Confidence in [0, 1] that ``sample`` is a log or command output."""
+    """Confidence in [0, 1] that ``sample`` is a log or command output.
+
+    CI runners put a label before every line (``[stage] make[1]: …``, ``job<TAB>step<TAB>timestamp …``),
+    which hides the timestamps and shapes that lead a line: when most lines carry a label that
+    repeats, the lines after it are judged too.
+    """
     lines = _sample_lines(sample)
     if len(lines) < 2:
         return 0.0
     json_score = _json_score(lines)
     if json_score is not None:
         return json_score
+    progress = _progress(sample[:_SAMPLE_CHARS])
+    evidence = _evidence(lines, progress)
+    unlabelled = without_labels(lines)
+    if unlabelled is not None:
+        evidence = max(evidence, _evidence(unlabelled, progress))
+    if evidence < 0.3:
+        return evidence
+    return min(0.95, 0.45 + 0.5 * evidence)
+
+
+def _evidence(lines: list[str], progress: bool) -> float:
     # Shapes and signatures are line prefixes; a long line of ``:`` took seconds in full.
     shaped = sum(1 for line in lines if _SHAPES.match(line[:_SHAPE_CHARS])) / len(lines)
     stamped = sum(1 for line in lines if TIMESTAMP.search(line[:40])) / len(lines)
     levelled = sum(1 for line in lines if _levelled(line[:80])) / len(lines)
     if any(_signature(line[:_SHAPE_CHARS]) for line in lines):
         shaped = min(1.0, shaped + 0.3)
-    if _progress(sample[:_SAMPLE_CHARS]):
+    if progress:
         shaped = max(shaped, 0.8)
-    evidence = max(shaped, stamped * 0.7 + levelled * 0.3, min(1.0, stamped + levelled) * 0.8)
-    if evidence < 0.3:
-        return evidence
-    return min(0.95, 0.45 + 0.5 * evidence)
+    return max(shaped, stamped * 0.7 + levelled * 0.3, min(1.0, stamped + levelled) * 0.8)
+
+
+def without_labels(lines: list[str]) -> list[str] | None:
+    """``lines`` without the label most of them start with, or None when they share none.
+
+    A label is one to three leading tab-separated fields or a bracketed tag before a space. It
+    counts only when at least 80% of the lines carry one and the labels repeat (a few jobs or
+    steps, not a different one per line, as a table's first column would be).
+    """
+    found = [_LABEL.match(line) for line in lines]
+    labels = [match.group(0) for match in found if match is not None]
+    if len(labels) < _LABELLED_SHARE * len(lines):
+        return None
+    if len(set(labels)) > max(_MIN_DISTINCT_LABELS, len(lines) // _LINES_PER_LABEL):
+        return None
+    return [line if match is None else line[match.end() :] for line, match in zip(lines, found, strict=True)]
