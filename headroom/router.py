@@ -207,15 +207,19 @@ def _json_block(splitter: _Splitter, start: int) -> tuple[str, list[str], str, i
     if splitter.json_allowance <= 0:
         return None
     begin = splitter.offsets[start] + len(lines[start]) - len(stripped)
+    # Decoded from a copy of the rest of the text: a failed decode's error counts the lines
+    # before its position, which from the start of a long text, once per "[" line, was quadratic.
+    rest = splitter.text[begin:]
     try:
-        _, stop = _DECODER.raw_decode(splitter.text, begin)
+        _, length = _DECODER.raw_decode(rest)
     except ValueError as exc:
-        splitter.json_allowance -= getattr(exc, "pos", len(splitter.text)) - begin + 1
+        splitter.json_allowance -= getattr(exc, "pos", len(rest)) + 1
         return None
     except RecursionError:  # nesting deeper than the decoder's stack: not a section
-        splitter.json_allowance -= len(splitter.text) - begin
+        splitter.json_allowance -= len(rest)
         return None
-    splitter.json_allowance -= stop - begin
+    stop = begin + length
+    splitter.json_allowance -= length
     end = bisect.bisect_left(splitter.offsets, stop, lo=start + 1)
     if splitter.text[stop : splitter.offsets[end]].strip():
         return None
