@@ -23,6 +23,9 @@ _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>[^\n`]*)
 _MIN_SECTION_CHARS = 400
 _CHECK_EVERY = 256
 _JSON_ALLOWANCE = 1_000_000
+_JSON_WINDOW = 4096
+# A window's end can cut a literal (``-Infinity``), an escape or a number a few characters before it.
+_WINDOW_MARGIN = 16
 
 
 @dataclass(frozen=True)
@@ -208,18 +211,39 @@ def _json_block(splitter: _Splitter, start: int) -> tuple[str, list[str], str, i
         return None
     begin = splitter.offsets[start] + len(lines[start]) - len(stripped)
     try:
-        _, stop = _DECODER.raw_decode(splitter.text, begin)
+        length = _decoded_length(splitter.text, begin)
     except ValueError as exc:
-        splitter.json_allowance -= getattr(exc, "pos", len(splitter.text)) - begin + 1
+        splitter.json_allowance -= getattr(exc, "pos", len(splitter.text) - begin) + 1
         return None
     except RecursionError:  # nesting deeper than the decoder's stack: not a section
         splitter.json_allowance -= len(splitter.text) - begin
         return None
-    splitter.json_allowance -= stop - begin
+    stop = begin + length
+    splitter.json_allowance -= length
     end = bisect.bisect_left(splitter.offsets, stop, lo=start + 1)
     if splitter.text[stop : splitter.offsets[end]].strip():
         return None
     return "", lines[start:end], "", end
+
+
+def _decoded_length(text: str, begin: int) -> int:
+    """Length of the JSON value at ``begin``; a failure's ``pos`` counts from ``begin`` too.
+
+    A failed decode's error counts the lines before its position: decoding in place, once per
+    ``[`` line of a long text, that count was quadratic. The value is decoded from a copy, first
+    of a short window: an error well inside the window, other than an unterminated string
+    (reported where the string starts), is where the whole text fails too, since the decoder read
+    no further; otherwise the rest of the text decides.
+    """
+    window = text[begin : begin + _JSON_WINDOW]
+    if len(window) < len(text) - begin:
+        try:
+            return _DECODER.raw_decode(window)[1]
+        except json.JSONDecodeError as exc:
+            if exc.pos >= len(window) - _WINDOW_MARGIN or exc.msg.startswith("Unterminated string"):
+                return _DECODER.raw_decode(text[begin:])[1]
+            raise
+    return _DECODER.raw_decode(window)[1]
 
 
 def _looks_all_json(lines: list[str]) -> bool:

@@ -111,7 +111,7 @@ _LINE_TESTS: tuple[tuple[re.Pattern[str], float], ...] = (
 
 def _word_share(head: str) -> float:
     """Share of non-space characters that belong to alphabetic words."""
-    visible = len(head) - sum(map(str.isspace, head))
+    visible = len("".join(head.split()))  # split() breaks on exactly the characters isspace() names
     if not visible:
         return 0.0
-    return sum(len(w) for w in _WORD.findall(head)) / visible
+    return sum(map(len, _WORD.findall(head))) / visible

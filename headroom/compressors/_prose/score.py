@@ -25,7 +25,39 @@ _CUES = re.compile(
 )
 _DIGIT = re.compile(r"\d+(?:[.,]\d+)*%?")
 _IDENT = re.compile(r"`[^`\n]+`|\b\w+_\w+\b|\b[a-z]+[A-Z]\w*\b|(?<!\w)--?[a-z][\w-]+|\b\w+\.\w{1,4}\b")
-_NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w-]*[A-Za-z0-9]")
+# A capitalised name after a word or a comma: the look-behind sits after the first letter (the same
+# matches as before it), so the scan skips to capitals instead of trying every position.
+_NAME = re.compile(r"[A-Z](?<=[\w,;:)] .)[\w-]*[A-Za-z0-9]")
+# Every _IDENT match holds one of these; a unit without any has none, and the costlier scan is skipped.
+_IDENT_MAY = re.compile(r"[`_]|-[-a-z]|[a-z][A-Z]|\.\w")
+# Every _CUES match in ASCII text holds one of these, lower-cased: most units hold none.
+_CUE_STEMS = (
+    "important",
+    "note",
+    "must",
+    "never",
+    "always",
+    "should",
+    "require",
+    "warning",
+    "caution",
+    "key",
+    "main",
+    "conclusion",
+    "summary",
+    "found",
+    "show",
+    "propose",
+    "present",
+    "suggest",
+    "significant",
+    "recommend",
+    "default",
+    "instead",
+    "because",
+    "therefore",
+    "however",
+)
 _NEIGHBOUR_WEIGHT = 0.25
 
 
@@ -92,11 +124,19 @@ def _rarity(content: set[str], idf: dict[str, float], top: float) -> float:
 def _density(text: str, tokens: list[str]) -> float:
     if not tokens:
         return 0.0
-    hits = len(_DIGIT.findall(text)) + len(_IDENT.findall(text)) + len(_NAME.findall(text))
+    idents = len(_IDENT.findall(text)) if _IDENT_MAY.search(text) else 0
+    hits = len(_DIGIT.findall(text)) + idents + len(_NAME.findall(text))
     return min(1.0, 2.0 * hits / len(tokens))
 
 
 def _cue(text: str) -> float:
+    if text.isascii():  # outside ASCII, case-insensitive matching folds more than lower() does
+        lowered = text.lower()
+        for stem in _CUE_STEMS:  # a plain loop: a generator per unit cost more than the tests
+            if stem in lowered:
+                break
+        else:
+            return 0.0
     return 0.5 if _CUES.search(text) else 0.0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from headroom._fences import FenceIndex
 from headroom.critical import CRITICAL, critical_starts
@@ -57,15 +57,14 @@ class Unit:
     section_lead: bool = False
     tokens: float = 0.0
 
-    def with_end(self, end: int) -> Unit:
-        """This unit stretched to ``end`` (positional: ``dataclasses.replace`` is the hot spot here)."""
-        return Unit(self.start, end, self.content_end, self.kind, self.must_keep, self.block,
-                    self.index_in_block, self.section, self.section_lead, self.tokens)  # fmt: skip
-
     def with_tokens(self, tokens: float) -> Unit:
-        """This unit with its token count."""
+        """This unit with its token count (positional: ``dataclasses.replace`` was a hot spot)."""
         return Unit(self.start, self.end, self.content_end, self.kind, self.must_keep, self.block,
                     self.index_in_block, self.section, self.section_lead, tokens)  # fmt: skip
+
+
+# start, content_end, kind, must_keep, block, index_in_block, section, section_lead
+_Span = tuple[int, int, str, bool, int, int, int, bool]
 
 
 @dataclass
@@ -73,7 +72,8 @@ class _Builder:
     """Accumulates units while walking the lines of one text."""
 
     text: str
-    units: list[Unit]
+    spans: list[_Span]
+    """Each unit's fields but its end (the next unit's start): a Unit is built once, at the end."""
     block: int = 0
     section: int = 0
     section_lead: bool = True
@@ -82,8 +82,8 @@ class _Builder:
 
     def add(self, start: int, end: int, kind: str, must_keep: bool = False, index: int = 0) -> None:
         content_end = len(self.text[start:end].rstrip()) + start
-        self.units.append(
-            Unit(start, end, content_end, kind, must_keep, self.block, index, self.section, self.section_lead)
+        self.spans.append(
+            (start, content_end, kind, must_keep, self.block, index, self.section, self.section_lead)
         )
 
     def close_block(self, heading: bool = False) -> None:
@@ -128,8 +128,7 @@ def build_units(text: str) -> list[Unit]:
     i = _front_matter(text, lines, builder)
     while i < len(lines):
         i = _parse_block(text, lines, i, builder)
-    units = _absorb_gaps(builder.units, len(text))
-    return _mark_critical(text, lines, units)
+    return _tile(text, lines, builder.spans)
 
 
 def _line(text: str, span: tuple[int, int]) -> str:
@@ -293,18 +292,22 @@ def _line_oriented(text: str, lines: list[tuple[int, int]]) -> bool:
     return codeish * 2 >= len(lines)
 
 
-def _absorb_gaps(units: list[Unit], length: int) -> list[Unit]:
-    """Stretch each unit to the next one's start so the units tile the text."""
-    out: list[Unit] = []
-    for k, unit in enumerate(units):
-        end = units[k + 1].start if k + 1 < len(units) else length
-        out.append(unit.with_end(end))
-    return out
+def _tile(text: str, lines: list[tuple[int, int]], spans: list[_Span]) -> list[Unit]:
+    """The units: each stretched to the next one's start so they tile the text, and each touching
+    a critical line kept, so the whole line survives."""
+    starts = [span[0] for span in spans]
+    protect = _critical_units(text, lines, starts)
+    ends = [*starts[1:], len(text)]
+    return [
+        Unit(start, end, content_end, kind, must_keep or k in protect, block, index, section, lead)
+        for k, ((start, content_end, kind, must_keep, block, index, section, lead), end) in enumerate(
+            zip(spans, ends, strict=True)
+        )
+    ]
 
 
-def _mark_critical(text: str, lines: list[tuple[int, int]], units: list[Unit]) -> list[Unit]:
-    """Every unit touching a critical line is kept, so the whole line survives."""
-    starts = [u.start for u in units]
+def _critical_units(text: str, lines: list[tuple[int, int]], starts: list[int]) -> set[int]:
+    """Indexes of the units touching a critical line."""
     line_starts = [start for start, _ in lines]
     protect: set[int] = set()
     # One scan of the whole text: a stem never spans a line break, so a line is critical exactly
@@ -315,4 +318,4 @@ def _mark_critical(text: str, lines: list[tuple[int, int]], units: list[Unit]) -
         first = max(0, bisect.bisect_right(starts, start) - 1)
         last = max(first, bisect.bisect_left(starts, end) - 1)
         protect.update(range(first, last + 1))
-    return [replace(u, must_keep=True) if k in protect else u for k, u in enumerate(units)]
+    return protect

@@ -245,3 +245,56 @@ def test_large_log_is_fast() -> None:
     seconds, (out, _) = fastest(lambda: _run(text))
     assert seconds < 1.0
     assert out.tokens_out < out.tokens_in / 5
+
+
+# --- CI runner labels before every line (fixtures written for these tests) ---------------------
+
+_STEPS = ["Set up job", "Run actions/checkout@v4", "Install dependencies", "Run tests"]
+GITHUB_RUN_LOG = "\n".join(
+    f"build (ubuntu)\t{_STEPS[i // 15]}\t2026-04-17T01:45:{i % 60:02d}.{i:07d}Z "
+    + (
+        "##[group]Run pip install -e ."
+        if i % 15 == 0
+        else f"Collecting package-{i} (from -r requirements.txt)"
+    )
+    for i in range(60)
+)
+JENKINS_STAGE_LOG = "\n".join(
+    f"[Build on CentOS 7] make[{1 + i % 2}]: {'Entering' if i % 2 else 'Leaving'} directory `/build/src/mod{i}'"
+    if i % 3
+    else f"[Build on CentOS 7] Making all in mod{i}"
+    for i in range(60)
+)
+
+
+def test_logs_behind_a_ci_label_are_claimed() -> None:
+    compressor = LogCompressor()
+    assert compressor.detect(GITHUB_RUN_LOG) >= 0.8
+    assert compressor.detect(JENKINS_STAGE_LOG) >= 0.8
+    from headroom import router
+
+    assert router.detect(GITHUB_RUN_LOG).compressor == "log"
+    assert router.detect(JENKINS_STAGE_LOG).compressor == "log"
+
+
+def test_labelled_log_compresses_and_keeps_its_error() -> None:
+    text = (
+        GITHUB_RUN_LOG + "\nbuild (ubuntu)\tRun tests\t2026-04-17T01:46:00.0000000Z ERROR: test_login failed"
+    )
+    out, store = _run(text)
+    assert out.tokens_out < out.tokens_in / 2
+    assert "ERROR: test_login failed" in out.text
+    restored = [to_text(store.get(m.key)) for m in parse_markers(out.text)]
+    assert all(r is not None for r in restored)
+
+
+def test_labels_that_do_not_repeat_are_no_labels() -> None:
+    from headroom.compressors._log.detect import without_labels
+
+    # A table's first column, a list of citations: a different "label" on every line.
+    table = [f"row-{i}\t2026-04-17 10:00:{i:02d}\t{i * 3}" for i in range(40)]
+    citations = [f"[{i}] Smith, J. A study of things, volume {i}." for i in range(40)]
+    assert without_labels(table) is None
+    assert without_labels(citations) is None
+    shared = ["[stage] one", "[stage] two", "plain line", "[stage] three", "[stage] four"]
+    assert without_labels(shared) == ["one", "two", "plain line", "three", "four"]
