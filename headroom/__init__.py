@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING
 from headroom._lazy import lazy_attributes
 
 if TYPE_CHECKING:
-    from headroom._compress import BlockStats, CompressResult, compress, compress_text, default_store
+    from headroom._compress import (
+        BlockStats,
+        CompressResult,
+        ReadConversation,
+        compress,
+        compress_text,
+        default_store,
+        read_conversation,
+    )
     from headroom.ccr import retrieve
     from headroom.compressors import Compressed
     from headroom.errors import HeadroomError
@@ -25,10 +33,12 @@ __all__ = [
     "Compressed",
     "HeadroomError",
     "Policy",
+    "ReadConversation",
     "compress",
     "compress_text",
     "default_store",
     "load_policy",
+    "read_conversation",
     "retrieve",
 ]
 __version__ = "0.1.0"
@@ -39,10 +49,12 @@ _HOME = {
     "Compressed": "headroom.compressors",
     "HeadroomError": "headroom.errors",
     "Policy": "headroom.policy",
+    "ReadConversation": "headroom._compress",
     "compress": "headroom._compress",
     "compress_text": "headroom._compress",
     "default_store": "headroom._compress",
     "load_policy": "headroom.policy",
+    "read_conversation": "headroom._compress",
     "retrieve": "headroom.ccr",
 }
 

@@ -24,15 +24,15 @@ from typing import Any
 
 from headroom.errors import ConfigError
 from headroom.extras import require
-from headroom.kompress._selector import (
+from headroom.kompress import (
     FEATURES,
     SELECTOR_FILE,
     QuerySelector,
+    layout,
     segment_features,
     segments_of,
     typed_segments,
 )
-from headroom.kompress._words import layout
 
 MANIFEST_FILE = "query_selector_manifest.json"
 _WORD = re.compile(r"[\w.-]+")

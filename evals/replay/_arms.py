@@ -10,7 +10,7 @@ from typing import Any, Literal
 import headroom
 from evals.replay._cache_model import TokenizedRequest
 from evals.traces import Turn
-from headroom._compress import ReadConversation
+from headroom import ReadConversation
 from headroom.ccr import MemoryStore, Store
 from headroom.policy import Policy, policy_from_mapping
 from headroom.tokens import get_encoding

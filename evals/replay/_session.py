@@ -14,7 +14,7 @@ from evals.replay._facts import FactUse, fact_uses
 from evals.replay._pricing import ModelPrice, Pricing, ProviderName, cost_usd
 from evals.replay._retention import JudgeCache, Outcome, RetentionJudge
 from evals.traces import Trace, Turn
-from headroom._compress import ReadConversation, read_conversation
+from headroom import ReadConversation, read_conversation
 from headroom.activity import classify_call
 from headroom.errors import ConfigError
 from headroom.policy import Policy

@@ -19,7 +19,16 @@ from headroom.kompress._model import (
     read_spec,
     unavailable_reason,
 )
-from headroom.kompress._selector import QuerySelector, load_selector
+from headroom.kompress._selector import (
+    FEATURES,
+    SELECTOR_FILE,
+    QuerySelector,
+    load_selector,
+    segment_features,
+    segments_of,
+    typed_segments,
+)
+from headroom.kompress._words import layout
 
 if TYPE_CHECKING:
     from headroom.compressors._base import CompressContext, Compressed
@@ -28,17 +37,23 @@ if TYPE_CHECKING:
 __all__ = [
     "CostBudget",
     "CostEstimator",
+    "FEATURES",
     "KompressCompressor",
     "KompressModel",
     "ModelSpec",
     "QuerySelector",
+    "SELECTOR_FILE",
     "Scorer",
     "Throughput",
     "default_model_dir",
     "kompress_or_reason",
+    "layout",
     "load_model",
     "load_selector",
     "read_spec",
+    "segment_features",
+    "segments_of",
+    "typed_segments",
     "unavailable_reason",
 ]
 

@@ -21,11 +21,15 @@ from tests.conftest import make_log
 LOG = make_log()
 # No per-block time budget: on a loaded machine a block could pass through and a test expecting
 # its marker would fail for a reason that is not the proxy's.
+# The activity rules off: each fixture's tool result is the session's newest file read or test run,
+# which the default policy forwards verbatim (tests/test_activity_rules.py covers that); these tests
+# are about what the proxy does with a block that is compressed.
 POLICY = proxy_policy(ProxySettings()).model_copy(
     update={
         "live_zone": load_policy().live_zone.model_copy(
             update={"block_budget_ms": 0, "block_budget_ms_per_10k_tokens": 0}
-        )
+        ),
+        "activity": load_policy().activity.model_copy(update={"enabled": False}),
     }
 )
 
