@@ -57,7 +57,8 @@ function anthropicRequest(text: string) {
         role: "assistant",
         content: [
           { type: "thinking", thinking: "read the log", signature: "sig==" },
-          { type: "tool_use", id: "tu_1", name: "bash", input: { cmd: "cat log" } },
+          // A command the default policy compresses: its activity rules forward the newest file read verbatim.
+          { type: "tool_use", id: "tu_1", name: "bash", input: { cmd: "docker logs api" } },
         ],
       },
       { role: "user", content: [{ type: "tool_result", tool_use_id: "tu_1", content: text, cache_control: CACHE }] },
