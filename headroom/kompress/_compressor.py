@@ -12,6 +12,7 @@ then ONE marker with the exact number of words dropped, whose key restores the w
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -81,6 +82,23 @@ def _cost(costs: list[int], kept: list[bool]) -> int:
     return sum(c for c, k in zip(costs, kept, strict=True) if k)
 
 
+def _droppable(
+    groups: Sequence[Sequence[int]] | None, keep: list[bool], forced: list[bool], probs: list[float]
+) -> list[tuple[float, int, Sequence[int]]]:
+    """``(best probability, -first index, unit)`` for each unit holding a kept, unforced word."""
+    if groups is None:  # every word alone
+        return [(probs[i], -i, (i,)) for i, k in enumerate(keep) if k and not forced[i]]
+    out: list[tuple[float, int, Sequence[int]]] = []
+    for unit in groups:
+        if len(unit) == 1:  # most units are one word: no generator per word
+            i = unit[0]
+            if keep[i] and not forced[i]:
+                out.append((probs[i], -i, unit))
+        elif any(keep[i] and not forced[i] for i in unit):
+            out.append((max(probs[i] for i in unit), -unit[0], unit))
+    return out
+
+
 def trim_to_budget(
     words: Layout,
     keep: list[bool],
@@ -98,18 +116,15 @@ def trim_to_budget(
     ``groups`` (names and bounds, see :func:`~headroom.kompress._words.units`) are dropped whole.
     """
     keep = list(keep)
-    grouped = [[i] for i in range(len(keep))] if groups is None else groups
     for _ in range(2):
         excess = ctx.tokens(render(words, keep)) - limit
         if excess <= 0:
             break
-        droppable = sorted(
-            (unit for unit in grouped if any(keep[i] and not forced[i] for i in unit)),
-            key=lambda u: (max(probs[i] for i in u), -u[0]),
-        )
-        for unit in droppable:
-            if excess <= 0:
-                break
+        # Least probable first, later words first among equals; a heap pops only the few it needs.
+        droppable = _droppable(groups, keep, forced, probs)
+        heapq.heapify(droppable)
+        while droppable and excess > 0:
+            *_, unit = heapq.heappop(droppable)
             for i in unit:
                 if keep[i] and not forced[i]:
                     keep[i] = False
@@ -303,7 +318,7 @@ class KompressCompressor:
         word_probs = word_probabilities(ranges, probs, len(costs))
         target = limit
         for _ in range(3):  # kept markup pairs can push a trimmed text back over: measure and retrim
-            keep = trim_to_budget(words, keep, forced, word_probs, costs, target, ctx, units(len(costs), []))
+            keep = trim_to_budget(words, keep, forced, word_probs, costs, target, ctx)
             excess = ctx.tokens(render(words, keep)) - limit
             if excess <= 0:
                 break

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ from headroom.kompress._answer_type import expected_type, typed_words
 from headroom.kompress._relevance import sentence_ranges
 from headroom.kompress._words import Layout
 from headroom.text import BM25, query_terms, words
+
+_ASCII_DIGIT = re.compile("[0-9]")
 
 SELECTOR_FILE = "query_selector.json"
 FORMAT = "headroom-query-selector/1"
@@ -63,6 +66,11 @@ def _zscores(values: Sequence[float]) -> list[float]:
     return [0.0] * n if spread == 0.0 else [(v - mean) / spread for v in values]
 
 
+def _has_digit(text: str) -> bool:
+    """``any(c.isdigit() for c in text)``, without a Python step per character of ASCII text."""
+    return _ASCII_DIGIT.search(text) is not None if text.isascii() else any(map(str.isdigit, text))
+
+
 def _stems(terms: Sequence[str]) -> set[str]:
     return {t[:STEM] for t in terms}
 
@@ -75,14 +83,15 @@ def segment_features(segments: Sequence[str], query: str, typed: Sequence[bool])
     n = len(segments)
     asked = query_terms(query)
     asked_set, asked_stems = set(asked), _stems(asked)
-    raw = BM25(list(segments)).scores(query) if asked else [0.0] * n
+    tokenized = [words(s) for s in segments]
+    raw = BM25(list(segments), tokenized=tokenized).scores(query) if asked else [0.0] * n
     z = _zscores(raw) if n else []
     best = max(raw, default=0.0)
     order = sorted(range(n), key=lambda i: (-raw[i], i))
     rank = [0] * n
     for r, i in enumerate(order):
         rank[i] = r
-    terms = [set(words(s)) for s in segments]
+    terms = [set(t) for t in tokenized]
     hits = [terms[i] & asked_set for i in range(n)]
     stem_hits = [_stems(list(terms[i])) & asked_stems for i in range(n)]
     size = max(len(asked_set), 1)
@@ -103,7 +112,7 @@ def segment_features(segments: Sequence[str], query: str, typed: Sequence[bool])
                 z[i + 1] if i + 1 < n else 0.0,
                 float(typed[i]),
                 float(typed[i]) * cover,
-                float(any(c.isdigit() for c in segment)),
+                float(_has_digit(segment)),
                 i / max(n - 1, 1),
                 float(i == 0),
                 math.log1p(len(segment.split())),

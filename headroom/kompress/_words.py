@@ -7,7 +7,6 @@ disappears; lines are never joined.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,14 +51,27 @@ def sentence_ends(lines: Sequence[Sequence[str]]) -> list[bool]:
     return ends
 
 
-@functools.lru_cache(maxsize=65536)
-def _word_tokens(word: str, encoding: str) -> int:
-    return len(get_encoding(encoding).encode_ordinary(" " + word))
+_WORD_COSTS: dict[str, dict[str, int]] = {}
+_MAX_WORD_COSTS = 262144
 
 
 def token_costs(flat: Sequence[str], encoding: str) -> list[int]:
     """Tokens each word costs in the output (with its leading space), cached per distinct word."""
-    return [_word_tokens(w, encoding) for w in flat]
+    known = _WORD_COSTS.setdefault(encoding, {})
+    costs = list(map(known.get, flat))  # one dict lookup per word, in C; only new words are encoded
+    if None not in costs:
+        return costs  # type: ignore[return-value]
+    if len(known) > _MAX_WORD_COSTS:
+        known.clear()  # a long-running process sees unbounded vocabularies
+    encode = get_encoding(encoding).encode_ordinary
+    out: list[int] = []
+    for word, cost in zip(flat, costs, strict=True):
+        if cost is None:
+            cost = known.get(word)
+            if cost is None:
+                cost = known[word] = len(encode(" " + word))
+        out.append(cost)
+    return out
 
 
 def boost(layout_: Layout, probs: list[float], query: str | None, weight: float) -> list[float]:
