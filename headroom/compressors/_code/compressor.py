@@ -10,6 +10,7 @@ gained syntax errors the input is passed through with a reason.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import re
 from dataclasses import dataclass, field, replace
@@ -116,6 +117,8 @@ class _Plan:
     src: bytes
     sites: list[Site]
     errors: int
+    tree: Any = None
+    """The input's syntax tree: a skeleton is reparsed from it, edited, rather than from nothing."""
 
     _costs: dict[Site, int] = field(default_factory=dict)
 
@@ -134,6 +137,41 @@ class _Plan:
         if known is None:
             known = self._ranked[site] = ranked_critical(site.removed(self.src))
         return known
+
+    @functools.cached_property
+    def _line_starts(self) -> list[int]:
+        return [0, *(m.end() for m in re.finditer(b"\n", self.src))]
+
+    def point(self, offset: int) -> tuple[int, int]:
+        """The ``(row, byte column)`` of a byte offset of the input, as tree-sitter counts them."""
+        row = bisect.bisect_right(self._line_starts, offset) - 1
+        return row, offset - self._line_starts[row]
+
+    def reparse(self, out: bytes, spans: dict[Site, tuple[int, int]]) -> Any:
+        """The tree of ``out`` (the input with each site in ``spans`` replaced by its output bytes).
+
+        Tree-sitter reuses the input's tree where the text did not change, so a skeleton tried
+        many times while it is repaired costs the parse of its edits, not of the whole file.
+        """
+        parser = _parser(self.spec.grammar)
+        if self.tree is None:
+            return parser.parse(out)
+        tree = self.tree.copy()
+        # From the last site back, so every edit's input offsets still hold when it is applied.
+        for site, (start, end) in sorted(spans.items(), key=lambda item: item[0].start, reverse=True):
+            new = out[start:end]
+            row, column = start_point = self.point(site.start)
+            lines = new.count(b"\n")
+            tail = len(new) - new.rfind(b"\n") - 1 if lines else column + len(new)
+            tree.edit(
+                start_byte=site.start,
+                old_end_byte=site.end,
+                new_end_byte=site.start + len(new),
+                start_point=start_point,
+                old_end_point=self.point(site.end),
+                new_end_point=(row + lines, tail),
+            )
+        return parser.parse(out, old_tree=tree)
 
     @functools.cached_property
     def critical(self) -> CriticalLines:
@@ -217,7 +255,8 @@ class CodeCompressor:
         if hopeless is not None:
             return hopeless
         src = text.encode("utf-8", "surrogatepass")
-        root = _parser(spec.grammar).parse(src).root_node
+        tree = _parser(spec.grammar).parse(src)
+        root = tree.root_node
         errors = error_count(root) if root.has_error else 0
         lines = text.count("\n") + 1
         if too_many_errors(errors, lines):
@@ -238,7 +277,7 @@ class CodeCompressor:
         # A marker written as a line comment would swallow code after it on the line; a Bash body's
         # marker ends its line itself, so the closing brace after it stays code.
         sites = [s for s in sites if _safe_end(s, spec, src)]
-        return _Plan(spec, src, sorted(sites, key=lambda s: s.start), errors)
+        return _Plan(spec, src, sorted(sites, key=lambda s: s.start), errors, tree)
 
     @staticmethod
     def _choose(
@@ -319,9 +358,10 @@ def _parsing_skeleton(
 ) -> tuple[str, list[Elision]]:
     """The skeleton and its elisions, less the sites whose elision makes it parse worse than the input."""
 
-    def broken(out: str, spans: dict[Site, tuple[int, int]]) -> set[Site] | None:
-        root = _parser(plan.spec.grammar).parse(out.encode("utf-8", "surrogatepass")).root_node
-        return suspects(root, plan.errors, spans)
+    def broken(out: str, spans: dict[Site, tuple[int, int]], edited: bool = True) -> set[Site] | None:
+        src = out.encode("utf-8", "surrogatepass")
+        tree = plan.reparse(src, spans) if edited else _parser(plan.spec.grammar).parse(src)
+        return suspects(tree.root_node, plan.errors, spans)
 
     tried: dict[tuple[Site, ...], bool] = {}
 
@@ -335,7 +375,8 @@ def _parsing_skeleton(
         return tried[key]
 
     out, elisions, spans = _assemble(text, plan, plan.sites, rules, ctx)
-    found = broken(out, spans)
+    # The whole skeleton edits most of the file: parsing it afresh is cheaper than reusing the tree.
+    found = broken(out, spans, edited=False)
     if found is None:
         return out, elisions
     tried[tuple(plan.sites)] = False
